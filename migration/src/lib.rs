@@ -1,0 +1,15 @@
+//! Telltale's schema, one migration a file. A shipped migration is never
+//! edited: a change to the schema is a new migration added to the list.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_events::Migration)]
+    }
+}

@@ -1,0 +1,132 @@
+//! The append-only event log.
+//!
+//! Times are integer microseconds since the Unix epoch (UTC): they sort and
+//! compare the same on SQLite and PostgreSQL, index compactly, and keep the
+//! producer's sub-second precision.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Events {
+    Table,
+    Id,
+    EventId,
+    SourceType,
+    Level,
+    EventType,
+    Message,
+    EventAtUs,
+    ReceivedAtUs,
+    JobName,
+    RunId,
+    WorkerId,
+    ScriptPath,
+    Metadata,
+}
+
+/// Listing filters read "newest first for one X", so each index ends in `id`.
+const INDEXES: &[(&str, &[Events])] = &[
+    ("ix_events_job_name_id", &[Events::JobName, Events::Id]),
+    ("ix_events_run_id_id", &[Events::RunId, Events::Id]),
+    ("ix_events_worker_id_id", &[Events::WorkerId, Events::Id]),
+    ("ix_events_level_id", &[Events::Level, Events::Id]),
+    ("ix_events_event_type_id", &[Events::EventType, Events::Id]),
+    ("ix_events_event_at_us", &[Events::EventAtUs]),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Events::Table)
+                    .col(
+                        ColumnDef::new(Events::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Events::EventId).string().null())
+                    .col(ColumnDef::new(Events::SourceType).string().not_null())
+                    .col(ColumnDef::new(Events::Level).string().not_null())
+                    .col(ColumnDef::new(Events::EventType).string().not_null())
+                    .col(ColumnDef::new(Events::Message).text().not_null())
+                    .col(ColumnDef::new(Events::EventAtUs).big_integer().not_null())
+                    .col(ColumnDef::new(Events::ReceivedAtUs).big_integer().not_null())
+                    .col(ColumnDef::new(Events::JobName).string().null())
+                    .col(ColumnDef::new(Events::RunId).string().null())
+                    .col(ColumnDef::new(Events::WorkerId).string().null())
+                    .col(ColumnDef::new(Events::ScriptPath).text().null())
+                    .col(ColumnDef::new(Events::Metadata).text().not_null())
+                    .to_owned(),
+            )
+            .await?;
+
+        // The idempotency key: a retried event with the same eventId is a duplicate.
+        // NULLs do not collide, so events without an eventId are all kept.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_events_event_id")
+                    .table(Events::Table)
+                    .col(Events::EventId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        for (name, cols) in INDEXES {
+            let mut index = Index::create();
+            index.name(*name).table(Events::Table);
+            for col in *cols {
+                index.col(*col);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
+
+        // Append-only in the database itself: no code path, ours or a hand-typed
+        // one, can rewrite an event. Deletes stay possible for retention pruning.
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DbBackend::Sqlite => {
+                db.execute_unprepared(
+                    "CREATE TRIGGER events_append_only BEFORE UPDATE ON events \
+                     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+                )
+                .await?;
+            }
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'events are append-only'; END $$",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE TRIGGER events_append_only BEFORE UPDATE ON events \
+                     FOR EACH ROW EXECUTE FUNCTION events_append_only()",
+                )
+                .await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        if manager.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared("DROP TRIGGER IF EXISTS events_append_only ON events")
+                .await?;
+            db.execute_unprepared("DROP FUNCTION IF EXISTS events_append_only()")
+                .await?;
+        }
+        manager
+            .drop_table(Table::drop().table(Events::Table).to_owned())
+            .await
+    }
+}

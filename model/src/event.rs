@@ -1,0 +1,385 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::ingest::FieldError;
+
+/// Who reported an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceType {
+    Chief,
+    Worker,
+    Scheduler,
+    System,
+}
+
+impl SourceType {
+    pub const ALL: [SourceType; 4] = [Self::Chief, Self::Worker, Self::Scheduler, Self::System];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chief => "chief",
+            Self::Worker => "worker",
+            Self::Scheduler => "scheduler",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Severity of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [Self::Debug, Self::Info, Self::Warn, Self::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// An event as the store keeps it: immutable once written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Store-assigned, increasing in insertion order; the cursor of listings.
+    pub id: i64,
+    pub event_id: Option<String>,
+    pub source_type: SourceType,
+    pub level: Level,
+    pub event_type: String,
+    /// Verbatim, as the producer sent it.
+    pub message: String,
+    /// When it happened, by the producer's clock.
+    pub event_at: DateTime<Utc>,
+    /// When Telltale stored it.
+    pub received_at: DateTime<Utc>,
+    pub job_name: Option<String>,
+    pub run_id: Option<String>,
+    pub worker_id: Option<String>,
+    pub script_path: Option<String>,
+    pub metadata: Value,
+}
+
+impl Event {
+    /// True when `needle` (lower-cased) occurs in any of the text fields a
+    /// person would search by. Used by the page's filter box and the API's
+    /// `text` filter alike so both narrow the same way.
+    pub fn matches_text(&self, needle_lower: &str) -> bool {
+        if needle_lower.is_empty() {
+            return true;
+        }
+        let hit = |s: &str| s.to_lowercase().contains(needle_lower);
+        hit(&self.event_type)
+            || hit(&self.message)
+            || self.job_name.as_deref().is_some_and(hit)
+            || self.run_id.as_deref().is_some_and(hit)
+            || self.worker_id.as_deref().is_some_and(hit)
+            || hit(self.level.as_str())
+            || hit(self.source_type.as_str())
+    }
+}
+
+/// An event that passed validation and is ready to be stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewEvent {
+    pub event_id: Option<String>,
+    pub source_type: SourceType,
+    pub level: Level,
+    pub event_type: String,
+    pub message: String,
+    pub event_at: DateTime<Utc>,
+    pub job_name: Option<String>,
+    pub run_id: Option<String>,
+    pub worker_id: Option<String>,
+    pub script_path: Option<String>,
+    pub metadata: Value,
+}
+
+/// Longest identifier (eventId, jobName, runId, workerId) accepted.
+pub const MAX_ID_LEN: usize = 512;
+
+impl NewEvent {
+    /// Validates and normalizes one raw ingest item (Chief §8): enumerations
+    /// checked, `message`/`eventType` non-empty, `eventAt` defaulted to `now`,
+    /// empty optional strings turned into none, non-object metadata into `{}`.
+    /// Text is kept verbatim; only emptiness is judged on trimmed text.
+    pub fn from_json(raw: &Value, now: DateTime<Utc>) -> Result<Self, FieldError> {
+        let obj = raw
+            .as_object()
+            .ok_or_else(|| FieldError::new("event", "must be a JSON object"))?;
+
+        let source_type = required_str(obj, "sourceType")?;
+        let source_type = SourceType::parse(source_type).ok_or_else(|| {
+            FieldError::new(
+                "sourceType",
+                format!("must be one of chief, worker, scheduler, system (got {source_type:?})"),
+            )
+        })?;
+        let level = required_str(obj, "level")?;
+        let level = Level::parse(level).ok_or_else(|| {
+            FieldError::new(
+                "level",
+                format!("must be one of debug, info, warn, error (got {level:?})"),
+            )
+        })?;
+        let event_type = required_str(obj, "eventType")?;
+        if event_type.len() > MAX_ID_LEN {
+            return Err(FieldError::new(
+                "eventType",
+                format!("must be at most {MAX_ID_LEN} bytes"),
+            ));
+        }
+        let message = required_str(obj, "message")?.to_owned();
+
+        let event_at = match optional_str(obj, "eventAt")? {
+            None => now,
+            Some(s) => DateTime::parse_from_rfc3339(s)
+                .map_err(|e| {
+                    FieldError::new(
+                        "eventAt",
+                        format!("must be an RFC 3339 timestamp such as 2026-11-25T14:03:00Z ({e})"),
+                    )
+                })?
+                .with_timezone(&Utc),
+        };
+
+        let metadata = match obj.get("metadata") {
+            Some(Value::Object(m)) => Value::Object(m.clone()),
+            _ => Value::Object(Map::new()),
+        };
+
+        Ok(NewEvent {
+            event_id: optional_id(obj, "eventId")?,
+            source_type,
+            level,
+            event_type: event_type.to_owned(),
+            message,
+            event_at,
+            job_name: optional_id(obj, "jobName")?,
+            run_id: optional_id(obj, "runId")?,
+            worker_id: optional_id(obj, "workerId")?,
+            script_path: optional_str(obj, "scriptPath")?.map(str::to_owned),
+            metadata,
+        })
+    }
+}
+
+fn required_str<'a>(obj: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, FieldError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Err(FieldError::new(field, "is required")),
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            Err(FieldError::new(field, "must not be empty"))
+        }
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(FieldError::new(
+            field,
+            format!("must be a string, not {}", json_kind(other)),
+        )),
+    }
+}
+
+fn optional_str<'a>(
+    obj: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<&'a str>, FieldError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(FieldError::new(
+            field,
+            format!("must be a string, not {}", json_kind(other)),
+        )),
+    }
+}
+
+fn optional_id(obj: &Map<String, Value>, field: &'static str) -> Result<Option<String>, FieldError> {
+    let value = optional_str(obj, field)?;
+    if let Some(s) = value {
+        if s.len() > MAX_ID_LEN {
+            return Err(FieldError::new(
+                field,
+                format!("must be at most {MAX_ID_LEN} bytes"),
+            ));
+        }
+    }
+    Ok(value.map(str::to_owned))
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Which events a listing returns, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventFilter {
+    pub job: Option<String>,
+    pub run: Option<String>,
+    pub worker: Option<String>,
+    pub level: Option<Level>,
+    pub event_type: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Only events stored before this id (the cursor of the previous page).
+    pub before: Option<i64>,
+    pub limit: Option<u64>,
+}
+
+impl EventFilter {
+    pub const DEFAULT_LIMIT: u64 = 200;
+    pub const MAX_LIMIT: u64 = 1000;
+
+    pub fn effective_limit(&self) -> u64 {
+        self.limit
+            .unwrap_or(Self::DEFAULT_LIMIT)
+            .clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn valid() -> Value {
+        json!({
+            "sourceType": "worker",
+            "level": "error",
+            "eventType": "execution_failed",
+            "message": "  ffmpeg exited 1: Invalid data found when processing input  ",
+        })
+    }
+
+    #[test]
+    fn minimal_event_is_normalized() {
+        let e = NewEvent::from_json(&valid(), now()).unwrap();
+        assert_eq!(e.source_type, SourceType::Worker);
+        assert_eq!(e.level, Level::Error);
+        assert_eq!(e.event_at, now(), "eventAt defaults to now");
+        assert_eq!(e.metadata, json!({}));
+        assert_eq!(e.job_name, None);
+        // Verbatim: surrounding whitespace is the producer's and stays.
+        assert_eq!(
+            e.message,
+            "  ffmpeg exited 1: Invalid data found when processing input  "
+        );
+    }
+
+    #[test]
+    fn optional_fields_are_kept_and_empty_ones_dropped() {
+        let mut raw = valid();
+        raw["eventId"] = json!("evt-1");
+        raw["eventAt"] = json!("2026-11-25T13:00:00+01:00");
+        raw["jobName"] = json!("nightly-proxy-render");
+        raw["runId"] = json!("");
+        raw["workerId"] = Value::Null;
+        raw["metadata"] = json!({"grace_seconds": 60});
+        let e = NewEvent::from_json(&raw, now()).unwrap();
+        assert_eq!(e.event_id.as_deref(), Some("evt-1"));
+        assert_eq!(e.event_at, now(), "offset converted to UTC");
+        assert_eq!(e.job_name.as_deref(), Some("nightly-proxy-render"));
+        assert_eq!(e.run_id, None);
+        assert_eq!(e.worker_id, None);
+        assert_eq!(e.metadata, json!({"grace_seconds": 60}));
+    }
+
+    #[test]
+    fn metadata_that_is_not_an_object_becomes_empty() {
+        for bad in [json!([1, 2]), json!("x"), json!(3), Value::Null] {
+            let mut raw = valid();
+            raw["metadata"] = bad;
+            assert_eq!(NewEvent::from_json(&raw, now()).unwrap().metadata, json!({}));
+        }
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: Vec<(&str, Value, &str)> = vec![
+            ("sourceType", json!("robot"), "must be one of"),
+            ("sourceType", Value::Null, "is required"),
+            ("level", json!("fatal"), "must be one of"),
+            ("eventType", json!("   "), "must not be empty"),
+            ("message", json!(""), "must not be empty"),
+            ("message", json!(42), "must be a string, not a number"),
+            ("eventAt", json!("yesterday"), "RFC 3339"),
+            ("runId", json!({"a": 1}), "must be a string, not an object"),
+            ("jobName", json!("x".repeat(MAX_ID_LEN + 1)), "at most"),
+        ];
+        for (field, value, expected) in cases {
+            let mut raw = valid();
+            raw[field] = value;
+            let err = NewEvent::from_json(&raw, now()).unwrap_err();
+            assert_eq!(err.field, field);
+            assert!(
+                err.problem.contains(expected),
+                "{field}: {:?} should contain {expected:?}",
+                err.problem
+            );
+        }
+    }
+
+    #[test]
+    fn non_object_is_rejected() {
+        let err = NewEvent::from_json(&json!([1]), now()).unwrap_err();
+        assert_eq!(err.field, "event");
+    }
+
+    #[test]
+    fn text_match_looks_at_every_searchable_field() {
+        let e = Event {
+            id: 1,
+            event_id: None,
+            source_type: SourceType::Worker,
+            level: Level::Warn,
+            event_type: "progress_update".into(),
+            message: "Encoding".into(),
+            event_at: now(),
+            received_at: now(),
+            job_name: Some("Nightly-Render".into()),
+            run_id: Some("run-77".into()),
+            worker_id: Some("farm-03".into()),
+            script_path: None,
+            metadata: json!({}),
+        };
+        for needle in ["nightly", "run-77", "farm", "progress", "encoding", "warn", ""] {
+            assert!(e.matches_text(needle), "{needle}");
+        }
+        assert!(!e.matches_text("completed"));
+    }
+}

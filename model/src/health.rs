@@ -1,0 +1,19 @@
+use serde::{Deserialize, Serialize};
+
+/// `ok` when every part answers, `degraded` when the service runs but a part
+/// (the database) does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Ok,
+    Degraded,
+}
+
+/// Body of `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: HealthStatus,
+    pub version: String,
+    /// `ok`, or the database error verbatim.
+    pub database: String,
+}

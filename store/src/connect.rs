@@ -1,0 +1,103 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+use telltale_migration::{Migrator, MigratorTrait};
+
+use crate::{Store, StoreError};
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// One file, WAL mode: the embedded default.
+    Sqlite { path: PathBuf },
+    /// A `postgres://` URL: the scale-out store.
+    Postgres { url: String },
+}
+
+/// SQLite serializes writers anyway; more connections let page renders and
+/// API reads proceed while a write commits (WAL readers never block).
+const SQLITE_POOL_SIZE: u32 = 8;
+const POSTGRES_POOL_SIZE: u32 = 16;
+/// How long a writer waits for SQLite's write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Store {
+    /// Opens the database (creating a SQLite file if missing) and runs every
+    /// pending migration.
+    pub async fn connect(target: &DatabaseTarget) -> Result<Store, StoreError> {
+        let db = match target {
+            DatabaseTarget::Sqlite { path } => {
+                let mut opts = ConnectOptions::new("sqlite::memory:");
+                let path_for_opts = path.clone();
+                opts.max_connections(SQLITE_POOL_SIZE)
+                    .min_connections(1)
+                    .sqlx_logging(false)
+                    .map_sqlx_sqlite_opts(move |_| sqlite_options(&path_for_opts));
+                Database::connect(opts)
+                    .await
+                    .map_err(|source| StoreError::OpenSqlite {
+                        path: path.display().to_string(),
+                        source,
+                    })?
+            }
+            DatabaseTarget::Postgres { url } => {
+                let mut opts = ConnectOptions::new(url.clone());
+                opts.max_connections(POSTGRES_POOL_SIZE)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .sqlx_logging(false);
+                Database::connect(opts).await?
+            }
+        };
+        Migrator::up(&db, None).await?;
+        Ok(Store { db })
+    }
+
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// The linked SQLite library's version (`None` on PostgreSQL).
+    pub async fn sqlite_version(&self) -> Result<Option<String>, StoreError> {
+        if self.backend() != DbBackend::Sqlite {
+            return Ok(None);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "select sqlite_version() as v",
+            ))
+            .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get::<String>("", "v")?),
+            None => None,
+        })
+    }
+
+    /// Closes the pool, after in-flight statements finish.
+    pub async fn close(self) -> Result<(), StoreError> {
+        Ok(self.db.close().await?)
+    }
+}
+
+/// Every pooled connection gets the same pragmas: WAL so readers never block
+/// the writer; `synchronous=NORMAL`, which in WAL mode loses nothing on a
+/// crash of the process (a committed transaction is in the WAL file, handed to
+/// the OS) and only the last commits on a power loss; foreign keys on; and a
+/// busy timeout so concurrent writers queue instead of failing.
+fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+}

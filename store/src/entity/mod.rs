@@ -1,0 +1,4 @@
+//! sea-orm entities: the rows as the database holds them. They convert into
+//! the shared model types; nothing outside this crate sees them.
+
+pub mod event;

@@ -1,0 +1,15 @@
+use sea_orm::DbErr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    #[error("could not open the SQLite database at {path}: {source}")]
+    OpenSqlite { path: String, source: DbErr },
+    #[error("stored row {table}#{id} is unreadable: {problem}")]
+    Corrupt {
+        table: &'static str,
+        id: i64,
+        problem: String,
+    },
+}

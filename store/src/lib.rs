@@ -1,0 +1,23 @@
+//! Every read and write of Telltale's database goes through [`Store`].
+//!
+//! The invariants of the specification (append-only events, verbatim text,
+//! idempotent ingest) are enforced here and in the schema, so no caller — REST
+//! handler, server function or background loop — can break them.
+
+mod connect;
+mod entity;
+mod error;
+mod events;
+mod time;
+
+pub use connect::DatabaseTarget;
+pub use error::StoreError;
+pub use events::InsertOutcome;
+
+use sea_orm::DatabaseConnection;
+
+/// A handle on the database; cheap to clone (it shares one pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
