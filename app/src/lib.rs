@@ -1,0 +1,70 @@
+//! Telltale's dashboard: routes, pages and the server functions they call.
+//!
+//! Compiled twice: with `ssr` into the server (rendering, server functions
+//! talking to the store) and with `hydrate` into the browser bundle. Pages
+//! render the types of `telltale-model` that the server functions return —
+//! the same types the REST API serializes.
+
+pub mod components;
+pub mod pages;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{A, Route, Router, Routes},
+};
+
+use crate::pages::{events::EventsPage, not_found::NotFound, overview::OverviewPage};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Pages render with `SsrMode::Async` so the data is in the first HTML:
+    // an operator with JavaScript off (or a slow bundle) still reads it.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/telltale.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Telltale".to_owned() } else { format!("{page} · Telltale") }
+        } />
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">
+                    "Telltale"
+                </A>
+                <nav>
+                    <A href="/">"Overview"</A>
+                    <A href="/events">"Events"</A>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

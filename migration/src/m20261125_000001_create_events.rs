@@ -58,7 +58,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Events::EventType).string().not_null())
                     .col(ColumnDef::new(Events::Message).text().not_null())
                     .col(ColumnDef::new(Events::EventAtUs).big_integer().not_null())
-                    .col(ColumnDef::new(Events::ReceivedAtUs).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Events::ReceivedAtUs)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Events::JobName).string().null())
                     .col(ColumnDef::new(Events::RunId).string().null())
                     .col(ColumnDef::new(Events::WorkerId).string().null())

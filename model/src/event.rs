@@ -186,7 +186,10 @@ impl NewEvent {
     }
 }
 
-fn required_str<'a>(obj: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, FieldError> {
+fn required_str<'a>(
+    obj: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<&'a str, FieldError> {
     match obj.get(field) {
         None | Some(Value::Null) => Err(FieldError::new(field, "is required")),
         Some(Value::String(s)) if s.trim().is_empty() => {
@@ -215,7 +218,10 @@ fn optional_str<'a>(
     }
 }
 
-fn optional_id(obj: &Map<String, Value>, field: &'static str) -> Result<Option<String>, FieldError> {
+fn optional_id(
+    obj: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<String>, FieldError> {
     let value = optional_str(obj, field)?;
     if let Some(s) = value {
         if s.len() > MAX_ID_LEN {
@@ -324,7 +330,10 @@ mod tests {
         for bad in [json!([1, 2]), json!("x"), json!(3), Value::Null] {
             let mut raw = valid();
             raw["metadata"] = bad;
-            assert_eq!(NewEvent::from_json(&raw, now()).unwrap().metadata, json!({}));
+            assert_eq!(
+                NewEvent::from_json(&raw, now()).unwrap().metadata,
+                json!({})
+            );
         }
     }
 
@@ -377,7 +386,9 @@ mod tests {
             script_path: None,
             metadata: json!({}),
         };
-        for needle in ["nightly", "run-77", "farm", "progress", "encoding", "warn", ""] {
+        for needle in [
+            "nightly", "run-77", "farm", "progress", "encoding", "warn", "",
+        ] {
             assert!(e.matches_text(needle), "{needle}");
         }
         assert!(!e.matches_text("completed"));

@@ -1,1 +1,121 @@
-fn main(){}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use telltale_server::{Application, Config, telemetry};
+
+/// Telltale: a self-hosted monitor for batch jobs and their workers.
+///
+/// Configuration comes from the environment (MONITOR_HOST, MONITOR_PORT,
+/// MONITOR_DB_PATH, MONITOR_DATABASE_URL, MONITOR_API_KEY, MONITOR_AUTH_*, …);
+/// the README lists every variable. A bad value stops start-up with a message
+/// naming the variable.
+#[derive(Parser)]
+#[command(name = "telltale", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (what `telltale` alone does).
+    Serve,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+    }
+}
+
+fn serve() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("telltale: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = telemetry::init(config.log_format) {
+        eprintln!("telltale: configuration error: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("telltale: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        if config.exposed() {
+            tracing::warn!(
+                host = %config.host,
+                "listening beyond this machine: job names, paths, hostnames and failure \
+                 messages are visible to anyone who can reach this port"
+            );
+        }
+        if config.auth.enabled {
+            tracing::warn!(
+                "MONITOR_AUTH_ENABLED is true but login is not built yet: the dashboard \
+                 is open to anyone who can reach it; MONITOR_API_KEY guards the REST API"
+            );
+        }
+        let app = match Application::build(config).await {
+            Ok(app) => app,
+            Err(e) => {
+                tracing::error!(error = %e, "start-up failed");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(
+            addr = %app.local_addr(),
+            version = env!("CARGO_PKG_VERSION"),
+            "telltale listening on http://{}",
+            app.local_addr()
+        );
+        match app.run_until_stopped(shutdown_signal()).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "server failed");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, Docker, Kubernetes).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}

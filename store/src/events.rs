@@ -123,7 +123,10 @@ impl FromRow for Event {
         let event_at = from_us(row.event_at_us)
             .ok_or_else(|| corrupt(format!("event_at_us {} out of range", row.event_at_us)))?;
         let received_at = from_us(row.received_at_us).ok_or_else(|| {
-            corrupt(format!("received_at_us {} out of range", row.received_at_us))
+            corrupt(format!(
+                "received_at_us {} out of range",
+                row.received_at_us
+            ))
         })?;
         let metadata = serde_json::from_str(&row.metadata)
             .map_err(|e| corrupt(format!("metadata is not JSON: {e}")))?;

@@ -92,7 +92,10 @@ async fn story(store: &Store, target: &DatabaseTarget) {
         .expect("page 2");
     assert_eq!(page.len(), 2);
     assert_eq!(next.len(), 2);
-    assert!(next[0].id < page[1].id, "cursor continues where the page ended");
+    assert!(
+        next[0].id < page[1].id,
+        "cursor continues where the page ended"
+    );
 
     let window = store
         .list_events(&EventFilter {

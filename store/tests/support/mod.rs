@@ -14,7 +14,10 @@ pub async fn sqlite() -> (Store, DatabaseTarget, tempfile::TempDir) {
 
 /// Runs SQL on a connection of its own, bypassing the store: what a person
 /// with a SQL shell could do.
-pub async fn execute_outside_store(target: &DatabaseTarget, sql: &str) -> Result<(), sea_orm::DbErr> {
+pub async fn execute_outside_store(
+    target: &DatabaseTarget,
+    sql: &str,
+) -> Result<(), sea_orm::DbErr> {
     use sea_orm::ConnectionTrait;
     let url = match target {
         DatabaseTarget::Sqlite { path } => format!("sqlite://{}", path.display()),

@@ -1,0 +1,2 @@
+pub mod event_table;
+pub mod time;

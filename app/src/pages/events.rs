@@ -1,0 +1,72 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use telltale_model::EventFilter;
+
+use crate::components::event_table::EventTable;
+use crate::server_fns::events::list_events;
+
+/// The event log. The filter box narrows the loaded list as you type (in the
+/// browser, no reload) and keeps its text in `?q=`, so a filtered view can be
+/// shared and reloaded; without JavaScript the same box submits as a form and
+/// the server renders the narrowed list.
+#[component]
+pub fn EventsPage() -> impl IntoView {
+    let query = use_query_map();
+    let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
+    let events = Resource::new(|| (), |_| list_events(EventFilter::default()));
+
+    let on_input = move |ev| {
+        let value = event_target_value(&ev);
+        replace_query(&value);
+        text.set(value);
+    };
+
+    view! {
+        <Title text="Events" />
+        <h1>"Events"</h1>
+        <form method="get" action="/events" class="filters" role="search">
+            <label for="event-filter">"Filter"</label>
+            <input
+                id="event-filter"
+                type="search"
+                name="q"
+                placeholder="type, message, job, run, worker, level"
+                autocomplete="off"
+                prop:value=move || text.get()
+                on:input=on_input
+            />
+        </form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
+            {move || Suspend::new(async move {
+                match events.await {
+                    Ok(events) => view! { <EventTable events text /> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Keeps `?q=` in the address bar in step with the box without a navigation
+/// (which would re-run the page) and without adding history entries.
+fn replace_query(value: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let url = if value.is_empty() {
+            "/events".to_owned()
+        } else {
+            format!("/events?q={}", js_sys_encode(value))
+        };
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = value;
+}
+
+#[cfg(feature = "hydrate")]
+fn js_sys_encode(value: &str) -> String {
+    String::from(web_sys::js_sys::encode_uri_component(value))
+}

@@ -1,0 +1,3 @@
+pub mod events;
+pub mod not_found;
+pub mod overview;

@@ -1,0 +1,109 @@
+//! `POST /v1/events` (one event) and `POST /v1/events/batch` (many).
+//!
+//! A 2xx is sent only after the events are committed. A bad single event is a
+//! 400 naming the field; in a batch, bad events are listed in `dropped` with
+//! their index and reason while the good ones are stored.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use serde_json::Value;
+use telltale_model::{Dropped, IngestResponse, NewEvent};
+use tracing::Instrument;
+
+use super::keys::require_api_key;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub async fn ingest_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<IngestResponse>, ApiError> {
+    require_api_key(&state, &headers)?;
+    let value = parse_body(&state, body)?;
+    let now = Utc::now();
+    let event = NewEvent::from_json(&value, now).map_err(ApiError::InvalidEvent)?;
+    let span = tracing::info_span!(
+        "ingest",
+        event_type = %event.event_type,
+        job = event.job_name.as_deref(),
+        run = event.run_id.as_deref(),
+        worker = event.worker_id.as_deref(),
+    );
+    let outcome = state
+        .store
+        .insert_events(std::slice::from_ref(&event), now)
+        .instrument(span.clone())
+        .await?;
+    span.in_scope(|| tracing::debug!(inserted = outcome.inserted, "event stored"));
+    Ok(Json(IngestResponse {
+        inserted: outcome.inserted,
+        duplicates: outcome.duplicates,
+        dropped: Vec::new(),
+    }))
+}
+
+pub async fn ingest_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<IngestResponse>, ApiError> {
+    require_api_key(&state, &headers)?;
+    let value = parse_body(&state, body)?;
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(mut obj) => match obj.remove("events") {
+            Some(Value::Array(items)) => items,
+            _ => return Err(ApiError::BatchShape),
+        },
+        _ => return Err(ApiError::BatchShape),
+    };
+    let limit = state.config.ingest.max_batch_events;
+    if items.len() > limit {
+        return Err(ApiError::BatchTooLarge {
+            count: items.len(),
+            limit,
+        });
+    }
+
+    let now = Utc::now();
+    let mut valid = Vec::with_capacity(items.len());
+    let mut dropped = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        match NewEvent::from_json(item, now) {
+            Ok(event) => valid.push(event),
+            Err(e) => dropped.push(Dropped {
+                index,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let span = tracing::info_span!("ingest_batch", size = items.len(), dropped = dropped.len());
+    let outcome = state
+        .store
+        .insert_events(&valid, now)
+        .instrument(span)
+        .await?;
+    Ok(Json(IngestResponse {
+        inserted: outcome.inserted,
+        duplicates: outcome.duplicates,
+        dropped,
+    }))
+}
+
+fn parse_body(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::BodyTooLarge {
+                limit: state.config.ingest.max_body_bytes,
+            }
+        } else {
+            ApiError::BodyUnreadable(rejection.body_text())
+        }
+    })?;
+    serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}

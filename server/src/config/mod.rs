@@ -1,0 +1,272 @@
+//! Every setting Telltale reads from its environment, parsed and checked in
+//! one place. A bad value stops start-up with an error naming the variable;
+//! nothing falls back silently. An empty variable counts as unset.
+
+mod parse;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use telltale_store::DatabaseTarget;
+
+pub use parse::ConfigError;
+use parse::Vars;
+
+pub const DEFAULT_PORT: u16 = 7410;
+pub const DEFAULT_DB_PATH: &str = "./monitor.sqlite";
+pub const DEFAULT_RESEND_API_BASE: &str = "https://api.resend.com";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: IpAddr,
+    /// `0` asks the OS for a free port (tests use this).
+    pub port: u16,
+    pub database: DatabaseTarget,
+    /// The shared ingest + read key of Chief (`MONITOR_API_KEY`).
+    pub api_key: Option<String>,
+    pub auth: AuthConfig,
+    pub email: EmailConfig,
+    /// Base of links in alerts and the origin that browsers use.
+    pub public_url: Option<String>,
+    pub retention_days: u32,
+    pub evaluator_interval: Duration,
+    pub retention_interval: Duration,
+    pub ingest: IngestLimits,
+    pub log_format: LogFormat,
+    /// Where the built site (`pkg/`, favicon) is; found next to the binary when unset.
+    pub site_root: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    pub enabled: bool,
+    pub secret: Option<String>,
+    pub base_url: Option<String>,
+    pub trusted_origins: Vec<String>,
+    /// Present whenever `enabled` is true.
+    pub admin: Option<AdminSeed>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminSeed {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for AdminSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSeed")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EmailConfig {
+    /// `smtp://` or `smtps://` URL (`MONITOR_SMTP_URL`).
+    pub smtp_url: Option<String>,
+    /// Chief's HTTP email API, when both key and sender are set.
+    pub resend: Option<ResendConfig>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct ResendConfig {
+    pub api_key: String,
+    pub from_email: String,
+    pub api_base: String,
+}
+
+impl std::fmt::Debug for ResendConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResendConfig")
+            .field("api_key", &"<redacted>")
+            .field("from_email", &self.from_email)
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestLimits {
+    pub max_body_bytes: usize,
+    pub max_batch_events: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let vars = Vars::new(lookup);
+
+        let lan = vars.bool("FORGE_MONITOR_LAN")?.unwrap_or(false);
+        let host = match vars.ip("MONITOR_HOST")? {
+            Some(ip) => ip,
+            None if lan => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        };
+        let port = match vars.port("MONITOR_PORT")? {
+            Some(p) => p,
+            None => vars.port("PORT")?.unwrap_or(DEFAULT_PORT),
+        };
+
+        let database = match vars.string("MONITOR_DATABASE_URL") {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseTarget::Postgres { url }
+            }
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) if !path.is_empty() => DatabaseTarget::Sqlite { path: path.into() },
+                _ => {
+                    return Err(ConfigError::new(
+                        "MONITOR_DATABASE_URL",
+                        "must be a postgres:// (or postgresql://) URL, or sqlite://PATH; \
+                         leave it unset to use SQLite at MONITOR_DB_PATH",
+                    ));
+                }
+            },
+            None => DatabaseTarget::Sqlite {
+                path: vars
+                    .string("MONITOR_DB_PATH")
+                    .unwrap_or_else(|| DEFAULT_DB_PATH.to_owned())
+                    .into(),
+            },
+        };
+
+        let api_key = vars.secret("MONITOR_API_KEY", 16)?;
+
+        let enabled = vars.bool("MONITOR_AUTH_ENABLED")?.unwrap_or(true);
+        let admin = if enabled {
+            let email = vars.required_when(
+                "MONITOR_AUTH_ADMIN_EMAIL",
+                "MONITOR_AUTH_ENABLED is true (set MONITOR_AUTH_ENABLED=false for local single-user use)",
+            )?;
+            if !parse::looks_like_email(&email) {
+                return Err(ConfigError::new(
+                    "MONITOR_AUTH_ADMIN_EMAIL",
+                    format!("{email:?} is not an email address"),
+                ));
+            }
+            let password = vars.required_when(
+                "MONITOR_AUTH_ADMIN_PASSWORD",
+                "MONITOR_AUTH_ENABLED is true",
+            )?;
+            if password.chars().count() < 12 {
+                return Err(ConfigError::new(
+                    "MONITOR_AUTH_ADMIN_PASSWORD",
+                    "must be at least 12 characters",
+                ));
+            }
+            Some(AdminSeed { email, password })
+        } else {
+            None
+        };
+        let auth = AuthConfig {
+            enabled,
+            secret: vars.secret("MONITOR_AUTH_SECRET", 32)?,
+            base_url: vars.http_url("MONITOR_AUTH_BASE_URL")?,
+            trusted_origins: vars.http_url_list("MONITOR_AUTH_TRUSTED_ORIGINS")?,
+            admin,
+        };
+
+        let resend_key = vars.string("MONITOR_RESEND_API_KEY");
+        let resend_from = vars.string("MONITOR_RESEND_FROM_EMAIL");
+        let resend_base = vars
+            .http_url("MONITOR_RESEND_API_BASE")?
+            .unwrap_or_else(|| DEFAULT_RESEND_API_BASE.to_owned());
+        let resend = match (resend_key, resend_from) {
+            (Some(api_key), Some(from_email)) => {
+                if !parse::looks_like_email(&from_email) {
+                    return Err(ConfigError::new(
+                        "MONITOR_RESEND_FROM_EMAIL",
+                        format!("{from_email:?} is not an email address"),
+                    ));
+                }
+                Some(ResendConfig {
+                    api_key,
+                    from_email,
+                    api_base: resend_base,
+                })
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "MONITOR_RESEND_FROM_EMAIL",
+                    "is required when MONITOR_RESEND_API_KEY is set",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "MONITOR_RESEND_API_KEY",
+                    "is required when MONITOR_RESEND_FROM_EMAIL is set",
+                ));
+            }
+            (None, None) => None,
+        };
+        let email = EmailConfig {
+            smtp_url: vars.url_with_schemes("MONITOR_SMTP_URL", &["smtp", "smtps"])?,
+            resend,
+        };
+
+        let log_format = match vars.string("MONITOR_LOG_FORMAT").as_deref() {
+            None | Some("human") => LogFormat::Human,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "MONITOR_LOG_FORMAT",
+                    format!("must be human or json (got {other:?})"),
+                ));
+            }
+        };
+
+        Ok(Config {
+            host,
+            port,
+            database,
+            api_key,
+            auth,
+            email,
+            public_url: vars.http_url("MONITOR_PUBLIC_URL")?,
+            retention_days: vars.positive("MONITOR_RETENTION_DAYS")?.unwrap_or(30),
+            evaluator_interval: Duration::from_secs(
+                vars.positive("MONITOR_EVALUATOR_INTERVAL_SECONDS")?
+                    .unwrap_or(15)
+                    .into(),
+            ),
+            retention_interval: Duration::from_secs(
+                vars.positive("MONITOR_RETENTION_INTERVAL_SECONDS")?
+                    .unwrap_or(3600)
+                    .into(),
+            ),
+            ingest: IngestLimits {
+                max_body_bytes: vars.positive("MONITOR_MAX_BODY_BYTES")?.unwrap_or(1 << 20)
+                    as usize,
+                max_batch_events: vars.positive("MONITOR_MAX_BATCH_EVENTS")?.unwrap_or(1000)
+                    as usize,
+            },
+            log_format,
+            site_root: vars.string("MONITOR_SITE_ROOT").map(PathBuf::from),
+        })
+    }
+
+    pub fn socket_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// True when the server listens beyond this machine.
+    pub fn exposed(&self) -> bool {
+        !self.host.is_loopback()
+    }
+}
+
+#[cfg(test)]
+mod tests;

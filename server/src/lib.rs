@@ -1,0 +1,13 @@
+//! The Telltale server: configuration, HTTP API, pages and background loops
+//! around the store. `main.rs` is only the command line.
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod site;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,139 @@
+//! Builds the whole service from a [`Config`]: store, listener, router. Tests
+//! build it with port 0 and a temporary database, exactly as `main` does.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use axum::routing::get;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use telltale_app::{App, shell};
+use telltale_store::{Store, StoreError};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+use crate::{Config, api, site};
+
+/// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
+/// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
+const OUTPUT_NAME: &str = "telltale";
+/// A request that takes longer than this is answered 503 and dropped.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source} (set MONITOR_HOST / MONITOR_PORT)")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    store: Store,
+    addr: SocketAddr,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        let store = Store::connect(&config.database).await?;
+        let wanted = config.socket_addr();
+        let listener = TcpListener::bind(wanted)
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: wanted,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+
+        let site_root = site::resolve(config.site_root.as_deref());
+        if !site::has_bundle(&site_root) {
+            tracing::warn!(
+                site_root = %site_root.display(),
+                "no built site found: pages render but will not hydrate \
+                 (build with `cargo leptos build --release` or set MONITOR_SITE_ROOT)"
+            );
+        }
+        let leptos_options = LeptosOptions::builder()
+            .output_name(OUTPUT_NAME)
+            .site_root(site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .env(Env::PROD)
+            .build();
+
+        let state = AppState {
+            store: store.clone(),
+            config: Arc::new(config),
+            leptos_options,
+        };
+        let router = build_router(state);
+        Ok(Application {
+            listener,
+            router,
+            store,
+            addr,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
+    /// requests finish and closes the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        self.store.close().await?;
+        Ok(())
+    }
+}
+
+/// The whole middleware stack and route table, top to bottom.
+fn build_router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let store = state.store.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/v1", api::router(&state))
+        // Forge served its dashboard at /monitor; old bookmarks land on the overview.
+        .route("/monitor", get(|| async { Redirect::permanent("/") }))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(store.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,205 @@
+use serde_json::json;
+
+use crate::helpers::{TestApp, event};
+
+#[tokio::test]
+async fn one_event_is_stored_and_listed() {
+    let app = TestApp::spawn().await;
+    let mut e = event(
+        "execution_failed",
+        "ffmpeg: moov atom not found\n  at /mnt/a.mov",
+    );
+    e["level"] = json!("error");
+    e["metadata"] = json!({"exit_code": 1});
+    let (status, body) = app.post_json("/v1/events", &e).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"inserted": 1, "duplicates": 0, "dropped": []}));
+
+    let events = app.events().await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0]["message"],
+        "ffmpeg: moov atom not found\n  at /mnt/a.mov"
+    );
+    assert_eq!(events[0]["level"], "error");
+    assert_eq!(events[0]["jobName"], "nightly-proxy-render");
+    assert_eq!(events[0]["metadata"], json!({"exit_code": 1}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_event_is_a_400_naming_the_field_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let (status, _) = app
+        .post_json("/v1/events", &event("job.started", "ok"))
+        .await;
+    assert_eq!(status, 200);
+
+    let mut bad = event("job.started", "x");
+    bad["level"] = json!("fatal");
+    let (status, body) = app.post_json("/v1/events", &bad).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_event");
+    assert_eq!(body["error"]["field"], "level");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("debug, info, warn, error"),
+        "{body}"
+    );
+
+    let mut missing = event("job.started", "x");
+    missing.as_object_mut().unwrap().remove("message");
+    let (status, body) = app.post_json("/v1/events", &missing).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["field"], "message");
+
+    assert_eq!(
+        app.events().await.len(),
+        1,
+        "the earlier event is untouched"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_that_says_so() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.post_raw("/v1/events", "{\"level\": ").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "malformed_json");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 1"),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn retried_event_ids_are_counted_as_duplicates() {
+    let app = TestApp::spawn().await;
+    let mut e = event("job.completed", "done");
+    e["eventId"] = json!("evt-42");
+    assert_eq!(app.post_json("/v1/events", &e).await.1["inserted"], 1);
+    let (status, body) = app.post_json("/v1/events", &e).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"inserted": 0, "duplicates": 1, "dropped": []}));
+    assert_eq!(app.events().await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_batch_keeps_good_events_and_lists_bad_ones() {
+    let app = TestApp::spawn().await;
+    let mut dup = event("progress_update", "50%");
+    dup["eventId"] = json!("p-50");
+    let mut bad_time = event("progress_update", "x");
+    bad_time["eventAt"] = json!("tuesday");
+    let batch = json!({"events": [
+        event("job.started", "start"),
+        {"sourceType": "robot", "level": "info", "eventType": "x", "message": "y"},
+        dup.clone(),
+        dup,
+        bad_time,
+        "not an object",
+    ]});
+    let (status, body) = app.post_json("/v1/events/batch", &batch).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["inserted"], 2);
+    assert_eq!(body["duplicates"], 1);
+    let dropped = body["dropped"].as_array().unwrap();
+    assert_eq!(dropped.len(), 3);
+    assert_eq!(dropped[0]["index"], 1);
+    assert!(
+        dropped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("sourceType")
+    );
+    assert_eq!(dropped[1]["index"], 4);
+    assert!(
+        dropped[1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("eventAt")
+    );
+    assert_eq!(dropped[2]["index"], 5);
+
+    // A bare array is a batch too.
+    let (status, body) = app
+        .post_json("/v1/events/batch", &json!([event("job.completed", "end")]))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["inserted"], 1);
+    assert_eq!(app.events().await.len(), 3);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn limits_answer_413_with_a_json_reason() {
+    let app = TestApp::spawn_with(&[
+        ("MONITOR_MAX_BATCH_EVENTS", "3"),
+        ("MONITOR_MAX_BODY_BYTES", "2048"),
+    ])
+    .await;
+    let batch = json!(
+        (0..4)
+            .map(|i| event("x", &i.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let (status, body) = app.post_json("/v1/events/batch", &batch).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "batch_too_large");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("MONITOR_MAX_BATCH_EVENTS")
+    );
+
+    let big = event("x", &"a".repeat(4096));
+    let (status, body) = app.post_json("/v1/events", &big).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "body_too_large");
+    assert!(app.events().await.is_empty(), "nothing stored");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn api_key_is_required_when_configured() {
+    let key = "k3y-0123456789abcdef";
+    let app = TestApp::spawn_with(&[("MONITOR_API_KEY", key)]).await;
+    let e = event("job.started", "x");
+    let (status, body) = app.post_json("/v1/events", &e).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "unauthorized");
+
+    let wrong = app
+        .client
+        .post(app.url("/v1/events"))
+        .header("x-api-key", "k3y-0123456789abcdeX")
+        .json(&e)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let ok = app
+        .client
+        .post(app.url("/v1/events"))
+        .header("x-api-key", key)
+        .json(&e)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+
+    // Reads need it too; health does not.
+    assert_eq!(app.get_json("/v1/events").await.0, 401);
+    assert_eq!(app.get_json("/v1/health").await.0, 200);
+    app.stop().await;
+}

@@ -1,0 +1,84 @@
+use serde_json::json;
+
+use crate::helpers::{TestApp, event};
+
+#[tokio::test]
+async fn health_reports_version_and_database() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get_json("/v1/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok"})
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn events_filter_and_paginate_newest_first() {
+    let app = TestApp::spawn().await;
+    let mut batch = Vec::new();
+    for i in 0..5 {
+        let mut e = event("progress_update", &format!("step {i}"));
+        if i % 2 == 0 {
+            e["jobName"] = json!("etl-orders");
+            e["level"] = json!("warn");
+        }
+        batch.push(e);
+    }
+    app.post_json("/v1/events/batch", &json!(batch)).await;
+
+    let (_, page) = app.get_json("/v1/events?limit=2").await;
+    assert_eq!(page["events"][0]["message"], "step 4");
+    assert_eq!(page["events"][1]["message"], "step 3");
+    let cursor = page["nextCursor"].as_i64().expect("cursor on a full page");
+    let (_, rest) = app
+        .get_json(&format!("/v1/events?limit=10&before={cursor}"))
+        .await;
+    let messages: Vec<_> = rest["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(messages, ["step 2", "step 1", "step 0"]);
+    assert_eq!(rest["nextCursor"], json!(null));
+
+    let (_, etl) = app.get_json("/v1/events?job=etl-orders&level=warn").await;
+    assert_eq!(etl["events"].as_array().unwrap().len(), 3);
+
+    let (status, body) = app.get_json("/v1/events?level=loud").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["field"], "level");
+    let (status, body) = app.get_json("/v1/events?since=noon").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["field"], "since");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_api_paths_are_json_404s() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get_json("/v1/nope").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn events_survive_a_restart_on_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keep.sqlite").display().to_string();
+    let app = TestApp::spawn_with(&[("MONITOR_DB_PATH", &db)]).await;
+    let (status, _) = app
+        .post_json("/v1/events", &event("job.started", "before restart"))
+        .await;
+    assert_eq!(status, 200);
+    app.stop().await;
+
+    let again = TestApp::spawn_with(&[("MONITOR_DB_PATH", &db)]).await;
+    let events = again.events().await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["message"], "before restart");
+    again.stop().await;
+}
