@@ -41,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    mark_hydrated();
 
     // Pages render with `SsrMode::Async` so the data is in the first HTML:
     // an operator with JavaScript off (or a slow bundle) still reads it.
@@ -67,4 +68,19 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Sets `data-hydrated` on `<body>` once the browser has taken over the
+/// server's HTML, so tests (and curious operators) can tell the two apart.
+/// Effects never run on the server, so server HTML never carries it.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
 }

@@ -223,13 +223,13 @@ fn optional_id(
     field: &'static str,
 ) -> Result<Option<String>, FieldError> {
     let value = optional_str(obj, field)?;
-    if let Some(s) = value {
-        if s.len() > MAX_ID_LEN {
-            return Err(FieldError::new(
-                field,
-                format!("must be at most {MAX_ID_LEN} bytes"),
-            ));
-        }
+    if let Some(s) = value
+        && s.len() > MAX_ID_LEN
+    {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {MAX_ID_LEN} bytes"),
+        ));
     }
     Ok(value.map(str::to_owned))
 }

@@ -1,0 +1,16 @@
+# The two commands of the README, plus their parts. Each sets up what it
+# needs first (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages,
+# Chromium for tests), idempotently.
+.PHONY: run test setup build
+
+run:    ## build and start Telltale on SQLite at http://127.0.0.1:7410
+	@scripts/run.sh
+
+test:   ## format check, clippy, unit + integration tests, browser tests
+	@scripts/test.sh
+
+setup:  ## install the build tools only
+	@scripts/setup.sh
+
+build:  ## release binary and site: target/release/telltale + target/site
+	@scripts/setup.sh && PATH="$$PWD/end2end/node_modules/.bin:$$PATH" cargo leptos build --release

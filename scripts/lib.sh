@@ -1,0 +1,38 @@
+# Shared helpers for the scripts in this folder; sourced, not run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+
+# Pinned tool versions. cargo-leptos 0.3.11 does not build on rustc 1.95.
+CARGO_LEPTOS_VERSION="0.3.10"
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.lock")"
+
+# Runs a named stage and prints how long it took.
+stage() {
+  local name="$1"
+  shift
+  local start=$SECONDS
+  echo "==> $name"
+  "$@"
+  echo "<== $name: $((SECONDS - start)) s"
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# apt-get as root (CI and these machines) or through sudo elsewhere.
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if have sudo; then sudo="sudo"; else
+      echo "error: need root (or sudo) to install: $*" >&2
+      return 1
+    fi
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then
+    $sudo apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}

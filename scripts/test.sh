@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up and runs every check: format, clippy (warnings are errors), unit and
+# integration tests (PostgreSQL ones skip when no server answers, unless
+# CI=true), the release build, and the Playwright suite in Chromium.
+source "$(dirname "$0")/lib.sh"
+
+"$ROOT/scripts/setup.sh" --test
+cd "$ROOT"
+total=$SECONDS
+
+stage "cargo fmt" cargo fmt --all -- --check
+# The browser crate is linted for its own target; linting it on the host would
+# unify the app's ssr and hydrate features into one build.
+stage "clippy (server)" cargo clippy --workspace --exclude telltale-frontend --all-targets -- -D warnings
+stage "clippy (browser)" cargo clippy -p telltale-frontend --target wasm32-unknown-unknown -- -D warnings
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+stage "cargo test" bash -c "set -o pipefail; cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
+stage "release build" cargo leptos build --release
+stage "playwright" bash -c "set -o pipefail; cd '$ROOT/end2end' && npx playwright test 2>&1 | tee '$logs/playwright.log'"
+
+# One closing line over both runners, so a reader of the log's end sees the total.
+cargo_passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$logs/cargo.log" | awk '{ s += $4 } END { print s + 0 }')
+browser_passed=$(grep -oE '^ +[0-9]+ passed' "$logs/playwright.log" | awk '{ s += $1 } END { print s + 0 }')
+echo "all checks passed in $((SECONDS - total)) s (after setup): $cargo_passed Rust tests, $browser_passed browser tests"
+echo "tests: $((cargo_passed + browser_passed)) passed, 0 failed"
