@@ -4,8 +4,8 @@
 //! compare the same on SQLite and PostgreSQL, index compactly, and keep the
 //! producer's sub-second precision.
 
+use crate::triggers::{drop_forbid_updates, forbid_updates};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -95,42 +95,14 @@ impl MigrationTrait for Migration {
 
         // Append-only in the database itself: no code path, ours or a hand-typed
         // one, can rewrite an event. Deletes stay possible for retention pruning.
-        let db = manager.get_connection();
-        match manager.get_database_backend() {
-            DbBackend::Sqlite => {
-                db.execute_unprepared(
-                    "CREATE TRIGGER events_append_only BEFORE UPDATE ON events \
-                     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
-                )
-                .await?;
-            }
-            DbBackend::Postgres => {
-                db.execute_unprepared(
-                    "CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN RAISE EXCEPTION 'events are append-only'; END $$",
-                )
-                .await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER events_append_only BEFORE UPDATE ON events \
-                     FOR EACH ROW EXECUTE FUNCTION events_append_only()",
-                )
-                .await?;
-            }
-            _ => {}
-        }
+        forbid_updates(manager, "events", "events are append-only").await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        if manager.get_database_backend() == DbBackend::Postgres {
-            db.execute_unprepared("DROP TRIGGER IF EXISTS events_append_only ON events")
-                .await?;
-            db.execute_unprepared("DROP FUNCTION IF EXISTS events_append_only()")
-                .await?;
-        }
         manager
             .drop_table(Table::drop().table(Events::Table).to_owned())
-            .await
+            .await?;
+        drop_forbid_updates(manager, "events").await
     }
 }

@@ -2,12 +2,23 @@
 //!
 //! These types travel unchanged from the store to the REST API, the server
 //! functions and the Leptos components. The crate compiles for the server and
-//! for `wasm32`, so it holds no database or HTTP code.
+//! for `wasm32`, so it holds no database or HTTP code — only data, validation
+//! and the pure transition function that derives state from events.
 
 pub mod event;
 pub mod health;
 pub mod ingest;
+pub mod job;
+pub mod run;
+pub mod transition;
+pub mod worker;
 
 pub use event::{Event, EventFilter, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse};
+pub use job::{CheckPolicy, Job};
+pub use run::{
+    RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
+};
+pub use transition::{EventKind, RunChange, Transition, transition};
+pub use worker::{Worker, WorkerState, WorkerStatus};

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use telltale_model::FieldError;
-use telltale_store::StoreError;
+use telltale_store::{QueueError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -29,8 +29,16 @@ pub enum ApiError {
     Unauthorized,
     #[error("no such API endpoint: {0}")]
     NotFound(String),
+    #[error("content-type must be application/json (got {0:?})")]
+    UnsupportedMediaType(String),
+    #[error("no run {0:?}")]
+    RunNotFound(String),
+    #[error("no worker {0:?}")]
+    WorkerNotFound(String),
     #[error("the store is unavailable: {0}")]
     Store(#[from] StoreError),
+    #[error("the store is unavailable: {0}")]
+    Queue(#[from] QueueError),
 }
 
 #[derive(Serialize)]
@@ -58,7 +66,13 @@ impl ApiError {
             Self::BodyUnreadable(_) => (StatusCode::BAD_REQUEST, "body_unreadable"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            Self::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Self::RunNotFound(_) | Self::WorkerNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Store(_) | Self::Queue(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+            }
         }
     }
 

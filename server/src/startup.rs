@@ -14,8 +14,9 @@ use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use telltale_app::{App, shell};
-use telltale_store::{Store, StoreError};
+use telltale_store::{IngestQueue, Store, StoreError};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -46,6 +47,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     store: Store,
+    writer: JoinHandle<()>,
     addr: SocketAddr,
 }
 
@@ -77,8 +79,10 @@ impl Application {
             .env(Env::PROD)
             .build();
 
+        let (ingest, writer) = IngestQueue::start(store.clone());
         let state = AppState {
             store: store.clone(),
+            ingest,
             config: Arc::new(config),
             leptos_options,
         };
@@ -87,6 +91,7 @@ impl Application {
             listener,
             router,
             store,
+            writer,
             addr,
         })
     }
@@ -96,7 +101,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
-    /// requests finish and closes the database.
+    /// requests finish, lets the writer commit what it holds, and closes the
+    /// database.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -108,6 +114,11 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
+        // The router (and with it the last queue handle) is gone: the writer
+        // drains and ends.
+        if let Err(e) = self.writer.await {
+            tracing::error!(error = %e, "ingest writer ended abnormally");
+        }
         self.store.close().await?;
         Ok(())
     }

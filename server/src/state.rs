@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use telltale_store::Store;
+use telltale_store::{IngestQueue, Store};
 
 use crate::Config;
 
@@ -10,6 +10,8 @@ use crate::Config;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// All ingest goes through the group-commit writer.
+    pub ingest: IngestQueue,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

@@ -4,12 +4,14 @@ use sea_orm::DbErr;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+    #[error("could not build a query: {0}")]
+    Query(String),
     #[error("could not open the SQLite database at {path}: {source}")]
     OpenSqlite { path: String, source: DbErr },
-    #[error("stored row {table}#{id} is unreadable: {problem}")]
+    #[error("stored row {table} {id:?} is unreadable: {problem}")]
     Corrupt {
         table: &'static str,
-        id: i64,
+        id: String,
         problem: String,
     },
 }

@@ -5,14 +5,20 @@
 //! handler, server function or background loop — can break them.
 
 mod connect;
+mod convert;
 mod entity;
 mod error;
 mod events;
+mod ingest;
+mod runs;
 mod time;
+mod workers;
+mod writer;
 
 pub use connect::DatabaseTarget;
 pub use error::StoreError;
-pub use events::InsertOutcome;
+pub use ingest::EventOutcome;
+pub use writer::{IngestQueue, QueueError};
 
 use sea_orm::DatabaseConnection;
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::DbBackend;
 use serde_json::json;
 use telltale_model::{EventFilter, Level, NewEvent, SourceType};
-use telltale_store::{DatabaseTarget, Store};
+use telltale_store::{DatabaseTarget, EventOutcome, Store};
 
 fn at(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_764_000_000 + secs, 123_456_000)
@@ -30,6 +30,14 @@ fn event(event_id: Option<&str>, job: &str, message: &str, secs: i64) -> NewEven
     }
 }
 
+fn counts(outcomes: &[EventOutcome]) -> (usize, usize) {
+    let inserted = outcomes
+        .iter()
+        .filter(|o| matches!(o, EventOutcome::Inserted(_)))
+        .count();
+    (inserted, outcomes.len() - inserted)
+}
+
 async fn story(store: &Store, target: &DatabaseTarget) {
     // Verbatim text: whitespace, newlines, quotes and non-ASCII survive.
     let verbatim = "  Error: \"/mnt/媒体/clip.mov\"\n\tat frame 1042\n  ";
@@ -38,8 +46,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
         event(None, "etl", "loaded 10 rows", 1),
         event(Some("e3"), "render", "done", 2),
     ];
-    let out = store.insert_events(&first, at(10)).await.expect("insert");
-    assert_eq!((out.inserted, out.duplicates), (3, 0));
+    let out = store.ingest(&first, at(10)).await.expect("insert");
+    assert_eq!(counts(&out), (3, 0));
 
     // A retry with known eventIds (and one repeated inside the batch) stores nothing twice.
     let retry = vec![
@@ -48,8 +56,15 @@ async fn story(store: &Store, target: &DatabaseTarget) {
         event(Some("e4"), "render", "new again", 3),
         event(None, "etl", "loaded 10 rows", 1),
     ];
-    let out = store.insert_events(&retry, at(11)).await.expect("retry");
-    assert_eq!((out.inserted, out.duplicates), (2, 2));
+    let out = store.ingest(&retry, at(11)).await.expect("retry");
+    assert_eq!(counts(&out), (2, 2));
+    assert_eq!(out[0], EventOutcome::Duplicate, "e1 was stored before");
+    assert!(matches!(out[1], EventOutcome::Inserted(_)));
+    assert_eq!(
+        out[2],
+        EventOutcome::Duplicate,
+        "e4 repeats within the group"
+    );
 
     let all = store
         .list_events(&EventFilter::default())

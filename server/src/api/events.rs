@@ -6,11 +6,11 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
-use telltale_model::{Event, EventFilter, FieldError, Level};
+use telltale_model::{Event, EventFilter, Level};
 
 use super::keys::require_api_key;
+use super::query::{Params, invalid};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -28,9 +28,7 @@ pub async fn list(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<EventPage>, ApiError> {
     require_api_key(&state, &headers)?;
-    let Query(params) =
-        query.map_err(|e| ApiError::InvalidQuery(FieldError::new("query", e.body_text())))?;
-    let filter = parse_filter(&params).map_err(ApiError::InvalidQuery)?;
+    let filter = parse_filter(&Params::from_query(query)?)?;
     let events = state.store.list_events(&filter).await?;
     let full_page = events.len() as u64 == filter.effective_limit();
     let next_cursor = if full_page {
@@ -46,52 +44,25 @@ pub async fn list(
 
 /// Query parameters of Chief (`jobName`, `runId`…) and Forge (`job_id`, which
 /// is our run) are accepted beside the short names.
-fn parse_filter(params: &HashMap<String, String>) -> Result<EventFilter, FieldError> {
-    let get = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| params.get(*n))
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let level = match get(&["level"]) {
+fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
+    let level = match p.text(&["level"]) {
         None => None,
         Some(v) => Some(Level::parse(&v).ok_or_else(|| {
-            FieldError::new(
+            invalid(
                 "level",
                 format!("must be one of debug, info, warn, error (got {v:?})"),
             )
         })?),
     };
     Ok(EventFilter {
-        job: get(&["job", "jobName"]),
-        run: get(&["run", "runId", "job_id"]),
-        worker: get(&["worker", "workerId"]),
+        job: p.text(&["job", "jobName"]),
+        run: p.text(&["run", "runId", "job_id"]),
+        worker: p.text(&["worker", "workerId"]),
         level,
-        event_type: get(&["type", "eventType"]),
-        since: time_param("since", get(&["since"]))?,
-        until: time_param("until", get(&["until"]))?,
-        before: number_param("before", get(&["before"]))?,
-        limit: number_param("limit", get(&["limit"]))?
-            .map(|n: i64| n.clamp(1, EventFilter::MAX_LIMIT as i64) as u64),
+        event_type: p.text(&["type", "eventType"]),
+        since: p.time("since")?,
+        until: p.time("until")?,
+        before: p.number("before")?,
+        limit: p.limit(EventFilter::MAX_LIMIT)?,
     })
-}
-
-fn time_param(field: &str, value: Option<String>) -> Result<Option<DateTime<Utc>>, FieldError> {
-    value
-        .map(|v| {
-            DateTime::parse_from_rfc3339(&v)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| FieldError::new(field, format!("must be an RFC 3339 timestamp ({e})")))
-        })
-        .transpose()
-}
-
-fn number_param(field: &str, value: Option<String>) -> Result<Option<i64>, FieldError> {
-    value
-        .map(|v| {
-            v.parse::<i64>()
-                .map_err(|_| FieldError::new(field, format!("must be a whole number (got {v:?})")))
-        })
-        .transpose()
 }

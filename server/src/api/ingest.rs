@@ -8,10 +8,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use chrono::Utc;
 use serde_json::Value;
 use telltale_model::{Dropped, IngestResponse, NewEvent};
+use telltale_store::EventOutcome;
 use tracing::Instrument;
 
 use super::keys::require_api_key;
@@ -24,6 +25,7 @@ pub async fn ingest_one(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, ApiError> {
     require_api_key(&state, &headers)?;
+    require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let now = Utc::now();
     let event = NewEvent::from_json(&value, now).map_err(ApiError::InvalidEvent)?;
@@ -34,17 +36,13 @@ pub async fn ingest_one(
         run = event.run_id.as_deref(),
         worker = event.worker_id.as_deref(),
     );
-    let outcome = state
-        .store
-        .insert_events(std::slice::from_ref(&event), now)
+    let outcomes = state
+        .ingest
+        .submit(vec![event])
         .instrument(span.clone())
         .await?;
-    span.in_scope(|| tracing::debug!(inserted = outcome.inserted, "event stored"));
-    Ok(Json(IngestResponse {
-        inserted: outcome.inserted,
-        duplicates: outcome.duplicates,
-        dropped: Vec::new(),
-    }))
+    span.in_scope(|| tracing::debug!(?outcomes, "event handled"));
+    Ok(Json(response(&outcomes, Vec::new())))
 }
 
 pub async fn ingest_batch(
@@ -53,6 +51,7 @@ pub async fn ingest_batch(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, ApiError> {
     require_api_key(&state, &headers)?;
+    require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let items = match value {
         Value::Array(items) => items,
@@ -83,16 +82,44 @@ pub async fn ingest_batch(
         }
     }
     let span = tracing::info_span!("ingest_batch", size = items.len(), dropped = dropped.len());
-    let outcome = state
-        .store
-        .insert_events(&valid, now)
-        .instrument(span)
-        .await?;
-    Ok(Json(IngestResponse {
-        inserted: outcome.inserted,
-        duplicates: outcome.duplicates,
+    let outcomes = if valid.is_empty() {
+        Vec::new()
+    } else {
+        state.ingest.submit(valid).instrument(span).await?
+    };
+    Ok(Json(response(&outcomes, dropped)))
+}
+
+fn response(outcomes: &[EventOutcome], dropped: Vec<Dropped>) -> IngestResponse {
+    let inserted = outcomes
+        .iter()
+        .filter(|o| matches!(o, EventOutcome::Inserted(_)))
+        .count();
+    IngestResponse {
+        inserted,
+        duplicates: outcomes.len() - inserted,
         dropped,
-    }))
+    }
+}
+
+/// Ingest takes JSON only: a form-encoded body (what `curl -d` sends without
+/// a content type) is refused with 415 rather than guessed at.
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(content_type.to_owned()))
+    }
 }
 
 fn parse_body(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {

@@ -5,6 +5,9 @@ mod events;
 mod health;
 mod ingest;
 mod keys;
+mod query;
+mod runs;
+mod workers;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,6 +22,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/health", get(health::health))
         .route("/events", post(ingest::ingest_one).get(events::list))
         .route("/events/batch", post(ingest::ingest_batch))
+        .route("/runs", get(runs::list))
+        .route("/runs/active", get(runs::active))
+        .route("/runs/failed", get(runs::failed))
+        .route("/runs/completed", get(runs::completed))
+        .route("/runs/stats", get(runs::stats))
+        .route("/runs/{run_id}", get(runs::detail))
+        .route("/workers", get(workers::list))
+        .route("/workers/{worker_id}", get(workers::detail))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.ingest.max_body_bytes))
 }

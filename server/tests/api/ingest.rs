@@ -203,3 +203,27 @@ async fn api_key_is_required_when_configured() {
     assert_eq!(app.get_json("/v1/health").await.0, 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_json_by_content_type_is_a_415() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .post(app.url("/v1/events"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(event("job.started", "x").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unsupported_media_type");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("application/json")
+    );
+    assert!(app.events().await.is_empty());
+    app.stop().await;
+}

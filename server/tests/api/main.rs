@@ -5,3 +5,4 @@ mod helpers;
 mod ingest;
 mod pages;
 mod read;
+mod runs;

@@ -2,3 +2,7 @@
 //! the shared model types; nothing outside this crate sees them.
 
 pub mod event;
+pub mod job;
+pub mod rejected_transition;
+pub mod run;
+pub mod worker;

@@ -1,0 +1,337 @@
+//! The one transition function: from the current state of a run, its job and
+//! its worker, and one stored event, to their new state. Pure: no clock, no
+//! I/O; the store calls it inside the transaction that stores the event.
+//!
+//! Both vocabularies of SPEC §3 are understood: Forge's (`job_created`,
+//! `execution_started`, …) and Chief's (`job.started`, `job.failed`, …).
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::event::Event;
+use crate::job::{CheckPolicy, Job};
+use crate::run::{Run, RunStatus};
+use crate::worker::{DEFAULT_HEARTBEAT_INTERVAL_SECONDS, Worker};
+
+/// What an event type means for derived state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    RunQueued,
+    EngineSelected,
+    RunStarted,
+    Progress,
+    RunCompleted,
+    RunFailed,
+    NextScheduled,
+    WorkerHeartbeat,
+    SchedulerHeartbeat,
+    /// Stored and shown on the timeline; changes nothing.
+    Other,
+}
+
+impl EventKind {
+    pub fn of(event_type: &str) -> Self {
+        match event_type {
+            "job_created" | "job.queued" => Self::RunQueued,
+            "engine_selected" => Self::EngineSelected,
+            "execution_started" | "job.started" => Self::RunStarted,
+            "progress_update" => Self::Progress,
+            "execution_completed" | "job.completed" => Self::RunCompleted,
+            "execution_failed" | "job.failed" => Self::RunFailed,
+            "job.next_scheduled" => Self::NextScheduled,
+            "worker.heartbeat" => Self::WorkerHeartbeat,
+            "chief.heartbeat" => Self::SchedulerHeartbeat,
+            _ => Self::Other,
+        }
+    }
+
+    /// Kinds that create or change a run.
+    pub fn touches_run(self) -> bool {
+        matches!(
+            self,
+            Self::RunQueued
+                | Self::EngineSelected
+                | Self::RunStarted
+                | Self::Progress
+                | Self::RunCompleted
+                | Self::RunFailed
+        )
+    }
+}
+
+/// What happens to the event's run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunChange {
+    /// The event says nothing about a run.
+    None,
+    /// The run as it should now be stored (new or changed).
+    Write(Box<Run>),
+    /// The run is terminal; the event's transition is refused (and logged).
+    Rejected { status: RunStatus, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub run: RunChange,
+    /// The job as it should now be stored, when the event names one.
+    pub job: Option<Job>,
+    /// The worker as it should now be stored, when the event names one.
+    pub worker: Option<Worker>,
+}
+
+pub fn transition(
+    run: Option<&Run>,
+    job: Option<&Job>,
+    worker: Option<&Worker>,
+    event: &Event,
+) -> Transition {
+    let kind = EventKind::of(&event.event_type);
+    let run_change = next_run(run, kind, event);
+    // A refused run transition must not count twice on the job either.
+    let run_accepted = !matches!(run_change, RunChange::Rejected { .. });
+    Transition {
+        job: event
+            .job_name
+            .as_deref()
+            .map(|name| next_job(job, name, kind, run_accepted, event)),
+        worker: event
+            .worker_id
+            .as_deref()
+            .map(|id| next_worker(worker, id, kind, event)),
+        run: run_change,
+    }
+}
+
+fn next_run(current: Option<&Run>, kind: EventKind, event: &Event) -> RunChange {
+    let Some(run_id) = event.run_id.as_deref() else {
+        return RunChange::None;
+    };
+    if !kind.touches_run() {
+        return RunChange::None;
+    }
+    if let Some(run) = current
+        && run.status.is_terminal()
+    {
+        return RunChange::Rejected {
+            status: run.status,
+            reason: format!(
+                "run {run_id} is {} (terminal); {} cannot change it",
+                run.status.as_str(),
+                event.event_type
+            ),
+        };
+    }
+
+    let meta = event.metadata.as_object();
+    let mut run = current.cloned().unwrap_or_else(|| Run {
+        seq: 0,
+        run_id: run_id.to_owned(),
+        job_name: None,
+        job_type: None,
+        engine: None,
+        status: RunStatus::Queued,
+        created_at: event.event_at,
+        start_time: None,
+        end_time: None,
+        failure_reason: None,
+        burnin_preset_id: None,
+        lut_id: None,
+        worker_id: None,
+        verification_run_id: None,
+        source_path: None,
+        output_path: None,
+        progress: None,
+        updated_at: event.event_at,
+        metadata: Value::Object(Map::new()),
+    });
+
+    if let Some(job) = &event.job_name {
+        run.job_name = Some(job.clone());
+    }
+    if let Some(worker) = &event.worker_id {
+        run.worker_id = Some(worker.clone());
+    }
+    // Forge's job-record fields may ride on any run event's metadata.
+    let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Value::as_str);
+    for (key, slot) in [
+        ("job_type", &mut run.job_type),
+        ("engine", &mut run.engine),
+        ("burnin_preset_id", &mut run.burnin_preset_id),
+        ("lut_id", &mut run.lut_id),
+        ("verification_run_id", &mut run.verification_run_id),
+        ("source_path", &mut run.source_path),
+        ("output_path", &mut run.output_path),
+    ] {
+        if let Some(v) = text(key) {
+            *slot = Some(v.to_owned());
+        }
+    }
+    if let (Some(merged), Some(new)) = (run.metadata.as_object_mut(), meta) {
+        for (k, v) in new {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    run.created_at = run.created_at.min(event.event_at);
+    run.updated_at = run.updated_at.max(event.event_at);
+
+    match kind {
+        // Never moves a run backwards: a late "queued" only fills fields.
+        EventKind::RunStarted => {
+            run.status = RunStatus::Running;
+            run.start_time = Some(
+                run.start_time
+                    .map_or(event.event_at, |s| s.min(event.event_at)),
+            );
+        }
+        EventKind::Progress => {
+            if let Some(p) = meta.and_then(|m| m.get("progress")).and_then(Value::as_f64) {
+                run.progress = Some(p.clamp(0.0, 100.0).round() as u8);
+            }
+            if run.status == RunStatus::Queued {
+                run.status = RunStatus::Running;
+            }
+        }
+        EventKind::RunCompleted => {
+            run.status = RunStatus::Completed;
+            run.end_time = Some(event.event_at);
+        }
+        EventKind::RunFailed => {
+            run.status = RunStatus::Failed;
+            run.end_time = Some(event.event_at);
+            // Verbatim: the producer's own words, never reworded or cut.
+            run.failure_reason = Some(
+                text("failure_reason")
+                    .or_else(|| text("error"))
+                    .unwrap_or(&event.message)
+                    .to_owned(),
+            );
+        }
+        _ => {}
+    }
+    RunChange::Write(Box::new(run))
+}
+
+fn next_job(
+    current: Option<&Job>,
+    name: &str,
+    kind: EventKind,
+    run_accepted: bool,
+    event: &Event,
+) -> Job {
+    let at = event.event_at;
+    let mut job = current.cloned().unwrap_or_else(|| Job {
+        name: name.to_owned(),
+        first_seen_at: at,
+        last_event_at: at,
+        last_heartbeat_at: None,
+        last_run_id: None,
+        last_success_at: None,
+        last_failure_at: None,
+        consecutive_failures: 0,
+        expected_next_at: None,
+        policy: CheckPolicy::default(),
+    });
+    job.first_seen_at = job.first_seen_at.min(at);
+    job.last_event_at = job.last_event_at.max(at);
+    apply_policy(&mut job.policy, event.metadata.as_object());
+
+    if kind.touches_run() && run_accepted && event.run_id.is_some() {
+        job.last_run_id = event.run_id.clone();
+    }
+    match kind {
+        EventKind::RunStarted if run_accepted => {
+            job.last_heartbeat_at = Some(later(job.last_heartbeat_at, at));
+        }
+        EventKind::RunCompleted if run_accepted => {
+            job.last_heartbeat_at = Some(later(job.last_heartbeat_at, at));
+            job.last_success_at = Some(later(job.last_success_at, at));
+            job.consecutive_failures = 0;
+        }
+        EventKind::RunFailed if run_accepted => {
+            job.last_failure_at = Some(later(job.last_failure_at, at));
+            job.consecutive_failures = job.consecutive_failures.saturating_add(1);
+        }
+        EventKind::NextScheduled => {
+            let next = event
+                .metadata
+                .get("next_run_at")
+                .and_then(Value::as_str)
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+            if let Some(next) = next {
+                job.expected_next_at = Some(next.with_timezone(&Utc));
+            }
+        }
+        _ => {}
+    }
+    job
+}
+
+fn apply_policy(policy: &mut CheckPolicy, meta: Option<&Map<String, Value>>) {
+    let Some(meta) = meta else { return };
+    let flag = |key: &str| meta.get(key).and_then(Value::as_bool);
+    if let Some(v) = flag("check_enabled") {
+        policy.check_enabled = v;
+    }
+    if let Some(v) = flag("alert_on_failure") {
+        policy.alert_on_failure = v;
+    }
+    if let Some(v) = flag("alert_on_miss") {
+        policy.alert_on_miss = v;
+    }
+    if let Some(v) = meta.get("grace_seconds").and_then(Value::as_u64) {
+        policy.grace_seconds = u32::try_from(v).unwrap_or(u32::MAX);
+    }
+    if let Some(v) = meta.get("schedule").and_then(Value::as_str) {
+        policy.schedule = Some(v.to_owned());
+    }
+    if let Some(v) = meta.get("timezone").and_then(Value::as_str) {
+        policy.timezone = Some(v.to_owned());
+    }
+}
+
+fn next_worker(current: Option<&Worker>, id: &str, kind: EventKind, event: &Event) -> Worker {
+    let at = event.event_at;
+    let mut worker = current.cloned().unwrap_or_else(|| Worker {
+        worker_id: id.to_owned(),
+        hostname: None,
+        first_seen_at: at,
+        last_event_at: at,
+        last_heartbeat_at: None,
+        current_run_id: None,
+        interval_seconds: DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+    });
+    worker.first_seen_at = worker.first_seen_at.min(at);
+    worker.last_event_at = worker.last_event_at.max(at);
+    if kind == EventKind::WorkerHeartbeat {
+        // Only a heartbeat at least as new as the last one speaks for now;
+        // a late, older one must not overwrite the current run.
+        let newest = worker.last_heartbeat_at.is_none_or(|last| at >= last);
+        if newest {
+            worker.last_heartbeat_at = Some(at);
+            let meta = event.metadata.as_object();
+            let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Value::as_str);
+            if let Some(host) = text("hostname") {
+                worker.hostname = Some(host.to_owned());
+            }
+            worker.current_run_id = text("current_run_id")
+                .or_else(|| text("current_job_id"))
+                .map(str::to_owned)
+                .or_else(|| event.run_id.clone());
+            if let Some(secs) = meta
+                .and_then(|m| m.get("interval_seconds"))
+                .and_then(Value::as_u64)
+                && secs > 0
+            {
+                worker.interval_seconds = u32::try_from(secs).unwrap_or(u32::MAX);
+            }
+        }
+    }
+    worker
+}
+
+fn later(current: Option<DateTime<Utc>>, at: DateTime<Utc>) -> DateTime<Utc> {
+    current.map_or(at, |c| c.max(at))
+}
+
+#[cfg(test)]
+mod tests;

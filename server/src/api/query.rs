@@ -1,0 +1,62 @@
+//! Query-string parsing shared by the read endpoints; every error names the
+//! parameter.
+
+use std::collections::HashMap;
+
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use chrono::{DateTime, Utc};
+use telltale_model::FieldError;
+
+use crate::error::ApiError;
+
+pub struct Params(HashMap<String, String>);
+
+impl Params {
+    pub fn from_query(
+        query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ) -> Result<Params, ApiError> {
+        query
+            .map(|Query(map)| Params(map))
+            .map_err(|e| ApiError::InvalidQuery(FieldError::new("query", e.body_text())))
+    }
+
+    /// The first of `names` that is present and not blank.
+    pub fn text(&self, names: &[&str]) -> Option<String> {
+        names
+            .iter()
+            .find_map(|n| self.0.get(*n))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+        self.text(&[name])
+            .map(|v| {
+                DateTime::parse_from_rfc3339(&v)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| invalid(name, format!("must be an RFC 3339 timestamp ({e})")))
+            })
+            .transpose()
+    }
+
+    pub fn number(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        self.text(&[name])
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| invalid(name, format!("must be a whole number (got {v:?})")))
+            })
+            .transpose()
+    }
+
+    /// `limit`, clamped to 1..=max.
+    pub fn limit(&self, max: u64) -> Result<Option<u64>, ApiError> {
+        Ok(self
+            .number("limit")?
+            .map(|n| n.clamp(1, i64::try_from(max).unwrap_or(i64::MAX)) as u64))
+    }
+}
+
+pub fn invalid(field: &str, problem: impl Into<String>) -> ApiError {
+    ApiError::InvalidQuery(FieldError::new(field, problem))
+}

@@ -1,0 +1,45 @@
+//! Workers with their status (busy / idle / offline) as of now.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use chrono::Utc;
+use serde::Serialize;
+use telltale_model::WorkerState;
+
+use super::keys::require_api_key;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct WorkerList {
+    pub workers: Vec<WorkerState>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<WorkerList>, ApiError> {
+    require_api_key(&state, &headers)?;
+    let now = Utc::now();
+    let workers = state
+        .store
+        .list_workers()
+        .await?
+        .into_iter()
+        .map(|w| WorkerState::at(w, now))
+        .collect();
+    Ok(Json(WorkerList { workers }))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(worker_id): Path<String>,
+) -> Result<Json<WorkerState>, ApiError> {
+    require_api_key(&state, &headers)?;
+    match state.store.get_worker(&worker_id).await? {
+        Some(w) => Ok(Json(WorkerState::at(w, Utc::now()))),
+        None => Err(ApiError::WorkerNotFound(worker_id)),
+    }
+}

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "jobs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub name: String,
+    pub first_seen_at_us: i64,
+    pub last_event_at_us: i64,
+    pub last_heartbeat_at_us: Option<i64>,
+    pub last_run_id: Option<String>,
+    pub last_success_at_us: Option<i64>,
+    pub last_failure_at_us: Option<i64>,
+    pub consecutive_failures: i32,
+    pub expected_next_at_us: Option<i64>,
+    pub check_enabled: bool,
+    pub grace_seconds: i32,
+    pub alert_on_failure: bool,
+    pub alert_on_miss: bool,
+    pub schedule: Option<String>,
+    pub timezone: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,414 @@
+//! Storing events and deriving state from them, in one transaction.
+//!
+//! For a group of events: (1) drop those whose `eventId` is already stored or
+//! repeats within the group, (2) insert the rest, (3) load the runs, jobs and
+//! workers they name, fold every new event through the pure
+//! [`telltale_model::transition`], and (4) write what changed, plus a log line
+//! for each transition refused on a terminal run. When `ingest` returns `Ok`
+//! all of it is committed; on error none of it is.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
+};
+use telltale_model::{
+    Event, Job, NewEvent, RejectedTransition, Run, RunChange, Worker, transition,
+};
+
+use crate::convert::{
+    job_from_row, job_to_row, rejected_to_row, run_from_row, run_to_row, worker_from_row,
+    worker_to_row,
+};
+use crate::entity::{event, job, rejected_transition, run, worker};
+use crate::time::to_us;
+use crate::{Store, StoreError};
+
+/// What happened to one event handed to [`Store::ingest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// Stored, with this row id.
+    Inserted(i64),
+    /// Its `eventId` was already stored (or came earlier in the same group).
+    Duplicate,
+}
+
+/// Rows per multi-row statement: well under SQLite's bound-variable limit.
+const CHUNK: usize = 500;
+
+impl Store {
+    /// Stores `events` and applies them to derived state, atomically. The
+    /// outcomes are in the order of `events`.
+    pub async fn ingest(
+        &self,
+        events: &[NewEvent],
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let txn = self.db.begin().await?;
+        let outcomes = insert_events(&txn, events, received_at).await?;
+        let stored: Vec<Event> = events
+            .iter()
+            .zip(&outcomes)
+            .filter_map(|(e, outcome)| match outcome {
+                EventOutcome::Inserted(id) => Some(stored_event(*id, e, received_at)),
+                EventOutcome::Duplicate => None,
+            })
+            .collect();
+        derive_state(&txn, &stored).await?;
+        txn.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+fn stored_event(id: i64, e: &NewEvent, received_at: DateTime<Utc>) -> Event {
+    Event {
+        id,
+        event_id: e.event_id.clone(),
+        source_type: e.source_type,
+        level: e.level,
+        event_type: e.event_type.clone(),
+        message: e.message.clone(),
+        event_at: e.event_at,
+        received_at,
+        job_name: e.job_name.clone(),
+        run_id: e.run_id.clone(),
+        worker_id: e.worker_id.clone(),
+        script_path: e.script_path.clone(),
+        metadata: e.metadata.clone(),
+    }
+}
+
+async fn insert_events(
+    txn: &DatabaseTransaction,
+    events: &[NewEvent],
+    received_at: DateTime<Utc>,
+) -> Result<Vec<EventOutcome>, StoreError> {
+    // Which eventIds are already stored?
+    let ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.event_id.as_deref())
+        .collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<Option<String>> = event::Entity::find()
+            .select_only()
+            .column(event::Column::EventId)
+            .filter(event::Column::EventId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        seen.extend(rows.into_iter().flatten());
+    }
+
+    let mut outcomes = vec![EventOutcome::Duplicate; events.len()];
+    let mut fresh: Vec<usize> = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        match &e.event_id {
+            Some(id) if !seen.insert(id.clone()) => {}
+            _ => fresh.push(i),
+        }
+    }
+
+    let received = to_us(received_at);
+    for chunk in fresh.chunks(CHUNK) {
+        let mut insert = Query::insert();
+        insert.into_table(event::Entity).columns([
+            event::Column::EventId,
+            event::Column::SourceType,
+            event::Column::Level,
+            event::Column::EventType,
+            event::Column::Message,
+            event::Column::EventAtUs,
+            event::Column::ReceivedAtUs,
+            event::Column::JobName,
+            event::Column::RunId,
+            event::Column::WorkerId,
+            event::Column::ScriptPath,
+            event::Column::Metadata,
+        ]);
+        for &i in chunk {
+            let e = &events[i];
+            insert
+                .values([
+                    e.event_id.clone().into(),
+                    e.source_type.as_str().into(),
+                    e.level.as_str().into(),
+                    e.event_type.clone().into(),
+                    e.message.clone().into(),
+                    to_us(e.event_at).into(),
+                    received.into(),
+                    e.job_name.clone().into(),
+                    e.run_id.clone().into(),
+                    e.worker_id.clone().into(),
+                    e.script_path.clone().into(),
+                    e.metadata.to_string().into(),
+                ])
+                .map_err(|e| StoreError::Query(e.to_string()))?;
+        }
+        // Another instance (PostgreSQL) may store the same eventId between our
+        // check and this insert: DO NOTHING makes that a duplicate, not an error.
+        insert
+            .on_conflict(
+                OnConflict::column(event::Column::EventId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .returning(Query::returning().columns([event::Column::Id, event::Column::EventId]));
+        let rows = txn.query_all(&insert).await?;
+        let mut returned: Vec<(i64, Option<String>)> = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64>("", "id")?,
+                    r.try_get::<Option<String>>("", "event_id")?,
+                ))
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()?;
+        // Ids rise in VALUES order within one statement on both backends.
+        returned.sort_by_key(|(id, _)| *id);
+        let raced: HashSet<&str> = {
+            let got: HashSet<&str> = returned.iter().filter_map(|(_, e)| e.as_deref()).collect();
+            chunk
+                .iter()
+                .filter_map(|&i| events[i].event_id.as_deref())
+                .filter(|id| !got.contains(id))
+                .collect()
+        };
+        let mut next = returned.iter();
+        for &i in chunk {
+            if events[i]
+                .event_id
+                .as_deref()
+                .is_some_and(|id| raced.contains(id))
+            {
+                continue;
+            }
+            if let Some((id, _)) = next.next() {
+                outcomes[i] = EventOutcome::Inserted(*id);
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Current state of everything a group of events names, as loaded and as changed.
+#[derive(Default)]
+struct State {
+    runs: HashMap<String, Run>,
+    jobs: HashMap<String, Job>,
+    workers: HashMap<String, Worker>,
+    dirty_runs: Vec<String>,
+    dirty_jobs: Vec<String>,
+    dirty_workers: Vec<String>,
+    rejected: Vec<RejectedTransition>,
+}
+
+async fn derive_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut state = load_state(txn, events).await?;
+    for e in events {
+        let run_key = e.run_id.as_deref();
+        let next = transition(
+            run_key.and_then(|k| state.runs.get(k)),
+            e.job_name.as_deref().and_then(|k| state.jobs.get(k)),
+            e.worker_id.as_deref().and_then(|k| state.workers.get(k)),
+            e,
+        );
+        match (next.run, run_key) {
+            (RunChange::Write(run), Some(key)) => {
+                if !state.dirty_runs.iter().any(|k| k == key) {
+                    state.dirty_runs.push(key.to_owned());
+                }
+                state.runs.insert(key.to_owned(), *run);
+            }
+            (RunChange::Rejected { status, reason }, Some(key)) => {
+                tracing::info!(run = key, event = e.id, event_type = %e.event_type, %reason, "transition rejected");
+                state.rejected.push(RejectedTransition {
+                    event: e.id,
+                    run_id: key.to_owned(),
+                    event_type: e.event_type.clone(),
+                    run_status: status,
+                    reason,
+                    at: e.received_at,
+                });
+            }
+            _ => {}
+        }
+        if let Some(job) = next.job {
+            if !state.dirty_jobs.contains(&job.name) {
+                state.dirty_jobs.push(job.name.clone());
+            }
+            state.jobs.insert(job.name.clone(), job);
+        }
+        if let Some(worker) = next.worker {
+            if !state.dirty_workers.contains(&worker.worker_id) {
+                state.dirty_workers.push(worker.worker_id.clone());
+            }
+            state.workers.insert(worker.worker_id.clone(), worker);
+        }
+    }
+    write_state(txn, &state).await
+}
+
+async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State, StoreError> {
+    fn distinct<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+        let set: HashSet<&str> = values.flatten().collect();
+        set.into_iter().map(str::to_owned).collect()
+    }
+    let run_ids = distinct(events.iter().map(|e| e.run_id.as_deref()));
+    let job_names = distinct(events.iter().map(|e| e.job_name.as_deref()));
+    let worker_ids = distinct(events.iter().map(|e| e.worker_id.as_deref()));
+    let mut state = State::default();
+    let postgres = txn.get_database_backend() == DbBackend::Postgres;
+
+    for chunk in run_ids.chunks(CHUNK) {
+        let mut q = run::Entity::find().filter(run::Column::RunId.is_in(chunk.iter().cloned()));
+        if postgres {
+            // Serialize concurrent instances on the same run until commit.
+            q = q.lock_exclusive();
+        }
+        for row in q.all(txn).await? {
+            let run = run_from_row(row)?;
+            state.runs.insert(run.run_id.clone(), run);
+        }
+    }
+    for chunk in job_names.chunks(CHUNK) {
+        let mut q = job::Entity::find().filter(job::Column::Name.is_in(chunk.iter().cloned()));
+        if postgres {
+            q = q.lock_exclusive();
+        }
+        for row in q.all(txn).await? {
+            let job = job_from_row(row)?;
+            state.jobs.insert(job.name.clone(), job);
+        }
+    }
+    for chunk in worker_ids.chunks(CHUNK) {
+        let mut q =
+            worker::Entity::find().filter(worker::Column::WorkerId.is_in(chunk.iter().cloned()));
+        if postgres {
+            q = q.lock_exclusive();
+        }
+        for row in q.all(txn).await? {
+            let worker = worker_from_row(row)?;
+            state.workers.insert(worker.worker_id.clone(), worker);
+        }
+    }
+    Ok(state)
+}
+
+async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), StoreError> {
+    // Upserts: a new row is inserted, a known one updated in place (a run
+    // keeps its `seq`). The schema's trigger refuses any update of a
+    // terminal run, so even a bug here could not rewrite one.
+    let runs: Vec<run::ActiveModel> = state
+        .dirty_runs
+        .iter()
+        .filter_map(|k| state.runs.get(k))
+        .map(|r| {
+            let mut row = run_to_row(r);
+            row.seq = sea_orm::ActiveValue::NotSet;
+            row
+        })
+        .collect();
+    for chunk in runs.chunks(CHUNK / 2) {
+        run::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(run::Column::RunId)
+                    .update_columns([
+                        run::Column::JobName,
+                        run::Column::JobType,
+                        run::Column::Engine,
+                        run::Column::Status,
+                        run::Column::CreatedAtUs,
+                        run::Column::StartTimeUs,
+                        run::Column::EndTimeUs,
+                        run::Column::FailureReason,
+                        run::Column::BurninPresetId,
+                        run::Column::LutId,
+                        run::Column::WorkerId,
+                        run::Column::VerificationRunId,
+                        run::Column::SourcePath,
+                        run::Column::OutputPath,
+                        run::Column::Progress,
+                        run::Column::UpdatedAtUs,
+                        run::Column::Metadata,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+
+    let jobs: Vec<job::ActiveModel> = state
+        .dirty_jobs
+        .iter()
+        .filter_map(|k| state.jobs.get(k))
+        .map(job_to_row)
+        .collect();
+    for chunk in jobs.chunks(CHUNK / 2) {
+        job::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(job::Column::Name)
+                    .update_columns([
+                        job::Column::FirstSeenAtUs,
+                        job::Column::LastEventAtUs,
+                        job::Column::LastHeartbeatAtUs,
+                        job::Column::LastRunId,
+                        job::Column::LastSuccessAtUs,
+                        job::Column::LastFailureAtUs,
+                        job::Column::ConsecutiveFailures,
+                        job::Column::ExpectedNextAtUs,
+                        job::Column::CheckEnabled,
+                        job::Column::GraceSeconds,
+                        job::Column::AlertOnFailure,
+                        job::Column::AlertOnMiss,
+                        job::Column::Schedule,
+                        job::Column::Timezone,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+
+    let workers: Vec<worker::ActiveModel> = state
+        .dirty_workers
+        .iter()
+        .filter_map(|k| state.workers.get(k))
+        .map(worker_to_row)
+        .collect();
+    for chunk in workers.chunks(CHUNK / 2) {
+        worker::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(worker::Column::WorkerId)
+                    .update_columns([
+                        worker::Column::Hostname,
+                        worker::Column::FirstSeenAtUs,
+                        worker::Column::LastEventAtUs,
+                        worker::Column::LastHeartbeatAtUs,
+                        worker::Column::CurrentRunId,
+                        worker::Column::IntervalSeconds,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+
+    let rejected: Vec<rejected_transition::ActiveModel> =
+        state.rejected.iter().map(rejected_to_row).collect();
+    for chunk in rejected.chunks(CHUNK / 2) {
+        rejected_transition::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Reading runs: listings with filters and a stable cursor, one run with its
+//! timeline, and aggregates.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use telltale_model::{Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile};
+
+use crate::convert::{rejected_from_row, run_from_row};
+use crate::entity::{rejected_transition, run};
+use crate::time::to_us;
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Runs matching `filter`, newest first. The cursor is `seq`, which only
+    /// grows, so a page boundary stays put while new runs arrive.
+    pub async fn list_runs(&self, filter: &RunFilter) -> Result<RunPage, StoreError> {
+        let limit = filter.effective_limit();
+        let rows = run::Entity::find()
+            .filter(conditions(filter))
+            .order_by_desc(run::Column::Seq)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let runs = rows
+            .into_iter()
+            .map(run_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if runs.len() as u64 == limit {
+            runs.last().map(|r| r.seq)
+        } else {
+            None
+        };
+        Ok(RunPage { runs, next_cursor })
+    }
+
+    pub async fn get_run(&self, run_id: &str) -> Result<Option<Run>, StoreError> {
+        run::Entity::find()
+            .filter(run::Column::RunId.eq(run_id))
+            .one(&self.db)
+            .await?
+            .map(run_from_row)
+            .transpose()
+    }
+
+    /// A run, its complete timeline and its refused transitions.
+    pub async fn run_detail(&self, run_id: &str) -> Result<Option<RunDetail>, StoreError> {
+        let Some(run) = self.get_run(run_id).await? else {
+            return Ok(None);
+        };
+        let timeline = self.run_timeline(run_id).await?;
+        let rejected = rejected_transition::Entity::find()
+            .filter(rejected_transition::Column::RunId.eq(run_id))
+            .order_by_asc(rejected_transition::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(rejected_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(RunDetail {
+            run,
+            timeline,
+            rejected,
+        }))
+    }
+
+    /// Counts and durations over the runs matching `filter` (its cursor and
+    /// limit are ignored).
+    pub async fn run_stats(&self, filter: &RunFilter) -> Result<RunStats, StoreError> {
+        let cond = conditions(&RunFilter {
+            before: None,
+            ..filter.clone()
+        });
+        let mut stats = RunStats {
+            total: run::Entity::find()
+                .filter(cond.clone())
+                .count(&self.db)
+                .await?,
+            ..RunStats::default()
+        };
+        for (column, into) in [
+            (run::Column::Status, &mut stats.by_status),
+            (run::Column::Engine, &mut stats.by_engine),
+            (run::Column::WorkerId, &mut stats.by_worker),
+        ] {
+            let rows: Vec<(Option<String>, i64)> = run::Entity::find()
+                .select_only()
+                .column(column)
+                .column_as(run::Column::Seq.count(), "n")
+                .filter(cond.clone())
+                .group_by(column)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            into.extend(rows.into_iter().map(|(k, n)| {
+                (
+                    k.unwrap_or_else(|| "unknown".to_owned()),
+                    u64::try_from(n).unwrap_or(0),
+                )
+            }));
+        }
+        let count = |s: RunStatus| stats.by_status.get(s.as_str()).copied().unwrap_or(0);
+        let (failed, completed) = (count(RunStatus::Failed), count(RunStatus::Completed));
+        if failed + completed > 0 {
+            stats.failure_rate = Some(failed as f64 / (failed + completed) as f64);
+        }
+
+        let spans: Vec<(i64, i64)> = run::Entity::find()
+            .select_only()
+            .column(run::Column::StartTimeUs)
+            .column(run::Column::EndTimeUs)
+            .filter(cond)
+            .filter(run::Column::StartTimeUs.is_not_null())
+            .filter(run::Column::EndTimeUs.is_not_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut durations: Vec<f64> = spans
+            .into_iter()
+            .filter(|(s, e)| e >= s)
+            .map(|(s, e)| (e - s) as f64 / 1e6)
+            .collect();
+        durations.sort_by(f64::total_cmp);
+        stats.duration_p50_seconds = percentile(&durations, 50.0);
+        stats.duration_p95_seconds = percentile(&durations, 95.0);
+        Ok(stats)
+    }
+}
+
+fn conditions(filter: &RunFilter) -> Condition {
+    let mut cond = Condition::all();
+    if !filter.status.is_empty() {
+        cond = cond.add(run::Column::Status.is_in(filter.status.iter().map(|s| s.as_str())));
+    }
+    if let Some(job) = &filter.job {
+        cond = cond.add(run::Column::JobName.eq(job.as_str()));
+    }
+    if let Some(worker) = &filter.worker {
+        cond = cond.add(run::Column::WorkerId.eq(worker.as_str()));
+    }
+    if let Some(engine) = &filter.engine {
+        cond = cond.add(run::Column::Engine.eq(engine.as_str()));
+    }
+    if let Some(since) = filter.since {
+        cond = cond.add(run::Column::CreatedAtUs.gte(to_us(since)));
+    }
+    if let Some(until) = filter.until {
+        cond = cond.add(run::Column::CreatedAtUs.lt(to_us(until)));
+    }
+    if let Some(before) = filter.before {
+        cond = cond.add(run::Column::Seq.lt(before));
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        // Case-insensitive on both backends; the user's % and _ are literal.
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let mut any = Condition::any();
+        for col in [
+            run::Column::RunId,
+            run::Column::JobName,
+            run::Column::FailureReason,
+            run::Column::SourcePath,
+            run::Column::OutputPath,
+        ] {
+            any = any.add(
+                Expr::expr(Func::lower(Expr::col(col)))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
+            );
+        }
+        cond = cond.add(any);
+    }
+    cond
+}

@@ -1,0 +1,50 @@
+//! Reading workers and jobs.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use telltale_model::{Job, Worker};
+
+use crate::convert::{job_from_row, worker_from_row};
+use crate::entity::{job, worker};
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Every worker ever seen, by id.
+    pub async fn list_workers(&self) -> Result<Vec<Worker>, StoreError> {
+        worker::Entity::find()
+            .order_by_asc(worker::Column::WorkerId)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(worker_from_row)
+            .collect()
+    }
+
+    pub async fn get_worker(&self, worker_id: &str) -> Result<Option<Worker>, StoreError> {
+        worker::Entity::find()
+            .filter(worker::Column::WorkerId.eq(worker_id))
+            .one(&self.db)
+            .await?
+            .map(worker_from_row)
+            .transpose()
+    }
+
+    /// Every job ever seen, by name.
+    pub async fn list_jobs(&self) -> Result<Vec<Job>, StoreError> {
+        job::Entity::find()
+            .order_by_asc(job::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(job_from_row)
+            .collect()
+    }
+
+    pub async fn get_job(&self, name: &str) -> Result<Option<Job>, StoreError> {
+        job::Entity::find()
+            .filter(job::Column::Name.eq(name))
+            .one(&self.db)
+            .await?
+            .map(job_from_row)
+            .transpose()
+    }
+}
