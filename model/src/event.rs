@@ -6,6 +6,7 @@ use crate::ingest::FieldError;
 
 /// Who reported an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SourceType {
     Chief,
@@ -33,6 +34,7 @@ impl SourceType {
 
 /// Severity of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Debug,
@@ -60,6 +62,7 @@ impl Level {
 
 /// An event as the store keeps it: immutable once written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Store-assigned, increasing in insertion order; the cursor of listings.
@@ -78,6 +81,7 @@ pub struct Event {
     pub run_id: Option<String>,
     pub worker_id: Option<String>,
     pub script_path: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: Value,
 }
 
@@ -102,6 +106,7 @@ impl Event {
 
 /// An event that passed validation and is ready to be stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewEvent {
     pub event_id: Option<String>,
@@ -109,11 +114,15 @@ pub struct NewEvent {
     pub level: Level,
     pub event_type: String,
     pub message: String,
+    /// Defaults to the time of receipt.
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub event_at: DateTime<Utc>,
     pub job_name: Option<String>,
     pub run_id: Option<String>,
     pub worker_id: Option<String>,
     pub script_path: Option<String>,
+    /// Any JSON object; anything else is stored as `{}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, required = false))]
     pub metadata: Value,
 }
 
@@ -247,6 +256,7 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// Which events a listing returns, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct EventFilter {
     pub job: Option<String>,

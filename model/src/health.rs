@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// `ok` when every part answers, `degraded` when the service runs but a part
 /// (the database) does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum HealthStatus {
     Ok,
@@ -11,6 +12,7 @@ pub enum HealthStatus {
 
 /// Body of `GET /v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: HealthStatus,
     pub version: String,

@@ -19,6 +19,7 @@ impl FieldError {
 
 /// One event of a request that was not stored, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dropped {
     pub index: usize,
     pub reason: String,
@@ -26,6 +27,7 @@ pub struct Dropped {
 
 /// Answer to `POST /v1/events` and `POST /v1/events/batch`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IngestResponse {
     pub inserted: usize,
     pub duplicates: usize,

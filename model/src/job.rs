@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// (`check_enabled`, `grace_seconds`, `alert_on_failure`, `alert_on_miss`,
 /// `schedule`, `timezone`); a key absent from an event leaves it unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckPolicy {
     pub check_enabled: bool,
@@ -32,6 +33,7 @@ impl Default for CheckPolicy {
 
 /// A named, usually recurring unit of work, derived from its runs' events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
     pub name: String,

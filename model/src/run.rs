@@ -5,6 +5,7 @@ use serde_json::Value;
 /// Where a run is in its life. `Failed` and `Completed` are terminal: a run
 /// in either never changes again (SPEC §2, invariant 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Queued,
@@ -36,6 +37,7 @@ impl RunStatus {
 
 /// One execution of a job (Forge's "job record"), derived from its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Run {
     /// Store-assigned, increasing with first sight; the cursor of listings.
@@ -63,6 +65,7 @@ pub struct Run {
     /// Time of the newest event that changed the run.
     pub updated_at: DateTime<Utc>,
     /// Producer metadata of the run's events, merged (later keys win).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: Value,
 }
 
@@ -79,6 +82,7 @@ impl Run {
 /// An event that tried to change a run after it ended. The event itself is
 /// stored; this records that its transition was refused, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedTransition {
     /// The stored event's `id`.
@@ -92,6 +96,7 @@ pub struct RejectedTransition {
 
 /// Which runs a listing returns, newest first (highest `seq`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct RunFilter {
     /// Any of these statuses; empty means all.
@@ -123,6 +128,7 @@ impl RunFilter {
 
 /// One page of runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RunPage {
     pub runs: Vec<Run>,
@@ -132,6 +138,7 @@ pub struct RunPage {
 
 /// A run with everything that happened to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RunDetail {
     pub run: Run,
@@ -143,6 +150,7 @@ pub struct RunDetail {
 
 /// Aggregates over runs (`GET /v1/runs/stats`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RunStats {
     pub total: u64,

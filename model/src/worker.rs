@@ -6,6 +6,7 @@ pub const DEFAULT_HEARTBEAT_INTERVAL_SECONDS: u32 = 15;
 
 /// A process that executes runs and sends heartbeats.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Worker {
     pub worker_id: String,
@@ -21,6 +22,7 @@ pub struct Worker {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum WorkerStatus {
     Busy,
@@ -63,6 +65,7 @@ impl Worker {
 
 /// A worker with its status at the moment it was read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WorkerState {
     #[serde(flatten)]

@@ -41,17 +41,23 @@ pub enum ApiError {
     Queue(#[from] QueueError),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// Every error answer of the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `invalid_event`, `malformed_json`,
+    /// `unsupported_media_type`, `body_too_large`, `batch_too_large`,
+    /// `unauthorized`, `not_found`, `invalid_query`, `store_unavailable`, …
+    pub code: String,
+    /// What is wrong, for a person.
+    pub message: String,
+    /// The offending field or query parameter, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -94,9 +100,9 @@ impl IntoResponse for ApiError {
         }
         let body = ErrorBody {
             error: ErrorDetail {
-                code,
+                code: code.to_owned(),
                 message: self.to_string(),
-                field: self.field(),
+                field: self.field().map(str::to_owned),
             },
         };
         (status, Json(body)).into_response()

@@ -11,10 +11,10 @@ use telltale_model::{Event, EventFilter, Level};
 
 use super::keys::require_api_key;
 use super::query::{Params, invalid};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventPage {
     pub events: Vec<Event>,
@@ -22,6 +22,24 @@ pub struct EventPage {
     pub next_cursor: Option<i64>,
 }
 
+/// Events, newest first.
+#[utoipa::path(get, path = "/events", tag = "events",
+    params(
+        ("job" = Option<String>, Query, description = "Job name (also `jobName`)"),
+        ("run" = Option<String>, Query, description = "Run id (also `runId`, Forge's `job_id`)"),
+        ("worker" = Option<String>, Query, description = "Worker id (also `workerId`)"),
+        ("level" = Option<Level>, Query, description = "debug, info, warn or error"),
+        ("type" = Option<String>, Query, description = "Event type (also `eventType`)"),
+        ("since" = Option<String>, Query, description = "RFC 3339; events at or after"),
+        ("until" = Option<String>, Query, description = "RFC 3339; events before"),
+        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
+        ("limit" = Option<u64>, Query, description = "1–1000, default 200"),
+    ),
+    responses(
+        (status = 200, body = EventPage),
+        (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,

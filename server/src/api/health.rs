@@ -5,8 +5,12 @@ use telltale_model::{Health, HealthStatus};
 
 use crate::state::AppState;
 
-/// `GET /v1/health`: open to all; 503 when the database does not answer, so
-/// a load balancer takes the instance out.
+/// Liveness and database reachability; needs no key. 503 when the database
+/// does not answer, so a load balancer takes the instance out.
+#[utoipa::path(get, path = "/health", tag = "health", responses(
+    (status = 200, description = "Serving", body = Health),
+    (status = 503, description = "The database does not answer", body = Health),
+))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let (status, code, database) = match state.store.ping().await {
         Ok(()) => (HealthStatus::Ok, StatusCode::OK, "ok".to_owned()),

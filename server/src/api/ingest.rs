@@ -16,9 +16,21 @@ use telltale_store::EventOutcome;
 use tracing::Instrument;
 
 use super::keys::require_api_key;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
+/// Store one event. Answered after it is committed.
+#[utoipa::path(post, path = "/events", tag = "ingest",
+    request_body(content = NewEvent, description = "One event (camelCase JSON)"),
+    params(("x-api-key" = Option<String>, Header, description = "Required when MONITOR_API_KEY is set")),
+    responses(
+        (status = 200, description = "Stored, or a duplicate of a stored eventId", body = IngestResponse),
+        (status = 400, description = "Malformed JSON or an invalid field (named in `field`)", body = ErrorBody),
+        (status = 401, description = "Missing or wrong x-api-key", body = ErrorBody),
+        (status = 413, description = "Body over MONITOR_MAX_BODY_BYTES", body = ErrorBody),
+        (status = 415, description = "Content type is not application/json", body = ErrorBody),
+        (status = 503, description = "Not stored; retry later", body = ErrorBody),
+    ))]
 pub async fn ingest_one(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -45,6 +57,19 @@ pub async fn ingest_one(
     Ok(Json(response(&outcomes, Vec::new())))
 }
 
+/// Store many events: `{"events": [...]}` or a bare array. Invalid events are
+/// listed in `dropped` with their index and reason; the rest are stored.
+#[utoipa::path(post, path = "/events/batch", tag = "ingest",
+    request_body(content = Vec<NewEvent>, description = "A JSON array of events, or {\"events\": [...]}"),
+    params(("x-api-key" = Option<String>, Header, description = "Required when MONITOR_API_KEY is set")),
+    responses(
+        (status = 200, description = "Valid events stored; invalid ones listed in `dropped`", body = IngestResponse),
+        (status = 400, description = "Malformed JSON or not a batch", body = ErrorBody),
+        (status = 401, description = "Missing or wrong x-api-key", body = ErrorBody),
+        (status = 413, description = "Body or batch over its limit", body = ErrorBody),
+        (status = 415, description = "Content type is not application/json", body = ErrorBody),
+        (status = 503, description = "Not stored; retry later", body = ErrorBody),
+    ))]
 pub async fn ingest_batch(
     State(state): State<AppState>,
     headers: HeaderMap,

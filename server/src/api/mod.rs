@@ -1,5 +1,9 @@
 //! The REST API under `/v1`: thin handlers that parse, call the store and
 //! answer. Unknown `/v1` paths get a JSON 404, not the dashboard's page.
+//!
+//! Routes are registered through utoipa-axum, so the OpenAPI document at
+//! `/v1/openapi.json` is built from the very handlers and types that serve
+//! them: an endpoint cannot exist undocumented.
 
 mod events;
 mod health;
@@ -9,29 +13,86 @@ mod query;
 mod runs;
 mod workers;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Uri;
-use axum::routing::{get, post};
+use axum::http::{Uri, header};
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Telltale",
+        description = "Ingest and read API of Telltale, a monitor for batch jobs and their workers. \
+                       Forge's `/jobs…` paths are `/v1/runs…` here.",
+    ),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// The `/v1` routes (to be nested at `/v1`) and their OpenAPI document.
 pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/events", post(ingest::ingest_one).get(events::list))
-        .route("/events/batch", post(ingest::ingest_batch))
-        .route("/runs", get(runs::list))
-        .route("/runs/active", get(runs::active))
-        .route("/runs/failed", get(runs::failed))
-        .route("/runs/completed", get(runs::completed))
-        .route("/runs/stats", get(runs::stats))
-        .route("/runs/{run_id}", get(runs::detail))
-        .route("/workers", get(workers::list))
-        .route("/workers/{worker_id}", get(workers::detail))
+    let (router, doc) = documented_routes().split_for_parts();
+    let json: Arc<str> = doc
+        .to_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        .into();
+    router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let json = json.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        json.to_string(),
+                    )
+                }
+            }),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.ingest.max_body_bytes))
+}
+
+/// The OpenAPI document alone, as served at `/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().split_for_parts().1
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(health::health))
+        .routes(routes!(ingest::ingest_one, events::list))
+        .routes(routes!(ingest::ingest_batch))
+        .routes(routes!(runs::list))
+        .routes(routes!(runs::active))
+        .routes(routes!(runs::failed))
+        .routes(routes!(runs::completed))
+        .routes(routes!(runs::stats))
+        .routes(routes!(runs::detail))
+        .routes(routes!(workers::list))
+        .routes(routes!(workers::detail));
+    // Paths in the document carry the /v1 prefix the server mounts them at.
+    let mut doc = ApiDoc::openapi();
+    let paths = std::mem::take(&mut doc.paths.paths);
+    let mut router = OpenApiRouter::with_openapi(doc).merge(v1);
+    let collected = std::mem::take(&mut router.get_openapi_mut().paths.paths);
+    router.get_openapi_mut().paths.paths = paths
+        .into_iter()
+        .chain(
+            collected
+                .into_iter()
+                .map(|(p, item)| (format!("/v1{p}"), item)),
+        )
+        .collect();
+    router
 }
 
 async fn not_found(uri: Uri) -> ApiError {

@@ -11,11 +11,29 @@ use telltale_model::{RunDetail, RunFilter, RunPage, RunStats, RunStatus};
 
 use super::keys::require_api_key;
 use super::query::{Params, invalid};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
 
+/// Runs (Forge's jobs), newest first.
+#[utoipa::path(get, path = "/runs", tag = "runs",
+    params(
+        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
+        ("job" = Option<String>, Query, description = "Job name"),
+        ("worker" = Option<String>, Query, description = "Worker id"),
+        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
+        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
+        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
+        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
+        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
+        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
+    ),
+    responses(
+        (status = 200, body = RunPage),
+        (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -24,6 +42,24 @@ pub async fn list(
     list_with(state, headers, query, None).await
 }
 
+/// Queued and running runs, newest first.
+#[utoipa::path(get, path = "/runs/active", tag = "runs",
+    params(
+        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
+        ("job" = Option<String>, Query, description = "Job name"),
+        ("worker" = Option<String>, Query, description = "Worker id"),
+        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
+        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
+        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
+        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
+        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
+        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
+    ),
+    responses(
+        (status = 200, body = RunPage),
+        (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn active(
     s: State<AppState>,
     h: HeaderMap,
@@ -32,6 +68,24 @@ pub async fn active(
     list_with(s.0, h, q, Some(vec![RunStatus::Queued, RunStatus::Running])).await
 }
 
+/// Failed runs, newest first.
+#[utoipa::path(get, path = "/runs/failed", tag = "runs",
+    params(
+        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
+        ("job" = Option<String>, Query, description = "Job name"),
+        ("worker" = Option<String>, Query, description = "Worker id"),
+        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
+        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
+        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
+        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
+        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
+        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
+    ),
+    responses(
+        (status = 200, body = RunPage),
+        (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn failed(
     s: State<AppState>,
     h: HeaderMap,
@@ -40,6 +94,24 @@ pub async fn failed(
     list_with(s.0, h, q, Some(vec![RunStatus::Failed])).await
 }
 
+/// Completed runs, newest first.
+#[utoipa::path(get, path = "/runs/completed", tag = "runs",
+    params(
+        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
+        ("job" = Option<String>, Query, description = "Job name"),
+        ("worker" = Option<String>, Query, description = "Worker id"),
+        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
+        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
+        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
+        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
+        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
+        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
+    ),
+    responses(
+        (status = 200, body = RunPage),
+        (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn completed(
     s: State<AppState>,
     h: HeaderMap,
@@ -62,6 +134,24 @@ async fn list_with(
     Ok(Json(state.store.list_runs(&filter).await?))
 }
 
+/// Counts by status, engine and worker; failure rate; duration p50/p95.
+#[utoipa::path(get, path = "/runs/stats", tag = "runs",
+    params(
+        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
+        ("job" = Option<String>, Query, description = "Job name"),
+        ("worker" = Option<String>, Query, description = "Worker id"),
+        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
+        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
+        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
+        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
+        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
+        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
+    ),
+    responses(
+        (status = 200, body = RunStats),
+        (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn stats(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -72,6 +162,14 @@ pub async fn stats(
     Ok(Json(state.store.run_stats(&filter).await?))
 }
 
+/// One run with its complete event timeline and refused transitions.
+#[utoipa::path(get, path = "/runs/{run_id}", tag = "runs",
+    params(("run_id" = String, Path, description = "The run id")),
+    responses(
+        (status = 200, body = RunDetail),
+        (status = 404, description = "No such run", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     headers: HeaderMap,

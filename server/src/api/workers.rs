@@ -8,14 +8,19 @@ use serde::Serialize;
 use telltale_model::WorkerState;
 
 use super::keys::require_api_key;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkerList {
     pub workers: Vec<WorkerState>,
 }
 
+/// Every worker with its status now: busy, idle or offline.
+#[utoipa::path(get, path = "/workers", tag = "workers", responses(
+    (status = 200, body = WorkerList),
+    (status = 401, body = ErrorBody),
+))]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -32,6 +37,14 @@ pub async fn list(
     Ok(Json(WorkerList { workers }))
 }
 
+/// One worker with its status now.
+#[utoipa::path(get, path = "/workers/{worker_id}", tag = "workers",
+    params(("worker_id" = String, Path, description = "The worker id")),
+    responses(
+        (status = 200, body = WorkerState),
+        (status = 404, description = "No such worker", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     headers: HeaderMap,

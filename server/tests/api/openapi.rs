@@ -1,0 +1,118 @@
+//! The OpenAPI document describes every endpoint the server answers, and
+//! every schema it refers to exists.
+
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("get", "/v1/health"),
+    ("post", "/v1/events"),
+    ("get", "/v1/events"),
+    ("post", "/v1/events/batch"),
+    ("get", "/v1/runs"),
+    ("get", "/v1/runs/active"),
+    ("get", "/v1/runs/failed"),
+    ("get", "/v1/runs/completed"),
+    ("get", "/v1/runs/stats"),
+    ("get", "/v1/runs/{run_id}"),
+    ("get", "/v1/workers"),
+    ("get", "/v1/workers/{worker_id}"),
+];
+
+fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push(r);
+            }
+            map.values().for_each(|v| refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn openapi_covers_every_endpoint_and_resolves() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = app.get_json("/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(p, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| ["get", "post", "put", "delete", "patch"].contains(&m.as_str()))
+                .map(move |m| (m.clone(), p.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut expected: Vec<(String, String)> = ENDPOINTS
+        .iter()
+        .map(|(m, p)| ((*m).into(), (*p).into()))
+        .collect();
+    expected.sort();
+    assert_eq!(documented, expected, "documented endpoints");
+
+    // Each documented endpoint is really served (a 404 only for a missing
+    // entity, never for a missing route).
+    for (method, path) in ENDPOINTS {
+        let url = app.url(
+            &path
+                .replace("{run_id}", "nope")
+                .replace("{worker_id}", "nope"),
+        );
+        let req = match *method {
+            "post" => app
+                .client
+                .post(url)
+                .header("content-type", "application/json")
+                .body("[]"),
+            _ => app.client.get(url),
+        };
+        let resp = req.send().await.unwrap();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        let message = body["error"]["message"].as_str().unwrap_or("");
+        assert!(
+            !message.starts_with("no such API endpoint"),
+            "{method} {path} is not served"
+        );
+    }
+
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .expect("local schema ref");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "unresolved {r}"
+        );
+    }
+    for schema in [
+        "Event",
+        "NewEvent",
+        "Run",
+        "RunDetail",
+        "RunStats",
+        "WorkerState",
+        "ErrorBody",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
+    app.stop().await;
+}
