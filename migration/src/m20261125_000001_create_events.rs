@@ -29,13 +29,14 @@ enum Events {
 }
 
 /// Listing filters read "newest first for one X", so each index ends in `id`.
+/// Every index costs each ingested event a b-tree insert, so only the
+/// filters people use to narrow a large log have one (Chief §6.2: job,
+/// level, run); type and time filters scan newest-first within those.
 const INDEXES: &[(&str, &[Events])] = &[
     ("ix_events_job_name_id", &[Events::JobName, Events::Id]),
     ("ix_events_run_id_id", &[Events::RunId, Events::Id]),
     ("ix_events_worker_id_id", &[Events::WorkerId, Events::Id]),
     ("ix_events_level_id", &[Events::Level, Events::Id]),
-    ("ix_events_event_type_id", &[Events::EventType, Events::Id]),
-    ("ix_events_event_at_us", &[Events::EventAtUs]),
 ];
 
 #[async_trait::async_trait]

@@ -130,11 +130,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // Listings read "newest first for one X"; each index ends in `seq`.
+        // A run row is rewritten on most of its events, so indexes are few.
         for (index, col) in [
             ("ix_runs_status_seq", Runs::Status),
             ("ix_runs_job_name_seq", Runs::JobName),
             ("ix_runs_worker_id_seq", Runs::WorkerId),
-            ("ix_runs_engine_seq", Runs::Engine),
         ] {
             manager
                 .create_index(
@@ -147,16 +147,6 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_runs_created_at_us")
-                    .table(Runs::Table)
-                    .col(Runs::CreatedAtUs)
-                    .to_owned(),
-            )
-            .await?;
-
         manager
             .create_table(
                 Table::create()

@@ -5,6 +5,7 @@ use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynch
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
 use telltale_migration::{Migrator, MigratorTrait};
 
+use crate::sqlite_writer::SqliteWriter;
 use crate::{Store, StoreError};
 
 /// Where the data lives.
@@ -51,7 +52,11 @@ impl Store {
             }
         };
         Migrator::up(&db, None).await?;
-        Ok(Store { db })
+        let sqlite_writer = match target {
+            DatabaseTarget::Sqlite { path } => Some(SqliteWriter::open(path)?),
+            DatabaseTarget::Postgres { .. } => None,
+        };
+        Ok(Store { db, sqlite_writer })
     }
 
     /// A round trip to the database, for health checks.

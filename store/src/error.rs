@@ -6,6 +6,10 @@ pub enum StoreError {
     Database(#[from] DbErr),
     #[error("could not build a query: {0}")]
     Query(String),
+    #[error("SQLite error: {0}")]
+    Sqlite(String),
+    #[error("the SQLite writer connection is unusable after a panic")]
+    WriterPoisoned,
     #[error("could not open the SQLite database at {path}: {source}")]
     OpenSqlite { path: String, source: DbErr },
     #[error("stored row {table} {id:?} is unreadable: {problem}")]

@@ -7,7 +7,7 @@
 //! for each transition refused on a terminal run. When `ingest` returns `Ok`
 //! all of it is committed; on error none of it is.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{OnConflict, Query};
@@ -15,15 +15,14 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, TransactionTrait,
 };
-use telltale_model::{
-    Event, Job, NewEvent, RejectedTransition, Run, RunChange, Worker, transition,
-};
+use telltale_model::{Event, NewEvent};
 
 use crate::convert::{
     job_from_row, job_to_row, rejected_to_row, run_from_row, run_to_row, worker_from_row,
     worker_to_row,
 };
 use crate::entity::{event, job, rejected_transition, run, worker};
+use crate::fold::{Keys, State, stored_events};
 use crate::time::to_us;
 use crate::{Store, StoreError};
 
@@ -50,37 +49,15 @@ impl Store {
         if events.is_empty() {
             return Ok(Vec::new());
         }
+        if let Some(writer) = &self.sqlite_writer {
+            return writer.ingest(events, received_at).await;
+        }
         let txn = self.db.begin().await?;
         let outcomes = insert_events(&txn, events, received_at).await?;
-        let stored: Vec<Event> = events
-            .iter()
-            .zip(&outcomes)
-            .filter_map(|(e, outcome)| match outcome {
-                EventOutcome::Inserted(id) => Some(stored_event(*id, e, received_at)),
-                EventOutcome::Duplicate => None,
-            })
-            .collect();
+        let stored = stored_events(events, &outcomes, received_at);
         derive_state(&txn, &stored).await?;
         txn.commit().await?;
         Ok(outcomes)
-    }
-}
-
-fn stored_event(id: i64, e: &NewEvent, received_at: DateTime<Utc>) -> Event {
-    Event {
-        id,
-        event_id: e.event_id.clone(),
-        source_type: e.source_type,
-        level: e.level,
-        event_type: e.event_type.clone(),
-        message: e.message.clone(),
-        event_at: e.event_at,
-        received_at,
-        job_name: e.job_name.clone(),
-        run_id: e.run_id.clone(),
-        worker_id: e.worker_id.clone(),
-        script_path: e.script_path.clone(),
-        metadata: e.metadata.clone(),
     }
 }
 
@@ -151,6 +128,25 @@ async fn insert_events(
                 ])
                 .map_err(|e| StoreError::Query(e.to_string()))?;
         }
+        if txn.get_database_backend() == DbBackend::Sqlite {
+            // One writer per file: nothing can insert between our check and
+            // this statement, and SQLite numbers the rows of one INSERT
+            // consecutively, so the ids follow from the last one without
+            // sending every row back.
+            let result = txn.execute(&insert).await?;
+            let n = chunk.len() as u64;
+            if result.rows_affected() != n {
+                return Err(StoreError::Query(format!(
+                    "another process wrote to the database during ingest ({} of {n} rows inserted)",
+                    result.rows_affected()
+                )));
+            }
+            let first = result.last_insert_id() as i64 - (n as i64 - 1);
+            for (k, &i) in chunk.iter().enumerate() {
+                outcomes[i] = EventOutcome::Inserted(first + k as i64);
+            }
+            continue;
+        }
         // Another instance (PostgreSQL) may store the same eventId between our
         // check and this insert: DO NOTHING makes that a duplicate, not an error.
         insert
@@ -170,7 +166,7 @@ async fn insert_events(
                 ))
             })
             .collect::<Result<_, sea_orm::DbErr>>()?;
-        // Ids rise in VALUES order within one statement on both backends.
+        // Ids rise in VALUES order within one statement.
         returned.sort_by_key(|(id, _)| *id);
         let raced: HashSet<&str> = {
             let got: HashSet<&str> = returned.iter().filter_map(|(_, e)| e.as_deref()).collect();
@@ -197,75 +193,21 @@ async fn insert_events(
     Ok(outcomes)
 }
 
-/// Current state of everything a group of events names, as loaded and as changed.
-#[derive(Default)]
-struct State {
-    runs: HashMap<String, Run>,
-    jobs: HashMap<String, Job>,
-    workers: HashMap<String, Worker>,
-    dirty_runs: Vec<String>,
-    dirty_jobs: Vec<String>,
-    dirty_workers: Vec<String>,
-    rejected: Vec<RejectedTransition>,
-}
-
 async fn derive_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
     let mut state = load_state(txn, events).await?;
-    for e in events {
-        let run_key = e.run_id.as_deref();
-        let next = transition(
-            run_key.and_then(|k| state.runs.get(k)),
-            e.job_name.as_deref().and_then(|k| state.jobs.get(k)),
-            e.worker_id.as_deref().and_then(|k| state.workers.get(k)),
-            e,
-        );
-        match (next.run, run_key) {
-            (RunChange::Write(run), Some(key)) => {
-                if !state.dirty_runs.iter().any(|k| k == key) {
-                    state.dirty_runs.push(key.to_owned());
-                }
-                state.runs.insert(key.to_owned(), *run);
-            }
-            (RunChange::Rejected { status, reason }, Some(key)) => {
-                tracing::info!(run = key, event = e.id, event_type = %e.event_type, %reason, "transition rejected");
-                state.rejected.push(RejectedTransition {
-                    event: e.id,
-                    run_id: key.to_owned(),
-                    event_type: e.event_type.clone(),
-                    run_status: status,
-                    reason,
-                    at: e.received_at,
-                });
-            }
-            _ => {}
-        }
-        if let Some(job) = next.job {
-            if !state.dirty_jobs.contains(&job.name) {
-                state.dirty_jobs.push(job.name.clone());
-            }
-            state.jobs.insert(job.name.clone(), job);
-        }
-        if let Some(worker) = next.worker {
-            if !state.dirty_workers.contains(&worker.worker_id) {
-                state.dirty_workers.push(worker.worker_id.clone());
-            }
-            state.workers.insert(worker.worker_id.clone(), worker);
-        }
-    }
+    state.fold(events);
     write_state(txn, &state).await
 }
 
 async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State, StoreError> {
-    fn distinct<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
-        let set: HashSet<&str> = values.flatten().collect();
-        set.into_iter().map(str::to_owned).collect()
-    }
-    let run_ids = distinct(events.iter().map(|e| e.run_id.as_deref()));
-    let job_names = distinct(events.iter().map(|e| e.job_name.as_deref()));
-    let worker_ids = distinct(events.iter().map(|e| e.worker_id.as_deref()));
+    let Keys {
+        run_ids,
+        job_names,
+        worker_ids,
+    } = Keys::of(events);
     let mut state = State::default();
     let postgres = txn.get_database_backend() == DbBackend::Postgres;
 
@@ -309,9 +251,7 @@ async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), Sto
     // keeps its `seq`). The schema's trigger refuses any update of a
     // terminal run, so even a bug here could not rewrite one.
     let runs: Vec<run::ActiveModel> = state
-        .dirty_runs
-        .iter()
-        .filter_map(|k| state.runs.get(k))
+        .changed_runs()
         .map(|r| {
             let mut row = run_to_row(r);
             row.seq = sea_orm::ActiveValue::NotSet;
@@ -347,12 +287,7 @@ async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), Sto
             .await?;
     }
 
-    let jobs: Vec<job::ActiveModel> = state
-        .dirty_jobs
-        .iter()
-        .filter_map(|k| state.jobs.get(k))
-        .map(job_to_row)
-        .collect();
+    let jobs: Vec<job::ActiveModel> = state.changed_jobs().map(job_to_row).collect();
     for chunk in jobs.chunks(CHUNK / 2) {
         job::Entity::insert_many(chunk.to_vec())
             .on_conflict(
@@ -379,12 +314,7 @@ async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), Sto
             .await?;
     }
 
-    let workers: Vec<worker::ActiveModel> = state
-        .dirty_workers
-        .iter()
-        .filter_map(|k| state.workers.get(k))
-        .map(worker_to_row)
-        .collect();
+    let workers: Vec<worker::ActiveModel> = state.changed_workers().map(worker_to_row).collect();
     for chunk in workers.chunks(CHUNK / 2) {
         worker::Entity::insert_many(chunk.to_vec())
             .on_conflict(

@@ -9,8 +9,10 @@ mod convert;
 mod entity;
 mod error;
 mod events;
+mod fold;
 mod ingest;
 mod runs;
+mod sqlite_writer;
 mod time;
 mod workers;
 mod writer;
@@ -26,4 +28,6 @@ use sea_orm::DatabaseConnection;
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// On SQLite, the one connection that ingest writes through.
+    sqlite_writer: Option<sqlite_writer::SqliteWriter>,
 }

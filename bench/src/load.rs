@@ -1,0 +1,257 @@
+//! Load generators: each connection is a task sending requests back to back.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::Error;
+
+#[derive(Debug, Serialize)]
+pub struct Figures {
+    pub name: String,
+    pub connections: usize,
+    pub requests: usize,
+    pub events_per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+fn event(run: &str, event_type: &str, progress: u64) -> Value {
+    let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    json!({
+        "eventId": format!("bench-{n}"),
+        "sourceType": "worker",
+        "level": "info",
+        "eventType": event_type,
+        "message": format!("{event_type} {run}"),
+        "jobName": format!("job-{}", n % 50),
+        "runId": run,
+        "workerId": format!("farm-{:02}", n % 32),
+        "metadata": {"progress": progress},
+    })
+}
+
+fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+fn figures(
+    name: String,
+    connections: usize,
+    events: usize,
+    elapsed: Duration,
+    mut lat: Vec<Duration>,
+) -> Figures {
+    lat.sort();
+    Figures {
+        name,
+        connections,
+        requests: lat.len(),
+        events_per_second: events as f64 / elapsed.as_secs_f64(),
+        p50_ms: percentile_ms(&lat, 50.0),
+        p99_ms: percentile_ms(&lat, 99.0),
+    }
+}
+
+/// `connections` tasks, each posting `body()` to `path` until `run_for` ends.
+async fn hammer(
+    base: &str,
+    path: &str,
+    connections: usize,
+    run_for: Duration,
+    events_per_request: usize,
+    body: Arc<dyn Fn(usize) -> Value + Send + Sync>,
+) -> Result<(usize, Duration, Vec<Duration>), Error> {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let client = reqwest::Client::new();
+        let url = format!("{base}{path}");
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = 0;
+            while start.elapsed() < run_for {
+                let payload = serde_json::to_vec(&body(c * 1_000_000 + i))?;
+                let t = Instant::now();
+                let resp = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(payload)
+                    .send()
+                    .await?;
+                if !resp.status().is_success() {
+                    return Err(format!("{} from {url}", resp.status()).into());
+                }
+                resp.bytes().await?;
+                lat.push(t.elapsed());
+                i += 1;
+            }
+            Ok::<_, Error>(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let elapsed = start.elapsed();
+    Ok((all.len() * events_per_request, elapsed, all))
+}
+
+pub async fn post_singles(
+    base: &str,
+    connections: usize,
+    run_for: Duration,
+) -> Result<Figures, Error> {
+    let body = Arc::new(|i: usize| {
+        event(
+            &format!("single-{}", i % 5000),
+            "progress_update",
+            (i % 100) as u64,
+        )
+    });
+    let (events, elapsed, lat) = hammer(base, "/v1/events", connections, run_for, 1, body).await?;
+    Ok(figures(
+        "POST /v1/events (1 event)".into(),
+        connections,
+        events,
+        elapsed,
+        lat,
+    ))
+}
+
+pub async fn post_batches(
+    base: &str,
+    size: usize,
+    connections: usize,
+    run_for: Duration,
+) -> Result<Figures, Error> {
+    let body = Arc::new(move |i: usize| {
+        Value::Array(
+            (0..size)
+                .map(|k| {
+                    event(
+                        &format!("batch-{}", (i * size + k) % 20_000),
+                        "progress_update",
+                        k as u64 % 100,
+                    )
+                })
+                .collect(),
+        )
+    });
+    let (events, elapsed, lat) =
+        hammer(base, "/v1/events/batch", connections, run_for, size, body).await?;
+    Ok(figures(
+        format!("POST /v1/events/batch ({size} events)"),
+        connections,
+        events,
+        elapsed,
+        lat,
+    ))
+}
+
+/// `runs` runs of `events / runs` events each (created, engine, started,
+/// progress…, then completed or failed), sent as 1,000-event batches.
+pub async fn seed(base: &str, events: usize, runs: usize) -> Result<Figures, Error> {
+    let per_run = (events / runs.max(1)).max(4);
+    let mut all: Vec<Value> = Vec::with_capacity(events);
+    for r in 0..runs {
+        let run = format!("seed-run-{r}");
+        all.push(event(&run, "job_created", 0));
+        all.push(event(&run, "engine_selected", 0));
+        all.push(event(&run, "execution_started", 0));
+        for p in 0..per_run - 4 {
+            all.push(event(&run, "progress_update", (p * 100 / per_run) as u64));
+        }
+        all.push(event(
+            &run,
+            if r % 10 == 0 {
+                "execution_failed"
+            } else {
+                "execution_completed"
+            },
+            100,
+        ));
+    }
+    let batches: Vec<Vec<u8>> = all
+        .chunks(1000)
+        .map(|c| serde_json::to_vec(c).unwrap_or_default())
+        .collect();
+    let batches = Arc::new(batches);
+    let next = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    let connections = 4;
+    for _ in 0..connections {
+        let (batches, next, client, url) = (
+            batches.clone(),
+            next.clone(),
+            reqwest::Client::new(),
+            format!("{base}/v1/events/batch"),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some(body) = batches.get(i) else { break };
+                let t = Instant::now();
+                let resp = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await?;
+                if !resp.status().is_success() {
+                    return Err(format!("{} while seeding", resp.status()).into());
+                }
+                resp.bytes().await?;
+                lat.push(t.elapsed());
+            }
+            Ok::<_, Error>(lat)
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await??);
+    }
+    Ok(figures(
+        format!("seeding {} events / {runs} runs (1,000/batch)", all.len()),
+        connections,
+        all.len(),
+        start.elapsed(),
+        lat,
+    ))
+}
+
+/// Sequential GETs, one connection: the latency a page load sees.
+pub async fn read_latency(
+    base: &str,
+    name: &str,
+    path: impl Fn(usize) -> String,
+    requests: usize,
+) -> Result<Figures, Error> {
+    let client = reqwest::Client::new();
+    let mut lat = Vec::with_capacity(requests);
+    let start = Instant::now();
+    for i in 0..requests {
+        let t = Instant::now();
+        let resp = client.get(format!("{base}{}", path(i))).send().await?;
+        if !resp.status().is_success() {
+            return Err(format!("{} from {}", resp.status(), path(i)).into());
+        }
+        resp.bytes().await?;
+        lat.push(t.elapsed());
+    }
+    let mut f = figures(name.to_owned(), 1, 0, start.elapsed(), lat);
+    f.events_per_second = 0.0;
+    Ok(f)
+}

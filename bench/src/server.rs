@@ -1,0 +1,85 @@
+//! The server under test: the release binary on a temporary SQLite file.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub base: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+use crate::Error;
+
+impl Server {
+    pub async fn start(binary: &Path) -> Result<Server, Error> {
+        if !binary.exists() {
+            return Err(format!(
+                "{} not found: build it first (make build, or cargo leptos build --release)",
+                binary.display()
+            )
+            .into());
+        }
+        let dir = tempfile::tempdir()?;
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(binary)
+            .env("MONITOR_PORT", port.to_string())
+            .env("MONITOR_DB_PATH", dir.path().join("bench.sqlite"))
+            .env("MONITOR_AUTH_ENABLED", "false")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = client.get(format!("{base}/v1/health")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err("server did not become healthy in 20 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Server {
+            base,
+            child,
+            _dir: dir,
+        })
+    }
+
+    /// The kernel's high-water mark of the server's resident memory.
+    pub fn peak_rss_mib(&self) -> Result<f64, Error> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or("no VmHWM in /proc status")?;
+        Ok(kib / 1024.0)
+    }
+
+    pub async fn count_events(&self) -> Result<u64, Error> {
+        // The newest id is the count: the bench never deletes, and every
+        // insert takes the next id.
+        let page: serde_json::Value = reqwest::get(format!("{}/v1/events?limit=1", self.base))
+            .await?
+            .json()
+            .await?;
+        Ok(page["events"][0]["id"].as_u64().unwrap_or(0))
+    }
+
+    pub async fn stop(mut self) {
+        // SIGTERM for a clean shutdown; the temp dir goes with self.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = tokio::task::spawn_blocking(move || self.child.wait()).await;
+    }
+}

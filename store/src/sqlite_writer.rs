@@ -1,0 +1,333 @@
+//! The SQLite write path: one dedicated connection, prepared statements.
+//!
+//! sea-orm/sqlx hand every statement and row to a worker thread through a
+//! channel; for ingest that overhead, not SQLite, was the limit (~25k
+//! events/s in 1,000-event groups). Writes on SQLite go through this plain
+//! connection instead — SQLite allows one writer at a time anyway — while
+//! reads and PostgreSQL keep using sea-orm. The derivation of state is the
+//! shared `fold`; only the I/O differs.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use telltale_model::{Event, Job, NewEvent, Run, Worker};
+
+use crate::convert::{job_from_row, run_from_row, worker_from_row};
+use crate::entity::{job, run, worker};
+use crate::fold::{Keys, State, stored_events};
+use crate::time::to_us;
+use crate::{EventOutcome, StoreError};
+
+/// Page cache of the writer: index pages of a large log stay in memory.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+
+#[derive(Clone)]
+pub struct SqliteWriter {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteWriter")
+    }
+}
+
+impl SqliteWriter {
+    pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // The same durability as the pool's connections (see connect.rs).
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+        ))?;
+        Ok(SqliteWriter {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    pub async fn ingest(
+        &self,
+        events: &[NewEvent],
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
+        let conn = self.conn.clone();
+        let events = events.to_vec();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().map_err(|_| StoreError::WriterPoisoned)?;
+            ingest(&mut conn, &events, received_at)
+        })
+        .await
+        .map_err(|e| StoreError::Query(format!("ingest task failed: {e}")))?
+    }
+}
+
+fn ingest(
+    conn: &mut Connection,
+    events: &[NewEvent],
+    received_at: DateTime<Utc>,
+) -> Result<Vec<EventOutcome>, StoreError> {
+    let tx = conn.transaction()?;
+    let outcomes = insert_events(&tx, events, received_at)?;
+    let stored = stored_events(events, &outcomes, received_at);
+    if !stored.is_empty() {
+        let mut state = load_state(&tx, &stored)?;
+        state.fold(&stored);
+        write_state(&tx, &state)?;
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn insert_events(
+    tx: &rusqlite::Transaction<'_>,
+    events: &[NewEvent],
+    received_at: DateTime<Utc>,
+) -> Result<Vec<EventOutcome>, StoreError> {
+    let mut exists = tx.prepare_cached("SELECT 1 FROM events WHERE event_id = ?1")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO events (event_id, source_type, level, event_type, message, event_at_us, \
+         received_at_us, job_name, run_id, worker_id, script_path, metadata) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let received = to_us(received_at);
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut outcomes = Vec::with_capacity(events.len());
+    for e in events {
+        if let Some(id) = e.event_id.as_deref()
+            && (!seen.insert(id) || exists.exists([id])?)
+        {
+            outcomes.push(EventOutcome::Duplicate);
+            continue;
+        }
+        insert.execute(params![
+            e.event_id,
+            e.source_type.as_str(),
+            e.level.as_str(),
+            e.event_type,
+            e.message,
+            to_us(e.event_at),
+            received,
+            e.job_name,
+            e.run_id,
+            e.worker_id,
+            e.script_path,
+            e.metadata.to_string(),
+        ])?;
+        outcomes.push(EventOutcome::Inserted(tx.last_insert_rowid()));
+    }
+    Ok(outcomes)
+}
+
+const RUN_COLUMNS: &str = "seq, run_id, job_name, job_type, engine, status, created_at_us, \
+    start_time_us, end_time_us, failure_reason, burnin_preset_id, lut_id, worker_id, \
+    verification_run_id, source_path, output_path, progress, updated_at_us, metadata";
+
+fn run_model(r: &Row<'_>) -> rusqlite::Result<run::Model> {
+    Ok(run::Model {
+        seq: r.get(0)?,
+        run_id: r.get(1)?,
+        job_name: r.get(2)?,
+        job_type: r.get(3)?,
+        engine: r.get(4)?,
+        status: r.get(5)?,
+        created_at_us: r.get(6)?,
+        start_time_us: r.get(7)?,
+        end_time_us: r.get(8)?,
+        failure_reason: r.get(9)?,
+        burnin_preset_id: r.get(10)?,
+        lut_id: r.get(11)?,
+        worker_id: r.get(12)?,
+        verification_run_id: r.get(13)?,
+        source_path: r.get(14)?,
+        output_path: r.get(15)?,
+        progress: r.get(16)?,
+        updated_at_us: r.get(17)?,
+        metadata: r.get(18)?,
+    })
+}
+
+const JOB_COLUMNS: &str = "name, first_seen_at_us, last_event_at_us, last_heartbeat_at_us, \
+    last_run_id, last_success_at_us, last_failure_at_us, consecutive_failures, \
+    expected_next_at_us, check_enabled, grace_seconds, alert_on_failure, alert_on_miss, \
+    schedule, timezone";
+
+fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
+    Ok(job::Model {
+        name: r.get(0)?,
+        first_seen_at_us: r.get(1)?,
+        last_event_at_us: r.get(2)?,
+        last_heartbeat_at_us: r.get(3)?,
+        last_run_id: r.get(4)?,
+        last_success_at_us: r.get(5)?,
+        last_failure_at_us: r.get(6)?,
+        consecutive_failures: r.get(7)?,
+        expected_next_at_us: r.get(8)?,
+        check_enabled: r.get(9)?,
+        grace_seconds: r.get(10)?,
+        alert_on_failure: r.get(11)?,
+        alert_on_miss: r.get(12)?,
+        schedule: r.get(13)?,
+        timezone: r.get(14)?,
+    })
+}
+
+const WORKER_COLUMNS: &str = "worker_id, hostname, first_seen_at_us, last_event_at_us, \
+    last_heartbeat_at_us, current_run_id, interval_seconds";
+
+fn worker_model(r: &Row<'_>) -> rusqlite::Result<worker::Model> {
+    Ok(worker::Model {
+        worker_id: r.get(0)?,
+        hostname: r.get(1)?,
+        first_seen_at_us: r.get(2)?,
+        last_event_at_us: r.get(3)?,
+        last_heartbeat_at_us: r.get(4)?,
+        current_run_id: r.get(5)?,
+        interval_seconds: r.get(6)?,
+    })
+}
+
+fn load_state(tx: &rusqlite::Transaction<'_>, events: &[Event]) -> Result<State, StoreError> {
+    let keys = Keys::of(events);
+    let mut state = State::default();
+    let mut q = tx.prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1"))?;
+    for id in &keys.run_ids {
+        if let Some(row) = q.query_row([id], run_model).optional()? {
+            state.runs.insert(id.clone(), run_from_row(row)?);
+        }
+    }
+    let mut q = tx.prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE name = ?1"))?;
+    for name in &keys.job_names {
+        if let Some(row) = q.query_row([name], job_model).optional()? {
+            state.jobs.insert(name.clone(), job_from_row(row)?);
+        }
+    }
+    let mut q = tx.prepare_cached(&format!(
+        "SELECT {WORKER_COLUMNS} FROM workers WHERE worker_id = ?1"
+    ))?;
+    for id in &keys.worker_ids {
+        if let Some(row) = q.query_row([id], worker_model).optional()? {
+            state.workers.insert(id.clone(), worker_from_row(row)?);
+        }
+    }
+    Ok(state)
+}
+
+/// `INSERT … ON CONFLICT(key) DO UPDATE SET` every column but the key (and
+/// a run's `seq`). The schema's trigger refuses any update of a terminal run.
+fn upsert_sql(table: &str, columns: &str, key: &str, skip: &[&str]) -> String {
+    let cols: Vec<&str> = columns
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !skip.contains(c))
+        .collect();
+    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = cols
+        .iter()
+        .filter(|c| **c != key)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT({key}) DO UPDATE SET {}",
+        cols.join(", "),
+        placeholders.join(", "),
+        updates.join(", ")
+    )
+}
+
+fn write_state(tx: &rusqlite::Transaction<'_>, state: &State) -> Result<(), StoreError> {
+    let mut upsert = tx.prepare_cached(&upsert_sql("runs", RUN_COLUMNS, "run_id", &["seq"]))?;
+    for r in state.changed_runs() {
+        upsert.execute(params_from_iter(run_params(r).iter()))?;
+    }
+    let mut upsert = tx.prepare_cached(&upsert_sql("jobs", JOB_COLUMNS, "name", &[]))?;
+    for j in state.changed_jobs() {
+        upsert.execute(params_from_iter(job_params(j).iter()))?;
+    }
+    let mut upsert = tx.prepare_cached(&upsert_sql("workers", WORKER_COLUMNS, "worker_id", &[]))?;
+    for w in state.changed_workers() {
+        upsert.execute(params_from_iter(worker_params(w).iter()))?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO rejected_transitions (event_row_id, run_id, event_type, run_status, reason, at_us) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for r in &state.rejected {
+        insert.execute(params![
+            r.event,
+            r.run_id,
+            r.event_type,
+            r.run_status.as_str(),
+            r.reason,
+            to_us(r.at)
+        ])?;
+    }
+    Ok(())
+}
+
+type Params = Vec<Box<dyn rusqlite::ToSql>>;
+
+fn run_params(r: &Run) -> Params {
+    vec![
+        Box::new(r.run_id.clone()),
+        Box::new(r.job_name.clone()),
+        Box::new(r.job_type.clone()),
+        Box::new(r.engine.clone()),
+        Box::new(r.status.as_str()),
+        Box::new(to_us(r.created_at)),
+        Box::new(r.start_time.map(to_us)),
+        Box::new(r.end_time.map(to_us)),
+        Box::new(r.failure_reason.clone()),
+        Box::new(r.burnin_preset_id.clone()),
+        Box::new(r.lut_id.clone()),
+        Box::new(r.worker_id.clone()),
+        Box::new(r.verification_run_id.clone()),
+        Box::new(r.source_path.clone()),
+        Box::new(r.output_path.clone()),
+        Box::new(r.progress.map(i16::from)),
+        Box::new(to_us(r.updated_at)),
+        Box::new(r.metadata.to_string()),
+    ]
+}
+
+fn job_params(j: &Job) -> Params {
+    vec![
+        Box::new(j.name.clone()),
+        Box::new(to_us(j.first_seen_at)),
+        Box::new(to_us(j.last_event_at)),
+        Box::new(j.last_heartbeat_at.map(to_us)),
+        Box::new(j.last_run_id.clone()),
+        Box::new(j.last_success_at.map(to_us)),
+        Box::new(j.last_failure_at.map(to_us)),
+        Box::new(i64::from(j.consecutive_failures)),
+        Box::new(j.expected_next_at.map(to_us)),
+        Box::new(j.policy.check_enabled),
+        Box::new(i64::from(j.policy.grace_seconds)),
+        Box::new(j.policy.alert_on_failure),
+        Box::new(j.policy.alert_on_miss),
+        Box::new(j.policy.schedule.clone()),
+        Box::new(j.policy.timezone.clone()),
+    ]
+}
+
+fn worker_params(w: &Worker) -> Params {
+    vec![
+        Box::new(w.worker_id.clone()),
+        Box::new(w.hostname.clone()),
+        Box::new(to_us(w.first_seen_at)),
+        Box::new(to_us(w.last_event_at)),
+        Box::new(w.last_heartbeat_at.map(to_us)),
+        Box::new(w.current_run_id.clone()),
+        Box::new(i64::from(w.interval_seconds)),
+    ]
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e.to_string())
+    }
+}
