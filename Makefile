@@ -1,7 +1,7 @@
 # The two commands of the README, plus their parts. Each sets up what it
 # needs first (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages,
 # Chromium for tests), idempotently.
-.PHONY: run test setup build
+.PHONY: run test setup build bench
 
 run:    ## build and start Telltale on SQLite at http://127.0.0.1:7410
 	@scripts/run.sh
@@ -14,3 +14,6 @@ setup:  ## install the build tools only
 
 build:  ## release binary and site: target/release/telltale + target/site
 	@scripts/setup.sh && PATH="$$PWD/end2end/node_modules/.bin:$$PATH" cargo leptos build --release
+
+bench:  ## load benchmark against the release server (prints a table, writes target/bench-results.json)
+	@$(MAKE) --no-print-directory build && cargo build --release -p telltale-bench && target/release/telltale-bench
