@@ -254,6 +254,16 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
+/// One page of events, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<i64>,
+}
+
 /// Which events a listing returns, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -13,7 +13,7 @@ pub mod run;
 pub mod transition;
 pub mod worker;
 
-pub use event::{Event, EventFilter, Level, NewEvent, SourceType};
+pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse};
 pub use job::{CheckPolicy, Job};
@@ -21,4 +21,4 @@ pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
 };
 pub use transition::{EventKind, RunChange, Transition, transition};
-pub use worker::{Worker, WorkerState, WorkerStatus};
+pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};

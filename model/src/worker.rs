@@ -119,3 +119,10 @@ mod tests {
         }
     }
 }
+
+/// Every worker, by id (`GET /v1/workers`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerList {
+    pub workers: Vec<WorkerState>,
+}

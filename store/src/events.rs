@@ -2,7 +2,7 @@
 //! deliberately no update, and deletion exists only for retention.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use telltale_model::{Event, EventFilter};
+use telltale_model::{Event, EventFilter, EventPage};
 
 use crate::convert::event_from_row;
 use crate::entity::event;
@@ -10,8 +10,9 @@ use crate::time::to_us;
 use crate::{Store, StoreError};
 
 impl Store {
-    /// Events matching `filter`, newest (highest id) first.
-    pub async fn list_events(&self, filter: &EventFilter) -> Result<Vec<Event>, StoreError> {
+    /// Events matching `filter`, newest (highest id) first. Ids only grow,
+    /// so the cursor stays put while new events arrive.
+    pub async fn list_events(&self, filter: &EventFilter) -> Result<EventPage, StoreError> {
         let mut q = event::Entity::find();
         if let Some(job) = &filter.job {
             q = q.filter(event::Column::JobName.eq(job.as_str()));
@@ -37,12 +38,25 @@ impl Store {
         if let Some(before) = filter.before {
             q = q.filter(event::Column::Id.lt(before));
         }
+        let limit = filter.effective_limit();
         let rows = q
             .order_by_desc(event::Column::Id)
-            .limit(filter.effective_limit())
+            .limit(limit)
             .all(&self.db)
             .await?;
-        rows.into_iter().map(event_from_row).collect()
+        let events = rows
+            .into_iter()
+            .map(event_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if events.len() as u64 == limit {
+            events.last().map(|e| e.id)
+        } else {
+            None
+        };
+        Ok(EventPage {
+            events,
+            next_cursor,
+        })
     }
 
     /// Every event of one run, oldest first: its complete timeline.
@@ -54,11 +68,5 @@ impl Store {
             .all(&self.db)
             .await?;
         rows.into_iter().map(event_from_row).collect()
-    }
-
-    /// How many events are stored.
-    pub async fn count_events(&self) -> Result<u64, StoreError> {
-        use sea_orm::PaginatorTrait;
-        Ok(event::Entity::find().count(&self.db).await?)
     }
 }

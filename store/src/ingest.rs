@@ -1,4 +1,6 @@
-//! Storing events and deriving state from them, in one transaction.
+//! Storing events and deriving state from them, in one transaction, through
+//! sea-orm: the PostgreSQL write path (SQLite writes go through
+//! `sqlite_writer`, which shares the folding of state in `fold`).
 //!
 //! For a group of events: (1) drop those whose `eventId` is already stored or
 //! repeats within the group, (2) insert the rest, (3) load the runs, jobs and
@@ -127,25 +129,6 @@ async fn insert_events(
                     e.metadata.to_string().into(),
                 ])
                 .map_err(|e| StoreError::Query(e.to_string()))?;
-        }
-        if txn.get_database_backend() == DbBackend::Sqlite {
-            // One writer per file: nothing can insert between our check and
-            // this statement, and SQLite numbers the rows of one INSERT
-            // consecutively, so the ids follow from the last one without
-            // sending every row back.
-            let result = txn.execute(&insert).await?;
-            let n = chunk.len() as u64;
-            if result.rows_affected() != n {
-                return Err(StoreError::Query(format!(
-                    "another process wrote to the database during ingest ({} of {n} rows inserted)",
-                    result.rows_affected()
-                )));
-            }
-            let first = result.last_insert_id() as i64 - (n as i64 - 1);
-            for (k, &i) in chunk.iter().enumerate() {
-                outcomes[i] = EventOutcome::Inserted(first + k as i64);
-            }
-            continue;
         }
         // Another instance (PostgreSQL) may store the same eventId between our
         // check and this insert: DO NOTHING makes that a duplicate, not an error.

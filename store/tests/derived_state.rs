@@ -274,7 +274,8 @@ mod properties {
                 let stored = store
                     .list_events(&EventFilter { limit: Some(1000), ..Default::default() })
                     .await
-                    .unwrap();
+                    .unwrap()
+        .events;
                 prop_assert_eq!(stored.len(), distinct_ids.len() + without_id, "every event stored once");
                 Ok(())
             })?;

@@ -69,7 +69,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
     let all = store
         .list_events(&EventFilter::default())
         .await
-        .expect("list");
+        .expect("list")
+        .events;
     assert_eq!(all.len(), 5, "nothing lost: {all:#?}");
     assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     let e1 = all
@@ -87,7 +88,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
             ..Default::default()
         })
         .await
-        .expect("filter by job");
+        .expect("filter by job")
+        .events;
     assert_eq!(render.len(), 3);
 
     let page = store
@@ -96,7 +98,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
             ..Default::default()
         })
         .await
-        .expect("page 1");
+        .expect("page 1")
+        .events;
     let next = store
         .list_events(&EventFilter {
             limit: Some(2),
@@ -104,7 +107,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
             ..Default::default()
         })
         .await
-        .expect("page 2");
+        .expect("page 2")
+        .events;
     assert_eq!(page.len(), 2);
     assert_eq!(next.len(), 2);
     assert!(
@@ -119,7 +123,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
             ..Default::default()
         })
         .await
-        .expect("time window");
+        .expect("time window")
+        .events;
     // At 1 s (twice: the retried event had no eventId) and 2 s; 3 s is excluded.
     assert_eq!(window.len(), 3, "since is inclusive, until exclusive");
 
@@ -131,7 +136,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
     let after = store
         .list_events(&EventFilter::default())
         .await
-        .expect("list");
+        .expect("list")
+        .events;
     assert_eq!(after, all, "nothing changed");
 }
 

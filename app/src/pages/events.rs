@@ -40,7 +40,7 @@ pub fn EventsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    Ok(events) => view! { <EventTable events text /> }.into_any(),
+                    Ok(page) => view! { <EventTable events=page.events text /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}

@@ -26,8 +26,10 @@ pub fn OverviewPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
                 {move || Suspend::new(async move {
                     match latest.await {
-                        Ok(events) => {
-                            view! { <EventTable events text=Signal::stored(String::new()) /> }
+                        Ok(page) => {
+                            view! {
+                                <EventTable events=page.events text=Signal::stored(String::new()) />
+                            }
                                 .into_any()
                         }
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),

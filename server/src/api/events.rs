@@ -6,21 +6,12 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use serde::Serialize;
-use telltale_model::{Event, EventFilter, Level};
+use telltale_model::{EventFilter, EventPage, Level};
 
 use super::keys::require_api_key;
 use super::query::{Params, invalid};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventPage {
-    pub events: Vec<Event>,
-    /// Pass as `before` to get the next (older) page; absent on the last page.
-    pub next_cursor: Option<i64>,
-}
 
 /// Events, newest first.
 #[utoipa::path(get, path = "/events", tag = "events",
@@ -47,17 +38,7 @@ pub async fn list(
 ) -> Result<Json<EventPage>, ApiError> {
     require_api_key(&state, &headers)?;
     let filter = parse_filter(&Params::from_query(query)?)?;
-    let events = state.store.list_events(&filter).await?;
-    let full_page = events.len() as u64 == filter.effective_limit();
-    let next_cursor = if full_page {
-        events.last().map(|e| e.id)
-    } else {
-        None
-    };
-    Ok(Json(EventPage {
-        events,
-        next_cursor,
-    }))
+    Ok(Json(state.store.list_events(&filter).await?))
 }
 
 /// Query parameters of Chief (`jobName`, `runId`…) and Forge (`job_id`, which

@@ -4,17 +4,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use chrono::Utc;
-use serde::Serialize;
-use telltale_model::WorkerState;
+use telltale_model::{WorkerList, WorkerState};
 
 use super::keys::require_api_key;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct WorkerList {
-    pub workers: Vec<WorkerState>,
-}
 
 /// Every worker with its status now: busy, idle or offline.
 #[utoipa::path(get, path = "/workers", tag = "workers", responses(
