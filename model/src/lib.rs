@@ -5,20 +5,30 @@
 //! for `wasm32`, so it holds no database or HTTP code — only data, validation
 //! and the pure transition function that derives state from events.
 
+pub mod check;
 pub mod event;
 pub mod health;
 pub mod ingest;
 pub mod job;
 pub mod run;
+pub mod status;
 pub mod transition;
 pub mod worker;
 
+pub use check::{
+    Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, NewAlert,
+    RECOVERY_TTL, check_state, evaluate_job, next_deadline,
+};
 pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse};
 pub use job::{CheckPolicy, Job};
 pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
+};
+pub use status::{
+    AlertList, CloseAlertResponse, JobDetail, JobStatus, JobStatusList, SchedulerPresence,
+    StatusSummary,
 };
 pub use transition::{EventKind, RunChange, Transition, transition};
 pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};

@@ -35,6 +35,8 @@ pub enum ApiError {
     RunNotFound(String),
     #[error("no worker {0:?}")]
     WorkerNotFound(String),
+    #[error("no job {0:?}")]
+    JobNotFound(String),
     #[error("the store is unavailable: {0}")]
     Store(#[from] StoreError),
     #[error("the store is unavailable: {0}")]
@@ -75,7 +77,9 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            Self::RunNotFound(_) | Self::WorkerNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::RunNotFound(_) | Self::WorkerNotFound(_) | Self::JobNotFound(_) => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
             Self::Store(_) | Self::Queue(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }

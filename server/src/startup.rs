@@ -16,11 +16,13 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use telltale_app::{App, shell};
 use telltale_store::{IngestQueue, Store, StoreError};
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::engine::{self, Engine, EngineInbox, SystemClock};
 use crate::state::AppState;
 use crate::{Config, api, site};
 
@@ -48,6 +50,8 @@ pub struct Application {
     router: Router,
     store: Store,
     writer: JoinHandle<()>,
+    engine: JoinHandle<()>,
+    stop_engine: Arc<Notify>,
     addr: SocketAddr,
 }
 
@@ -80,9 +84,18 @@ impl Application {
             .build();
 
         let (ingest, writer) = IngestQueue::start(store.clone());
+        let inbox = EngineInbox::default();
+        let stop_engine = Arc::new(Notify::new());
+        let engine = engine::spawn(
+            Engine::new(store.clone(), Arc::new(SystemClock)),
+            inbox.clone(),
+            config.evaluator_interval,
+            stop_engine.clone(),
+        );
         let state = AppState {
             store: store.clone(),
             ingest,
+            engine: inbox,
             config: Arc::new(config),
             leptos_options,
         };
@@ -92,6 +105,8 @@ impl Application {
             router,
             store,
             writer,
+            engine,
+            stop_engine,
             addr,
         })
     }
@@ -118,6 +133,10 @@ impl Application {
         // drains and ends.
         if let Err(e) = self.writer.await {
             tracing::error!(error = %e, "ingest writer ended abnormally");
+        }
+        self.stop_engine.notify_one();
+        if let Err(e) = self.engine.await {
+            tracing::error!(error = %e, "engine ended abnormally");
         }
         self.store.close().await?;
         Ok(())

@@ -5,6 +5,7 @@ use leptos::config::LeptosOptions;
 use telltale_store::{IngestQueue, Store};
 
 use crate::Config;
+use crate::engine::EngineInbox;
 
 /// What every handler and server function can reach.
 #[derive(Clone)]
@@ -12,6 +13,8 @@ pub struct AppState {
     pub store: Store,
     /// All ingest goes through the group-commit writer.
     pub ingest: IngestQueue,
+    /// Tells the check engine which jobs ingest touched.
+    pub engine: EngineInbox,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

@@ -95,7 +95,13 @@ async fn acknowledged_events_survive_kill_9() {
     }
 
     // Let load build up, then pull the plug mid-flight.
+    let deadline = Instant::now() + Duration::from_secs(60);
     while acked.lock().unwrap().len() < 2_000 {
+        assert!(
+            Instant::now() < deadline && !writers.iter().all(|w| w.is_finished()),
+            "load did not build up: {} events acknowledged before the writers stopped",
+            acked.lock().unwrap().len()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     server.kill().expect("SIGKILL");

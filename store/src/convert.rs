@@ -159,6 +159,9 @@ pub fn job_to_row(job: &Job) -> job::ActiveModel {
         alert_on_miss: Set(job.policy.alert_on_miss),
         schedule: Set(job.policy.schedule.clone()),
         timezone: Set(job.policy.timezone.clone()),
+        check_state: NotSet,
+        check_state_since_us: NotSet,
+        check_deadline_us: NotSet,
     }
 }
 
@@ -218,4 +221,49 @@ pub fn rejected_to_row(rejected: &RejectedTransition) -> rejected_transition::Ac
         reason: Set(rejected.reason.clone()),
         at_us: Set(to_us(rejected.at)),
     }
+}
+
+pub fn alert_from_row(
+    row: crate::entity::alert::Model,
+) -> Result<telltale_model::Alert, StoreError> {
+    use telltale_model::{AlertStatus, AlertType};
+    let r = Row {
+        table: "alerts",
+        id: row.id.to_string(),
+    };
+    Ok(telltale_model::Alert {
+        id: row.id,
+        alert_type: AlertType::parse(&row.alert_type)
+            .ok_or_else(|| r.corrupt(format!("unknown alert_type {:?}", row.alert_type)))?,
+        status: AlertStatus::parse(&row.status)
+            .ok_or_else(|| r.corrupt(format!("unknown status {:?}", row.status)))?,
+        opened_at: r.time("opened_at_us", row.opened_at_us)?,
+        closed_at: r.opt_time("closed_at_us", row.closed_at_us)?,
+        job_name: row.job_name,
+        worker_id: row.worker_id,
+        run_id: row.run_id,
+        dedupe_key: row.dedupe_key,
+        reason: row.reason,
+        close_reason: row.close_reason,
+    })
+}
+
+pub fn transition_from_row(
+    row: crate::entity::check_transition::Model,
+) -> Result<telltale_model::CheckTransition, StoreError> {
+    use telltale_model::CheckState;
+    let r = Row {
+        table: "check_transitions",
+        id: row.id.to_string(),
+    };
+    let state = |s: &str| {
+        CheckState::parse(s).ok_or_else(|| r.corrupt(format!("unknown check state {s:?}")))
+    };
+    Ok(telltale_model::CheckTransition {
+        from: state(&row.from_state)?,
+        to: state(&row.to_state)?,
+        at: r.time("at_us", row.at_us)?,
+        job_name: row.job_name,
+        reason: row.reason,
+    })
 }

@@ -70,3 +70,16 @@ impl Store {
         rows.into_iter().map(event_from_row).collect()
     }
 }
+
+impl Store {
+    /// The newest `chief.heartbeat` (a partial index makes this one lookup).
+    pub async fn latest_scheduler_heartbeat(&self) -> Result<Option<Event>, StoreError> {
+        event::Entity::find()
+            .filter(event::Column::EventType.eq("chief.heartbeat"))
+            .order_by_desc(event::Column::Id)
+            .one(&self.db)
+            .await?
+            .map(event_from_row)
+            .transpose()
+    }
+}

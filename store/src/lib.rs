@@ -4,6 +4,7 @@
 //! idempotent ingest) are enforced here and in the schema, so no caller — REST
 //! handler, server function or background loop — can break them.
 
+mod checks;
 mod connect;
 mod convert;
 mod entity;
@@ -17,6 +18,7 @@ mod time;
 mod workers;
 mod writer;
 
+pub use checks::CloseOutcome;
 pub use connect::DatabaseTarget;
 pub use error::StoreError;
 pub use ingest::EventOutcome;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 use telltale_model::{Event, Job, NewEvent, Run, Worker};
 
 use crate::convert::{job_from_row, run_from_row, worker_from_row};
@@ -71,7 +71,10 @@ fn ingest(
     events: &[NewEvent],
     received_at: DateTime<Utc>,
 ) -> Result<Vec<EventOutcome>, StoreError> {
-    let tx = conn.transaction()?;
+    // IMMEDIATE: take the write lock at BEGIN (waiting up to the busy
+    // timeout). A deferred transaction that read first could not upgrade
+    // once another connection (the engine) had committed in between.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let outcomes = insert_events(&tx, events, received_at)?;
     let stored = stored_events(events, &outcomes, received_at);
     if !stored.is_empty() {
@@ -173,6 +176,10 @@ fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
         alert_on_miss: r.get(12)?,
         schedule: r.get(13)?,
         timezone: r.get(14)?,
+        // Not selected: the engine owns them and ingest does not read them.
+        check_state: String::new(),
+        check_state_since_us: None,
+        check_deadline_us: None,
     })
 }
 

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use telltale_model::{EventFilter, EventPage, Level};
 
 use super::keys::require_api_key;
-use super::query::{Params, invalid};
+use super::query::Params;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -44,15 +44,7 @@ pub async fn list(
 /// Query parameters of Chief (`jobName`, `runId`…) and Forge (`job_id`, which
 /// is our run) are accepted beside the short names.
 fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
-    let level = match p.text(&["level"]) {
-        None => None,
-        Some(v) => Some(Level::parse(&v).ok_or_else(|| {
-            invalid(
-                "level",
-                format!("must be one of debug, info, warn, error (got {v:?})"),
-            )
-        })?),
-    };
+    let level = p.one_of(&["level"], Level::parse, "one of debug, info, warn, error")?;
     Ok(EventFilter {
         job: p.text(&["job", "jobName"]),
         run: p.text(&["run", "runId", "job_id"]),

@@ -48,11 +48,13 @@ pub async fn ingest_one(
         run = event.run_id.as_deref(),
         worker = event.worker_id.as_deref(),
     );
+    let job = event.job_name.clone();
     let outcomes = state
         .ingest
         .submit(vec![event])
         .instrument(span.clone())
         .await?;
+    state.engine.touch(job.as_deref());
     span.in_scope(|| tracing::debug!(?outcomes, "event handled"));
     Ok(Json(response(&outcomes, Vec::new())))
 }
@@ -107,11 +109,13 @@ pub async fn ingest_batch(
         }
     }
     let span = tracing::info_span!("ingest_batch", size = items.len(), dropped = dropped.len());
+    let jobs: Vec<String> = valid.iter().filter_map(|e| e.job_name.clone()).collect();
     let outcomes = if valid.is_empty() {
         Vec::new()
     } else {
         state.ingest.submit(valid).instrument(span).await?
     };
+    state.engine.touch(jobs.iter().map(String::as_str));
     Ok(Json(response(&outcomes, dropped)))
 }
 

@@ -5,12 +5,14 @@
 //! `/v1/openapi.json` is built from the very handlers and types that serve
 //! them: an endpoint cannot exist undocumented.
 
+mod alerts;
 mod events;
 mod health;
 mod ingest;
 mod keys;
 mod query;
 mod runs;
+mod status;
 mod workers;
 
 use std::sync::Arc;
@@ -78,7 +80,12 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runs::stats))
         .routes(routes!(runs::detail))
         .routes(routes!(workers::list))
-        .routes(routes!(workers::detail));
+        .routes(routes!(workers::detail))
+        .routes(routes!(status::summary))
+        .routes(routes!(status::jobs))
+        .routes(routes!(status::job))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::close));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

@@ -30,6 +30,24 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// An enumerated value, matched after upper- or lower-casing as `parse`
+    /// wants; `expected` lists the allowed values for the error.
+    pub fn one_of<T>(
+        &self,
+        names: &[&str],
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Result<Option<T>, ApiError> {
+        let Some(v) = self.text(names) else {
+            return Ok(None);
+        };
+        parse(&v)
+            .or_else(|| parse(&v.to_uppercase()))
+            .or_else(|| parse(&v.to_lowercase()))
+            .map(Some)
+            .ok_or_else(|| invalid(names[0], format!("must be {expected} (got {v:?})")))
+    }
+
     pub fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
         self.text(&[name])
             .map(|v| {

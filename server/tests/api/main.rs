@@ -7,3 +7,4 @@ mod openapi;
 mod pages;
 mod read;
 mod runs;
+mod status;

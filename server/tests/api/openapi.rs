@@ -18,6 +18,11 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/v1/runs/{run_id}"),
     ("get", "/v1/workers"),
     ("get", "/v1/workers/{worker_id}"),
+    ("get", "/v1/status/summary"),
+    ("get", "/v1/status/jobs"),
+    ("get", "/v1/status/jobs/{job_name}"),
+    ("get", "/v1/alerts"),
+    ("post", "/v1/alerts/{id}/close"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

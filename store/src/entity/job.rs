@@ -19,6 +19,10 @@ pub struct Model {
     pub alert_on_miss: bool,
     pub schedule: Option<String>,
     pub timezone: Option<String>,
+    /// Owned by the engine; ingest never writes these.
+    pub check_state: String,
+    pub check_state_since_us: Option<i64>,
+    pub check_deadline_us: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,8 @@
 //! sea-orm entities: the rows as the database holds them. They convert into
 //! the shared model types; nothing outside this crate sees them.
 
+pub mod alert;
+pub mod check_transition;
 pub mod event;
 pub mod job;
 pub mod rejected_transition;

@@ -1,0 +1,105 @@
+//! Alerts: listing, and closing one by hand (the only mutation on them).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use serde::Deserialize;
+use telltale_model::{AlertFilter, AlertList, AlertStatus, AlertType, CloseAlertResponse};
+
+use super::keys::require_api_key;
+use super::query::Params;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Alerts, newest first.
+#[utoipa::path(get, path = "/alerts", tag = "alerts",
+    params(
+        ("status" = Option<String>, Query, description = "OPEN or CLOSED"),
+        ("type" = Option<String>, Query, description = "FAILURE, MISSED, RECOVERY or WORKER_OFFLINE"),
+        ("job" = Option<String>, Query, description = "Job name (also `jobName`)"),
+        ("before" = Option<i64>, Query, description = "Cursor: the id of the last alert of the previous page"),
+        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
+    ),
+    responses(
+        (status = 200, body = AlertList),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<AlertList>, ApiError> {
+    require_api_key(&state, &headers)?;
+    let p = Params::from_query(query)?;
+    let filter = AlertFilter {
+        status: p.one_of(&["status"], AlertStatus::parse, "OPEN or CLOSED")?,
+        alert_type: p.one_of(
+            &["type", "alertType"],
+            AlertType::parse,
+            "FAILURE, MISSED, RECOVERY or WORKER_OFFLINE",
+        )?,
+        job: p.text(&["job", "jobName"]),
+        before: p.number("before")?,
+        limit: p.limit(1000)?,
+    };
+    Ok(Json(AlertList {
+        alerts: state.store.list_alerts(&filter).await?,
+    }))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct CloseRequest {
+    /// Why it is closed; kept with the alert.
+    pub reason: Option<String>,
+}
+
+/// Close an open alert by hand. Closing a closed alert changes nothing
+/// (`updated: false`).
+#[utoipa::path(post, path = "/alerts/{id}/close", tag = "alerts",
+    params(("id" = i64, Path, description = "Alert id")),
+    request_body(content = CloseRequest, description = "Optional reason"),
+    responses(
+        (status = 200, body = CloseAlertResponse),
+        (status = 404, description = "No such alert", body = CloseAlertResponse),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn close(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<CloseAlertResponse>), ApiError> {
+    require_api_key(&state, &headers)?;
+    let body = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
+    let request: CloseRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CloseRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?
+    };
+    let reason = request
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "closed by hand".to_owned());
+    let outcome = state.store.close_alert(id, &reason, Utc::now()).await?;
+    let status = if outcome.found {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    Ok((
+        status,
+        Json(CloseAlertResponse {
+            found: outcome.found,
+            updated: outcome.updated,
+            reason,
+            alert: outcome.alert,
+        }),
+    ))
+}

@@ -1,0 +1,186 @@
+//! The check engine over a real store, driven by a hand-set clock: states,
+//! transitions and alerts as a scenario table, and two engines racing.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+use telltale_model::{
+    AlertFilter, AlertStatus, AlertType, CheckState, Level, NewEvent, SourceType,
+};
+use telltale_server::engine::{Clock, Engine, ManualClock};
+use telltale_store::{DatabaseTarget, Store};
+
+fn t(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_764_000_000, 0).unwrap() + Duration::seconds(secs)
+}
+
+fn ev(event_type: &str, run: Option<&str>, secs: i64, metadata: Value) -> NewEvent {
+    NewEvent {
+        event_id: None,
+        source_type: SourceType::Chief,
+        level: Level::Info,
+        event_type: event_type.into(),
+        message: event_type.into(),
+        event_at: t(secs),
+        job_name: Some("nightly".into()),
+        run_id: run.map(str::to_owned),
+        worker_id: None,
+        script_path: None,
+        metadata,
+    }
+}
+
+async fn open_alerts(store: &Store) -> Vec<AlertType> {
+    let mut types: Vec<AlertType> = store
+        .list_alerts(&AlertFilter {
+            status: Some(AlertStatus::Open),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.alert_type)
+        .collect();
+    types.sort_by_key(|t| t.as_str());
+    types
+}
+
+async fn state(store: &Store) -> CheckState {
+    store
+        .jobs_with_state()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(j, _)| j.name == "nightly")
+        .map(|(_, s)| s)
+        .unwrap()
+}
+
+enum Step {
+    Ingest(Vec<NewEvent>),
+    Tick(i64),
+    Expect(CheckState, &'static [AlertType]),
+}
+
+async fn scenario(store: Store) {
+    use AlertType::*;
+    use Step::*;
+    let clock = Arc::new(ManualClock::new(t(0)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    let steps = vec![
+        Ingest(vec![
+            ev("job.started", Some("r1"), 0, json!({"grace_seconds": 60})),
+            ev("job.completed", Some("r1"), 5, json!({})),
+            ev(
+                "job.next_scheduled",
+                None,
+                6,
+                json!({"next_run_at": t(100).to_rfc3339()}),
+            ),
+        ]),
+        Tick(10),
+        Expect(CheckState::Up, &[]),
+        Tick(130),
+        Expect(CheckState::Late, &[]),
+        Tick(200),
+        Expect(CheckState::Down, &[Missed]),
+        Tick(210),
+        Expect(CheckState::Down, &[Missed]), // one MISSED, not two
+        Ingest(vec![ev("job.started", Some("r2"), 250, json!({}))]),
+        Tick(251),
+        Expect(CheckState::Up, &[Recovery]),
+        Ingest(vec![ev(
+            "job.failed",
+            Some("r2"),
+            260,
+            json!({"failure_reason": "exit 3"}),
+        )]),
+        Tick(261),
+        Expect(CheckState::Up, &[Failure, Recovery]),
+        Ingest(vec![
+            ev("job.started", Some("r3"), 300, json!({})),
+            ev("job.failed", Some("r3"), 301, json!({})),
+        ]),
+        Tick(302),
+        Expect(CheckState::Up, &[Failure]), // still one FAILURE; the heartbeat closed RECOVERY
+        Ingest(vec![
+            ev("job.started", Some("r4"), 400, json!({})),
+            ev("job.completed", Some("r4"), 401, json!({})),
+        ]),
+        Tick(402),
+        Expect(CheckState::Up, &[Recovery]),
+        Tick(402 + 900),
+        Expect(CheckState::Up, &[]), // RECOVERY expired
+    ];
+    for step in steps {
+        match step {
+            Ingest(events) => {
+                store.ingest(&events, clock.now()).await.unwrap();
+            }
+            Tick(secs) => {
+                clock.set(t(secs));
+                engine.tick(&["nightly".to_owned()], false).await.unwrap();
+            }
+            Expect(expected_state, expected_alerts) => {
+                assert_eq!(state(&store).await, expected_state);
+                assert_eq!(open_alerts(&store).await, expected_alerts.to_vec());
+            }
+        }
+    }
+    let transitions = store.check_transitions("nightly", 10).await.unwrap();
+    let path: Vec<_> = transitions.iter().rev().map(|t| (t.from, t.to)).collect();
+    assert_eq!(
+        path,
+        [
+            (CheckState::New, CheckState::Up),
+            (CheckState::Up, CheckState::Late),
+            (CheckState::Late, CheckState::Down),
+            (CheckState::Down, CheckState::Up),
+        ]
+    );
+}
+
+async fn sqlite_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&DatabaseTarget::Sqlite {
+        path: dir.path().join("engine.sqlite"),
+    })
+    .await
+    .unwrap();
+    (store, dir)
+}
+
+#[tokio::test]
+async fn alert_lifecycle_follows_the_rules() {
+    let (store, _dir) = sqlite_store().await;
+    scenario(store).await;
+}
+
+#[tokio::test]
+async fn racing_engines_open_one_alert() {
+    let (store, _dir) = sqlite_store().await;
+    store
+        .ingest(
+            &[
+                ev("job.started", Some("r1"), 0, json!({"grace_seconds": 10})),
+                ev(
+                    "job.next_scheduled",
+                    None,
+                    1,
+                    json!({"next_run_at": t(20).to_rfc3339()}),
+                ),
+            ],
+            t(1),
+        )
+        .await
+        .unwrap();
+    let clock = Arc::new(ManualClock::new(t(100)));
+    let a = Engine::new(store.clone(), clock.clone());
+    let b = Engine::new(store.clone(), clock.clone());
+    let names = ["nightly".to_owned()];
+    let (ra, rb) = tokio::join!(a.tick(&names, false), b.tick(&names, false));
+    let opened = ra.unwrap().opened + rb.unwrap().opened;
+    assert_eq!(opened, 1, "exactly one engine opened MISSED");
+    assert_eq!(open_alerts(&store).await, vec![AlertType::Missed]);
+}

@@ -1,0 +1,251 @@
+//! What the check engine reads and writes: jobs due for evaluation with
+//! their stored check state, alerts, and the check-transition log.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use telltale_model::{
+    Alert, AlertFilter, AlertStatus, CheckState, CheckTransition, Evaluation, Job,
+};
+
+use crate::convert::{alert_from_row, job_from_row, transition_from_row};
+use crate::entity::{alert, check_transition, job};
+use crate::time::to_us;
+use crate::{Store, StoreError};
+
+/// Result of closing an alert by hand (Chief §11.4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseOutcome {
+    pub found: bool,
+    pub updated: bool,
+    pub alert: Option<Alert>,
+}
+
+impl Store {
+    /// Jobs to evaluate at `now`: those whose deadline has passed, plus
+    /// `names` (touched by ingest), each with its stored check state.
+    pub async fn jobs_to_evaluate(
+        &self,
+        now: DateTime<Utc>,
+        names: &[String],
+        all: bool,
+    ) -> Result<Vec<(Job, CheckState)>, StoreError> {
+        let mut q = job::Entity::find();
+        if !all {
+            let mut cond = Condition::any().add(job::Column::CheckDeadlineUs.lte(to_us(now)));
+            if !names.is_empty() {
+                cond = cond.add(job::Column::Name.is_in(names.iter().cloned()));
+            }
+            q = q.filter(cond);
+        }
+        let rows = q.all(&self.db).await?;
+        rows.into_iter()
+            .map(|row| {
+                let state = CheckState::parse(&row.check_state).unwrap_or(CheckState::New);
+                Ok((job_from_row(row)?, state))
+            })
+            .collect()
+    }
+
+    /// Open alerts of the given jobs.
+    pub async fn open_alerts_for_jobs(&self, names: &[String]) -> Result<Vec<Alert>, StoreError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        alert::Entity::find()
+            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+            .filter(alert::Column::JobName.is_in(names.iter().cloned()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(alert_from_row)
+            .collect()
+    }
+
+    /// Records one job's evaluation atomically: its state and next deadline,
+    /// the transition (if any), alerts opened and closed. Opening relies on
+    /// the unique index of open dedupe keys, so a racing evaluator that got
+    /// there first makes this a no-op, never a second alert. Returns the
+    /// alerts actually opened.
+    pub async fn apply_evaluation(
+        &self,
+        job_name: &str,
+        state: CheckState,
+        deadline: Option<DateTime<Utc>>,
+        eval: &Evaluation,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let txn = self.db.begin().await?;
+        let mut update = job::Entity::update_many()
+            .col_expr(job::Column::CheckState, Expr::value(state.as_str()))
+            .col_expr(
+                job::Column::CheckDeadlineUs,
+                Expr::value(deadline.map(to_us)),
+            )
+            .filter(job::Column::Name.eq(job_name));
+        if let Some(t) = &eval.transition {
+            update = update.col_expr(job::Column::CheckStateSinceUs, Expr::value(to_us(t.at)));
+            check_transition::Entity::insert(check_transition::ActiveModel {
+                id: NotSet,
+                job_name: Set(t.job_name.clone()),
+                from_state: Set(t.from.as_str().to_owned()),
+                to_state: Set(t.to.as_str().to_owned()),
+                reason: Set(t.reason.clone()),
+                at_us: Set(to_us(t.at)),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        update.exec(&txn).await?;
+
+        for (id, reason) in &eval.close {
+            close(&txn, *id, reason, now).await?;
+        }
+        let mut opened = Vec::new();
+        for new in &eval.open {
+            let key = new.dedupe_key();
+            let inserted = alert::Entity::insert(alert::ActiveModel {
+                id: NotSet,
+                alert_type: Set(new.alert_type.as_str().to_owned()),
+                status: Set(AlertStatus::Open.as_str().to_owned()),
+                job_name: Set(new.job_name.clone()),
+                worker_id: Set(new.worker_id.clone()),
+                run_id: Set(new.run_id.clone()),
+                dedupe_key: Set(key.clone()),
+                reason: Set(new.reason.clone()),
+                opened_at_us: Set(to_us(now)),
+                closed_at_us: Set(None),
+                close_reason: Set(None),
+            })
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .try_insert()
+            .exec_without_returning(&txn)
+            .await?;
+            if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                let row = alert::Entity::find()
+                    .filter(alert::Column::DedupeKey.eq(key))
+                    .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+                    .one(&txn)
+                    .await?;
+                if let Some(row) = row {
+                    opened.push(alert_from_row(row)?);
+                }
+            }
+        }
+        txn.commit().await?;
+        Ok(opened)
+    }
+
+    /// Alerts newest first; open ones first when no status is asked for.
+    pub async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
+        let mut q = alert::Entity::find();
+        if let Some(status) = filter.status {
+            q = q.filter(alert::Column::Status.eq(status.as_str()));
+        }
+        if let Some(t) = filter.alert_type {
+            q = q.filter(alert::Column::AlertType.eq(t.as_str()));
+        }
+        if let Some(job) = &filter.job {
+            q = q.filter(alert::Column::JobName.eq(job.as_str()));
+        }
+        if let Some(before) = filter.before {
+            q = q.filter(alert::Column::Id.lt(before));
+        }
+        q.order_by_desc(alert::Column::Id)
+            .limit(filter.limit.unwrap_or(100).clamp(1, 1000))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(alert_from_row)
+            .collect()
+    }
+
+    /// Closes one alert by hand; closing a closed alert changes nothing.
+    pub async fn close_alert(
+        &self,
+        id: i64,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CloseOutcome, StoreError> {
+        let updated = close(&self.db, id, reason, now).await?;
+        let alert = alert::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(alert_from_row)
+            .transpose()?;
+        Ok(CloseOutcome {
+            found: alert.is_some(),
+            updated,
+            alert,
+        })
+    }
+
+    /// A job's check transitions, newest first.
+    pub async fn check_transitions(
+        &self,
+        job_name: &str,
+        limit: u64,
+    ) -> Result<Vec<CheckTransition>, StoreError> {
+        check_transition::Entity::find()
+            .filter(check_transition::Column::JobName.eq(job_name))
+            .order_by_desc(check_transition::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(transition_from_row)
+            .collect()
+    }
+
+    /// Jobs by stored check state, for the summary.
+    pub async fn check_state_counts(&self) -> Result<Vec<(CheckState, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = job::Entity::find()
+            .select_only()
+            .column(job::Column::CheckState)
+            .column_as(job::Column::Name.count(), "n")
+            .group_by(job::Column::CheckState)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| Some((CheckState::parse(&s)?, u64::try_from(n).unwrap_or(0))))
+            .collect())
+    }
+
+    /// Jobs with their stored check state, by name.
+    pub async fn jobs_with_state(&self) -> Result<Vec<(Job, CheckState)>, StoreError> {
+        self.jobs_to_evaluate(Utc::now(), &[], true).await
+    }
+
+    pub async fn open_alert_count(&self) -> Result<u64, StoreError> {
+        Ok(alert::Entity::find()
+            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+            .count(&self.db)
+            .await?)
+    }
+}
+
+async fn close<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let result = alert::Entity::update_many()
+        .col_expr(
+            alert::Column::Status,
+            Expr::value(AlertStatus::Closed.as_str()),
+        )
+        .col_expr(alert::Column::ClosedAtUs, Expr::value(to_us(now)))
+        .col_expr(alert::Column::CloseReason, Expr::value(reason))
+        .filter(alert::Column::Id.eq(id))
+        .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
