@@ -51,7 +51,9 @@ pub struct Application {
     store: Store,
     writer: JoinHandle<()>,
     engine: JoinHandle<()>,
+    retention: JoinHandle<()>,
     stop_engine: Arc<Notify>,
+    stop_retention: Arc<Notify>,
     addr: SocketAddr,
 }
 
@@ -92,6 +94,14 @@ impl Application {
             config.evaluator_interval,
             stop_engine.clone(),
         );
+        let stop_retention = Arc::new(Notify::new());
+        let retention = engine::spawn_retention(
+            store.clone(),
+            Arc::new(SystemClock),
+            config.retention_days,
+            config.retention_interval,
+            stop_retention.clone(),
+        );
         let state = AppState {
             store: store.clone(),
             ingest,
@@ -106,7 +116,9 @@ impl Application {
             store,
             writer,
             engine,
+            retention,
             stop_engine,
+            stop_retention,
             addr,
         })
     }
@@ -135,8 +147,11 @@ impl Application {
             tracing::error!(error = %e, "ingest writer ended abnormally");
         }
         self.stop_engine.notify_one();
-        if let Err(e) = self.engine.await {
-            tracing::error!(error = %e, "engine ended abnormally");
+        self.stop_retention.notify_one();
+        for (name, task) in [("engine", self.engine), ("retention", self.retention)] {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, task = name, "background task ended abnormally");
+            }
         }
         self.store.close().await?;
         Ok(())

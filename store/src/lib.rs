@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod fold;
 mod ingest;
+mod retention;
 mod runs;
 mod sqlite_writer;
 mod time;

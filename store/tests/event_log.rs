@@ -139,6 +139,24 @@ async fn story(store: &Store, target: &DatabaseTarget) {
         .expect("list")
         .events;
     assert_eq!(after, all, "nothing changed");
+
+    // Retention deletes what arrived before the cutoff, and only that; the
+    // runs derived from those events stay.
+    let runs_before = store.list_runs(&Default::default()).await.expect("runs");
+    let pruned = store.prune_events(at(11)).await.expect("prune");
+    assert_eq!(pruned, 3, "the first group arrived at 10 s");
+    let left = store
+        .list_events(&EventFilter::default())
+        .await
+        .expect("list")
+        .events;
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|e| e.received_at == at(11)));
+    assert_eq!(
+        store.list_runs(&Default::default()).await.expect("runs"),
+        runs_before
+    );
+    assert_eq!(store.prune_events(at(11)).await.expect("prune again"), 0);
 }
 
 #[tokio::test]

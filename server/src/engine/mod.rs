@@ -173,3 +173,31 @@ pub fn spawn(
         tracing::info!("engine stopped");
     })
 }
+
+/// Prunes events older than `retention_days` every `interval` (the first
+/// time at start-up), until `stop` is notified.
+pub fn spawn_retention(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    retention_days: u32,
+    interval: Duration,
+    stop: Arc<Notify>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut timer = tokio::time::interval(interval);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.notified() => break,
+                _ = timer.tick() => {}
+            }
+            let cutoff = clock.now() - chrono::Duration::days(i64::from(retention_days));
+            match store.prune_events(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(pruned = n, %cutoff, "retention pruned old events"),
+                Err(e) => tracing::error!(error = %e, "retention failed; retrying next interval"),
+            }
+        }
+        tracing::info!("retention stopped");
+    })
+}
