@@ -318,5 +318,32 @@ pub fn evaluate_job(
     (state, eval)
 }
 
+/// WORKER_OFFLINE opens when a worker that reported a run stops sending
+/// heartbeats past its offline threshold, and closes when heartbeats resume.
+pub fn evaluate_worker(
+    worker: &crate::worker::Worker,
+    open: Option<&Alert>,
+    now: DateTime<Utc>,
+) -> Evaluation {
+    use crate::worker::WorkerStatus;
+    let offline = worker.status(now) == WorkerStatus::Offline;
+    let mut eval = Evaluation::default();
+    match (open, worker.last_heartbeat_at, &worker.current_run_id) {
+        (None, Some(beat), Some(run)) if offline => eval.open.push(NewAlert {
+            alert_type: AlertType::WorkerOffline,
+            job_name: None,
+            worker_id: Some(worker.worker_id.clone()),
+            run_id: Some(run.clone()),
+            reason: format!(
+                "no heartbeat since {beat} (offline after {}s) while running {run}",
+                worker.offline_after().num_seconds()
+            ),
+        }),
+        (Some(a), _, _) if !offline => eval.close.push((a.id, "heartbeats resumed".into())),
+        _ => {}
+    }
+    eval
+}
+
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,7 @@ pub mod worker;
 
 pub use check::{
     Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, NewAlert,
-    RECOVERY_TTL, check_state, evaluate_job, next_deadline,
+    RECOVERY_TTL, check_state, evaluate_job, evaluate_worker, next_deadline,
 };
 pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};

@@ -184,3 +184,41 @@ async fn racing_engines_open_one_alert() {
     assert_eq!(opened, 1, "exactly one engine opened MISSED");
     assert_eq!(open_alerts(&store).await, vec![AlertType::Missed]);
 }
+
+#[tokio::test]
+async fn a_busy_worker_that_goes_quiet_raises_worker_offline() {
+    let (store, _dir) = sqlite_store().await;
+    let mut beat = ev(
+        "worker.heartbeat",
+        None,
+        0,
+        json!({"current_run_id": "r7", "interval_seconds": 10}),
+    );
+    beat.job_name = None;
+    beat.worker_id = Some("farm-09".into());
+    store.ingest(&[beat.clone()], t(0)).await.unwrap();
+    let clock = Arc::new(ManualClock::new(t(20)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    engine.tick(&[], false).await.unwrap();
+    assert!(
+        open_alerts(&store).await.is_empty(),
+        "20 s: within 2 × 10 s"
+    );
+    clock.set(t(21));
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 1);
+    assert_eq!(
+        engine.tick(&[], false).await.unwrap().opened,
+        0,
+        "opened once"
+    );
+    let alerts = store.list_alerts(&AlertFilter::default()).await.unwrap();
+    assert_eq!(alerts[0].alert_type, AlertType::WorkerOffline);
+    assert_eq!(alerts[0].worker_id.as_deref(), Some("farm-09"));
+    assert_eq!(alerts[0].run_id.as_deref(), Some("r7"));
+
+    beat.event_at = t(30);
+    store.ingest(&[beat], t(30)).await.unwrap();
+    clock.set(t(31));
+    assert_eq!(engine.tick(&[], false).await.unwrap().closed, 1);
+    assert!(open_alerts(&store).await.is_empty());
+}

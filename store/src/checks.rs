@@ -102,42 +102,34 @@ impl Store {
         }
         update.exec(&txn).await?;
 
-        for (id, reason) in &eval.close {
-            close(&txn, *id, reason, now).await?;
-        }
-        let mut opened = Vec::new();
-        for new in &eval.open {
-            let key = new.dedupe_key();
-            let inserted = alert::Entity::insert(alert::ActiveModel {
-                id: NotSet,
-                alert_type: Set(new.alert_type.as_str().to_owned()),
-                status: Set(AlertStatus::Open.as_str().to_owned()),
-                job_name: Set(new.job_name.clone()),
-                worker_id: Set(new.worker_id.clone()),
-                run_id: Set(new.run_id.clone()),
-                dedupe_key: Set(key.clone()),
-                reason: Set(new.reason.clone()),
-                opened_at_us: Set(to_us(now)),
-                closed_at_us: Set(None),
-                close_reason: Set(None),
-            })
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
-            .try_insert()
-            .exec_without_returning(&txn)
-            .await?;
-            if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-                let row = alert::Entity::find()
-                    .filter(alert::Column::DedupeKey.eq(key))
-                    .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-                    .one(&txn)
-                    .await?;
-                if let Some(row) = row {
-                    opened.push(alert_from_row(row)?);
-                }
-            }
-        }
+        let opened = open_and_close(&txn, eval, now).await?;
         txn.commit().await?;
         Ok(opened)
+    }
+
+    /// Records the alerts an evaluation opens and closes (for workers, which
+    /// have no check state), atomically. Returns the alerts actually opened.
+    pub async fn apply_alert_changes(
+        &self,
+        eval: &Evaluation,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let txn = self.db.begin().await?;
+        let opened = open_and_close(&txn, eval, now).await?;
+        txn.commit().await?;
+        Ok(opened)
+    }
+
+    /// Open alerts about workers.
+    pub async fn open_worker_alerts(&self) -> Result<Vec<Alert>, StoreError> {
+        alert::Entity::find()
+            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+            .filter(alert::Column::WorkerId.is_not_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(alert_from_row)
+            .collect()
     }
 
     /// Alerts newest first; open ones first when no status is asked for.
@@ -228,6 +220,51 @@ impl Store {
             .count(&self.db)
             .await?)
     }
+}
+
+/// Closes and opens alerts inside `txn`. Opening relies on the unique index
+/// of open dedupe keys: if another evaluator opened the same alert first,
+/// the insert does nothing and the alert is not returned.
+async fn open_and_close(
+    txn: &sea_orm::DatabaseTransaction,
+    eval: &Evaluation,
+    now: DateTime<Utc>,
+) -> Result<Vec<Alert>, StoreError> {
+    for (id, reason) in &eval.close {
+        close(txn, *id, reason, now).await?;
+    }
+    let mut opened = Vec::new();
+    for new in &eval.open {
+        let key = new.dedupe_key();
+        let inserted = alert::Entity::insert(alert::ActiveModel {
+            id: NotSet,
+            alert_type: Set(new.alert_type.as_str().to_owned()),
+            status: Set(AlertStatus::Open.as_str().to_owned()),
+            job_name: Set(new.job_name.clone()),
+            worker_id: Set(new.worker_id.clone()),
+            run_id: Set(new.run_id.clone()),
+            dedupe_key: Set(key.clone()),
+            reason: Set(new.reason.clone()),
+            opened_at_us: Set(to_us(now)),
+            closed_at_us: Set(None),
+            close_reason: Set(None),
+        })
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec_without_returning(txn)
+        .await?;
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+            let row = alert::Entity::find()
+                .filter(alert::Column::DedupeKey.eq(key))
+                .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+                .one(txn)
+                .await?;
+            if let Some(row) = row {
+                opened.push(alert_from_row(row)?);
+            }
+        }
+    }
+    Ok(opened)
 }
 
 async fn close<C: sea_orm::ConnectionTrait>(

@@ -145,3 +145,46 @@ fn policy_switches_silence_alerts() {
     assert_eq!(state, CheckState::Down);
     assert!(e.open.is_empty());
 }
+
+#[test]
+fn a_busy_worker_going_quiet_raises_worker_offline() {
+    let w = crate::worker::Worker {
+        worker_id: "farm-01".into(),
+        hostname: None,
+        first_seen_at: t(0),
+        last_event_at: t(0),
+        last_heartbeat_at: Some(t(0)),
+        current_run_id: Some("r9".into()),
+        interval_seconds: 15,
+    };
+    assert_eq!(
+        evaluate_worker(&w, None, t(30)),
+        Evaluation::default(),
+        "30 s: still online"
+    );
+    let e = evaluate_worker(&w, None, t(31));
+    assert_eq!(e.open.len(), 1);
+    assert_eq!(e.open[0].alert_type, AlertType::WorkerOffline);
+    assert_eq!(e.open[0].dedupe_key(), "WORKER_OFFLINE:worker:farm-01");
+    assert_eq!(e.open[0].run_id.as_deref(), Some("r9"));
+
+    let idle = crate::worker::Worker {
+        current_run_id: None,
+        ..w.clone()
+    };
+    assert!(
+        evaluate_worker(&idle, None, t(100)).open.is_empty(),
+        "an idle worker going away is not an alert"
+    );
+
+    let mut alert = open_alert(5, AlertType::WorkerOffline, 31);
+    alert.job_name = None;
+    let back = crate::worker::Worker {
+        last_heartbeat_at: Some(t(40)),
+        ..w
+    };
+    assert_eq!(
+        evaluate_worker(&back, Some(&alert), t(41)).close,
+        vec![(5, "heartbeats resumed".to_owned())]
+    );
+}

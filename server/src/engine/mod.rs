@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use telltale_model::{AlertStatus, AlertType, RECOVERY_TTL, evaluate_job, next_deadline};
+use telltale_model::{
+    AlertStatus, AlertType, RECOVERY_TTL, evaluate_job, evaluate_worker, next_deadline,
+};
 use telltale_store::{Store, StoreError};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -76,7 +78,38 @@ impl Engine {
                 tracing::info!(job = %job.name, from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "check state changed");
             }
         }
+        self.tick_workers(now, &mut report).await?;
         Ok(report)
+    }
+
+    /// WORKER_OFFLINE for every worker (there are few; liveness changes by
+    /// time alone, so each tick looks at all of them).
+    async fn tick_workers(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let open: HashMap<String, telltale_model::Alert> = self
+            .store
+            .open_worker_alerts()
+            .await?
+            .into_iter()
+            .filter(|a| a.alert_type == AlertType::WorkerOffline)
+            .filter_map(|a| Some((a.worker_id.clone()?, a)))
+            .collect();
+        for worker in self.store.list_workers().await? {
+            let eval = evaluate_worker(&worker, open.get(&worker.worker_id), now);
+            if eval.open.is_empty() && eval.close.is_empty() {
+                continue;
+            }
+            let opened = self.store.apply_alert_changes(&eval, now).await?;
+            report.closed += eval.close.len();
+            report.opened += opened.len();
+            for alert in opened {
+                tracing::warn!(worker = %worker.worker_id, run = alert.run_id.as_deref(), reason = %alert.reason, "alert opened");
+            }
+        }
+        Ok(())
     }
 }
 
