@@ -5,11 +5,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use telltale_model::{
-    Alert, AlertFilter, AlertStatus, CheckState, CheckTransition, Evaluation, Job,
+    Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, Job,
 };
 
 use crate::convert::{alert_from_row, job_from_row, transition_from_row};
@@ -214,11 +213,37 @@ impl Store {
         self.jobs_to_evaluate(Utc::now(), &[], true).await
     }
 
-    pub async fn open_alert_count(&self) -> Result<u64, StoreError> {
-        Ok(alert::Entity::find()
+    /// A job with its stored check state.
+    pub async fn job_with_state(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Job, CheckState)>, StoreError> {
+        let Some(row) = job::Entity::find()
+            .filter(job::Column::Name.eq(name))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let state = CheckState::parse(&row.check_state).unwrap_or(CheckState::New);
+        Ok(Some((job_from_row(row)?, state)))
+    }
+
+    /// Open alerts by type, for the summary.
+    pub async fn open_alert_counts(&self) -> Result<Vec<(AlertType, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = alert::Entity::find()
+            .select_only()
+            .column(alert::Column::AlertType)
+            .column_as(alert::Column::Id.count(), "n")
             .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-            .count(&self.db)
-            .await?)
+            .group_by(alert::Column::AlertType)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(t, n)| Some((AlertType::parse(&t)?, u64::try_from(n).unwrap_or(0))))
+            .collect())
     }
 }
 

@@ -36,19 +36,12 @@ pub async fn summary(
         .into_iter()
         .map(|(s, n)| (s.as_str().to_owned(), n))
         .collect();
-    let mut open_alerts_by_type: BTreeMap<String, u64> = BTreeMap::new();
-    let open = store
-        .list_alerts(&AlertFilter {
-            status: Some(AlertStatus::Open),
-            limit: Some(1000),
-            ..Default::default()
-        })
-        .await?;
-    for a in open {
-        *open_alerts_by_type
-            .entry(a.alert_type.as_str().to_owned())
-            .or_default() += 1;
-    }
+    let open_alerts_by_type: BTreeMap<String, u64> = store
+        .open_alert_counts()
+        .await?
+        .into_iter()
+        .map(|(t, n)| (t.as_str().to_owned(), n))
+        .collect();
     let mut workers_by_status: BTreeMap<String, u64> = [
         WorkerStatus::Busy,
         WorkerStatus::Idle,
@@ -138,12 +131,7 @@ pub async fn job(
 ) -> Result<Json<JobDetail>, ApiError> {
     require_api_key(&state, &headers)?;
     let store = &state.store;
-    let Some((job, check_state)) = store
-        .jobs_with_state()
-        .await?
-        .into_iter()
-        .find(|(j, _)| j.name == job_name)
-    else {
+    let Some((job, check_state)) = store.job_with_state(&job_name).await? else {
         return Err(ApiError::JobNotFound(job_name));
     };
     let runs_filter = RunFilter {
