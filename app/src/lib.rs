@@ -12,11 +12,16 @@ pub mod server_fns;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{A, Route, Router, Routes},
 };
 
-use crate::pages::{events::EventsPage, not_found::NotFound, overview::OverviewPage};
+use crate::pages::{
+    events::EventsPage,
+    not_found::NotFound,
+    overview::OverviewPage,
+    runs::{RunDetailPage, RunsPage},
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,6 +62,7 @@ pub fn App() -> impl IntoView {
                 </A>
                 <nav>
                     <A href="/">"Overview"</A>
+                    <A href="/runs">"Runs"</A>
                     <A href="/events">"Events"</A>
                 </nav>
             </header>
@@ -64,6 +70,12 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("runs") view=RunsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("runs"), ParamSegment("id"))
+                        view=RunDetailPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

@@ -1,3 +1,4 @@
 pub mod events;
 pub mod not_found;
 pub mod overview;
+pub mod runs;

@@ -73,3 +73,40 @@ async fn unknown_pages_are_404() {
     assert_eq!(resp.status(), 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn run_pages_render_on_the_server() {
+    let app = TestApp::spawn().await;
+    let mut failed = event("execution_failed", "boom");
+    failed["runId"] = serde_json::json!("r-77");
+    failed["metadata"] = serde_json::json!({"failure_reason": "disk <full>\n  at /mnt"});
+    app.post_json("/v1/events", &failed).await;
+    let list = app.client.get(app.url("/runs")).send().await.unwrap();
+    assert_eq!(list.status(), 200);
+    let html = list.text().await.unwrap();
+    assert!(html.contains("href=\"/runs/r-77\""), "{html}");
+    let detail = app
+        .client
+        .get(app.url("/runs/r-77"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("disk &lt;full&gt;\n  at /mnt"),
+        "verbatim in a pre: {detail}"
+    );
+    let missing = app
+        .client
+        .get(app.url("/runs/nope"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(missing.contains("No such run"));
+    app.stop().await;
+}

@@ -1,0 +1,192 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use telltale_model::{Run, RunFilter, RunStatus};
+
+use crate::components::event_table::EventTable;
+use crate::components::time::Time;
+use crate::server_fns::runs::{get_run_detail, list_runs};
+
+/// Runs, failed ones first (Forge: failures visually distinct and sorted
+/// first), then the rest newest first. No action buttons: observation only.
+#[component]
+pub fn RunsPage() -> impl IntoView {
+    let runs = Resource::new(
+        || (),
+        |_| {
+            list_runs(RunFilter {
+                limit: Some(200),
+                ..Default::default()
+            })
+        },
+    );
+    view! {
+        <Title text="Runs" />
+        <h1>"Runs"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
+            {move || Suspend::new(async move {
+                match runs.await {
+                    Ok(page) => view! { <RunTable runs=page.runs /> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RunTable(mut runs: Vec<Run>) -> impl IntoView {
+    // Stable: failed first, each group keeps newest-first order.
+    runs.sort_by_key(|r| r.status != RunStatus::Failed);
+    if runs.is_empty() {
+        return view! { <p class="muted">"No runs stored."</p> }.into_any();
+    }
+    view! {
+        <table class="events runs">
+            <thead>
+                <tr>
+                    <th>"Status"</th>
+                    <th>"Run"</th>
+                    <th>"Job"</th>
+                    <th>"Worker"</th>
+                    <th>"Engine"</th>
+                    <th>"Started"</th>
+                    <th>"Failure reason"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {runs
+                    .into_iter()
+                    .map(|run| {
+                        let href = format!("/runs/{}", run.run_id);
+                        view! {
+                            <tr class=status_class(run.status) data-run-id=run.run_id.clone()>
+                                <td>
+                                    <span class="badge">{run.status.as_str()}</span>
+                                </td>
+                                <td class="mono">
+                                    <a href=href>{run.run_id.clone()}</a>
+                                </td>
+                                <td>{run.job_name.unwrap_or_default()}</td>
+                                <td>{run.worker_id.unwrap_or_default()}</td>
+                                <td>{run.engine.unwrap_or_default()}</td>
+                                <td class="nowrap">{run.start_time.map(|at| view! { <Time at /> })}</td>
+                                <td class="message">{run.failure_reason.unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+        .into_any()
+}
+
+/// One run: every Forge field, the verbatim failure reason, the complete
+/// timeline, and any transition refused because the run had ended.
+#[component]
+pub fn RunDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let detail = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        get_run_detail,
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading run…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some(d)) => {
+                        let run = d.run;
+                        let fields: Vec<(&'static str, Option<String>)> = vec![
+                            ("Job", run.job_name.clone()),
+                            ("Job type", run.job_type.clone()),
+                            ("Engine", run.engine.clone()),
+                            ("Worker", run.worker_id.clone()),
+                            ("Burn-in preset", run.burnin_preset_id.clone()),
+                            ("LUT", run.lut_id.clone()),
+                            ("Verification run", run.verification_run_id.clone()),
+                            ("Source", run.source_path.clone()),
+                            ("Output", run.output_path.clone()),
+                            ("Progress", run.progress.map(|p| format!("{p}%"))),
+                            ("Duration", run.duration_seconds().map(|s| format!("{s:.1} s"))),
+                        ];
+                        view! {
+                            <Title text=format!("Run {}", run.run_id) />
+                            <h1>
+                                "Run " <span class="mono">{run.run_id.clone()}</span> " "
+                                <span class=format!("badge {}", status_class(run.status))>
+                                    {run.status.as_str()}
+                                </span>
+                            </h1>
+                            {run
+                                .failure_reason
+                                .clone()
+                                .map(|reason| {
+                                    view! {
+                                        <h2>"Failure reason"</h2>
+                                        <pre class="failure" data-testid="failure-reason">{reason}</pre>
+                                    }
+                                })}
+                            <dl class="fields">
+                                {fields
+                                    .into_iter()
+                                    .map(|(k, v)| {
+                                        view! {
+                                            <dt>{k}</dt>
+                                            <dd class="mono">{v.unwrap_or_else(|| "—".into())}</dd>
+                                        }
+                                    })
+                                    .collect_view()}
+                                <dt>"Created"</dt>
+                                <dd>
+                                    <Time at=run.created_at />
+                                </dd>
+                                <dt>"Started"</dt>
+                                <dd>{run.start_time.map(|at| view! { <Time at /> })}</dd>
+                                <dt>"Ended"</dt>
+                                <dd>{run.end_time.map(|at| view! { <Time at /> })}</dd>
+                            </dl>
+                            <h2>"Timeline"</h2>
+                            <EventTable events=d.timeline text=Signal::stored(String::new()) />
+                            {(!d.rejected.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <h2>"Refused transitions"</h2>
+                                        <ul class="rejected">
+                                            {d
+                                                .rejected
+                                                .into_iter()
+                                                .map(|r| {
+                                                    view! {
+                                                        <li>
+                                                            <Time at=r.at />
+                                                            " "
+                                                            <span class="mono">{r.event_type}</span>
+                                                            ": "
+                                                            {r.reason}
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                        }
+                            .into_any()
+                    }
+                    Ok(None) => view! { <h1>"No such run"</h1> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn status_class(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Failed => "status-failed",
+        RunStatus::Running => "status-running",
+        RunStatus::Queued => "status-queued",
+        RunStatus::Completed => "status-completed",
+    }
+}
