@@ -49,30 +49,46 @@ impl Params {
     }
 
     pub fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
-        self.text(&[name])
-            .map(|v| {
-                DateTime::parse_from_rfc3339(&v)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| invalid(name, format!("must be an RFC 3339 timestamp ({e})")))
-            })
-            .transpose()
+        time(name, self.text(&[name]))
     }
 
     pub fn number(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        self.text(&[name])
-            .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| invalid(name, format!("must be a whole number (got {v:?})")))
-            })
-            .transpose()
+        number(name, self.text(&[name]))
     }
 
     /// `limit`, clamped to 1..=max.
     pub fn limit(&self, max: u64) -> Result<Option<u64>, ApiError> {
-        Ok(self
-            .number("limit")?
-            .map(|n| n.clamp(1, i64::try_from(max).unwrap_or(i64::MAX)) as u64))
+        limit(self.text(&["limit"]), max)
     }
+}
+
+/// The value unless it is blank, trimmed.
+pub fn nonblank(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+pub fn time(name: &str, value: Option<String>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    nonblank(value)
+        .map(|v| {
+            DateTime::parse_from_rfc3339(&v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| invalid(name, format!("must be an RFC 3339 timestamp ({e})")))
+        })
+        .transpose()
+}
+
+pub fn number(name: &str, value: Option<String>) -> Result<Option<i64>, ApiError> {
+    nonblank(value)
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| invalid(name, format!("must be a whole number (got {v:?})")))
+        })
+        .transpose()
+}
+
+/// `limit`, clamped to 1..=max.
+pub fn limit(value: Option<String>, max: u64) -> Result<Option<u64>, ApiError> {
+    Ok(number("limit", value)?.map(|n| n.clamp(1, i64::try_from(max).unwrap_or(i64::MAX)) as u64))
 }
 
 pub fn invalid(field: &str, problem: impl Into<String>) -> ApiError {

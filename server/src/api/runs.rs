@@ -1,8 +1,6 @@
 //! Runs (Forge's `/jobs…`, here `/v1/runs…`): listings newest first with
 //! filters and a cursor, one run with its complete timeline, and aggregates.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -10,25 +8,47 @@ use axum::http::HeaderMap;
 use telltale_model::{RunDetail, RunFilter, RunPage, RunStats, RunStatus};
 
 use super::keys::require_api_key;
-use super::query::{Params, invalid};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::query::{invalid, limit, nonblank, number, time};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
+type QueryMap = Result<Query<RunQuery>, QueryRejection>;
+
+/// The query string of every run listing: what the OpenAPI document shows
+/// and what the handlers parse, in one place. Values stay strings here so
+/// a bad one is reported by name, not as a generic decoding error.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunQuery {
+    /// Comma-separated: queued, running, failed, completed
+    status: Option<String>,
+    /// Job name (also `jobName`)
+    #[serde(alias = "jobName")]
+    job: Option<String>,
+    /// Worker id (also `workerId`)
+    #[serde(alias = "workerId")]
+    worker: Option<String>,
+    /// Engine (resolve, ffmpeg, …)
+    engine: Option<String>,
+    /// RFC 3339; runs first seen at or after
+    since: Option<String>,
+    /// RFC 3339; runs first seen before
+    until: Option<String>,
+    /// Case-insensitive search in run id, job, failure reason, paths (also `q`)
+    #[serde(alias = "q")]
+    text: Option<String>,
+    /// Cursor: `nextCursor` of the previous page
+    before: Option<String>,
+    /// 1–1000, default 100
+    limit: Option<String>,
+}
 
 /// Runs (Forge's jobs), newest first.
 #[utoipa::path(get, path = "/runs", tag = "runs",
-    params(
-        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
-        ("job" = Option<String>, Query, description = "Job name"),
-        ("worker" = Option<String>, Query, description = "Worker id"),
-        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
-        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
-        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
-        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
-        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
-        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
-    ),
+    params(RunQuery),
     responses(
         (status = 200, body = RunPage),
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
@@ -44,17 +64,7 @@ pub async fn list(
 
 /// Queued and running runs, newest first.
 #[utoipa::path(get, path = "/runs/active", tag = "runs",
-    params(
-        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
-        ("job" = Option<String>, Query, description = "Job name"),
-        ("worker" = Option<String>, Query, description = "Worker id"),
-        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
-        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
-        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
-        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
-        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
-        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
-    ),
+    params(RunQuery),
     responses(
         (status = 200, body = RunPage),
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
@@ -70,17 +80,7 @@ pub async fn active(
 
 /// Failed runs, newest first.
 #[utoipa::path(get, path = "/runs/failed", tag = "runs",
-    params(
-        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
-        ("job" = Option<String>, Query, description = "Job name"),
-        ("worker" = Option<String>, Query, description = "Worker id"),
-        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
-        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
-        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
-        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
-        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
-        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
-    ),
+    params(RunQuery),
     responses(
         (status = 200, body = RunPage),
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
@@ -96,17 +96,7 @@ pub async fn failed(
 
 /// Completed runs, newest first.
 #[utoipa::path(get, path = "/runs/completed", tag = "runs",
-    params(
-        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
-        ("job" = Option<String>, Query, description = "Job name"),
-        ("worker" = Option<String>, Query, description = "Worker id"),
-        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
-        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
-        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
-        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
-        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
-        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
-    ),
+    params(RunQuery),
     responses(
         (status = 200, body = RunPage),
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
@@ -127,7 +117,7 @@ async fn list_with(
     statuses: Option<Vec<RunStatus>>,
 ) -> Result<Json<RunPage>, ApiError> {
     require_api_key(&state, &headers)?;
-    let mut filter = parse_filter(&Params::from_query(query)?)?;
+    let mut filter = parse_filter(unwrap_query(query)?)?;
     if let Some(statuses) = statuses {
         filter.status = statuses;
     }
@@ -136,17 +126,7 @@ async fn list_with(
 
 /// Counts by status, engine and worker; failure rate; duration p50/p95.
 #[utoipa::path(get, path = "/runs/stats", tag = "runs",
-    params(
-        ("status" = Option<String>, Query, description = "Comma-separated: queued, running, failed, completed"),
-        ("job" = Option<String>, Query, description = "Job name"),
-        ("worker" = Option<String>, Query, description = "Worker id"),
-        ("engine" = Option<String>, Query, description = "Engine (resolve, ffmpeg, …)"),
-        ("since" = Option<String>, Query, description = "RFC 3339; runs first seen at or after"),
-        ("until" = Option<String>, Query, description = "RFC 3339; runs first seen before"),
-        ("text" = Option<String>, Query, description = "Case-insensitive search in run id, job, failure reason, paths (also `q`)"),
-        ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
-        ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
-    ),
+    params(RunQuery),
     responses(
         (status = 200, body = RunStats),
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
@@ -158,7 +138,7 @@ pub async fn stats(
     query: QueryMap,
 ) -> Result<Json<RunStats>, ApiError> {
     require_api_key(&state, &headers)?;
-    let filter = parse_filter(&Params::from_query(query)?)?;
+    let filter = parse_filter(unwrap_query(query)?)?;
     Ok(Json(state.store.run_stats(&filter).await?))
 }
 
@@ -182,8 +162,14 @@ pub async fn detail(
     }
 }
 
-fn parse_filter(p: &Params) -> Result<RunFilter, ApiError> {
-    let status = match p.text(&["status"]) {
+fn unwrap_query(query: QueryMap) -> Result<RunQuery, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| invalid("query", e.body_text()))
+}
+
+fn parse_filter(q: RunQuery) -> Result<RunFilter, ApiError> {
+    let status = match nonblank(q.status) {
         None => Vec::new(),
         Some(list) => list
             .split(',')
@@ -201,13 +187,13 @@ fn parse_filter(p: &Params) -> Result<RunFilter, ApiError> {
     };
     Ok(RunFilter {
         status,
-        job: p.text(&["job", "jobName"]),
-        worker: p.text(&["worker", "workerId"]),
-        engine: p.text(&["engine"]),
-        since: p.time("since")?,
-        until: p.time("until")?,
-        text: p.text(&["text", "q"]),
-        before: p.number("before")?,
-        limit: p.limit(RunFilter::MAX_LIMIT)?,
+        job: nonblank(q.job),
+        worker: nonblank(q.worker),
+        engine: nonblank(q.engine),
+        since: time("since", q.since)?,
+        until: time("until", q.until)?,
+        text: nonblank(q.text),
+        before: number("before", q.before)?,
+        limit: limit(q.limit, RunFilter::MAX_LIMIT)?,
     })
 }

@@ -93,6 +93,21 @@ async fn openapi_covers_every_endpoint_and_resolves() {
         );
     }
 
+    // Every run listing documents the filters it parses.
+    for path in ["/v1/runs", "/v1/runs/failed", "/v1/runs/stats"] {
+        let names: Vec<&str> = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} has no parameters"))
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        for name in [
+            "status", "job", "worker", "engine", "since", "until", "text", "before", "limit",
+        ] {
+            assert!(names.contains(&name), "{path} lacks {name}: {names:?}");
+        }
+    }
+
     let mut all = Vec::new();
     refs(&doc, &mut all);
     assert!(!all.is_empty());
