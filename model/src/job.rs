@@ -2,8 +2,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How a job's health is checked. Producers set it through event metadata
-/// (`check_enabled`, `grace_seconds`, `alert_on_failure`, `alert_on_miss`,
-/// `schedule`, `timezone`); a key absent from an event leaves it unchanged.
+/// (the keys are the snake_case field names: `check_enabled`, `grace_seconds`,
+/// `schedule`, `timezone`, `max_runtime_seconds`, …); a key absent from an
+/// event leaves it unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -16,6 +17,39 @@ pub struct CheckPolicy {
     pub schedule: Option<String>,
     /// IANA time zone of a cron schedule.
     pub timezone: Option<String>,
+    /// A shorter grace for a run that has not started at all (LATE→DOWN
+    /// sooner than `grace_seconds`).
+    pub start_grace_seconds: Option<u32>,
+    /// A run still running this long after its start makes the job DOWN
+    /// (`overrun`).
+    pub max_runtime_seconds: Option<u32>,
+    /// A run that completes faster than this counts as failed (`too_fast`).
+    pub min_runtime_seconds: Option<u32>,
+    /// FAILURE opens only after this many consecutive failed runs.
+    pub failure_threshold: u32,
+    /// Re-notify this often while an alert stays open.
+    pub repeat_interval_seconds: Option<u32>,
+    /// A job this one needs: its MISSED alerts are suppressed while that job
+    /// is DOWN.
+    pub depends_on: Option<String>,
+}
+
+impl CheckPolicy {
+    /// Policy keys whose value is a number of seconds.
+    pub const SECONDS_KEYS: &'static [&'static str] = &[
+        "grace_seconds",
+        "start_grace_seconds",
+        "max_runtime_seconds",
+        "min_runtime_seconds",
+        "repeat_interval_seconds",
+    ];
+
+    /// The grace a missing start gets: `start_grace_seconds` when it is the
+    /// shorter clock.
+    pub fn start_grace(&self) -> u32 {
+        self.start_grace_seconds
+            .map_or(self.grace_seconds, |s| s.min(self.grace_seconds))
+    }
 }
 
 impl Default for CheckPolicy {
@@ -27,6 +61,12 @@ impl Default for CheckPolicy {
             alert_on_miss: true,
             schedule: None,
             timezone: None,
+            start_grace_seconds: None,
+            max_runtime_seconds: None,
+            min_runtime_seconds: None,
+            failure_threshold: 1,
+            repeat_interval_seconds: None,
+            depends_on: None,
         }
     }
 }
@@ -45,6 +85,8 @@ pub struct Job {
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_failure_at: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
+    /// Why the latest failed run failed, verbatim (or `too_fast: …`).
+    pub last_failure_reason: Option<String>,
     /// When the next run should start (`job.next_scheduled`, or the schedule).
     pub expected_next_at: Option<DateTime<Utc>>,
     pub policy: CheckPolicy,

@@ -10,19 +10,24 @@ pub mod event;
 pub mod health;
 pub mod ingest;
 pub mod job;
+pub mod maintenance;
 pub mod run;
+#[cfg(feature = "schedule")]
+pub mod schedule;
 pub mod status;
 pub mod transition;
 pub mod worker;
 
 pub use check::{
-    Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, NewAlert,
-    RECOVERY_TTL, check_state, evaluate_job, evaluate_worker, next_deadline,
+    Alert, AlertFilter, AlertStatus, AlertType, Blind, CheckState, CheckTransition, Evaluation,
+    JobContext, Maintenance, NewAlert, RECOVERY_TTL, RunningRun, check_state, deadline,
+    evaluate_job, evaluate_worker,
 };
 pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse};
 pub use job::{CheckPolicy, Job};
+pub use maintenance::{MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};
 pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
 };

@@ -65,6 +65,11 @@ pub struct JobStatus {
     #[serde(flatten)]
     pub job: Job,
     pub check_state: CheckState,
+    /// When the job entered its check state.
+    pub check_state_since: Option<DateTime<Utc>>,
+    /// When the next run should start, as the engine last worked it out
+    /// (the producer's `job.next_scheduled`, or the schedule).
+    pub expected_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

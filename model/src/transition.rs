@@ -89,11 +89,15 @@ pub fn transition(
     let run_change = next_run(run, kind, event);
     // A refused run transition must not count twice on the job either.
     let run_accepted = !matches!(run_change, RunChange::Rejected { .. });
+    let written = match &run_change {
+        RunChange::Write(run) => Some(run.as_ref()),
+        _ => None,
+    };
     Transition {
         job: event
             .job_name
             .as_deref()
-            .map(|name| next_job(job, name, kind, run_accepted, event)),
+            .map(|name| next_job(job, name, kind, run_accepted, written, event)),
         worker: event
             .worker_id
             .as_deref()
@@ -216,6 +220,7 @@ fn next_job(
     name: &str,
     kind: EventKind,
     run_accepted: bool,
+    run: Option<&Run>,
     event: &Event,
 ) -> Job {
     let at = event.event_at;
@@ -228,6 +233,7 @@ fn next_job(
         last_success_at: None,
         last_failure_at: None,
         consecutive_failures: 0,
+        last_failure_reason: None,
         expected_next_at: None,
         policy: CheckPolicy::default(),
     });
@@ -244,12 +250,22 @@ fn next_job(
         }
         EventKind::RunCompleted if run_accepted => {
             job.last_heartbeat_at = Some(later(job.last_heartbeat_at, at));
-            job.last_success_at = Some(later(job.last_success_at, at));
-            job.consecutive_failures = 0;
+            if let Some(reason) = too_fast(&job.policy, run) {
+                // The producer said it completed; the policy says a run this
+                // short cannot have done its work. The run keeps its status,
+                // the job counts a failure.
+                job.last_failure_at = Some(later(job.last_failure_at, at));
+                job.consecutive_failures = job.consecutive_failures.saturating_add(1);
+                job.last_failure_reason = Some(reason);
+            } else {
+                job.last_success_at = Some(later(job.last_success_at, at));
+                job.consecutive_failures = 0;
+            }
         }
         EventKind::RunFailed if run_accepted => {
             job.last_failure_at = Some(later(job.last_failure_at, at));
             job.consecutive_failures = job.consecutive_failures.saturating_add(1);
+            job.last_failure_reason = run.and_then(|r| r.failure_reason.clone());
         }
         EventKind::NextScheduled => {
             let next = event
@@ -266,6 +282,20 @@ fn next_job(
     job
 }
 
+/// `too_fast: …` when a completed run was shorter than `min_runtime_seconds`.
+fn too_fast(policy: &CheckPolicy, run: Option<&Run>) -> Option<String> {
+    let min = policy.min_runtime_seconds?;
+    let run = run?;
+    let took = run.end_time? - run.start_time?;
+    (took < chrono::Duration::seconds(i64::from(min))).then(|| {
+        format!(
+            "too_fast: run {} completed in {}s; min_runtime_seconds is {min}",
+            run.run_id,
+            took.num_seconds()
+        )
+    })
+}
+
 fn apply_policy(policy: &mut CheckPolicy, meta: Option<&Map<String, Value>>) {
     let Some(meta) = meta else { return };
     let flag = |key: &str| meta.get(key).and_then(Value::as_bool);
@@ -278,15 +308,42 @@ fn apply_policy(policy: &mut CheckPolicy, meta: Option<&Map<String, Value>>) {
     if let Some(v) = flag("alert_on_miss") {
         policy.alert_on_miss = v;
     }
-    if let Some(v) = meta.get("grace_seconds").and_then(Value::as_u64) {
-        policy.grace_seconds = u32::try_from(v).unwrap_or(u32::MAX);
+    let seconds = |key: &str| {
+        meta.get(key)
+            .and_then(Value::as_u64)
+            .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+    };
+    if let Some(v) = seconds("grace_seconds") {
+        policy.grace_seconds = v;
     }
-    if let Some(v) = meta.get("schedule").and_then(Value::as_str) {
-        policy.schedule = Some(v.to_owned());
+    // An explicit null clears an optional key; absence leaves it alone.
+    let optional = |key: &str, slot: &mut Option<u32>| match meta.get(key) {
+        Some(Value::Null) => *slot = None,
+        Some(_) => {
+            if let Some(v) = seconds(key) {
+                *slot = Some(v);
+            }
+        }
+        None => {}
+    };
+    optional("start_grace_seconds", &mut policy.start_grace_seconds);
+    optional("max_runtime_seconds", &mut policy.max_runtime_seconds);
+    optional("min_runtime_seconds", &mut policy.min_runtime_seconds);
+    optional(
+        "repeat_interval_seconds",
+        &mut policy.repeat_interval_seconds,
+    );
+    if let Some(v) = seconds("failure_threshold") {
+        policy.failure_threshold = v.max(1);
     }
-    if let Some(v) = meta.get("timezone").and_then(Value::as_str) {
-        policy.timezone = Some(v.to_owned());
-    }
+    let text = |key: &str, slot: &mut Option<String>| match meta.get(key) {
+        Some(Value::Null) => *slot = None,
+        Some(Value::String(v)) => *slot = Some(v.clone()),
+        _ => {}
+    };
+    text("schedule", &mut policy.schedule);
+    text("timezone", &mut policy.timezone);
+    text("depends_on", &mut policy.depends_on);
 }
 
 fn next_worker(current: Option<&Worker>, id: &str, kind: EventKind, event: &Event) -> Worker {

@@ -17,6 +17,8 @@ pub enum ApiError {
     InvalidEvent(FieldError),
     #[error("{0}")]
     InvalidQuery(FieldError),
+    #[error("{0}")]
+    InvalidBody(FieldError),
     #[error("a batch must be a JSON array of events or an object with an \"events\" array")]
     BatchShape,
     #[error("request body is larger than {limit} bytes (MONITOR_MAX_BODY_BYTES)")]
@@ -37,6 +39,8 @@ pub enum ApiError {
     WorkerNotFound(String),
     #[error("no job {0:?}")]
     JobNotFound(String),
+    #[error("no maintenance window {0}")]
+    MaintenanceWindowNotFound(i64),
     #[error("the store is unavailable: {0}")]
     Store(#[from] StoreError),
     #[error("the store is unavailable: {0}")]
@@ -68,6 +72,7 @@ impl ApiError {
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
             Self::InvalidEvent(_) => (StatusCode::BAD_REQUEST, "invalid_event"),
             Self::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            Self::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
             Self::BatchShape => (StatusCode::BAD_REQUEST, "invalid_batch"),
             Self::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::BatchTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large"),
@@ -77,9 +82,10 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            Self::RunNotFound(_) | Self::WorkerNotFound(_) | Self::JobNotFound(_) => {
-                (StatusCode::NOT_FOUND, "not_found")
-            }
+            Self::RunNotFound(_)
+            | Self::WorkerNotFound(_)
+            | Self::JobNotFound(_)
+            | Self::MaintenanceWindowNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Store(_) | Self::Queue(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
@@ -88,7 +94,7 @@ impl ApiError {
 
     fn field(&self) -> Option<&str> {
         match self {
-            Self::InvalidEvent(e) | Self::InvalidQuery(e) => Some(&e.field),
+            Self::InvalidEvent(e) | Self::InvalidQuery(e) | Self::InvalidBody(e) => Some(&e.field),
             _ => None,
         }
     }

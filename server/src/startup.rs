@@ -89,7 +89,10 @@ impl Application {
         let inbox = EngineInbox::default();
         let stop_engine = Arc::new(Notify::new());
         let engine = engine::spawn(
-            Engine::new(store.clone(), Arc::new(SystemClock)),
+            Engine::new(store.clone(), Arc::new(SystemClock)).with_blind_gap(
+                chrono::Duration::from_std(config.evaluator_interval * 4)
+                    .unwrap_or(chrono::Duration::MAX),
+            ),
             inbox.clone(),
             config.evaluator_interval,
             stop_engine.clone(),

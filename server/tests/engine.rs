@@ -52,8 +52,8 @@ async fn state(store: &Store) -> CheckState {
         .await
         .unwrap()
         .into_iter()
-        .find(|(j, _)| j.name == "nightly")
-        .map(|(_, s)| s)
+        .find(|j| j.job.name == "nightly")
+        .map(|j| j.check_state)
         .unwrap()
 }
 

@@ -3,18 +3,29 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use telltale_model::{
     Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, Job,
+    JobStatus,
 };
 
-use crate::convert::{alert_from_row, job_from_row, transition_from_row};
+use crate::convert::{alert_from_row, job_from_row, job_status_from_row, transition_from_row};
 use crate::entity::{alert, check_transition, job};
 use crate::time::to_us;
 use crate::{Store, StoreError};
+
+/// What the engine decided about a job, besides alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOutcome {
+    pub state: CheckState,
+    /// When time alone could next change the outcome.
+    pub deadline: Option<DateTime<Utc>>,
+    /// The effective expected start, shown to people.
+    pub expected: Option<DateTime<Utc>>,
+}
 
 /// Result of closing an alert by hand (Chief §11.4).
 #[derive(Debug, Clone, PartialEq)]
@@ -73,17 +84,20 @@ impl Store {
     pub async fn apply_evaluation(
         &self,
         job_name: &str,
-        state: CheckState,
-        deadline: Option<DateTime<Utc>>,
+        outcome: &JobOutcome,
         eval: &Evaluation,
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>, StoreError> {
         let txn = self.db.begin().await?;
         let mut update = job::Entity::update_many()
-            .col_expr(job::Column::CheckState, Expr::value(state.as_str()))
+            .col_expr(job::Column::CheckState, Expr::value(outcome.state.as_str()))
             .col_expr(
                 job::Column::CheckDeadlineUs,
-                Expr::value(deadline.map(to_us)),
+                Expr::value(outcome.deadline.map(to_us)),
+            )
+            .col_expr(
+                job::Column::CheckExpectedAtUs,
+                Expr::value(outcome.expected.map(to_us)),
             )
             .filter(job::Column::Name.eq(job_name));
         if let Some(t) = &eval.transition {
@@ -209,24 +223,24 @@ impl Store {
     }
 
     /// Jobs with their stored check state, by name.
-    pub async fn jobs_with_state(&self) -> Result<Vec<(Job, CheckState)>, StoreError> {
-        self.jobs_to_evaluate(Utc::now(), &[], true).await
+    pub async fn jobs_with_state(&self) -> Result<Vec<JobStatus>, StoreError> {
+        job::Entity::find()
+            .order_by_asc(job::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(job_status_from_row)
+            .collect()
     }
 
     /// A job with its stored check state.
-    pub async fn job_with_state(
-        &self,
-        name: &str,
-    ) -> Result<Option<(Job, CheckState)>, StoreError> {
-        let Some(row) = job::Entity::find()
+    pub async fn job_with_state(&self, name: &str) -> Result<Option<JobStatus>, StoreError> {
+        job::Entity::find()
             .filter(job::Column::Name.eq(name))
             .one(&self.db)
             .await?
-        else {
-            return Ok(None);
-        };
-        let state = CheckState::parse(&row.check_state).unwrap_or(CheckState::New);
-        Ok(Some((job_from_row(row)?, state)))
+            .map(job_status_from_row)
+            .transpose()
     }
 
     /// Open alerts by type, for the summary.
@@ -258,6 +272,26 @@ async fn open_and_close(
     for (id, reason) in &eval.close {
         close(txn, *id, reason, now).await?;
     }
+    // Telling people again: after a suppression ends, or on a repeat.
+    for (ids, clear) in [(&eval.unsuppress, true), (&eval.repeat, false)] {
+        if ids.is_empty() {
+            continue;
+        }
+        let mut update = alert::Entity::update_many()
+            .col_expr(alert::Column::NotifiedAtUs, Expr::value(to_us(now)))
+            .col_expr(
+                alert::Column::NotifyCount,
+                Expr::col(alert::Column::NotifyCount).add(1),
+            );
+        if clear {
+            update = update.col_expr(alert::Column::Suppressed, Expr::value(None::<String>));
+        }
+        update
+            .filter(alert::Column::Id.is_in(ids.iter().copied()))
+            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+            .exec(txn)
+            .await?;
+    }
     let mut opened = Vec::new();
     for new in &eval.open {
         let key = new.dedupe_key();
@@ -273,6 +307,9 @@ async fn open_and_close(
             opened_at_us: Set(to_us(now)),
             closed_at_us: Set(None),
             close_reason: Set(None),
+            suppressed: Set(new.suppressed.clone()),
+            notified_at_us: Set(new.suppressed.is_none().then(|| to_us(now))),
+            notify_count: Set(i32::from(new.suppressed.is_none())),
         })
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .try_insert()

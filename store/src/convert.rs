@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use telltale_model::{
-    CheckPolicy, Event, Job, Level, RejectedTransition, Run, RunStatus, SourceType, Worker,
+    CheckPolicy, CheckState, Event, Job, JobStatus, Level, RejectedTransition, Run, RunStatus,
+    SourceType, Worker,
 };
 
 use crate::StoreError;
@@ -129,6 +130,7 @@ pub fn job_from_row(row: job::Model) -> Result<Job, StoreError> {
         last_failure_at: r.opt_time("last_failure_at_us", row.last_failure_at_us)?,
         expected_next_at: r.opt_time("expected_next_at_us", row.expected_next_at_us)?,
         consecutive_failures: u32::try_from(row.consecutive_failures).unwrap_or(0),
+        last_failure_reason: row.last_failure_reason,
         name: row.name,
         last_run_id: row.last_run_id,
         policy: CheckPolicy {
@@ -138,7 +140,26 @@ pub fn job_from_row(row: job::Model) -> Result<Job, StoreError> {
             alert_on_miss: row.alert_on_miss,
             schedule: row.schedule,
             timezone: row.timezone,
+            start_grace_seconds: from_secs(row.start_grace_seconds),
+            max_runtime_seconds: from_secs(row.max_runtime_seconds),
+            min_runtime_seconds: from_secs(row.min_runtime_seconds),
+            failure_threshold: u32::try_from(row.failure_threshold).unwrap_or(1).max(1),
+            repeat_interval_seconds: from_secs(row.repeat_interval_seconds),
+            depends_on: row.depends_on,
         },
+    })
+}
+
+pub fn job_status_from_row(row: job::Model) -> Result<JobStatus, StoreError> {
+    let r = Row {
+        table: "jobs",
+        id: row.name.clone(),
+    };
+    Ok(JobStatus {
+        check_state: CheckState::parse(&row.check_state).unwrap_or(CheckState::New),
+        check_state_since: r.opt_time("check_state_since_us", row.check_state_since_us)?,
+        expected_at: r.opt_time("check_expected_at_us", row.check_expected_at_us)?,
+        job: job_from_row(row)?,
     })
 }
 
@@ -159,10 +180,28 @@ pub fn job_to_row(job: &Job) -> job::ActiveModel {
         alert_on_miss: Set(job.policy.alert_on_miss),
         schedule: Set(job.policy.schedule.clone()),
         timezone: Set(job.policy.timezone.clone()),
+        start_grace_seconds: Set(to_secs(job.policy.start_grace_seconds)),
+        max_runtime_seconds: Set(to_secs(job.policy.max_runtime_seconds)),
+        min_runtime_seconds: Set(to_secs(job.policy.min_runtime_seconds)),
+        failure_threshold: Set(i32::try_from(job.policy.failure_threshold).unwrap_or(i32::MAX)),
+        repeat_interval_seconds: Set(to_secs(job.policy.repeat_interval_seconds)),
+        depends_on: Set(job.policy.depends_on.clone()),
+        last_failure_reason: Set(job.last_failure_reason.clone()),
         check_state: NotSet,
         check_state_since_us: NotSet,
         check_deadline_us: NotSet,
+        check_expected_at_us: NotSet,
     }
+}
+
+/// Seconds are u32 in the model and a signed INTEGER column in both
+/// databases; values past i32 saturate (68 years is "never" here).
+pub fn to_secs(v: Option<u32>) -> Option<i32> {
+    v.map(|s| i32::try_from(s).unwrap_or(i32::MAX))
+}
+
+pub fn from_secs(v: Option<i32>) -> Option<u32> {
+    v.and_then(|s| u32::try_from(s).ok())
 }
 
 pub fn worker_from_row(row: worker::Model) -> Result<Worker, StoreError> {
@@ -245,6 +284,9 @@ pub fn alert_from_row(
         dedupe_key: row.dedupe_key,
         reason: row.reason,
         close_reason: row.close_reason,
+        suppressed: row.suppressed,
+        notified_at: r.opt_time("notified_at_us", row.notified_at_us)?,
+        notify_count: u32::try_from(row.notify_count).unwrap_or(0),
     })
 }
 

@@ -290,6 +290,13 @@ async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), Sto
                         job::Column::AlertOnMiss,
                         job::Column::Schedule,
                         job::Column::Timezone,
+                        job::Column::StartGraceSeconds,
+                        job::Column::MaxRuntimeSeconds,
+                        job::Column::MinRuntimeSeconds,
+                        job::Column::FailureThreshold,
+                        job::Column::RepeatIntervalSeconds,
+                        job::Column::DependsOn,
+                        job::Column::LastFailureReason,
                     ])
                     .to_owned(),
             )

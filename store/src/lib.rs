@@ -4,6 +4,7 @@
 //! idempotent ingest) are enforced here and in the schema, so no caller — REST
 //! handler, server function or background loop — can break them.
 
+mod check_context;
 mod checks;
 mod connect;
 mod convert;
@@ -19,7 +20,7 @@ mod time;
 mod workers;
 mod writer;
 
-pub use checks::CloseOutcome;
+pub use checks::{CloseOutcome, JobOutcome};
 pub use connect::DatabaseTarget;
 pub use error::StoreError;
 pub use ingest::EventOutcome;

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 use telltale_model::{Event, Job, NewEvent, Run, Worker};
 
-use crate::convert::{job_from_row, run_from_row, worker_from_row};
+use crate::convert::{job_from_row, run_from_row, to_secs, worker_from_row};
 use crate::entity::{job, run, worker};
 use crate::fold::{Keys, State, stored_events};
 use crate::time::to_us;
@@ -157,7 +157,8 @@ fn run_model(r: &Row<'_>) -> rusqlite::Result<run::Model> {
 const JOB_COLUMNS: &str = "name, first_seen_at_us, last_event_at_us, last_heartbeat_at_us, \
     last_run_id, last_success_at_us, last_failure_at_us, consecutive_failures, \
     expected_next_at_us, check_enabled, grace_seconds, alert_on_failure, alert_on_miss, \
-    schedule, timezone";
+    schedule, timezone, start_grace_seconds, max_runtime_seconds, min_runtime_seconds, \
+    failure_threshold, repeat_interval_seconds, depends_on, last_failure_reason";
 
 fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
     Ok(job::Model {
@@ -176,10 +177,18 @@ fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
         alert_on_miss: r.get(12)?,
         schedule: r.get(13)?,
         timezone: r.get(14)?,
+        start_grace_seconds: r.get(15)?,
+        max_runtime_seconds: r.get(16)?,
+        min_runtime_seconds: r.get(17)?,
+        failure_threshold: r.get(18)?,
+        repeat_interval_seconds: r.get(19)?,
+        depends_on: r.get(20)?,
+        last_failure_reason: r.get(21)?,
         // Not selected: the engine owns them and ingest does not read them.
         check_state: String::new(),
         check_state_since_us: None,
         check_deadline_us: None,
+        check_expected_at_us: None,
     })
 }
 
@@ -318,6 +327,13 @@ fn job_params(j: &Job) -> Params {
         Box::new(j.policy.alert_on_miss),
         Box::new(j.policy.schedule.clone()),
         Box::new(j.policy.timezone.clone()),
+        Box::new(to_secs(j.policy.start_grace_seconds)),
+        Box::new(to_secs(j.policy.max_runtime_seconds)),
+        Box::new(to_secs(j.policy.min_runtime_seconds)),
+        Box::new(i64::from(j.policy.failure_threshold)),
+        Box::new(to_secs(j.policy.repeat_interval_seconds)),
+        Box::new(j.policy.depends_on.clone()),
+        Box::new(j.last_failure_reason.clone()),
     ]
 }
 

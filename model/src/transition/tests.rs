@@ -276,3 +276,73 @@ fn other_events_change_no_run() {
         assert_eq!(next.run, RunChange::None, "{event_type}");
     }
 }
+
+#[test]
+fn a_completion_under_min_runtime_counts_as_a_too_fast_failure() {
+    let policy = json!({"min_runtime_seconds": 60});
+    let (run, job, _, _) = replay(&[
+        ev("job.started", 0, policy.clone()),
+        ev("job.completed", 5, json!({})),
+    ]);
+    // The run keeps the producer's word; the job counts a failure.
+    assert_eq!(run.unwrap().status, RunStatus::Completed);
+    let job = job.unwrap();
+    assert_eq!(job.consecutive_failures, 1);
+    assert_eq!(
+        job.last_failure_reason.as_deref(),
+        Some("too_fast: run r1 completed in 5s; min_runtime_seconds is 60")
+    );
+    assert_eq!(job.last_success_at, None);
+
+    let mut slow = ev("job.started", 100, json!({}));
+    slow.run_id = Some("r2".into());
+    let mut done = ev("job.completed", 200, json!({}));
+    done.run_id = Some("r2".into());
+    let mut events = vec![
+        ev("job.started", 0, policy),
+        ev("job.completed", 5, json!({})),
+    ];
+    events.extend([slow, done]);
+    let (_, job, _, _) = replay(&events);
+    assert_eq!(
+        job.unwrap().consecutive_failures,
+        0,
+        "a long enough run resets"
+    );
+}
+
+#[test]
+fn every_policy_key_is_read_and_null_clears_it() {
+    let (_, job, _, _) = replay(&[ev(
+        "job.started",
+        0,
+        json!({
+            "start_grace_seconds": 30, "max_runtime_seconds": 7200,
+            "min_runtime_seconds": 10, "failure_threshold": 3,
+            "repeat_interval_seconds": 3600, "depends_on": "extract",
+            "schedule": "0 2 * * *", "timezone": "Europe/Berlin"
+        }),
+    )]);
+    let p = job.unwrap().policy;
+    assert_eq!(p.start_grace_seconds, Some(30));
+    assert_eq!(p.max_runtime_seconds, Some(7200));
+    assert_eq!(p.min_runtime_seconds, Some(10));
+    assert_eq!(p.failure_threshold, 3);
+    assert_eq!(p.repeat_interval_seconds, Some(3600));
+    assert_eq!(p.depends_on.as_deref(), Some("extract"));
+    assert_eq!(p.timezone.as_deref(), Some("Europe/Berlin"));
+    let (_, job, _, _) = replay(&[
+        ev(
+            "job.started",
+            0,
+            json!({"max_runtime_seconds": 60, "depends_on": "x"}),
+        ),
+        ev(
+            "job.completed",
+            90,
+            json!({"max_runtime_seconds": null, "depends_on": null}),
+        ),
+    ]);
+    let p = job.unwrap().policy;
+    assert_eq!((p.max_runtime_seconds, p.depends_on), (None, None));
+}

@@ -9,9 +9,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use telltale_model::{Dropped, IngestResponse, NewEvent};
+use telltale_model::schedule::validate_policy;
+use telltale_model::{Dropped, FieldError, IngestResponse, NewEvent};
 use telltale_store::EventOutcome;
 use tracing::Instrument;
 
@@ -40,7 +41,7 @@ pub async fn ingest_one(
     require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let now = Utc::now();
-    let event = NewEvent::from_json(&value, now).map_err(ApiError::InvalidEvent)?;
+    let event = parse_event(&value, now).map_err(ApiError::InvalidEvent)?;
     let span = tracing::info_span!(
         "ingest",
         event_type = %event.event_type,
@@ -100,7 +101,7 @@ pub async fn ingest_batch(
     let mut valid = Vec::with_capacity(items.len());
     let mut dropped = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        match NewEvent::from_json(item, now) {
+        match parse_event(item, now) {
             Ok(event) => valid.push(event),
             Err(e) => dropped.push(Dropped {
                 index,
@@ -117,6 +118,17 @@ pub async fn ingest_batch(
     };
     state.engine.touch(jobs.iter().map(String::as_str));
     Ok(Json(response(&outcomes, dropped)))
+}
+
+/// One ingest item: the shared validation, plus the check-policy keys a
+/// job's checks depend on (a bad schedule is refused, not stored to be
+/// silently ignored).
+fn parse_event(raw: &Value, now: DateTime<Utc>) -> Result<NewEvent, FieldError> {
+    let event = NewEvent::from_json(raw, now)?;
+    if let Some(meta) = event.metadata.as_object() {
+        validate_policy(meta).map_err(|(field, problem)| FieldError::new(field, problem))?;
+    }
+    Ok(event)
 }
 
 fn response(outcomes: &[EventOutcome], dropped: Vec<Dropped>) -> IngestResponse {

@@ -10,6 +10,7 @@ mod events;
 mod health;
 mod ingest;
 mod keys;
+mod maintenance;
 mod query;
 mod runs;
 mod status;
@@ -85,7 +86,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(status::jobs))
         .routes(routes!(status::job))
         .routes(routes!(alerts::list))
-        .routes(routes!(alerts::close));
+        .routes(routes!(alerts::close))
+        .routes(routes!(maintenance::list, maintenance::create))
+        .routes(routes!(maintenance::delete));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

@@ -94,12 +94,11 @@ pub async fn jobs(
         .jobs_with_state()
         .await?
         .into_iter()
-        .filter(|(_, s)| wanted.is_none_or(|w| w == *s))
-        .filter(|(j, _)| {
+        .filter(|j| wanted.is_none_or(|w| w == j.check_state))
+        .filter(|j| {
             text.as_deref()
-                .is_none_or(|t| j.name.to_lowercase().contains(t))
+                .is_none_or(|t| j.job.name.to_lowercase().contains(t))
         })
-        .map(|(job, check_state)| JobStatus { job, check_state })
         .collect();
     // What is broken comes first (Forge: failures sorted first).
     let rank = |s: CheckState| match s {
@@ -131,7 +130,7 @@ pub async fn job(
 ) -> Result<Json<JobDetail>, ApiError> {
     require_api_key(&state, &headers)?;
     let store = &state.store;
-    let Some((job, check_state)) = store.job_with_state(&job_name).await? else {
+    let Some(job) = store.job_with_state(&job_name).await? else {
         return Err(ApiError::JobNotFound(job_name));
     };
     let runs_filter = RunFilter {
@@ -150,6 +149,6 @@ pub async fn job(
             })
             .await?,
         stats: store.run_stats(&runs_filter).await?,
-        job: JobStatus { job, check_state },
+        job,
     }))
 }

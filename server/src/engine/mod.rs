@@ -6,20 +6,23 @@
 //! [`Clock`], so tests drive it deterministically with [`Engine::tick`].
 
 mod clock;
+mod context;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use telltale_model::{
-    AlertStatus, AlertType, RECOVERY_TTL, evaluate_job, evaluate_worker, next_deadline,
-};
-use telltale_store::{Store, StoreError};
+use telltale_model::schedule::expected_start;
+use telltale_model::{AlertType, CheckState, Job, deadline, evaluate_job, evaluate_worker};
+use telltale_store::{JobOutcome, Store, StoreError};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+use context::Surroundings;
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -28,62 +31,121 @@ pub struct TickReport {
     pub transitions: usize,
     pub opened: usize,
     pub closed: usize,
+    /// Open alerts notified again (a repeat, or a suppression that ended).
+    pub renotified: usize,
 }
 
 #[derive(Clone)]
 pub struct Engine {
     store: Store,
     clock: Arc<dyn Clock>,
+    /// A gap between ticks longer than this means Telltale was not running.
+    blind_gap: chrono::Duration,
+    /// When the last tick was written down (written at most every few
+    /// seconds, not on every ingest wake-up).
+    recorded_tick: Arc<Mutex<Option<DateTime<Utc>>>>,
 }
 
 impl Engine {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            blind_gap: chrono::Duration::seconds(60),
+            recorded_tick: Arc::default(),
+        }
+    }
+
+    /// Sets how long a gap between ticks must be to count as Telltale having
+    /// been down (at least a minute: a slow tick is not blindness).
+    pub fn with_blind_gap(mut self, gap: chrono::Duration) -> Self {
+        self.blind_gap = gap.max(chrono::Duration::seconds(60));
+        self
     }
 
     /// Evaluates the jobs in `touched` and every job whose deadline has
     /// passed (every job at all when `all`), at the clock's now.
     pub async fn tick(&self, touched: &[String], all: bool) -> Result<TickReport, StoreError> {
         let now = self.clock.now();
+        let (blind, sight_returned) =
+            context::update_blindness(&self.store, now, all, self.blind_gap).await?;
+        // Once Telltale can see again, every held job gets a fresh look.
+        let all = all || sight_returned;
         let jobs = self.store.jobs_to_evaluate(now, touched, all).await?;
-        let names: Vec<String> = jobs.iter().map(|(j, _)| j.name.clone()).collect();
-        let mut open: HashMap<String, Vec<telltale_model::Alert>> = HashMap::new();
-        for alert in self.store.open_alerts_for_jobs(&names).await? {
-            if let Some(job) = alert.job_name.clone() {
-                open.entry(job).or_default().push(alert);
+        let mut report = TickReport::default();
+        let left_down = self.evaluate(jobs, blind.clone(), now, &mut report).await?;
+        // Jobs waiting on one that just came back: their MISSED is no longer
+        // excused by it.
+        if !left_down.is_empty() {
+            let dependents = self.store.dependents_of(&left_down).await?;
+            if !dependents.is_empty() {
+                let jobs = self.store.jobs_to_evaluate(now, &dependents, false).await?;
+                let jobs = jobs
+                    .into_iter()
+                    .filter(|(j, _)| dependents.contains(&j.name))
+                    .collect();
+                self.evaluate(jobs, blind, now, &mut report).await?;
             }
         }
-        let mut report = TickReport::default();
+        self.tick_workers(now, &mut report).await?;
+        self.record_tick(now).await?;
+        Ok(report)
+    }
+
+    /// Evaluates `jobs` and records the outcome; returns the jobs that left
+    /// DOWN.
+    async fn evaluate(
+        &self,
+        jobs: Vec<(Job, CheckState)>,
+        blind: Option<telltale_model::Blind>,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<Vec<String>, StoreError> {
+        let names: Vec<String> = jobs.iter().map(|(j, _)| j.name.clone()).collect();
+        let mut around = Surroundings::load(&self.store, &names, blind, now).await?;
+        let mut left_down = Vec::new();
         for (job, previous) in jobs {
-            let alerts = open.remove(&job.name).unwrap_or_default();
-            let (state, eval) = evaluate_job(&job, previous, &alerts, now);
-            let deadline = deadline(&job, state, &alerts, &eval, now);
+            let span = tracing::info_span!("evaluate", job = %job.name);
+            let (ctx, alerts) = around.context(&job, expected_start(&job));
+            let (state, eval) = evaluate_job(&job, &ctx, previous, &alerts, now);
+            let outcome = JobOutcome {
+                state,
+                deadline: deadline(&job, &ctx, state, &alerts, &eval, now),
+                expected: ctx.expected,
+            };
             let opened = self
                 .store
-                .apply_evaluation(&job.name, state, deadline, &eval, now)
+                .apply_evaluation(&job.name, &outcome, &eval, now)
+                .instrument(span.clone())
                 .await?;
             report.evaluated += 1;
             report.transitions += usize::from(eval.transition.is_some());
             report.closed += eval.close.len();
             report.opened += opened.len();
-            for alert in &opened {
-                tracing::warn!(
-                    job = %job.name,
-                    alert = alert.alert_type.as_str(),
-                    reason = %alert.reason,
-                    "alert opened"
-                );
+            report.renotified += eval.repeat.len() + eval.unsuppress.len();
+            if previous == CheckState::Down && state != CheckState::Down {
+                left_down.push(job.name.clone());
             }
-            if let Some(t) = &eval.transition {
-                tracing::info!(job = %job.name, from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "check state changed");
-            }
+            span.in_scope(|| {
+                for alert in &opened {
+                    tracing::warn!(
+                        alert = alert.alert_type.as_str(),
+                        reason = %alert.reason,
+                        suppressed = alert.suppressed.as_deref(),
+                        "alert opened"
+                    );
+                }
+                if let Some(t) = &eval.transition {
+                    tracing::info!(from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "check state changed");
+                }
+            });
         }
-        self.tick_workers(now, &mut report).await?;
-        Ok(report)
+        Ok(left_down)
     }
 
     /// WORKER_OFFLINE for every worker (there are few; liveness changes by
-    /// time alone, so each tick looks at all of them).
+    /// time alone, so each tick looks at all of them). A worker lost while
+    /// running leaves a `worker_lost` event on its run's timeline.
     async fn tick_workers(
         &self,
         now: DateTime<Utc>,
@@ -107,37 +169,25 @@ impl Engine {
             report.opened += opened.len();
             for alert in opened {
                 tracing::warn!(worker = %worker.worker_id, run = alert.run_id.as_deref(), reason = %alert.reason, "alert opened");
+                context::mark_worker_lost(&self.store, &alert, now).await?;
             }
         }
         Ok(())
     }
-}
 
-/// The earliest time at which time alone can change this job's outcome:
-/// its check deadline, or the expiry of an open RECOVERY.
-fn deadline(
-    job: &telltale_model::Job,
-    state: telltale_model::CheckState,
-    alerts: &[telltale_model::Alert],
-    eval: &telltale_model::Evaluation,
-    now: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let closed: HashSet<i64> = eval.close.iter().map(|(id, _)| *id).collect();
-    let recovery_expiry = alerts
-        .iter()
-        .filter(|a| a.alert_type == AlertType::Recovery && a.status == AlertStatus::Open)
-        .filter(|a| !closed.contains(&a.id))
-        .map(|a| a.opened_at + RECOVERY_TTL)
-        .chain(
-            eval.open
-                .iter()
-                .filter(|a| a.alert_type == AlertType::Recovery)
-                .map(|_| now + RECOVERY_TTL),
-        )
-        .min();
-    match (next_deadline(job, state), recovery_expiry) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    async fn record_tick(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let due = self
+            .recorded_tick
+            .lock()
+            .map(|last| last.is_none_or(|t| now - t >= chrono::Duration::seconds(5)))
+            .unwrap_or(true);
+        if due {
+            self.store.record_tick(now).await?;
+            if let Ok(mut last) = self.recorded_tick.lock() {
+                *last = Some(now);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +195,7 @@ fn deadline(
 #[derive(Clone, Default)]
 pub struct EngineInbox {
     pending: Arc<Mutex<HashSet<String>>>,
+    all: Arc<AtomicBool>,
     wake: Arc<Notify>,
 }
 
@@ -161,11 +212,19 @@ impl EngineInbox {
         }
     }
 
-    fn take(&self) -> Vec<String> {
-        self.pending
+    /// Asks for every job to be evaluated (a maintenance window changed).
+    pub fn touch_all(&self) {
+        self.all.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> (Vec<String>, bool) {
+        let jobs = self
+            .pending
             .lock()
             .map(|mut p| p.drain().collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (jobs, self.all.swap(false, Ordering::Relaxed))
     }
 }
 
@@ -181,17 +240,17 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut timer = tokio::time::interval(interval);
         timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut all = true;
+        let mut first = true;
         loop {
             tokio::select! {
                 () = stop.notified() => break,
                 _ = timer.tick() => {}
                 () = inbox.wake.notified() => {}
             }
-            let touched = inbox.take();
-            match engine.tick(&touched, all).await {
+            let (touched, asked_all) = inbox.take();
+            match engine.tick(&touched, first || asked_all).await {
                 Ok(report) => {
-                    all = false;
+                    first = false;
                     if report.opened + report.closed + report.transitions > 0 {
                         tracing::debug!(?report, "engine tick");
                     }
@@ -199,6 +258,9 @@ pub fn spawn(
                 Err(e) => {
                     // Retry these jobs on the next tick.
                     inbox.touch(touched.iter().map(String::as_str));
+                    if asked_all {
+                        inbox.touch_all();
+                    }
                     tracing::error!(error = %e, "engine tick failed");
                 }
             }

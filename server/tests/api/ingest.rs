@@ -55,6 +55,28 @@ async fn a_bad_event_is_a_400_naming_the_field_and_stores_nothing() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "message");
 
+    // A check policy that could never be evaluated is refused, not stored.
+    for (meta, field) in [
+        (
+            json!({"schedule": "every fortnight-ish"}),
+            "metadata.schedule",
+        ),
+        (
+            json!({"schedule": "0 2 * * *", "timezone": "Europe/Atlantis"}),
+            "metadata.timezone",
+        ),
+        (
+            json!({"max_runtime_seconds": "1h"}),
+            "metadata.max_runtime_seconds",
+        ),
+    ] {
+        let mut bad = event("job.started", "x");
+        bad["metadata"] = meta;
+        let (status, body) = app.post_json("/v1/events", &bad).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"]["field"], field, "{body}");
+    }
+
     assert_eq!(
         app.events().await.len(),
         1,

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod ingest;
+mod maintenance;
 mod openapi;
 mod pages;
 mod read;

@@ -23,6 +23,9 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/v1/status/jobs/{job_name}"),
     ("get", "/v1/alerts"),
     ("post", "/v1/alerts/{id}/close"),
+    ("get", "/v1/maintenance-windows"),
+    ("post", "/v1/maintenance-windows"),
+    ("delete", "/v1/maintenance-windows/{id}"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

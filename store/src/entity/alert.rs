@@ -17,6 +17,10 @@ pub struct Model {
     pub closed_at_us: Option<i64>,
     #[sea_orm(column_type = "Text")]
     pub close_reason: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub suppressed: Option<String>,
+    pub notified_at_us: Option<i64>,
+    pub notify_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

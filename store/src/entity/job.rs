@@ -19,10 +19,19 @@ pub struct Model {
     pub alert_on_miss: bool,
     pub schedule: Option<String>,
     pub timezone: Option<String>,
+    pub start_grace_seconds: Option<i32>,
+    pub max_runtime_seconds: Option<i32>,
+    pub min_runtime_seconds: Option<i32>,
+    pub failure_threshold: i32,
+    pub repeat_interval_seconds: Option<i32>,
+    pub depends_on: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub last_failure_reason: Option<String>,
     /// Owned by the engine; ingest never writes these.
     pub check_state: String,
     pub check_state_since_us: Option<i64>,
     pub check_deadline_us: Option<i64>,
+    pub check_expected_at_us: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,8 +3,10 @@
 
 pub mod alert;
 pub mod check_transition;
+pub mod engine_state;
 pub mod event;
 pub mod job;
+pub mod maintenance_window;
 pub mod rejected_transition;
 pub mod run;
 pub mod worker;

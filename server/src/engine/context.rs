@@ -1,0 +1,166 @@
+//! What the engine gathers around the jobs of one tick (running runs, jobs
+//! that are DOWN, maintenance windows, open alerts), and how it keeps track
+//! of its own blindness: a restart after a gap, or the scheduler offline.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use telltale_model::{
+    Alert, Blind, Job, JobContext, Level, Maintenance, MaintenanceWindow, NewEvent, RunningRun,
+    SchedulerPresence, SourceType,
+};
+use telltale_store::{Store, StoreError};
+
+pub(super) struct Surroundings {
+    running: HashMap<String, RunningRun>,
+    down: HashSet<String>,
+    windows: Vec<MaintenanceWindow>,
+    alerts: HashMap<String, Vec<Alert>>,
+    blind: Option<Blind>,
+    now: DateTime<Utc>,
+}
+
+impl Surroundings {
+    pub(super) async fn load(
+        store: &Store,
+        names: &[String],
+        blind: Option<Blind>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        let mut alerts: HashMap<String, Vec<Alert>> = HashMap::new();
+        for alert in store.open_alerts_for_jobs(names).await? {
+            if let Some(job) = alert.job_name.clone() {
+                alerts.entry(job).or_default().push(alert);
+            }
+        }
+        Ok(Self {
+            running: store.running_runs(names).await?,
+            down: store.down_jobs().await?,
+            windows: store.maintenance_windows().await?,
+            alerts,
+            blind,
+            now,
+        })
+    }
+
+    /// The context and open alerts of one job.
+    pub(super) fn context(
+        &mut self,
+        job: &Job,
+        expected: Option<DateTime<Utc>>,
+    ) -> (JobContext, Vec<Alert>) {
+        // Of the windows covering the job now, the one that lasts longest
+        // says until when its alerts stay quiet.
+        let maintenance = self
+            .windows
+            .iter()
+            .filter(|w| w.covers(&job.name))
+            .filter_map(|w| Some((w.active_until(self.now)?, w)))
+            .max_by_key(|(until, _)| *until)
+            .map(|(until, w)| Maintenance {
+                reason: w.describe(),
+                until,
+            });
+        let ctx = JobContext {
+            expected,
+            running: self.running.remove(&job.name),
+            upstream_down: job
+                .policy
+                .depends_on
+                .clone()
+                .filter(|up| self.down.contains(up)),
+            maintenance,
+            blind: self.blind.clone(),
+        };
+        (ctx, self.alerts.remove(&job.name).unwrap_or_default())
+    }
+}
+
+/// Notes when Telltale was blind and returns the blindness that applies now,
+/// and whether sight just returned (then every job deserves a fresh look).
+///
+/// - At start-up (`first`), a gap since the last recorded tick longer than
+///   `gap` means Telltale was not running for it.
+/// - While the scheduler that sends `chief.heartbeat` is offline, Telltale
+///   cannot tell a job that did not run from a signal that did not arrive.
+pub(super) async fn update_blindness(
+    store: &Store,
+    now: DateTime<Utc>,
+    first: bool,
+    gap: chrono::Duration,
+) -> Result<(Option<Blind>, bool), StoreError> {
+    let mut blind = store.blind().await?;
+    let mut returned = false;
+    if first
+        && let Some(last) = store.last_tick().await?
+        && now - last > gap
+    {
+        let b = Blind {
+            since: last,
+            until: Some(now),
+            cause: format!("Telltale was not running from {last} to {now}"),
+        };
+        tracing::warn!(since = %last, until = %now, "restarted after a gap: MISSED held for jobs due in it");
+        store.set_blind(&b).await?;
+        blind = Some(b);
+    }
+    let latest = store.latest_scheduler_heartbeat().await?;
+    if let Some(beat) = &latest {
+        let presence = SchedulerPresence::at(Some(beat), now);
+        let ongoing = blind.as_ref().is_some_and(|b| b.until.is_none());
+        if !presence.online && !ongoing {
+            let since = beat.event_at + chrono::Duration::seconds(presence.offline_after_seconds);
+            let b = Blind {
+                since,
+                until: None,
+                cause: format!("the scheduler has been offline since {since}"),
+            };
+            tracing::warn!(%since, "scheduler offline: MISSED alerts held");
+            store.set_blind(&b).await?;
+            blind = Some(b);
+        } else if presence.online
+            && ongoing
+            && let Some(mut b) = blind.take()
+        {
+            b.until = Some(now);
+            tracing::info!(since = %b.since, "scheduler back: held jobs re-evaluated");
+            store.set_blind(&b).await?;
+            blind = Some(b);
+            returned = true;
+        }
+    }
+    Ok((blind, returned))
+}
+
+/// Writes a `worker_lost` event on the run a worker was running when it
+/// went offline, so the run's timeline says so. The run's status is not
+/// changed: the worker may come back and finish it, and only its producer
+/// may call a run failed. The event id makes a retry harmless.
+pub(super) async fn mark_worker_lost(
+    store: &Store,
+    alert: &Alert,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (Some(worker), Some(run_id)) = (&alert.worker_id, &alert.run_id) else {
+        return Ok(());
+    };
+    let job_name = store.get_run(run_id).await?.and_then(|r| r.job_name);
+    let event = NewEvent {
+        event_id: Some(format!("telltale:worker_lost:{}", alert.id)),
+        source_type: SourceType::System,
+        level: Level::Warn,
+        event_type: "worker_lost".into(),
+        message: format!(
+            "worker {worker} went offline while running this run: {}",
+            alert.reason
+        ),
+        event_at: now,
+        job_name,
+        run_id: Some(run_id.clone()),
+        worker_id: None,
+        script_path: None,
+        metadata: serde_json::json!({ "worker_id": worker, "alert_id": alert.id }),
+    };
+    store.ingest(&[event], now).await?;
+    Ok(())
+}
