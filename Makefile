@@ -1,7 +1,7 @@
 # The two commands of the README, plus their parts. Each sets up what it
 # needs first (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages,
 # Chromium for tests), idempotently.
-.PHONY: run test setup build bench
+.PHONY: run test setup build bench bench-evaluator
 
 run:    ## build and start Telltale on SQLite at http://127.0.0.1:7410
 	@scripts/run.sh
@@ -17,3 +17,6 @@ build:  ## release binary and site: target/release/telltale + target/site
 
 bench:  ## load benchmark against the release server (prints a table, writes target/bench-results.json)
 	@$(MAKE) --no-print-directory build && cargo build --release -p telltale-bench && target/release/telltale-bench
+
+bench-evaluator:  ## check engine on 100,000 jobs, 10% due (prints a table, writes target/bench-evaluator.json)
+	@cargo build --release -p telltale-bench --bin telltale-bench-evaluator && target/release/telltale-bench-evaluator

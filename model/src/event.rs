@@ -204,12 +204,22 @@ fn required_str<'a>(
         Some(Value::String(s)) if s.trim().is_empty() => {
             Err(FieldError::new(field, "must not be empty"))
         }
+        Some(Value::String(s)) if s.contains('\0') => Err(nul(field)),
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(FieldError::new(
             field,
             format!("must be a string, not {}", json_kind(other)),
         )),
     }
+}
+
+/// Text is kept verbatim, so a NUL cannot be dropped or replaced quietly;
+/// and PostgreSQL text cannot hold one. Refused the same on both backends.
+fn nul(field: &'static str) -> FieldError {
+    FieldError::new(
+        field,
+        "must not contain a NUL character (\\u0000); send binary data base64-encoded in metadata",
+    )
 }
 
 fn optional_str<'a>(
@@ -219,6 +229,7 @@ fn optional_str<'a>(
     match obj.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) if s.contains('\0') => Err(nul(field)),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(other) => Err(FieldError::new(
             field,
@@ -343,6 +354,21 @@ mod tests {
         assert_eq!(e.run_id, None);
         assert_eq!(e.worker_id, None);
         assert_eq!(e.metadata, json!({"grace_seconds": 60}));
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_naming_the_field() {
+        for field in ["message", "jobName", "runId"] {
+            let mut raw = valid();
+            raw[field] = json!("before\u{0}after");
+            let err = NewEvent::from_json(&raw, now()).unwrap_err();
+            assert_eq!(err.field, field);
+            assert!(err.problem.contains("NUL"), "{err:?}");
+        }
+        // Inside metadata it is JSON-escaped text, which both stores keep.
+        let mut raw = valid();
+        raw["metadata"] = json!({"stderr": "a\u{0}b"});
+        assert!(NewEvent::from_json(&raw, now()).is_ok());
     }
 
     #[test]

@@ -17,6 +17,14 @@ use crate::entity::{alert, check_transition, job};
 use crate::time::to_us;
 use crate::{Store, StoreError};
 
+/// One job's evaluation, to be recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobUpdate {
+    pub job_name: String,
+    pub outcome: JobOutcome,
+    pub eval: Evaluation,
+}
+
 /// What the engine decided about a job, besides alerts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobOutcome {
@@ -37,13 +45,13 @@ pub struct CloseOutcome {
 
 impl Store {
     /// Jobs to evaluate at `now`: those whose deadline has passed, plus
-    /// `names` (touched by ingest), each with its stored check state.
+    /// `names` (touched by ingest), each with what the engine last stored.
     pub async fn jobs_to_evaluate(
         &self,
         now: DateTime<Utc>,
         names: &[String],
         all: bool,
-    ) -> Result<Vec<(Job, CheckState)>, StoreError> {
+    ) -> Result<Vec<(Job, JobOutcome)>, StoreError> {
         let mut q = job::Entity::find();
         if !all {
             let mut cond = Condition::any().add(job::Column::CheckDeadlineUs.lte(to_us(now)));
@@ -55,68 +63,54 @@ impl Store {
         let rows = q.all(&self.db).await?;
         rows.into_iter()
             .map(|row| {
-                let state = CheckState::parse(&row.check_state).unwrap_or(CheckState::New);
-                Ok((job_from_row(row)?, state))
+                let stored = JobOutcome {
+                    state: CheckState::parse(&row.check_state).unwrap_or(CheckState::New),
+                    deadline: row.check_deadline_us.and_then(crate::time::from_us),
+                    expected: row.check_expected_at_us.and_then(crate::time::from_us),
+                };
+                Ok((job_from_row(row)?, stored))
             })
             .collect()
     }
 
     /// Open alerts of the given jobs.
     pub async fn open_alerts_for_jobs(&self, names: &[String]) -> Result<Vec<Alert>, StoreError> {
-        if names.is_empty() {
-            return Ok(Vec::new());
+        let mut out = Vec::new();
+        // Chunked: a start-up evaluation names every job, far past the
+        // databases' limit on bound parameters.
+        for chunk in names.chunks(1000) {
+            let rows = alert::Entity::find()
+                .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+                .filter(alert::Column::JobName.is_in(chunk.iter().cloned()))
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                out.push(alert_from_row(row)?);
+            }
         }
-        alert::Entity::find()
-            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-            .filter(alert::Column::JobName.is_in(names.iter().cloned()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(alert_from_row)
-            .collect()
+        Ok(out)
     }
 
-    /// Records one job's evaluation atomically: its state and next deadline,
-    /// the transition (if any), alerts opened and closed. Opening relies on
-    /// the unique index of open dedupe keys, so a racing evaluator that got
-    /// there first makes this a no-op, never a second alert. Returns the
+    /// Records evaluations: each job's state, deadline and expected start,
+    /// its transition (if any), alerts opened and closed, repeats. Jobs are
+    /// written in transactions of a few hundred (a tick may touch thousands;
+    /// one transaction each would spend the tick on commits). Opening relies
+    /// on the unique index of open dedupe keys, so a racing evaluator that
+    /// got there first makes this a no-op, never a second alert. Returns the
     /// alerts actually opened.
-    pub async fn apply_evaluation(
+    pub async fn apply_evaluations(
         &self,
-        job_name: &str,
-        outcome: &JobOutcome,
-        eval: &Evaluation,
+        updates: &[JobUpdate],
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>, StoreError> {
-        let txn = self.db.begin().await?;
-        let mut update = job::Entity::update_many()
-            .col_expr(job::Column::CheckState, Expr::value(outcome.state.as_str()))
-            .col_expr(
-                job::Column::CheckDeadlineUs,
-                Expr::value(outcome.deadline.map(to_us)),
-            )
-            .col_expr(
-                job::Column::CheckExpectedAtUs,
-                Expr::value(outcome.expected.map(to_us)),
-            )
-            .filter(job::Column::Name.eq(job_name));
-        if let Some(t) = &eval.transition {
-            update = update.col_expr(job::Column::CheckStateSinceUs, Expr::value(to_us(t.at)));
-            check_transition::Entity::insert(check_transition::ActiveModel {
-                id: NotSet,
-                job_name: Set(t.job_name.clone()),
-                from_state: Set(t.from.as_str().to_owned()),
-                to_state: Set(t.to.as_str().to_owned()),
-                reason: Set(t.reason.clone()),
-                at_us: Set(to_us(t.at)),
-            })
-            .exec_without_returning(&txn)
-            .await?;
+        let mut opened = Vec::new();
+        for chunk in updates.chunks(500) {
+            let txn = self.db.begin().await?;
+            write_job_checks(&txn, chunk).await?;
+            let evals: Vec<&Evaluation> = chunk.iter().map(|u| &u.eval).collect();
+            opened.extend(open_and_close(&txn, &evals, now).await?);
+            txn.commit().await?;
         }
-        update.exec(&txn).await?;
-
-        let opened = open_and_close(&txn, eval, now).await?;
-        txn.commit().await?;
         Ok(opened)
     }
 
@@ -128,7 +122,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>, StoreError> {
         let txn = self.db.begin().await?;
-        let opened = open_and_close(&txn, eval, now).await?;
+        let opened = open_and_close(&txn, &[eval], now).await?;
         txn.commit().await?;
         Ok(opened)
     }
@@ -261,19 +255,93 @@ impl Store {
     }
 }
 
-/// Closes and opens alerts inside `txn`. Opening relies on the unique index
-/// of open dedupe keys: if another evaluator opened the same alert first,
-/// the insert does nothing and the alert is not returned.
+/// Writes a chunk of jobs' check columns in one statement (a CTE of
+/// values joined to `jobs`; SQLite ≥ 3.33 and PostgreSQL both take
+/// `UPDATE … FROM`), and their transitions in one multi-row insert.
+async fn write_job_checks(
+    txn: &sea_orm::DatabaseTransaction,
+    updates: &[JobUpdate],
+) -> Result<(), StoreError> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let backend = txn.get_database_backend();
+    let mut values: Vec<Value> = Vec::with_capacity(updates.len() * 5);
+    let mut rows = Vec::with_capacity(updates.len());
+    for u in updates {
+        let n = values.len();
+        let p = |i: usize| match backend {
+            DbBackend::Postgres => format!("${}", n + i),
+            _ => "?".to_owned(),
+        };
+        rows.push(format!(
+            "({}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
+            p(1),
+            p(2),
+            p(3),
+            p(4),
+            p(5)
+        ));
+        values.push(u.job_name.clone().into());
+        values.push(u.outcome.state.as_str().into());
+        values.push(u.outcome.deadline.map(to_us).into());
+        values.push(u.outcome.expected.map(to_us).into());
+        values.push(u.eval.transition.as_ref().map(|t| to_us(t.at)).into());
+    }
+    let sql = format!(
+        "WITH v(name, state, deadline, expected, since) AS (VALUES {}) \
+         UPDATE jobs SET check_state = v.state, check_deadline_us = v.deadline, \
+         check_expected_at_us = v.expected, \
+         check_state_since_us = COALESCE(v.since, jobs.check_state_since_us) \
+         FROM v WHERE jobs.name = v.name",
+        rows.join(", ")
+    );
+    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+
+    let transitions: Vec<check_transition::ActiveModel> = updates
+        .iter()
+        .filter_map(|u| u.eval.transition.as_ref())
+        .map(|t| check_transition::ActiveModel {
+            id: NotSet,
+            job_name: Set(t.job_name.clone()),
+            from_state: Set(t.from.as_str().to_owned()),
+            to_state: Set(t.to.as_str().to_owned()),
+            reason: Set(t.reason.clone()),
+            at_us: Set(to_us(t.at)),
+        })
+        .collect();
+    if !transitions.is_empty() {
+        check_transition::Entity::insert_many(transitions)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Closes, re-notifies and opens the alerts of `evals` inside `txn`.
+/// Opening is one multi-row insert that relies on the unique index of open
+/// dedupe keys: if another evaluator opened the same alert first, its row
+/// is skipped and not returned.
 async fn open_and_close(
     txn: &sea_orm::DatabaseTransaction,
-    eval: &Evaluation,
+    evals: &[&Evaluation],
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>, StoreError> {
-    for (id, reason) in &eval.close {
+    for (id, reason) in evals.iter().flat_map(|e| &e.close) {
         close(txn, *id, reason, now).await?;
     }
     // Telling people again: after a suppression ends, or on a repeat.
-    for (ids, clear) in [(&eval.unsuppress, true), (&eval.repeat, false)] {
+    let unsuppress: Vec<i64> = evals
+        .iter()
+        .flat_map(|e| e.unsuppress.iter().copied())
+        .collect();
+    let repeat: Vec<i64> = evals
+        .iter()
+        .flat_map(|e| e.repeat.iter().copied())
+        .collect();
+    for (ids, clear) in [(unsuppress, true), (repeat, false)] {
         if ids.is_empty() {
             continue;
         }
@@ -287,22 +355,22 @@ async fn open_and_close(
             update = update.col_expr(alert::Column::Suppressed, Expr::value(None::<String>));
         }
         update
-            .filter(alert::Column::Id.is_in(ids.iter().copied()))
+            .filter(alert::Column::Id.is_in(ids))
             .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
             .exec(txn)
             .await?;
     }
-    let mut opened = Vec::new();
-    for new in &eval.open {
-        let key = new.dedupe_key();
-        let inserted = alert::Entity::insert(alert::ActiveModel {
+    let rows: Vec<alert::ActiveModel> = evals
+        .iter()
+        .flat_map(|e| &e.open)
+        .map(|new| alert::ActiveModel {
             id: NotSet,
             alert_type: Set(new.alert_type.as_str().to_owned()),
             status: Set(AlertStatus::Open.as_str().to_owned()),
             job_name: Set(new.job_name.clone()),
             worker_id: Set(new.worker_id.clone()),
             run_id: Set(new.run_id.clone()),
-            dedupe_key: Set(key.clone()),
+            dedupe_key: Set(new.dedupe_key()),
             reason: Set(new.reason.clone()),
             opened_at_us: Set(to_us(now)),
             closed_at_us: Set(None),
@@ -311,22 +379,19 @@ async fn open_and_close(
             notified_at_us: Set(new.suppressed.is_none().then(|| to_us(now))),
             notify_count: Set(i32::from(new.suppressed.is_none())),
         })
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .try_insert()
-        .exec_without_returning(txn)
-        .await?;
-        if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-            let row = alert::Entity::find()
-                .filter(alert::Column::DedupeKey.eq(key))
-                .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-                .one(txn)
-                .await?;
-            if let Some(row) = row {
-                opened.push(alert_from_row(row)?);
-            }
-        }
+        .collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(opened)
+    let inserted = alert::Entity::insert_many(rows)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_with_returning(txn)
+        .await;
+    match inserted {
+        Ok(rows) => rows.into_iter().map(alert_from_row).collect(),
+        Err(sea_orm::DbErr::RecordNotInserted) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn close<C: sea_orm::ConnectionTrait>(

@@ -20,7 +20,7 @@ mod time;
 mod workers;
 mod writer;
 
-pub use checks::{CloseOutcome, JobOutcome};
+pub use checks::{CloseOutcome, JobOutcome, JobUpdate};
 pub use connect::DatabaseTarget;
 pub use error::StoreError;
 pub use ingest::EventOutcome;

@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use telltale_model::schedule::expected_start;
-use telltale_model::{AlertType, CheckState, Job, deadline, evaluate_job, evaluate_worker};
-use telltale_store::{JobOutcome, Store, StoreError};
+use telltale_model::{
+    AlertType, CheckState, Evaluation, Job, deadline, evaluate_job, evaluate_worker,
+};
+use telltale_store::{JobOutcome, JobUpdate, Store, StoreError};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tracing::Instrument;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 use context::Surroundings;
@@ -93,10 +94,10 @@ impl Engine {
     }
 
     /// Evaluates `jobs` and records the outcome; returns the jobs that left
-    /// DOWN.
+    /// DOWN. A job whose outcome is what is stored already is not written.
     async fn evaluate(
         &self,
-        jobs: Vec<(Job, CheckState)>,
+        jobs: Vec<(Job, JobOutcome)>,
         blind: Option<telltale_model::Blind>,
         now: DateTime<Utc>,
         report: &mut TickReport,
@@ -104,41 +105,45 @@ impl Engine {
         let names: Vec<String> = jobs.iter().map(|(j, _)| j.name.clone()).collect();
         let mut around = Surroundings::load(&self.store, &names, blind, now).await?;
         let mut left_down = Vec::new();
-        for (job, previous) in jobs {
-            let span = tracing::info_span!("evaluate", job = %job.name);
+        let mut updates = Vec::new();
+        for (job, stored) in jobs {
             let (ctx, alerts) = around.context(&job, expected_start(&job));
-            let (state, eval) = evaluate_job(&job, &ctx, previous, &alerts, now);
+            let (state, eval) = evaluate_job(&job, &ctx, stored.state, &alerts, now);
             let outcome = JobOutcome {
                 state,
                 deadline: deadline(&job, &ctx, state, &alerts, &eval, now),
                 expected: ctx.expected,
             };
-            let opened = self
-                .store
-                .apply_evaluation(&job.name, &outcome, &eval, now)
-                .instrument(span.clone())
-                .await?;
             report.evaluated += 1;
-            report.transitions += usize::from(eval.transition.is_some());
-            report.closed += eval.close.len();
-            report.opened += opened.len();
-            report.renotified += eval.repeat.len() + eval.unsuppress.len();
-            if previous == CheckState::Down && state != CheckState::Down {
+            if stored.state == CheckState::Down && state != CheckState::Down {
                 left_down.push(job.name.clone());
             }
-            span.in_scope(|| {
-                for alert in &opened {
-                    tracing::warn!(
-                        alert = alert.alert_type.as_str(),
-                        reason = %alert.reason,
-                        suppressed = alert.suppressed.as_deref(),
-                        "alert opened"
-                    );
-                }
-                if let Some(t) = &eval.transition {
-                    tracing::info!(from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "check state changed");
-                }
-            });
+            if let Some(t) = &eval.transition {
+                tracing::info!(job = %job.name, from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "check state changed");
+            }
+            if outcome != stored || eval != Evaluation::default() {
+                updates.push(JobUpdate {
+                    job_name: job.name,
+                    outcome,
+                    eval,
+                });
+            }
+        }
+        for u in &updates {
+            report.transitions += usize::from(u.eval.transition.is_some());
+            report.closed += u.eval.close.len();
+            report.renotified += u.eval.repeat.len() + u.eval.unsuppress.len();
+        }
+        let opened = self.store.apply_evaluations(&updates, now).await?;
+        report.opened += opened.len();
+        for alert in &opened {
+            tracing::warn!(
+                job = alert.job_name.as_deref(),
+                alert = alert.alert_type.as_str(),
+                reason = %alert.reason,
+                suppressed = alert.suppressed.as_deref(),
+                "alert opened"
+            );
         }
         Ok(left_down)
     }
