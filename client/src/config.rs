@@ -59,7 +59,13 @@ impl std::fmt::Debug for Config {
 /// (`TELLTALE_*`), so `telltale send` inside a wrapped script needs no flags.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
+    /// `TELLTALE_RUN_ID` (set by `telltale run` for its command), else
+    /// `CHIEF_RUN_ID`: the run that `telltale send` reports on.
     pub run_id: Option<String>,
+    /// `CHIEF_RUN_ID` alone: the run that `telltale run` reports as, under
+    /// Chief. A `TELLTALE_RUN_ID` inherited from an outer `telltale run` is
+    /// not reused, since a nested `telltale run` is a run of its own.
+    pub chief_run_id: Option<String>,
     pub job_name: Option<String>,
     pub worker_id: Option<String>,
     pub script_path: Option<String>,
@@ -96,6 +102,7 @@ impl Config {
         };
         let context = Context {
             run_id: first(&["TELLTALE_RUN_ID", "CHIEF_RUN_ID"]).map(|(_, v)| v),
+            chief_run_id: first(&["CHIEF_RUN_ID"]).map(|(_, v)| v),
             job_name: first(&["TELLTALE_JOB_NAME", "CHIEF_JOB_NAME"]).map(|(_, v)| v),
             worker_id: first(&["TELLTALE_WORKER_ID"]).map(|(_, v)| v),
             script_path: first(&["CHIEF_SCRIPT_PATH"]).map(|(_, v)| v),
@@ -241,6 +248,7 @@ mod tests {
         assert_eq!(c.base_url, "http://monitor:7410");
         assert_eq!(c.api_key.as_deref(), Some("chief-key-0123456789"));
         assert_eq!(c.context.run_id.as_deref(), Some("run-7"));
+        assert_eq!(c.context.chief_run_id.as_deref(), Some("run-7"));
         assert_eq!(c.context.job_name.as_deref(), Some("nightly"));
         assert_eq!(
             c.context.script_path.as_deref(),

@@ -32,3 +32,6 @@ pub use client::{Client, ClientError, FlushReport, new_event_id};
 pub use config::{Config, ConfigError, Context};
 pub use heartbeat::{Heartbeat, HeartbeatError, start_heartbeat};
 pub use telltale_model::{IngestResponse, Level, NewEvent, SourceType};
+
+#[cfg(feature = "cli")]
+pub mod cli;
