@@ -159,7 +159,10 @@ pub fn run(args: RunArgs, config: Config) -> ExitCode {
     let took = format!("{:.1} s", elapsed.as_secs_f64());
     let mut end_meta = Map::new();
     end_meta.insert("duration_seconds".into(), json!(elapsed.as_secs_f64()));
-    let tail = String::from_utf8_lossy(&tail).into_owned();
+    // JSON text holds no raw bytes: invalid UTF-8 becomes U+FFFD, and so
+    // does NUL, which PostgreSQL cannot store in text (the event would be
+    // refused there forever).
+    let tail = String::from_utf8_lossy(&tail).replace('\0', "\u{fffd}");
     let (event_type, message, code) = match &ending {
         Ending::Exited(0) => {
             end_meta.insert("exit_code".into(), json!(0));
