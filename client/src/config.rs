@@ -132,21 +132,14 @@ fn base_url(var: &'static str, raw: &str) -> Result<String, ConfigError> {
             format!("must be a URL such as {DEFAULT_URL} (got {raw:?}: {e})"),
         )
     })?;
-    match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(ConfigError::new(
-                var,
-                "https is not supported by this build; put Telltale behind plain http on a \
-                 trusted network, or a local TLS-terminating proxy",
-            ));
-        }
-        other => {
-            return Err(ConfigError::new(
-                var,
-                format!("must be an http:// URL (got scheme {other:?})"),
-            ));
-        }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(
+            var,
+            format!(
+                "must be an http:// or https:// URL (got scheme {:?})",
+                url.scheme()
+            ),
+        ));
     }
     let mut base = raw.trim_end_matches('/').to_owned();
     for suffix in ["/v1/events/batch", "/v1/events", "/v1"] {
@@ -263,6 +256,12 @@ mod tests {
     }
 
     #[test]
+    fn https_is_accepted() {
+        let c = config(&[("TELLTALE_URL", "https://monitor.example/")]).unwrap();
+        assert_eq!(c.base_url, "https://monitor.example");
+    }
+
+    #[test]
     fn chiefs_endpoint_may_name_the_ingest_path() {
         for raw in [
             "http://monitor:7410/v1/events",
@@ -277,10 +276,13 @@ mod tests {
     #[test]
     fn bad_values_name_the_variable() {
         let cases = [
-            ("TELLTALE_URL", "monitor:7410", "http:// URL"),
+            ("TELLTALE_URL", "monitor:7410", "http:// or https:// URL"),
             ("TELLTALE_URL", "not a url", "must be a URL"),
-            ("CHIEF_MONITOR_ENDPOINT", "ftp://x", "http:// URL"),
-            ("TELLTALE_URL", "https://monitor", "https is not supported"),
+            (
+                "CHIEF_MONITOR_ENDPOINT",
+                "ftp://x",
+                "http:// or https:// URL",
+            ),
             ("TELLTALE_FLUSH_TIMEOUT", "soon", "number of seconds"),
             ("TELLTALE_FLUSH_TIMEOUT", "-1", "number of seconds"),
         ];

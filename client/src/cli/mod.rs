@@ -38,11 +38,13 @@ pub enum Command {
 
 /// Runs one worker command and returns the process's exit code.
 pub fn main(command: Command) -> ExitCode {
-    // `run` stands between a job and its stderr: only errors (an event the
-    // server refused for good) are worth a line there by default.
+    // `run` stands between a job and its stderr, and `send`/`flush` end with
+    // one line on what was not delivered: by default only errors (an event
+    // the server refused for good) get a line of their own. `heartbeat` is a
+    // daemon whose journal should say when delivery fails and recovers.
     let default_log = match command {
-        Command::Run(_) => "error",
-        _ => "warn",
+        Command::Heartbeat(_) => "warn",
+        _ => "error",
     };
     init_logging(default_log);
     let config = match Config::from_env() {
@@ -64,6 +66,7 @@ fn init_logging(default: &str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .try_init();
 }
