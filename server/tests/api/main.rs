@@ -2,6 +2,7 @@
 //! file, spoken to over HTTP only.
 
 mod cli;
+mod client;
 mod helpers;
 mod ingest;
 mod openapi;
