@@ -460,7 +460,7 @@ fn deliver(shared: &Shared, config: &Config, mut orphans: VecDeque<PathBuf>) {
                     tracing::error!(event = %batch.lines[0], error = %e, "the server refused an event; it will not be sent again");
                     settle(shared, &source, &mut adopted, &batch, 1, Some(&e));
                 }
-                Failure::Retry | Failure::Unauthorized => {
+                Failure::Retry | Failure::Misconfigured => {
                     let delay = backoff.next_delay();
                     tracing::debug!(error = %e, retry_in = ?delay, "delivery failed");
                     next_try = Instant::now() + delay;

@@ -18,9 +18,10 @@ pub enum Failure {
     /// The server will not take this request as it is (too large, or a body
     /// it refuses): smaller batches may go through; a single event never will.
     Split,
-    /// The API key is missing or wrong: retrying will not help until the
-    /// configuration changes, but the events stay in the spool for then.
-    Unauthorized,
+    /// The API key is wrong or the URL is not Telltale's: retrying will not
+    /// help until the configuration changes, but the events stay in the
+    /// spool for then.
+    Misconfigured,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +46,14 @@ impl SendError {
     pub fn failure(&self) -> Failure {
         match self {
             SendError::Unreachable { .. } | SendError::Setup(_) => Failure::Retry,
-            SendError::Unauthorized { .. } => Failure::Unauthorized,
+            SendError::Unauthorized { .. } => Failure::Misconfigured,
             SendError::Status { status, .. } => match status {
-                408 | 429 => Failure::Retry,
-                400..=499 => Failure::Split,
+                // The ingest contract's "do not send this as it is".
+                400 | 413 | 415 | 422 => Failure::Split,
+                // 404, 403, 405…: most likely TELLTALE_URL points somewhere
+                // else. Like a wrong key, a configuration to fix: keep the
+                // events rather than drop them.
+                401..=499 if !matches!(status, 408 | 429) => Failure::Misconfigured,
                 _ => Failure::Retry,
             },
         }
@@ -154,4 +159,33 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16) -> Failure {
+        SendError::Status {
+            url: "http://h/v1/events/batch".into(),
+            status,
+            body: String::new(),
+        }
+        .failure()
+    }
+
+    #[test]
+    fn only_what_the_server_refuses_as_sent_is_split_or_dropped() {
+        for s in [400, 413, 415] {
+            assert_eq!(status(s), Failure::Split, "{s}");
+        }
+        for s in [403, 404, 405] {
+            assert_eq!(status(s), Failure::Misconfigured, "{s}: kept, not dropped");
+        }
+        for s in [408, 429, 500, 502, 503, 200] {
+            assert_eq!(status(s), Failure::Retry, "{s}");
+        }
+        let unauthorized = SendError::Unauthorized { url: "u".into() };
+        assert_eq!(unauthorized.failure(), Failure::Misconfigured);
+    }
 }
