@@ -115,7 +115,7 @@ impl Transport {
         }
         let response = request.send().map_err(|e| SendError::Unreachable {
             url: url.to_owned(),
-            detail: error_chain(&e),
+            detail: cause(&e),
         })?;
         let status = response.status().as_u16();
         if status == 401 {
@@ -125,7 +125,7 @@ impl Transport {
         }
         let text = response.text().map_err(|e| SendError::Unreachable {
             url: url.to_owned(),
-            detail: error_chain(&e),
+            detail: cause(&e),
         })?;
         if !(200..300).contains(&status) {
             return Err(SendError::Status {
@@ -145,20 +145,18 @@ impl Transport {
     }
 }
 
-/// reqwest's top-level message ("error sending request") hides the cause
-/// ("Connection refused"); a person needs both.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
+/// reqwest's own message ("error sending request for url (…)") repeats the
+/// URL and hides the cause; a person needs the cause ("tcp connect error:
+/// Connection refused"), which is the deepest error of the chain.
+fn cause(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "no answer in time".into();
     }
-    text
+    let mut deepest: &dyn std::error::Error = e;
+    while let Some(source) = deepest.source() {
+        deepest = source;
+    }
+    deepest.to_string()
 }
 
 #[cfg(test)]
