@@ -262,10 +262,14 @@ fn execute(command: &[OsString], env: &[(&str, String)], tail_lines: usize) -> (
         .stderr
         .take()
         .and_then(|stderr| Tee::start(stderr, std::io::stderr()).ok());
-    let status = child.wait();
+    // Stop forwarding while the ended command is still a zombie: its pid
+    // stays reserved until it is reaped, so a late signal can never reach
+    // an unrelated process that reused the pid.
+    wait_unreaped(child.id());
     if let Some(f) = &forwarder {
         f.ended();
     }
+    let status = child.wait();
     let tail = tee.map_or_else(Vec::new, |t| {
         t.last_lines(tail_lines, Duration::from_millis(500))
     });
@@ -275,6 +279,22 @@ fn execute(command: &[OsString], env: &[(&str, String)], tail_lines: usize) -> (
     };
     (ending, tail)
 }
+
+/// Waits until the process has ended, leaving it to be reaped.
+#[cfg(unix)]
+fn wait_unreaped(pid: u32) {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return;
+    };
+    while let Err(rustix::io::Errno::INTR) = waitid(
+        WaitId::Pid(pid),
+        WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
+    ) {}
+}
+
+#[cfg(not(unix))]
+fn wait_unreaped(_pid: u32) {}
 
 #[cfg(unix)]
 fn ending_of(status: ExitStatus) -> Ending {
