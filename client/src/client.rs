@@ -14,15 +14,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use telltale_model::{FieldError, Level, NewEvent, SourceType};
 
-use crate::backoff::Backoff;
 use crate::config::Config;
-use crate::spool::{Batch, Spool};
-use crate::transport::{Failure, SendError, Transport};
+use crate::delivery;
+use crate::spool::Spool;
 
-/// Most events in one request (the server takes up to 1,000 by default).
-const MAX_BATCH_EVENTS: usize = 500;
-/// Most bytes of events in one request (the server takes 1 MiB by default).
-const MAX_BATCH_BYTES: usize = 512 * 1024;
 /// Largest single event the client accepts: one must always fit a request.
 pub const MAX_EVENT_BYTES: usize = 900 * 1024;
 
@@ -69,26 +64,26 @@ pub struct Client {
     thread: Option<JoinHandle<()>>,
 }
 
-struct Shared {
-    state: Mutex<State>,
-    changed: Condvar,
+pub(crate) struct Shared {
+    pub(crate) state: Mutex<State>,
+    pub(crate) changed: Condvar,
 }
 
-struct State {
+pub(crate) struct State {
     /// This process's spool, created with the first event.
-    own: Option<Spool>,
+    pub(crate) own: Option<Spool>,
     /// What `own` is called when it is created (a job or worker name).
-    label: String,
-    own_pending: usize,
-    orphan_files: usize,
-    orphan_pending: usize,
-    delivered: u64,
-    refused: u64,
-    last_error: Option<String>,
+    pub(crate) label: String,
+    pub(crate) own_pending: usize,
+    pub(crate) orphan_files: usize,
+    pub(crate) orphan_pending: usize,
+    pub(crate) delivered: u64,
+    pub(crate) refused: u64,
+    pub(crate) last_error: Option<String>,
     /// A flush is waiting: try now, whatever the backoff says.
-    urgent: bool,
-    quit: bool,
-    exited: bool,
+    pub(crate) urgent: bool,
+    pub(crate) quit: bool,
+    pub(crate) exited: bool,
 }
 
 impl Client {
@@ -122,7 +117,7 @@ impl Client {
             let config = config.clone();
             std::thread::Builder::new()
                 .name("telltale-delivery".into())
-                .spawn(move || deliver(&shared, &config, orphans))
+                .spawn(move || delivery::deliver(&shared, &config, orphans))
                 .map_err(ClientError::Thread)?
         };
         Ok(Client {
@@ -246,13 +241,21 @@ impl Drop for Client {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere must not stop delivery of what is on disk.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// One adopted (or skipped) spool file is done with.
+    pub(crate) fn orphan_done(&self) {
+        let mut state = self.lock();
+        state.orphan_files = state.orphan_files.saturating_sub(1);
+        state.orphan_pending = 0;
+        self.changed.notify_all();
+    }
+
     /// Sleeps until `until`, a flush or quit; false when told to quit.
-    fn wait_until(&self, until: Instant) -> bool {
+    pub(crate) fn wait_until(&self, until: Instant) -> bool {
         let mut state = self.lock();
         loop {
             if state.quit {
@@ -300,211 +303,4 @@ fn checked_line(event: &NewEvent) -> Result<String, ClientError> {
         return Err(ClientError::TooLarge { size: line.len() });
     }
     Ok(line)
-}
-
-/// Which spool a batch came from.
-enum Source {
-    Own,
-    Adopted,
-}
-
-/// The delivery thread.
-fn deliver(shared: &Shared, config: &Config, mut orphans: VecDeque<PathBuf>) {
-    let transport = match Transport::new(config) {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "delivery cannot start; events stay in the spool");
-            let mut state = shared.lock();
-            state.last_error = Some(e.to_string());
-            state.exited = true;
-            shared.changed.notify_all();
-            return;
-        }
-    };
-    let mut adopted: Option<Spool> = None;
-    let mut backoff = Backoff::default();
-    let mut next_try = Instant::now();
-    let mut max_events = MAX_BATCH_EVENTS;
-
-    loop {
-        // 1. The oldest undelivered batch: adopted spools first, then ours.
-        let (source, batch) = if let Some(spool) = adopted.as_mut() {
-            match spool.pending(max_events, MAX_BATCH_BYTES) {
-                Ok(batch) if !batch.is_empty() => (Source::Adopted, batch),
-                Ok(_) => {
-                    let done = adopted.take();
-                    if let Some(spool) = done
-                        && let Err(e) = spool.remove()
-                    {
-                        tracing::warn!(error = %e, "cannot remove a delivered spool file");
-                    }
-                    let mut state = shared.lock();
-                    state.orphan_files = state.orphan_files.saturating_sub(1);
-                    state.orphan_pending = 0;
-                    shared.changed.notify_all();
-                    continue;
-                }
-                Err(e) => {
-                    tracing::warn!(path = %spool.path().display(), error = %e, "cannot read a spool file; leaving it");
-                    adopted = None;
-                    let mut state = shared.lock();
-                    state.orphan_files = state.orphan_files.saturating_sub(1);
-                    state.orphan_pending = 0;
-                    shared.changed.notify_all();
-                    continue;
-                }
-            }
-        } else if let Some(path) = orphans.pop_front() {
-            match Spool::adopt(&path) {
-                Ok(Some(spool)) => {
-                    tracing::info!(path = %path.display(), "delivering events left by an earlier process");
-                    adopted = Some(spool);
-                }
-                Ok(None) => {
-                    // Its owner is alive (or another process took it).
-                    let mut state = shared.lock();
-                    state.orphan_files = state.orphan_files.saturating_sub(1);
-                    shared.changed.notify_all();
-                }
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "cannot open a spool file; leaving it");
-                    let mut state = shared.lock();
-                    state.orphan_files = state.orphan_files.saturating_sub(1);
-                    shared.changed.notify_all();
-                }
-            }
-            continue;
-        } else {
-            let mut state = shared.lock();
-            let batch = match state.own.as_mut() {
-                Some(own) => own.pending(max_events, MAX_BATCH_BYTES),
-                None => Ok(Batch::default()),
-            };
-            match batch {
-                Ok(batch) if !batch.is_empty() => (Source::Own, batch),
-                Ok(_) => {
-                    if state.quit {
-                        break;
-                    }
-                    // Nothing to send: sleep until an event or a flush.
-                    state.urgent = false;
-                    let _unused = shared
-                        .changed
-                        .wait(state)
-                        .unwrap_or_else(|e| e.into_inner());
-                    continue;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read this process's spool");
-                    state.last_error = Some(format!("cannot read the spool: {e}"));
-                    drop(state);
-                    if !shared.wait_until(Instant::now() + backoff.next_delay()) {
-                        break;
-                    }
-                    continue;
-                }
-            }
-        };
-        if batch.damaged > 0 {
-            tracing::warn!(
-                lines = batch.damaged,
-                "passing over damaged lines in a spool file"
-            );
-        }
-
-        // 2. Wait out the backoff, unless a flush is waiting.
-        if !shared.wait_until(next_try) {
-            break;
-        }
-        {
-            let mut state = shared.lock();
-            if state.urgent {
-                state.urgent = false;
-                backoff.reset();
-            }
-            if let Source::Adopted = source {
-                state.orphan_pending = batch.lines.len() + batch.damaged;
-            }
-        }
-
-        // 3. Send, and settle the spool by the answer.
-        let outcome = if batch.lines.is_empty() {
-            Ok(0)
-        } else {
-            match transport.post_batch(&batch.lines) {
-                Ok(answer) => {
-                    for dropped in &answer.dropped {
-                        tracing::error!(
-                            event = %batch.lines.get(dropped.index).map_or("", String::as_str),
-                            reason = %dropped.reason,
-                            "the server refused an event; it will not be sent again"
-                        );
-                    }
-                    Ok(answer.dropped.len())
-                }
-                Err(e) => Err(e),
-            }
-        };
-        match outcome {
-            Ok(refused) => {
-                backoff.reset();
-                next_try = Instant::now();
-                settle(shared, &source, &mut adopted, &batch, refused, None);
-            }
-            Err(e) => match e.failure() {
-                Failure::Split if batch.lines.len() > 1 => {
-                    max_events = (batch.lines.len() / 2).max(1);
-                    tracing::debug!(max_events, error = %e, "splitting the batch");
-                }
-                Failure::Split => {
-                    tracing::error!(event = %batch.lines[0], error = %e, "the server refused an event; it will not be sent again");
-                    settle(shared, &source, &mut adopted, &batch, 1, Some(&e));
-                }
-                Failure::Retry | Failure::Misconfigured => {
-                    let delay = backoff.next_delay();
-                    tracing::debug!(error = %e, retry_in = ?delay, "delivery failed");
-                    next_try = Instant::now() + delay;
-                    let mut state = shared.lock();
-                    if state.last_error.is_none() {
-                        tracing::warn!(error = %e, "delivery failing; events are kept in the spool and retried");
-                    }
-                    state.last_error = Some(e.to_string());
-                    shared.changed.notify_all();
-                }
-            },
-        }
-    }
-    let mut state = shared.lock();
-    state.exited = true;
-    shared.changed.notify_all();
-}
-
-/// Marks a delivered (or refused) batch as done.
-fn settle(
-    shared: &Shared,
-    source: &Source,
-    adopted: &mut Option<Spool>,
-    batch: &Batch,
-    refused: usize,
-    error: Option<&SendError>,
-) {
-    let count = batch.lines.len() + batch.damaged;
-    let mut state = shared.lock();
-    let acked = match source {
-        Source::Own => state.own.as_mut().map(|own| own.ack(batch.end)),
-        Source::Adopted => adopted.as_mut().map(|spool| spool.ack(batch.end)),
-    };
-    if let Some(Err(e)) = acked {
-        tracing::warn!(error = %e, "cannot truncate the spool; its events may be sent again (the server drops repeats)");
-    }
-    match source {
-        Source::Own => state.own_pending = state.own_pending.saturating_sub(count),
-        Source::Adopted => state.orphan_pending = 0,
-    }
-    state.delivered += (batch.lines.len() - refused.min(batch.lines.len())) as u64;
-    state.refused += refused as u64;
-    if error.is_none() {
-        state.last_error = None;
-    }
-    shared.changed.notify_all();
 }

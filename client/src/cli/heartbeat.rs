@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use super::args::parse_duration;
-use super::run::CurrentRun;
+use super::current::CurrentRun;
 use crate::client::Client;
 use crate::config::Config;
 use crate::heartbeat::{Beater, DEFAULT_INTERVAL};
