@@ -545,3 +545,53 @@ async fn bad_flags_print_usage_and_exit_2() {
         "nothing was run or spooled"
     );
 }
+
+#[tokio::test]
+async fn the_heartbeat_loop_names_the_run_telltale_run_is_busy_with() {
+    let app = TestApp::spawn().await;
+    let spool = tempfile::tempdir().unwrap();
+    let mut beats = telltale(&app.url(""), spool.path());
+    beats
+        .args(["heartbeat", "--worker", "farm-09", "--interval", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut beats = beats.spawn().expect("start heartbeats");
+
+    let mut run = telltale(&app.url(""), spool.path());
+    run.args([
+        "run", "--job", "j", "--run-id", "busy-1", "--worker", "farm-09", "--", "sleep", "3",
+    ]);
+    let run = tokio::spawn(output(run));
+
+    let worker_run = |worker: &Value| worker["currentRunId"].as_str().map(str::to_owned);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, worker) = app.get_json("/v1/workers/farm-09").await;
+        if status == 200 && worker_run(&worker).as_deref() == Some("busy-1") {
+            assert_eq!(worker["status"], "busy", "{worker}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never busy with busy-1: {worker}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(run.await.unwrap().status.code(), Some(0));
+    // After the run the next beat says the worker is idle.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, worker) = app.get_json("/v1/workers/farm-09").await;
+        if worker_run(&worker).is_none() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still busy after the run: {worker}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    beats.kill().unwrap();
+    beats.wait().unwrap();
+}
