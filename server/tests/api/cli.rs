@@ -26,6 +26,15 @@ fn telltale(url: &str, spool: &Path) -> Command {
     cmd
 }
 
+/// Starts `cmd` in the background, its output discarded.
+fn spawn_quiet(mut cmd: Command) -> std::process::Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start telltale")
+}
+
 async fn output(mut cmd: Command) -> Output {
     cmd.stdin(Stdio::null());
     tokio::task::spawn_blocking(move || cmd.output().expect("run telltale"))
@@ -38,6 +47,17 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
+}
+
+/// A port where nothing listens yet (a server is started there later), its
+/// URL, and a fresh spool directory.
+fn no_server_yet() -> (u16, String, tempfile::TempDir) {
+    let port = free_port();
+    (
+        port,
+        format!("http://127.0.0.1:{port}"),
+        tempfile::tempdir().unwrap(),
+    )
 }
 
 fn spool_files(dir: &Path) -> Vec<String> {
@@ -237,11 +257,8 @@ async fn sigterm_sent_to_telltale_is_forwarded_to_the_command() {
     let mut cmd = telltale(&app.url(""), spool.path());
     cmd.args([
         "run", "--job", "j", "--run-id", "term-1", "--", "sleep", "30",
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    let mut child = cmd.spawn().expect("start telltale");
+    ]);
+    let mut child = spawn_quiet(cmd);
 
     // Once the run is reported running, the command has started.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -313,9 +330,7 @@ async fn stdin_stdout_and_stderr_pass_through_byte_for_byte() {
 
 #[tokio::test]
 async fn events_wait_in_the_spool_while_the_server_is_down() {
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let spool = tempfile::tempdir().unwrap();
+    let (port, url, spool) = no_server_yet();
 
     // The server is down for the whole run: the command runs all the same,
     // telltale exits with its code, and the events stay on disk.
@@ -385,9 +400,7 @@ async fn events_wait_in_the_spool_while_the_server_is_down() {
 
 #[tokio::test]
 async fn a_later_flush_delivers_what_an_earlier_command_left() {
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let spool = tempfile::tempdir().unwrap();
+    let (port, url, spool) = no_server_yet();
     let mut cmd = telltale(&url, spool.path());
     cmd.env("TELLTALE_FLUSH_TIMEOUT", "0").args([
         "send",
@@ -551,12 +564,8 @@ async fn the_heartbeat_loop_names_the_run_telltale_run_is_busy_with() {
     let app = TestApp::spawn().await;
     let spool = tempfile::tempdir().unwrap();
     let mut beats = telltale(&app.url(""), spool.path());
-    beats
-        .args(["heartbeat", "--worker", "farm-09", "--interval", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut beats = beats.spawn().expect("start heartbeats");
+    beats.args(["heartbeat", "--worker", "farm-09", "--interval", "1"]);
+    let mut beats = spawn_quiet(beats);
 
     let mut run = telltale(&app.url(""), spool.path());
     run.args([
@@ -594,4 +603,41 @@ async fn the_heartbeat_loop_names_the_run_telltale_run_is_busy_with() {
     }
     beats.kill().unwrap();
     beats.wait().unwrap();
+}
+
+#[tokio::test]
+async fn a_worker_killed_outright_loses_nothing_it_had_reported() {
+    let (port, url, spool) = no_server_yet();
+    // The server is down, so job.started is only in the spool when telltale
+    // itself is killed with SIGKILL (no chance to clean up or flush).
+    let mut cmd = telltale(&url, spool.path());
+    cmd.args([
+        "run",
+        "--job",
+        "j",
+        "--run-id",
+        "crashed-1",
+        "--",
+        "sleep",
+        "2",
+    ]);
+    let mut child = spawn_quiet(cmd);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while spool_files(spool.path()).is_empty() {
+        assert!(Instant::now() < deadline, "nothing spooled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+
+    let app = TestApp::spawn_with(&[("MONITOR_PORT", &port.to_string())]).await;
+    let mut flush = telltale(&url, spool.path());
+    flush.args(["flush"]);
+    let out = output(flush).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let detail = run_detail(&app, "crashed-1").await;
+    assert_eq!(detail["run"]["status"], "running", "{detail}");
+    assert_eq!(timeline_types(&detail), ["job.started"]);
+    assert!(spool_files(spool.path()).is_empty());
 }

@@ -78,3 +78,31 @@ async fn a_rust_worker_reports_a_run_and_beats() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn batches_too_large_for_the_server_are_split_not_lost() {
+    let app = TestApp::spawn_with(&[("MONITOR_MAX_BATCH_EVENTS", "2")]).await;
+    let spool = tempfile::tempdir().unwrap();
+    let config = config(&app, spool.path());
+    let report = tokio::task::spawn_blocking(move || {
+        let client = Client::start(config, "split").unwrap();
+        for n in 0..7 {
+            let event = client.event("worker.message", Level::Info, &format!("line {n}"));
+            client.emit(event).unwrap();
+        }
+        client.close(Duration::from_secs(10))
+    })
+    .await
+    .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    assert_eq!((report.delivered, report.refused), (7, 0));
+    let messages: Vec<String> = app
+        .events()
+        .await
+        .iter()
+        .rev()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..7).map(|n| format!("line {n}")).collect();
+    assert_eq!(messages, expected, "each once, in order");
+}
