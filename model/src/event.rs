@@ -130,6 +130,30 @@ pub struct NewEvent {
 pub const MAX_ID_LEN: usize = 512;
 
 impl NewEvent {
+    /// An event with the four required fields; every optional one absent and
+    /// metadata `{}`. Producers (the client crate) fill the rest by field.
+    pub fn new(
+        source_type: SourceType,
+        level: Level,
+        event_type: impl Into<String>,
+        message: impl Into<String>,
+        event_at: DateTime<Utc>,
+    ) -> Self {
+        NewEvent {
+            event_id: None,
+            source_type,
+            level,
+            event_type: event_type.into(),
+            message: message.into(),
+            event_at,
+            job_name: None,
+            run_id: None,
+            worker_id: None,
+            script_path: None,
+            metadata: Value::Object(Map::new()),
+        }
+    }
+
     /// Validates and normalizes one raw ingest item (Chief §8): enumerations
     /// checked, `message`/`eventType` non-empty, `eventAt` defaulted to `now`,
     /// empty optional strings turned into none, non-object metadata into `{}`.
@@ -407,6 +431,24 @@ mod tests {
                 err.problem
             );
         }
+    }
+
+    #[test]
+    fn a_serialized_event_is_valid_ingest_input() {
+        // What a producer sends (the client crate serializes NewEvent) must
+        // read back through the same validation the server applies.
+        let mut e = NewEvent::new(
+            SourceType::Worker,
+            Level::Error,
+            "job.failed",
+            "exited with code 3\n",
+            now(),
+        );
+        e.event_id = Some("evt-9".into());
+        e.run_id = Some("run-9".into());
+        e.metadata = json!({"failure_reason": "boom\n", "exit_code": 3});
+        let raw = serde_json::to_value(&e).unwrap();
+        assert_eq!(NewEvent::from_json(&raw, now()).unwrap(), e);
     }
 
     #[test]

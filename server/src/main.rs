@@ -5,10 +5,15 @@ use telltale_server::{Application, Config, telemetry};
 
 /// Telltale: a self-hosted monitor for batch jobs and their workers.
 ///
-/// Configuration comes from the environment (MONITOR_HOST, MONITOR_PORT,
-/// MONITOR_DB_PATH, MONITOR_DATABASE_URL, MONITOR_API_KEY, MONITOR_AUTH_*, …);
-/// the README lists every variable. A bad value stops start-up with a message
-/// naming the variable.
+/// `telltale serve` (or `telltale` alone) starts the server. Its configuration
+/// comes from the environment (MONITOR_HOST, MONITOR_PORT, MONITOR_DB_PATH,
+/// MONITOR_DATABASE_URL, MONITOR_API_KEY, MONITOR_AUTH_*, …); the README lists
+/// every variable. A bad value stops start-up with a message naming the
+/// variable.
+///
+/// `run`, `send`, `heartbeat` and `flush` are the worker side: they report to
+/// the server at TELLTALE_URL (default http://127.0.0.1:7410) with
+/// TELLTALE_API_KEY, keeping undelivered events in TELLTALE_SPOOL_DIR.
 #[derive(Parser)]
 #[command(name = "telltale", version, about, long_about)]
 struct Cli {
@@ -20,12 +25,15 @@ struct Cli {
 enum Command {
     /// Start the server (what `telltale` alone does).
     Serve,
+    #[command(flatten)]
+    Worker(Box<telltale_client::cli::Command>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
+        Command::Worker(command) => telltale_client::cli::main(*command),
     }
 }
 
