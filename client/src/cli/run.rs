@@ -88,6 +88,14 @@ pub fn run(args: RunArgs, config: Config) -> ExitCode {
         .clone()
         .or_else(|| config.context.chief_run_id.clone())
         .unwrap_or_else(|| new_run_id(&job));
+    // A policy the server would refuse (a cron typo, an unknown zone) would
+    // cost the run its start event: say so now, before anything runs.
+    let mut policy_meta = metadata(&args.meta);
+    policy(&args, &mut policy_meta);
+    if let Err((field, problem)) = telltale_model::schedule::validate_policy(&policy_meta) {
+        let flag = field.trim_start_matches("metadata.").replace('_', "-");
+        return usage_error("run", &format!("{flag}: {problem}"));
+    }
     let command_line = display_command(&args.command);
     let host = hostname();
 

@@ -527,8 +527,29 @@ async fn the_api_key_is_sent_and_a_wrong_one_keeps_events_spooled() {
 async fn bad_flags_print_usage_and_exit_2() {
     let spool = tempfile::tempdir().unwrap();
     let url = "http://127.0.0.1:9";
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 9] = [
         &["run", "--job", "j", "--bogus", "--", "true"],
+        // A policy the server would refuse: caught before the command runs.
+        &[
+            "run",
+            "--job",
+            "j",
+            "--schedule",
+            "61 * * * *",
+            "--",
+            "true",
+        ],
+        &[
+            "run",
+            "--job",
+            "j",
+            "--schedule",
+            "0 2 * * *",
+            "--timezone",
+            "Europe/Atlantis",
+            "--",
+            "true",
+        ],
         &["run", "--job", "j"],
         &["run", "--", "true"],
         &["run", "--job", "j", "--grace", "soon", "--", "true"],
