@@ -24,6 +24,16 @@ fn every_adds_its_duration() {
         Some(utc("2026-01-01T01:30:00Z"))
     );
     assert_eq!(
+        next("@daily", "UTC", "2026-01-01T05:00:00Z"),
+        "2026-01-02T00:00:00+00:00"
+    );
+    assert_eq!(
+        Schedule::parse("every 1d", None)
+            .unwrap()
+            .next_after(utc("2026-01-01T00:00:00Z")),
+        Some(utc("2026-01-02T00:00:00Z"))
+    );
+    assert_eq!(
         Schedule::parse("every 0s", None).unwrap_err(),
         ScheduleError::ZeroEvery
     );
