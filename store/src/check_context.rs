@@ -24,47 +24,70 @@ const BLIND_SINCE: &str = "blind_since";
 const BLIND_UNTIL: &str = "blind_until";
 
 impl Store {
-    /// The oldest still-running run of each of `jobs` that has one.
-    pub async fn running_runs(
+    /// When the oldest still-running run of each of `jobs` started (jobs
+    /// with none are absent). One grouped, index-only query per chunk: a
+    /// job may have thousands of runs in flight.
+    pub async fn running_since(
         &self,
         jobs: &[String],
-    ) -> Result<HashMap<String, RunningRun>, StoreError> {
-        let mut out: HashMap<String, RunningRun> = HashMap::new();
+    ) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+        let mut out = HashMap::new();
         for chunk in jobs.chunks(CHUNK) {
-            let rows: Vec<(Option<String>, String, Option<i64>)> = run::Entity::find()
+            let rows: Vec<(Option<String>, Option<i64>)> = run::Entity::find()
                 .select_only()
                 .column(run::Column::JobName)
-                .column(run::Column::RunId)
-                .column(run::Column::StartTimeUs)
+                .column_as(run::Column::StartTimeUs.min(), "started")
                 .filter(run::Column::Status.eq(RunStatus::Running.as_str()))
                 .filter(run::Column::JobName.is_in(chunk.iter().cloned()))
+                .group_by(run::Column::JobName)
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            for (job, run_id, start) in rows {
-                let (Some(job), Some(started_at)) = (job, start.and_then(from_us)) else {
-                    continue;
-                };
-                let older = out.get(&job).is_none_or(|r| started_at < r.started_at);
-                if older {
-                    out.insert(job, RunningRun { run_id, started_at });
-                }
-            }
+            out.extend(
+                rows.into_iter()
+                    .filter_map(|(job, start)| Some((job?, from_us(start?)?))),
+            );
         }
         Ok(out)
     }
 
-    /// Names of the jobs whose stored check state is DOWN.
-    pub async fn down_jobs(&self) -> Result<HashSet<String>, StoreError> {
-        Ok(job::Entity::find()
+    /// The oldest still-running run of `job`.
+    pub async fn oldest_running_run(&self, job: &str) -> Result<Option<RunningRun>, StoreError> {
+        let row: Option<(String, Option<i64>)> = run::Entity::find()
             .select_only()
-            .column(job::Column::Name)
-            .filter(job::Column::CheckState.eq(CheckState::Down.as_str()))
-            .into_tuple::<String>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect())
+            .column(run::Column::RunId)
+            .column(run::Column::StartTimeUs)
+            .filter(run::Column::Status.eq(RunStatus::Running.as_str()))
+            .filter(run::Column::JobName.eq(job))
+            .filter(run::Column::StartTimeUs.is_not_null())
+            .order_by_asc(run::Column::StartTimeUs)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(row.and_then(|(run_id, start)| {
+            Some(RunningRun {
+                run_id,
+                started_at: from_us(start?)?,
+            })
+        }))
+    }
+
+    /// Which of `names` are DOWN.
+    pub async fn down_among(&self, names: &[String]) -> Result<HashSet<String>, StoreError> {
+        let mut out = HashSet::new();
+        for chunk in names.chunks(CHUNK) {
+            out.extend(
+                job::Entity::find()
+                    .select_only()
+                    .column(job::Column::Name)
+                    .filter(job::Column::CheckState.eq(CheckState::Down.as_str()))
+                    .filter(job::Column::Name.is_in(chunk.iter().cloned()))
+                    .into_tuple::<String>()
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        Ok(out)
     }
 
     /// Jobs whose `depends_on` names one of `upstream`.

@@ -7,7 +7,6 @@
 //! reads and PostgreSQL keep using sea-orm. The derivation of state is the
 //! shared `fold`; only the I/O differs.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -91,23 +90,18 @@ fn insert_events(
     events: &[NewEvent],
     received_at: DateTime<Utc>,
 ) -> Result<Vec<EventOutcome>, StoreError> {
-    let mut exists = tx.prepare_cached("SELECT 1 FROM events WHERE event_id = ?1")?;
+    // The unique index on event_id decides duplicates in the same lookup
+    // that inserts: no separate SELECT per event.
     let mut insert = tx.prepare_cached(
         "INSERT INTO events (event_id, source_type, level, event_type, message, event_at_us, \
          received_at_us, job_name, run_id, worker_id, script_path, metadata) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (event_id) DO NOTHING",
     )?;
     let received = to_us(received_at);
-    let mut seen: HashSet<&str> = HashSet::new();
     let mut outcomes = Vec::with_capacity(events.len());
     for e in events {
-        if let Some(id) = e.event_id.as_deref()
-            && (!seen.insert(id) || exists.exists([id])?)
-        {
-            outcomes.push(EventOutcome::Duplicate);
-            continue;
-        }
-        insert.execute(params![
+        let inserted = insert.execute(params![
             e.event_id,
             e.source_type.as_str(),
             e.level.as_str(),
@@ -121,7 +115,11 @@ fn insert_events(
             e.script_path,
             e.metadata.to_string(),
         ])?;
-        outcomes.push(EventOutcome::Inserted(tx.last_insert_rowid()));
+        outcomes.push(if inserted == 0 {
+            EventOutcome::Duplicate
+        } else {
+            EventOutcome::Inserted(tx.last_insert_rowid())
+        });
     }
     Ok(outcomes)
 }

@@ -21,21 +21,52 @@ pub(super) struct Surroundings {
 }
 
 impl Surroundings {
+    /// Reads only what the jobs' policies need: running runs for jobs with
+    /// a `max_runtime_seconds`, the state of the jobs named by `depends_on`.
     pub(super) async fn load(
         store: &Store,
-        names: &[String],
+        jobs: &[&Job],
         blind: Option<Blind>,
         now: DateTime<Utc>,
     ) -> Result<Self, StoreError> {
+        let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
         let mut alerts: HashMap<String, Vec<Alert>> = HashMap::new();
-        for alert in store.open_alerts_for_jobs(names).await? {
+        for alert in store.open_alerts_for_jobs(&names).await? {
             if let Some(job) = alert.job_name.clone() {
                 alerts.entry(job).or_default().push(alert);
             }
         }
+        let timed: Vec<String> = jobs
+            .iter()
+            .filter(|j| j.policy.max_runtime_seconds.is_some())
+            .map(|j| j.name.clone())
+            .collect();
+        let since = store.running_since(&timed).await?;
+        let mut running = HashMap::new();
+        for job in jobs {
+            let (Some(started), Some(max)) = (since.get(&job.name), job.policy.max_runtime_seconds)
+            else {
+                continue;
+            };
+            // Which run it is matters only for the words of an overrun.
+            let overrun = now > *started + chrono::Duration::seconds(i64::from(max));
+            let run = match overrun {
+                true => store.oldest_running_run(&job.name).await?,
+                false => None,
+            };
+            let run = run.unwrap_or_else(|| RunningRun {
+                run_id: String::new(),
+                started_at: *started,
+            });
+            running.insert(job.name.clone(), run);
+        }
+        let upstream: Vec<String> = jobs
+            .iter()
+            .filter_map(|j| j.policy.depends_on.clone())
+            .collect();
         Ok(Self {
-            running: store.running_runs(names).await?,
-            down: store.down_jobs().await?,
+            running,
+            down: store.down_among(&upstream).await?,
             windows: store.maintenance_windows().await?,
             alerts,
             blind,

@@ -102,8 +102,8 @@ impl Engine {
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<Vec<String>, StoreError> {
-        let names: Vec<String> = jobs.iter().map(|(j, _)| j.name.clone()).collect();
-        let mut around = Surroundings::load(&self.store, &names, blind, now).await?;
+        let refs: Vec<&Job> = jobs.iter().map(|(j, _)| j).collect();
+        let mut around = Surroundings::load(&self.store, &refs, blind, now).await?;
         let mut left_down = Vec::new();
         let mut updates = Vec::new();
         for (job, stored) in jobs {
@@ -233,6 +233,9 @@ impl EngineInbox {
     }
 }
 
+/// How long the engine gathers ingest wake-ups before a tick.
+const COALESCE: Duration = Duration::from_millis(200);
+
 /// Runs the engine until `stop` is notified: every job once at start (a
 /// restart may have missed deadlines), then touched jobs as ingest reports
 /// them and due jobs every `interval`.
@@ -251,6 +254,13 @@ pub fn spawn(
                 () = stop.notified() => break,
                 _ = timer.tick() => {}
                 () = inbox.wake.notified() => {}
+            }
+            // Under a stream of ingests, gather the touched jobs for a moment
+            // rather than ticking once per request: a state is still seen
+            // within a fraction of a second, at a fraction of the work.
+            tokio::select! {
+                () = stop.notified() => break,
+                () = tokio::time::sleep(COALESCE) => {}
             }
             let (touched, asked_all) = inbox.take();
             match engine.tick(&touched, first || asked_all).await {
