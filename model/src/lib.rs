@@ -5,6 +5,7 @@
 //! for `wasm32`, so it holds no database or HTTP code — only data, validation
 //! and the pure transition function that derives state from events.
 
+pub mod auth;
 pub mod check;
 pub mod event;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod status;
 pub mod transition;
 pub mod worker;
 
+pub use auth::{ApiKey, AuthContext, CreatedApiKey, KeyScope, Role, User};
 pub use check::{
     Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, NewAlert,
     RECOVERY_TTL, check_state, evaluate_job, evaluate_worker, next_deadline,

@@ -2,9 +2,12 @@
 //! the shared model types; nothing outside this crate sees them.
 
 pub mod alert;
+pub mod api_key;
 pub mod check_transition;
 pub mod event;
 pub mod job;
 pub mod rejected_transition;
 pub mod run;
+pub mod session;
+pub mod user;
 pub mod worker;
