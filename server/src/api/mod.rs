@@ -9,7 +9,6 @@ mod alerts;
 mod events;
 mod health;
 mod ingest;
-mod keys;
 mod query;
 mod runs;
 mod status;

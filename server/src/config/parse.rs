@@ -124,6 +124,29 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         Ok(Some(v.trim_end_matches('/').to_owned()))
     }
 
+    /// Comma-separated IP addresses or CIDR networks (`10.0.0.0/8`).
+    pub fn networks(&self, var: &'static str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        let Some(v) = self.string(var) else {
+            return Ok(Vec::new());
+        };
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::new(
+                            var,
+                            format!(
+                                "must list IP addresses or networks like 10.0.0.0/8 (got {s:?})"
+                            ),
+                        )
+                    })
+            })
+            .collect()
+    }
+
     /// Comma-separated http(s) URLs.
     pub fn http_url_list(&self, var: &'static str) -> Result<Vec<String>, ConfigError> {
         let Some(v) = self.string(var) else {
