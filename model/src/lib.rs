@@ -16,7 +16,10 @@ pub mod status;
 pub mod transition;
 pub mod worker;
 
-pub use auth::{ApiKey, AuthContext, CreatedApiKey, KeyScope, Role, User};
+pub use auth::{
+    ApiKey, ApiKeyList, AuthContext, CreatedApiKey, KeyScope, NewApiKey, NewUser, PasswordReset,
+    Role, User, UserList,
+};
 pub use check::{
     Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, NewAlert,
     RECOVERY_TTL, check_state, evaluate_job, evaluate_worker, next_deadline,

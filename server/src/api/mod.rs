@@ -11,6 +11,7 @@ mod health;
 mod ingest;
 mod query;
 mod runs;
+mod settings;
 mod status;
 mod workers;
 
@@ -84,7 +85,12 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(status::jobs))
         .routes(routes!(status::job))
         .routes(routes!(alerts::list))
-        .routes(routes!(alerts::close));
+        .routes(routes!(alerts::close))
+        .routes(routes!(settings::list_keys, settings::create_key))
+        .routes(routes!(settings::revoke_key))
+        .routes(routes!(settings::list_users, settings::create_user))
+        .routes(routes!(settings::delete_user))
+        .routes(routes!(settings::reset_password));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

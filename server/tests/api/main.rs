@@ -1,6 +1,7 @@
 //! Black-box tests: a real server on a random port with a temporary SQLite
 //! file, spoken to over HTTP only.
 
+mod auth;
 mod helpers;
 mod ingest;
 mod openapi;

@@ -23,6 +23,13 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/v1/status/jobs/{job_name}"),
     ("get", "/v1/alerts"),
     ("post", "/v1/alerts/{id}/close"),
+    ("get", "/v1/settings/api-keys"),
+    ("post", "/v1/settings/api-keys"),
+    ("post", "/v1/settings/api-keys/{id}/revoke"),
+    ("get", "/v1/settings/users"),
+    ("post", "/v1/settings/users"),
+    ("delete", "/v1/settings/users/{id}"),
+    ("post", "/v1/settings/users/{id}/password"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
@@ -82,6 +89,7 @@ async fn openapi_covers_every_endpoint_and_resolves() {
                 .post(url)
                 .header("content-type", "application/json")
                 .body("[]"),
+            "delete" => app.client.delete(url),
             _ => app.client.get(url),
         };
         let resp = req.send().await.unwrap();
