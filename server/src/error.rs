@@ -121,6 +121,17 @@ impl ApiError {
     }
 }
 
+impl From<telltale_accounts::AccountError> for ApiError {
+    fn from(e: telltale_accounts::AccountError) -> Self {
+        use telltale_accounts::AccountError;
+        match e {
+            AccountError::Invalid(field) => Self::InvalidField(field),
+            AccountError::Store(e) => Self::Store(e),
+            AccountError::Password(e) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();

@@ -76,11 +76,11 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Application, StartupError> {
         let store = Store::connect(&config.database).await?;
-        let auth = AuthState::new(clock.clone());
+        let auth = AuthState::new(store.clone(), clock.clone());
         if config.auth.enabled
             && let Some(seed) = &config.auth.admin
         {
-            seed_admin(&store, &auth.hasher, seed, clock.now()).await?;
+            seed_admin(&store, auth.accounts.hasher(), seed, clock.now()).await?;
         }
         let wanted = config.socket_addr();
         let listener = TcpListener::bind(wanted)
@@ -185,6 +185,7 @@ impl Application {
 fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let store = state.store.clone();
+    let accounts = state.auth.accounts.clone();
     let options = state.leptos_options.clone();
     // Every route, the fallback included, sits behind the same stack. Read
     // bottom-up for the order a request meets it: trace, timeout (503),
@@ -201,7 +202,10 @@ fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(store.clone()),
+            move || {
+                provide_context(store.clone());
+                provide_context(accounts.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -9,37 +9,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use telltale_model::{
-    ApiKey, ApiKeyList, CreatedApiKey, FieldError, NewApiKey, NewUser, PasswordReset, User,
-    UserList,
+    ApiKey, ApiKeyList, CreatedApiKey, NewApiKey, NewUser, PasswordReset, User, UserList,
 };
 
-use crate::auth::password::MIN_PASSWORD_CHARS;
-use crate::auth::token;
-use crate::config::looks_like_email;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-const MAX_NAME_CHARS: usize = 100;
 
 fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let body = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
     serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))
-}
-
-/// Checks a new password's length and hashes it.
-async fn new_password_hash(state: &AppState, password: &str) -> Result<String, ApiError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::InvalidField(FieldError::new(
-            "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        )));
-    }
-    state
-        .auth
-        .hasher
-        .hash(password)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Every API key, revoked ones included, newest first. Never the secrets.
@@ -69,26 +47,12 @@ pub async fn create_key(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
     let request: NewApiKey = parse(body)?;
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::InvalidField(FieldError::new(
-            "name",
-            format!("must be 1 to {MAX_NAME_CHARS} characters"),
-        )));
-    }
-    let (secret, prefix) = token::new_api_key();
-    let key = state
-        .store
-        .create_api_key(
-            name,
-            request.scope,
-            &token::digest(&secret),
-            &prefix,
-            state.auth.clock.now(),
-        )
+    let created = state
+        .auth
+        .accounts
+        .create_api_key(&request, state.auth.clock.now())
         .await?;
-    tracing::info!(key = key.id, scope = key.scope.as_str(), "API key created");
-    Ok((StatusCode::CREATED, Json(CreatedApiKey { key, secret })))
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Revoke a key: it stops working at once. Revoking twice changes nothing.
@@ -105,14 +69,12 @@ pub async fn revoke_key(
     Path(id): Path<i64>,
 ) -> Result<Json<ApiKey>, ApiError> {
     match state
-        .store
+        .auth
+        .accounts
         .revoke_api_key(id, state.auth.clock.now())
         .await?
     {
-        Some(key) => {
-            tracing::info!(key = key.id, "API key revoked");
-            Ok(Json(key))
-        }
+        Some(key) => Ok(Json(key)),
         None => Err(ApiError::NotFound(format!("API key {id}"))),
     }
 }
@@ -145,18 +107,11 @@ pub async fn create_user(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let request: NewUser = parse(body)?;
-    if !looks_like_email(request.email.trim()) {
-        return Err(ApiError::InvalidField(FieldError::new(
-            "email",
-            "is not an email address",
-        )));
-    }
-    let hash = new_password_hash(&state, &request.password).await?;
     let user = state
-        .store
-        .create_user(&request.email, &hash, request.role, state.auth.clock.now())
+        .auth
+        .accounts
+        .add_user(&request, state.auth.clock.now())
         .await?;
-    tracing::info!(user = user.id, role = user.role.as_str(), "user added");
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -175,8 +130,7 @@ pub async fn delete_user(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    if state.store.delete_user(id).await? {
-        tracing::info!(user = id, "user removed");
+    if state.auth.accounts.remove_user(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("user {id}")))
@@ -200,9 +154,12 @@ pub async fn reset_password(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, ApiError> {
     let request: PasswordReset = parse(body)?;
-    let hash = new_password_hash(&state, &request.password).await?;
-    if state.store.set_password(id, &hash).await? {
-        tracing::info!(user = id, "password reset");
+    if state
+        .auth
+        .accounts
+        .reset_password(id, &request.password)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("user {id}")))

@@ -6,7 +6,9 @@ use subtle::ConstantTimeEq;
 use telltale_model::{ApiKey, User};
 use telltale_store::StoreError;
 
-use super::{cookie, token};
+use telltale_accounts::token;
+
+use super::cookie;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -16,7 +16,9 @@ use serde::Deserialize;
 use telltale_model::FieldError;
 
 use super::client::Client;
-use super::{cookie, token};
+use telltale_accounts::token;
+
+use super::cookie;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -101,7 +103,7 @@ pub async fn login(
         });
     }
 
-    let hasher = &state.auth.hasher;
+    let hasher = state.auth.accounts.hasher();
     let user = match state.store.user_credentials(&email).await? {
         Some((user, hash)) => hasher
             .verify(&password, &hash)

@@ -9,28 +9,31 @@ pub mod cookie;
 pub mod csrf;
 pub mod headers;
 pub mod login;
-pub mod password;
 pub mod seed;
 pub mod throttle;
-pub mod token;
 
 use std::sync::Arc;
+
+use telltale_accounts::Accounts;
+use telltale_store::Store;
 
 use crate::engine::Clock;
 
 /// What the auth layer keeps between requests.
 #[derive(Clone)]
 pub struct AuthState {
-    pub hasher: password::Hasher,
+    /// Account changes and the password hasher (shared with the pages'
+    /// server functions).
+    pub accounts: Accounts,
     pub throttle: throttle::LoginThrottle,
     /// Session expiry reads this clock, so tests can move time.
     pub clock: Arc<dyn Clock>,
 }
 
 impl AuthState {
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
         Self {
-            hasher: password::Hasher::default(),
+            accounts: Accounts::new(store),
             throttle: throttle::LoginThrottle::default(),
             clock,
         }

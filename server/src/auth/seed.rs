@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use telltale_model::Role;
 use telltale_store::{Store, StoreError};
 
-use super::password::{Hasher, PasswordError};
 use crate::config::AdminSeed;
+use telltale_accounts::{Hasher, PasswordError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {

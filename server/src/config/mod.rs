@@ -12,7 +12,6 @@ use telltale_store::DatabaseTarget;
 
 pub use parse::ConfigError;
 use parse::Vars;
-pub(crate) use parse::looks_like_email;
 
 pub const DEFAULT_PORT: u16 = 7410;
 pub const DEFAULT_DB_PATH: &str = "./monitor.sqlite";

@@ -183,14 +183,4 @@ fn check_url(var: &'static str, value: &str, schemes: &[&str]) -> Result<(), Con
     Ok(())
 }
 
-pub fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !s.contains(' ')
-        }
-        None => false,
-    }
-}
+pub use telltale_model::looks_like_email;
