@@ -24,6 +24,7 @@ use crate::pages::{
     not_found::NotFound,
     overview::OverviewPage,
     runs::{RunDetailPage, RunsPage},
+    settings::SettingsPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Overview"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/events">"Events"</A>
+                    <A href="/settings">"Settings"</A>
                 </nav>
                 <SignedIn />
             </header>
@@ -77,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("runs") view=RunsPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("runs"), ParamSegment("id"))

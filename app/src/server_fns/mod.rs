@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod events;
 pub mod runs;
+pub mod settings;
 
 /// Server-side helpers shared by the server functions.
 #[cfg(feature = "ssr")]
@@ -37,7 +38,6 @@ pub(crate) mod ssr {
     /// Refuses (403) unless the caller may change things: an admin, or
     /// anyone when auth is off. Every mutating server function calls this
     /// first; the access layer has already checked the Origin (CSRF).
-    #[allow(dead_code)] // The settings server functions use it.
     pub fn require_admin() -> Result<(), ServerFnError> {
         if auth_context().is_some_and(|a| a.is_admin()) {
             return Ok(());

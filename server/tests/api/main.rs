@@ -8,4 +8,5 @@ mod openapi;
 mod pages;
 mod read;
 mod runs;
+mod settings_page;
 mod status;
