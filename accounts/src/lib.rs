@@ -15,6 +15,9 @@ use telltale_store::{Store, StoreError};
 pub use password::{Hasher, MIN_PASSWORD_CHARS, PasswordError};
 
 const MAX_KEY_NAME_CHARS: usize = 100;
+/// The stored "hash" of accounts made for the proxy header: not a PHC
+/// string, so password login can never succeed for them.
+const NO_PASSWORD: &str = "!proxy-authenticated";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -97,6 +100,44 @@ impl Accounts {
             .await?;
         tracing::info!(user = user.id, role = user.role.as_str(), "user added");
         Ok(user)
+    }
+
+    /// The account a trusted proxy vouches for, created as a viewer on
+    /// first sight. Such an account has no usable password (its hash is not
+    /// a PHC string, so no password matches): it signs in through the proxy
+    /// only, until an admin sets one.
+    pub async fn proxy_user(&self, email: &str, now: DateTime<Utc>) -> Result<User, AccountError> {
+        let email = email.trim();
+        if !looks_like_email(email) {
+            return Err(AccountError::Invalid(FieldError::new(
+                "proxy header",
+                "is not an email address",
+            )));
+        }
+        if let Some((user, _)) = self.store.user_credentials(email).await? {
+            return Ok(user);
+        }
+        match self
+            .store
+            .create_user(email, NO_PASSWORD, telltale_model::Role::Viewer, now)
+            .await
+        {
+            Ok(user) => {
+                tracing::info!(
+                    user = user.id,
+                    "viewer created for a proxy-authenticated user"
+                );
+                Ok(user)
+            }
+            // Two first requests at once: the other one created it.
+            Err(StoreError::DuplicateEmail) => self
+                .store
+                .user_credentials(email)
+                .await?
+                .map(|(user, _)| user)
+                .ok_or(AccountError::Store(StoreError::DuplicateEmail)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Removes a user and their sessions; never the last admin

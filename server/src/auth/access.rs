@@ -110,9 +110,18 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     let path = parts.uri.path().to_owned();
     let area = area(&parts.method, &path);
 
+    let client = Client::of(&parts, &state.config);
     if csrf::is_unsafe(&parts.method) {
+        // A proxy's user header rides along on every request like a cookie.
+        let proxy_header = state
+            .config
+            .auth
+            .proxy_auth
+            .as_ref()
+            .is_some_and(|p| parts.headers.contains_key(p.header.as_str()));
         let browser_bound = matches!(area, Area::ServerFn)
             || path.starts_with("/auth/")
+            || proxy_header
             || parts.headers.contains_key(axum::http::header::COOKIE);
         if let Err(refusal) = csrf::check(&state.config, &parts.headers, browser_bound) {
             tracing::warn!(path, ?refusal, "cross-origin request refused");
@@ -120,7 +129,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         }
     }
 
-    let caller = match caller::resolve(&state, &parts.headers).await {
+    let caller = match caller::resolve(&state, &parts.headers, client.peer).await {
         Ok(c) => c,
         Err(e) => return ApiError::Store(e).into_response(),
     };
@@ -154,7 +163,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         enabled: state.config.auth.enabled,
         user,
     });
-    parts.extensions.insert(Client::of(&parts, &state.config));
+    parts.extensions.insert(client);
     parts.extensions.insert(caller);
     next.run(Request::from_parts(parts, body)).await
 }

@@ -1,8 +1,11 @@
 //! Who sent a request: resolved once per request from `x-api-key` or the
 //! session cookie, before any handler runs.
 
+use std::net::IpAddr;
+
 use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
+use telltale_accounts::AccountError;
 use telltale_model::{ApiKey, User};
 use telltale_store::StoreError;
 
@@ -38,7 +41,12 @@ impl Caller {
     }
 }
 
-pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Caller, StoreError> {
+/// `peer` is the TCP peer: only it decides whether the proxy header counts.
+pub async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: IpAddr,
+) -> Result<Caller, StoreError> {
     let now = state.auth.clock.now();
     if let Some(given) = headers.get("x-api-key") {
         let given = given.as_bytes();
@@ -66,6 +74,9 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Caller, St
     if !state.config.auth.enabled {
         return Ok(Caller::Nobody);
     }
+    if let Some(user) = proxy_user(state, headers, peer).await? {
+        return Ok(Caller::User(user));
+    }
     let Some(session) = cookie::read(headers) else {
         return Ok(Caller::Nobody);
     };
@@ -81,4 +92,40 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Caller, St
             None => Caller::Nobody,
         },
     )
+}
+
+/// The user named by the trusted proxy's header, when it is configured, the
+/// request comes from one of its addresses and the header is there. From
+/// anyone else the header is ignored: any client can send it.
+async fn proxy_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: IpAddr,
+) -> Result<Option<User>, StoreError> {
+    let Some(proxy) = &state.config.auth.proxy_auth else {
+        return Ok(None);
+    };
+    let Some(value) = headers.get(proxy.header.as_str()) else {
+        return Ok(None);
+    };
+    if !proxy.trusted.iter().any(|net| net.contains(&peer)) {
+        tracing::warn!(%peer, header = proxy.header, "proxy header from an untrusted address ignored");
+        return Ok(None);
+    }
+    let Ok(email) = value.to_str() else {
+        return Ok(None);
+    };
+    match state
+        .auth
+        .accounts
+        .proxy_user(email, state.auth.clock.now())
+        .await
+    {
+        Ok(user) => Ok(Some(user)),
+        Err(AccountError::Store(e)) => Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, "proxy header does not name a usable account");
+            Ok(None)
+        }
+    }
 }

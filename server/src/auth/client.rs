@@ -14,7 +14,10 @@ use crate::Config;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Client {
+    /// The client, as far as trusted proxies let us see.
     pub ip: IpAddr,
+    /// The TCP peer itself (the proxy, when there is one).
+    pub peer: IpAddr,
     pub https: bool,
 }
 
@@ -38,6 +41,7 @@ impl Client {
         if !trusted(&peer) {
             return Client {
                 ip: peer,
+                peer,
                 https: public_https,
             };
         }
@@ -64,6 +68,7 @@ impl Client {
             .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
         Client {
             ip,
+            peer,
             https: public_https || proto_https,
         }
     }

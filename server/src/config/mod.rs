@@ -56,6 +56,17 @@ pub struct AuthConfig {
     /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are
     /// believed (`MONITOR_TRUSTED_PROXIES`); from anyone else they are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Sign-in by a header that an authenticating reverse proxy sets.
+    pub proxy_auth: Option<ProxyAuth>,
+}
+
+/// `MONITOR_AUTH_PROXY_HEADER` / `MONITOR_AUTH_PROXY_TRUSTED`: the header
+/// names the user (an email), honoured only from these addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyAuth {
+    /// Lower-cased header name.
+    pub header: String,
+    pub trusted: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -108,6 +119,32 @@ pub struct IngestLimits {
 pub enum LogFormat {
     Human,
     Json,
+}
+
+fn proxy_auth<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<Option<ProxyAuth>, ConfigError> {
+    let Some(header) = vars.string("MONITOR_AUTH_PROXY_HEADER") else {
+        return Ok(None);
+    };
+    if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+        return Err(ConfigError::new(
+            "MONITOR_AUTH_PROXY_HEADER",
+            format!("{header:?} is not a header name"),
+        ));
+    }
+    let trusted = vars.networks("MONITOR_AUTH_PROXY_TRUSTED")?;
+    if trusted.is_empty() {
+        return Err(ConfigError::new(
+            "MONITOR_AUTH_PROXY_TRUSTED",
+            "is required when MONITOR_AUTH_PROXY_HEADER is set: the addresses of the \
+             proxy that sets it (anyone else could send the header too)",
+        ));
+    }
+    Ok(Some(ProxyAuth {
+        header: header.to_ascii_lowercase(),
+        trusted,
+    }))
 }
 
 impl Config {
@@ -207,6 +244,7 @@ impl Config {
                 u64::from(vars.positive("MONITOR_SESSION_MAX_HOURS")?.unwrap_or(12)) * 3600,
             ),
             trusted_proxies: vars.networks("MONITOR_TRUSTED_PROXIES")?,
+            proxy_auth: proxy_auth(&vars)?,
         };
 
         let resend_key = vars.string("MONITOR_RESEND_API_KEY");

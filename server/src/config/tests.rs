@@ -216,3 +216,24 @@ fn sessions_and_proxies_are_configurable() {
     let (var, _) = err_var(&[LOCAL, ("MONITOR_TRUSTED_PROXIES", "10.0.0.0/99")]);
     assert_eq!(var, "MONITOR_TRUSTED_PROXIES");
 }
+
+#[test]
+fn the_proxy_header_needs_trusted_addresses() {
+    let (var, _) = err_var(&[LOCAL, ("MONITOR_AUTH_PROXY_HEADER", "X-Forwarded-User")]);
+    assert_eq!(var, "MONITOR_AUTH_PROXY_TRUSTED");
+    let (var, _) = err_var(&[
+        LOCAL,
+        ("MONITOR_AUTH_PROXY_HEADER", "not a header"),
+        ("MONITOR_AUTH_PROXY_TRUSTED", "10.0.0.1"),
+    ]);
+    assert_eq!(var, "MONITOR_AUTH_PROXY_HEADER");
+    let c = config(&[
+        LOCAL,
+        ("MONITOR_AUTH_PROXY_HEADER", "X-Forwarded-User"),
+        ("MONITOR_AUTH_PROXY_TRUSTED", "10.0.0.0/8"),
+    ])
+    .unwrap();
+    let proxy = c.auth.proxy_auth.unwrap();
+    assert_eq!(proxy.header, "x-forwarded-user");
+    assert_eq!(proxy.trusted.len(), 1);
+}

@@ -683,3 +683,65 @@ async fn pages_and_answers_carry_the_security_headers() {
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_proxy_header_signs_in_only_from_trusted_addresses() {
+    let header = ("MONITOR_AUTH_PROXY_HEADER", "X-Forwarded-User");
+    let app = TestApp::spawn_with(&auth_on_with(&[
+        header,
+        ("MONITOR_AUTH_PROXY_TRUSTED", "127.0.0.1/32"),
+    ]))
+    .await;
+    let as_alice = |method: Method, path: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("x-forwarded-user", "alice@example.com")
+            .header("origin", app.origin())
+    };
+    let read = as_alice(Method::GET, "/v1/events").send().await.unwrap();
+    assert_eq!(read.status(), 200, "the proxy vouches for alice");
+    let close = as_alice(Method::POST, "/v1/alerts/1/close")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(close.status(), 403, "created as a viewer");
+    // Without Origin the header is an ambient credential: CSRF-checked.
+    let forged = app
+        .client
+        .post(app.url("/v1/alerts/1/close"))
+        .header("x-forwarded-user", ADMIN_EMAIL)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        app.login_response("alice@example.com", "").await.status(),
+        400,
+        "no password to try"
+    );
+    assert_eq!(
+        app.login_response("alice@example.com", "any password at all")
+            .await
+            .status(),
+        401,
+        "a proxy-made account has no usable password"
+    );
+    app.stop().await;
+
+    // The proxy is elsewhere: the same header from here is ignored.
+    let app = TestApp::spawn_with(&auth_on_with(&[
+        header,
+        ("MONITOR_AUTH_PROXY_TRUSTED", "10.0.0.0/8"),
+    ]))
+    .await;
+    let spoofed = app
+        .client
+        .get(app.url("/v1/events"))
+        .header("x-forwarded-user", ADMIN_EMAIL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), 401);
+    app.stop().await;
+}
