@@ -2,6 +2,7 @@
 //! file, spoken to over HTTP only.
 
 mod auth;
+mod fuzz;
 mod helpers;
 mod ingest;
 mod openapi;
