@@ -31,6 +31,11 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("cross-origin request refused: this request must come from this site's own pages")]
     CrossOrigin,
+    #[error(
+        "this server answers to its IP address, localhost or the host of MONITOR_PUBLIC_URL \
+         while login is off (DNS rebinding protection)"
+    )]
+    UnknownHost,
     #[error("too many login attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("wrong email or password")]
@@ -91,6 +96,7 @@ impl ApiError {
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
+            Self::UnknownHost => (StatusCode::MISDIRECTED_REQUEST, "unknown_host"),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Self::InvalidField(_) => (StatusCode::BAD_REQUEST, "invalid_field"),

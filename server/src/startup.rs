@@ -214,7 +214,7 @@ fn build_router(state: AppState) -> Router {
             access::enforce,
         ))
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(headers::add))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::add))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(GlobalConcurrencyLimitLayer::new(concurrency))
         .layer(TimeoutLayer::with_status_code(

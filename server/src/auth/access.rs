@@ -11,7 +11,7 @@ use telltale_model::{AuthContext, KeyScope, Role};
 
 use super::caller::{self, Caller};
 use super::client::Client;
-use super::csrf;
+use super::{csrf, host};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -110,6 +110,13 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     let path = parts.uri.path().to_owned();
     let area = area(&parts.method, &path);
 
+    if !state.config.auth.enabled && !host::allowed(&state.config, &parts.headers) {
+        tracing::warn!(
+            path,
+            "request for an unknown host name refused (auth is off)"
+        );
+        return ApiError::UnknownHost.into_response();
+    }
     let client = Client::of(&parts, &state.config);
     if csrf::is_unsafe(&parts.method) {
         // A proxy's user header rides along on every request like a cookie.
@@ -129,7 +136,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         }
     }
 
-    let caller = match caller::resolve(&state, &parts.headers, client.peer).await {
+    let caller = match caller::resolve(&state, &parts.headers, &client).await {
         Ok(c) => c,
         Err(e) => return ApiError::Store(e).into_response(),
     };

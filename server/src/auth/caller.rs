@@ -11,6 +11,7 @@ use telltale_store::StoreError;
 
 use telltale_accounts::token;
 
+use super::client::Client;
 use super::cookie;
 use crate::state::AppState;
 
@@ -41,11 +42,11 @@ impl Caller {
     }
 }
 
-/// `peer` is the TCP peer: only it decides whether the proxy header counts.
+/// The client's TCP peer alone decides whether the proxy header counts.
 pub async fn resolve(
     state: &AppState,
     headers: &HeaderMap,
-    peer: IpAddr,
+    client: &Client,
 ) -> Result<Caller, StoreError> {
     let now = state.auth.clock.now();
     if let Some(given) = headers.get("x-api-key") {
@@ -74,10 +75,10 @@ pub async fn resolve(
     if !state.config.auth.enabled {
         return Ok(Caller::Nobody);
     }
-    if let Some(user) = proxy_user(state, headers, peer).await? {
+    if let Some(user) = proxy_user(state, headers, client.peer).await? {
         return Ok(Caller::User(user));
     }
-    let Some(session) = cookie::read(headers) else {
+    let Some(session) = cookie::read(headers, client.https) else {
         return Ok(Caller::Nobody);
     };
     let idle =

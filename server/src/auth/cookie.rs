@@ -12,8 +12,11 @@ pub const SECURE_NAME: &str = "__Host-telltale_session";
 pub const PLAIN_NAME: &str = "telltale_session";
 
 /// The session token the request carries, if it looks like one of ours
-/// (64 hex digits); anything else is not worth a database lookup.
-pub fn read(headers: &HeaderMap) -> Option<String> {
+/// (64 hex digits); anything else is not worth a database lookup. Over TLS
+/// only the `__Host-` cookie counts: a plain-named one could have been
+/// planted by a sibling host or over plain HTTP (cookie tossing).
+pub fn read(headers: &HeaderMap, https: bool) -> Option<String> {
+    let wanted = if https { SECURE_NAME } else { PLAIN_NAME };
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -21,9 +24,7 @@ pub fn read(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| {
-            (*name == SECURE_NAME || *name == PLAIN_NAME)
-                && value.len() == 64
-                && value.bytes().all(|b| b.is_ascii_hexdigit())
+            *name == wanted && value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
         })
         .map(|(_, value)| value.to_owned())
 }

@@ -128,7 +128,7 @@ pub async fn login(
 
     // A new session id at every login: an id planted before login (session
     // fixation) is worthless, and the old session is gone.
-    if let Some(old) = cookie::read(&headers) {
+    if let Some(old) = cookie::read(&headers, client.https) {
         state.store.delete_session(&token::digest(&old)).await?;
     }
     let now = state.auth.clock.now();
@@ -167,9 +167,10 @@ pub async fn login(
 /// the cookie.
 pub async fn logout(
     State(state): State<AppState>,
+    Extension(client): Extension<Client>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(session) = cookie::read(&headers) {
+    if let Some(session) = cookie::read(&headers, client.https) {
         state.store.delete_session(&token::digest(&session)).await?;
     }
     let mut response = Redirect::to("/login").into_response();

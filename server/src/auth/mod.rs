@@ -8,6 +8,7 @@ pub mod client;
 pub mod cookie;
 pub mod csrf;
 pub mod headers;
+pub mod host;
 pub mod login;
 pub mod seed;
 pub mod throttle;

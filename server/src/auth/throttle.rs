@@ -45,11 +45,24 @@ impl LoginThrottle {
         }
         let now = DefaultClock::default().now();
         self.ips
-            .check_key(&ip)
+            .check_key(&network_of(ip))
             .map_err(|not_until| not_until.wait_time_from(now))?;
         self.accounts
             .check_key(&email.trim().to_lowercase())
             .map_err(|not_until| not_until.wait_time_from(now))
+    }
+}
+
+/// One IPv6 client usually holds a whole /64: counting per address would
+/// give it 2^64 budgets.
+fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::from(segments)
+        }
     }
 }
 

@@ -170,12 +170,30 @@ async fn the_cookie_is_secure_behind_https() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let set_cookie = resp.headers()["set-cookie"].to_str().unwrap();
+    assert_eq!(
+        resp.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let set_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
         set_cookie.starts_with("__Host-telltale_session="),
         "{set_cookie}"
     );
     assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+    // Over TLS only the __Host- name counts: the same value under the plain
+    // name (tossed in by a sibling host) signs nobody in.
+    let cookie = session_cookie(&resp).unwrap();
+    for (sent, want) in [(cookie.clone(), 200), (cookie.replace("__Host-", ""), 401)] {
+        let status = app
+            .client
+            .get(app.url("/v1/events"))
+            .header("cookie", sent)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, want);
+    }
     app.stop().await;
 
     // A trusted proxy says https; the same header from anyone else is ignored.
@@ -743,5 +761,19 @@ async fn the_proxy_header_signs_in_only_from_trusted_addresses() {
         .await
         .unwrap();
     assert_eq!(spoofed.status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_auth_off_other_host_names_are_refused_against_dns_rebinding() {
+    let app = TestApp::spawn().await;
+    let status = |host: String| {
+        let request = app.client.get(app.url("/v1/events")).header("host", host);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let port = app.addr.port();
+    assert_eq!(status(app.addr.to_string()).await, 200);
+    assert_eq!(status(format!("localhost:{port}")).await, 200);
+    assert_eq!(status(format!("evil.example:{port}")).await, 421);
     app.stop().await;
 }
