@@ -36,6 +36,8 @@ pub enum ApiError {
          while login is off (DNS rebinding protection)"
     )]
     UnknownHost,
+    #[error("paths with `.` or `..` segments are not served")]
+    DotSegments,
     #[error("too many login attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("wrong email or password")]
@@ -96,6 +98,7 @@ impl ApiError {
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
+            Self::DotSegments => (StatusCode::BAD_REQUEST, "dot_segments"),
             Self::UnknownHost => (StatusCode::MISDIRECTED_REQUEST, "unknown_host"),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),

@@ -35,7 +35,8 @@ pub fn area(method: &Method, path: &str) -> Area {
     let reads = matches!(*method, Method::GET | Method::HEAD);
     if path == "/v1/health"
         || path == "/login"
-        || path.starts_with("/auth/")
+        || path == "/auth/login"
+        || path == "/auth/logout"
         || path.starts_with("/pkg/")
         || path == "/favicon.svg"
         || path == "/favicon.ico"
@@ -55,6 +56,17 @@ pub fn area(method: &Method, path: &str) -> Area {
         return Area::ServerFn;
     }
     Area::Page
+}
+
+/// True when a segment of `path`, percent-decoded and split at `/` or `\\`
+/// (which URL parsers treat alike), is `.` or `..`.
+pub fn has_dot_segments(path: &str) -> bool {
+    path.split('/').any(|raw| {
+        let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        decoded
+            .split(['/', '\\'])
+            .any(|part| part == "." || part == "..")
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +120,13 @@ pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: boo
 pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
+    // The table judges the path as sent; the page router resolves `..`.
+    // Were both allowed, `/pkg/../events` would be judged "open" and then
+    // rendered as /events. No page or API path has dot segments: refuse them.
+    if has_dot_segments(&path) {
+        tracing::warn!(path, "path with dot segments refused");
+        return ApiError::DotSegments.into_response();
+    }
     let area = area(&parts.method, &path);
 
     if !state.config.auth.enabled && !host::allowed(&state.config, &parts.headers) {
@@ -198,6 +217,32 @@ mod tests {
         assert_eq!(area(&get, "/runs/abc"), Area::Page);
         // No prefix tricks: /v1health is a page path, not the health check.
         assert_eq!(area(&get, "/v1health"), Area::Page);
+        assert_eq!(area(&get, "/auth/whatever"), Area::Page);
+    }
+
+    #[test]
+    fn dot_segments_in_any_spelling() {
+        for bad in [
+            "/pkg/../events",
+            "/pkg/./x",
+            "/pkg/%2e%2e/events",
+            "/pkg/%2E./events",
+            "/pkg/..%2Fevents",
+            "/pkg/..%5Cevents",
+            "/pkg/..\\events",
+            "/..",
+        ] {
+            assert!(has_dot_segments(bad), "{bad}");
+        }
+        for good in [
+            "/",
+            "/runs/run.0042",
+            "/runs/a%2Fb",
+            "/pkg/telltale.wasm",
+            "/runs/...x",
+        ] {
+            assert!(!has_dot_segments(good), "{good}");
+        }
     }
 
     #[test]

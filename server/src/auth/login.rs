@@ -9,7 +9,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -154,12 +154,9 @@ pub async fn login(
     response
         .headers_mut()
         .append(header::SET_COOKIE, set_cookie);
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        "no-store"
-            .parse()
-            .map_err(|_| ApiError::Internal("header".into()))?,
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 

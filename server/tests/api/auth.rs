@@ -777,3 +777,44 @@ async fn with_auth_off_other_host_names_are_refused_against_dns_rebinding() {
     assert_eq!(status(format!("evil.example:{port}")).await, 421);
     app.stop().await;
 }
+
+/// Found by probing: the page router resolves `..`, so `/pkg/../events`
+/// (judged by its `/pkg/` prefix as open) rendered the events page without
+/// a session. Paths with dot segments are now refused in every spelling.
+#[tokio::test]
+async fn dot_segments_cannot_smuggle_a_page_past_the_access_table() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(&AUTH_ON).await;
+    for path in [
+        "/auth/../events",
+        "/pkg/../events",
+        "/pkg/%2e%2e/events",
+        "/pkg/..%2Fevents",
+        "/pkg/..%5Cevents",
+        "/pkg/..\\events",
+        "/login/../events",
+        "/pkg/../v1/events",
+        "/v1/health/../events",
+        "/pkg/./../events",
+    ] {
+        // Raw, since HTTP clients resolve dot segments before sending.
+        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            app.addr
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        let status = answer.lines().next().unwrap_or("");
+        assert!(
+            status.contains(" 400 ") || status.contains(" 401 ") || status.contains(" 303 "),
+            "{path}: {status}"
+        );
+        assert!(
+            !answer.contains("<h1>Events</h1>"),
+            "{path} rendered a page"
+        );
+    }
+    app.stop().await;
+}
