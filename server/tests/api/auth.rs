@@ -818,3 +818,34 @@ async fn dot_segments_cannot_smuggle_a_page_past_the_access_table() {
     }
     app.stop().await;
 }
+
+/// A failure inside (here: a table gone from under the server) is a 503
+/// that says "retry later" and nothing about SQL, tables or file paths.
+#[tokio::test]
+async fn a_broken_database_is_a_503_that_leaks_nothing() {
+    let app = TestApp::spawn_with(&AUTH_ON).await;
+    let cookie = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let db = rusqlite::Connection::open(app.db_path()).unwrap();
+    db.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE sessions;")
+        .unwrap();
+    drop(db);
+    let resp = app
+        .as_browser(Method::GET, "/v1/events", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("store_unavailable"), "{text}");
+    let dir = app.db_path().parent().unwrap().display().to_string();
+    for secret in [
+        "sessions",
+        "no such table",
+        "SELECT",
+        "sqlite",
+        dir.as_str(),
+    ] {
+        assert!(!text.contains(secret), "{secret:?} leaked: {text}");
+    }
+    app.stop().await;
+}

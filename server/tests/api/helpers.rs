@@ -161,6 +161,11 @@ impl TestApp {
         resp.text().await.expect("HTML")
     }
 
+    /// The SQLite file this server uses.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("telltale.sqlite")
+    }
+
     /// What a browser on one of our pages sends as `Origin`.
     pub fn origin(&self) -> String {
         format!("http://{}", self.addr)
