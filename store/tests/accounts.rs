@@ -150,3 +150,41 @@ async fn accounts_sessions_and_keys_on_postgres() {
     };
     story(&store).await;
 }
+
+/// Two admins removing each other at the same moment: one wins, one admin
+/// stays.
+async fn race(store: &Store) {
+    let a = store
+        .create_user("a@example.com", "h", Role::Admin, t(0))
+        .await
+        .unwrap();
+    let b = store
+        .create_user("b@example.com", "h", Role::Admin, t(0))
+        .await
+        .unwrap();
+    let (ra, rb) = tokio::join!(store.delete_user(a.id), store.delete_user(b.id));
+    let wins = [&ra, &rb].iter().filter(|r| matches!(r, Ok(true))).count();
+    assert_eq!(wins, 1, "{ra:?} {rb:?}");
+    assert!(
+        [ra, rb]
+            .into_iter()
+            .any(|r| matches!(r, Err(StoreError::LastAdmin)))
+    );
+    assert_eq!(store.list_users().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn admins_removing_each_other_leave_one_on_sqlite() {
+    let (store, _target, _dir) = support::sqlite().await;
+    race(&store).await;
+}
+
+#[tokio::test]
+async fn admins_removing_each_other_leave_one_on_postgres() {
+    let Some((store, _target)) =
+        support::postgres("admins_removing_each_other_leave_one_on_postgres").await
+    else {
+        return;
+    };
+    race(&store).await;
+}

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr, TransactionTrait,
 };
 use telltale_model::{Role, User};
 
@@ -92,12 +92,22 @@ impl Store {
 
     /// Removes an account and its sessions. Refuses (`LastAdmin`) when it is
     /// the only admin left: the deletion and the count happen in one
-    /// transaction, so the check and the change cannot drift apart.
+    /// transaction, so the check and the change cannot drift apart. On
+    /// PostgreSQL the admin rows are locked before the count, so two admins
+    /// removing each other at once cannot both succeed (SQLite serializes
+    /// writers).
     pub async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
         let txn = self.db.begin().await?;
+        // A write first: SQLite takes its write lock here, so a second
+        // remover waits instead of deadlocking on a lock upgrade.
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(id))
             .exec(&txn)
+            .await?;
+        user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .lock_exclusive()
+            .all(&txn)
             .await?;
         let deleted = user::Entity::delete_by_id(id)
             .exec(&txn)
