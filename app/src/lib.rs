@@ -70,7 +70,6 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Overview"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/events">"Events"</A>
-                    <A href="/settings">"Settings"</A>
                 </nav>
                 <SignedIn />
             </header>
@@ -104,8 +103,11 @@ fn SignedIn() -> impl IntoView {
                     .ok()
                     .flatten()
                     .map(|u| {
+                        let admin = u.role == telltale_model::Role::Admin;
                         view! {
                             <form method="post" action="/auth/logout" class="signed-in">
+                                // Only admins may use the settings page.
+                                {admin.then(|| view! { <A href="/settings">"Settings"</A> })}
                                 <span class="muted">{u.email}</span>
                                 <button type="submit">"Sign out"</button>
                             </form>

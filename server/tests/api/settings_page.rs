@@ -86,6 +86,18 @@ async fn a_viewer_gets_403_from_the_settings_functions() {
         let (status, body) = call(&app, &viewer, endpoint, form).await;
         assert_eq!(status, 403, "{endpoint}: {body}");
     }
+    // Only admins are shown the way there.
+    for (cookie, shown) in [(&viewer, false), (&admin, true)] {
+        let html = app
+            .as_browser(Method::GET, "/", cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(html.contains(r#"href="/settings""#), shown);
+    }
     // Admin still signs in with the old password: nothing changed.
     app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     app.stop().await;
