@@ -89,12 +89,23 @@ impl Hasher {
 
     /// Spends the same work as checking a real password, and answers no.
     pub async fn verify_nobody(&self, password: &str) -> Result<bool, PasswordError> {
-        let dummy = self
+        let dummy = self.dummy().await?;
+        self.verify(password, &dummy).await.map(|_| false)
+    }
+
+    /// Computes the dummy hash ahead of the first login with an unknown
+    /// email, which would otherwise take twice as long as any other and so
+    /// tell that the email is unknown.
+    pub async fn prepare(&self) -> Result<(), PasswordError> {
+        self.dummy().await.map(|_| ())
+    }
+
+    async fn dummy(&self) -> Result<String, PasswordError> {
+        Ok(self
             .dummy
             .get_or_try_init(|| self.hash("no account has this password"))
             .await?
-            .clone();
-        self.verify(password, &dummy).await.map(|_| false)
+            .clone())
     }
 
     async fn blocking<T: Send + 'static>(

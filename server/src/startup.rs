@@ -82,6 +82,14 @@ impl Application {
         {
             seed_admin(&store, auth.accounts.hasher(), seed, clock.now()).await?;
         }
+        if config.auth.enabled {
+            let hasher = auth.accounts.hasher().clone();
+            tokio::spawn(async move {
+                if let Err(e) = hasher.prepare().await {
+                    tracing::error!(error = %e, "cannot prepare the login timing guard");
+                }
+            });
+        }
         let wanted = config.socket_addr();
         let listener = TcpListener::bind(wanted)
             .await
