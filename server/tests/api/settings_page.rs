@@ -120,3 +120,25 @@ async fn a_settings_function_called_from_another_site_is_refused() {
     assert_eq!(resp.status(), 403);
     app.stop().await;
 }
+
+/// Without JavaScript an ActionForm is a plain form POST: the server function
+/// runs and the browser is sent back to the page.
+#[tokio::test]
+async fn the_settings_forms_work_without_javascript() {
+    let app = TestApp::spawn_with(&AUTH_ON).await;
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let resp = app
+        .as_browser(Method::POST, "/api/settings/add-user", &admin)
+        .header("accept", "text/html")
+        .header("referer", app.url("/settings"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=plain%40example.com&password=plain+form+password&role=viewer")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let back = resp.headers()["location"].to_str().unwrap();
+    assert!(back.starts_with(&app.url("/settings")), "{back}");
+    app.login("plain@example.com", "plain form password").await;
+    app.stop().await;
+}
