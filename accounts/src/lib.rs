@@ -8,7 +8,7 @@ pub mod token;
 
 use chrono::{DateTime, Utc};
 use telltale_model::{
-    ApiKey, CreatedApiKey, FieldError, NewApiKey, NewUser, User, looks_like_email,
+    ApiKey, CreatedApiKey, FieldError, NewApiKey, NewUser, Role, User, looks_like_email,
 };
 use telltale_store::{Store, StoreError};
 
@@ -119,7 +119,7 @@ impl Accounts {
         }
         match self
             .store
-            .create_user(email, NO_PASSWORD, telltale_model::Role::Viewer, now)
+            .create_user(email, NO_PASSWORD, Role::Viewer, now)
             .await
         {
             Ok(user) => {
@@ -148,6 +148,15 @@ impl Accounts {
             tracing::info!(user = id, "user removed");
         }
         Ok(removed)
+    }
+
+    /// Makes a user an admin or a viewer (never the last admin a viewer).
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<Option<User>, AccountError> {
+        let user = self.store.set_role(id, role).await?;
+        if user.is_some() {
+            tracing::info!(user = id, role = role.as_str(), "role changed");
+        }
+        Ok(user)
     }
 
     /// Sets a new password and ends every session of that user.

@@ -165,3 +165,10 @@ pub struct PasswordReset {
     /// At least 12 characters.
     pub password: String,
 }
+
+/// `POST /v1/settings/users/{id}/role`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleChange {
+    pub role: Role,
+}

@@ -18,7 +18,7 @@ pub mod worker;
 
 pub use auth::{
     ApiKey, ApiKeyList, AuthContext, CreatedApiKey, KeyScope, NewApiKey, NewUser, PasswordReset,
-    Role, User, UserList, looks_like_email,
+    Role, RoleChange, User, UserList, looks_like_email,
 };
 pub use check::{
     Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, NewAlert,

@@ -46,6 +46,25 @@ async fn story(store: &Store) {
     assert!(store.delete_user(viewer.id).await.unwrap());
     assert_eq!(store.count_users().await.unwrap(), 1);
 
+    // Roles: the last admin cannot be demoted; a second one can be.
+    assert!(matches!(
+        store.set_role(admin.id, Role::Viewer).await,
+        Err(StoreError::LastAdmin)
+    ));
+    let other = store
+        .create_user("other@example.com", "hash-o", Role::Viewer, t(3))
+        .await
+        .unwrap();
+    let promoted = store
+        .set_role(other.id, Role::Admin)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(promoted.role, Role::Admin);
+    assert!(store.set_role(999, Role::Admin).await.unwrap().is_none());
+    store.set_role(other.id, Role::Viewer).await.unwrap();
+    assert!(store.delete_user(other.id).await.unwrap());
+
     // Sessions: idle expiry, absolute expiry, logout, password reset.
     let idle = Duration::minutes(30);
     store

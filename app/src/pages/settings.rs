@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use telltale_model::{ApiKey, User};
+use telltale_model::{ApiKey, Role, User};
 
 use crate::components::time::Time;
 use crate::server_fns::settings::{
-    AddUser, CreateApiKey, RemoveUser, ResetPassword, RevokeApiKey, settings_view,
+    AddUser, CreateApiKey, RemoveUser, ResetPassword, RevokeApiKey, SetRole, settings_view,
 };
 
 /// Users and API keys, for admins. Every change is a server function behind
@@ -16,6 +16,7 @@ pub fn SettingsPage() -> impl IntoView {
     let add_user = ServerAction::<AddUser>::new();
     let remove_user = ServerAction::<RemoveUser>::new();
     let reset_password = ServerAction::<ResetPassword>::new();
+    let set_role = ServerAction::<SetRole>::new();
     let view_data = Resource::new(
         move || {
             (
@@ -24,6 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
                 add_user.version().get(),
                 remove_user.version().get(),
                 reset_password.version().get(),
+                set_role.version().get(),
             )
         },
         |_| settings_view(),
@@ -36,6 +38,7 @@ pub fn SettingsPage() -> impl IntoView {
             add_user.value().get().and_then(|r| r.err()),
             remove_user.value().get().and_then(|r| r.err()),
             reset_password.value().get().and_then(|r| r.err()),
+            set_role.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
@@ -81,7 +84,12 @@ pub fn SettingsPage() -> impl IntoView {
                                 <button type="submit">"Create key"</button>
                             </ActionForm>
                             <h2>"Users"</h2>
-                            <UserTable users=data.users remove=remove_user reset=reset_password />
+                            <UserTable
+                                users=data.users
+                                remove=remove_user
+                                reset=reset_password
+                                set_role
+                            />
                             <ActionForm action=add_user attr:class="inline-form">
                                 <label>"Email " <input type="email" name="email" required /></label>
                                 <label>
@@ -157,6 +165,7 @@ fn UserTable(
     users: Vec<User>,
     remove: ServerAction<RemoveUser>,
     reset: ServerAction<ResetPassword>,
+    set_role: ServerAction<SetRole>,
 ) -> impl IntoView {
     view! {
         <table class="users">
@@ -176,7 +185,20 @@ fn UserTable(
                         view! {
                             <tr>
                                 <td>{u.email}</td>
-                                <td>{u.role.as_str()}</td>
+                                <td>
+                                    <ActionForm action=set_role attr:class="inline-form">
+                                        <input type="hidden" name="id" value=u.id />
+                                        <select name="role">
+                                            <option value="viewer" selected=u.role == Role::Viewer>
+                                                "viewer"
+                                            </option>
+                                            <option value="admin" selected=u.role == Role::Admin>
+                                                "admin"
+                                            </option>
+                                        </select>
+                                        <button type="submit">"Set"</button>
+                                    </ActionForm>
+                                </td>
                                 <td><Time at=u.created_at /></td>
                                 <td>
                                     <ActionForm action=reset attr:class="inline-form">

@@ -129,3 +129,14 @@ pub async fn reset_password(id: i64, password: String) -> Result<(), ServerFnErr
         false => Err(ServerFnError::new(format!("no user {id}"))),
     }
 }
+
+#[server(prefix = "/api", endpoint = "settings/set-role")]
+pub async fn set_role(id: i64, role: String) -> Result<(), ServerFnError> {
+    use ssr::*;
+    require_admin()?;
+    let role = parse_enum(&role, telltale_model::Role::parse, "role")?;
+    match accounts()?.set_role(id, role).await.map_err(to_error)? {
+        Some(_) => Ok(()),
+        None => Err(ServerFnError::new(format!("no user {id}"))),
+    }
+}

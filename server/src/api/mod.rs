@@ -90,7 +90,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::revoke_key))
         .routes(routes!(settings::list_users, settings::create_user))
         .routes(routes!(settings::delete_user))
-        .routes(routes!(settings::reset_password));
+        .routes(routes!(settings::reset_password))
+        .routes(routes!(settings::set_role));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

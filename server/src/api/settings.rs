@@ -9,7 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use telltale_model::{
-    ApiKey, ApiKeyList, CreatedApiKey, NewApiKey, NewUser, PasswordReset, User, UserList,
+    ApiKey, ApiKeyList, CreatedApiKey, NewApiKey, NewUser, PasswordReset, RoleChange, User,
+    UserList,
 };
 
 use crate::error::{ApiError, ErrorBody};
@@ -163,5 +164,30 @@ pub async fn reset_password(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("user {id}")))
+    }
+}
+
+/// Make a user an admin or a viewer. Demoting the last admin is refused
+/// (409 `last_admin`). Takes effect on the user's next request.
+#[utoipa::path(post, path = "/settings/users/{id}/role", tag = "settings",
+    params(("id" = i64, Path, description = "User id")),
+    request_body = RoleChange,
+    responses(
+        (status = 200, body = User),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The last admin", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<User>, ApiError> {
+    let request: RoleChange = parse(body)?;
+    match state.auth.accounts.set_role(id, request.role).await? {
+        Some(user) => Ok(Json(user)),
+        None => Err(ApiError::NotFound(format!("user {id}"))),
     }
 }

@@ -563,6 +563,17 @@ async fn the_last_admin_cannot_be_removed() {
     let refused = delete(id).await.unwrap();
     assert_eq!(refused.status(), 409);
     assert_eq!(body(refused).await["error"]["code"], "last_admin");
+    let demote = app
+        .as_browser(
+            Method::POST,
+            &format!("/v1/settings/users/{id}/role"),
+            &admin,
+        )
+        .json(&json!({ "role": "viewer" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(demote.status(), 409, "nor made a viewer");
     // With a second admin, the first may go (and its session with it).
     add_user(&app, &admin, "second@example.com", "admin").await;
     assert_eq!(delete(id).await.unwrap().status(), 204);

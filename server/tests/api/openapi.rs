@@ -30,6 +30,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("post", "/v1/settings/users"),
     ("delete", "/v1/settings/users/{id}"),
     ("post", "/v1/settings/users/{id}/password"),
+    ("post", "/v1/settings/users/{id}/role"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

@@ -43,6 +43,7 @@ async fn an_admin_manages_keys_and_users_from_the_settings_page() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    let added = body;
 
     let page = app
         .as_browser(Method::GET, "/settings", &admin)
@@ -62,6 +63,21 @@ async fn an_admin_manages_keys_and_users_from_the_settings_page() {
     let (status, body) = call(&app, &admin, "remove-user", "id=1").await;
     assert!(status >= 400, "{status} {body}");
     assert!(body.contains("last admin"), "{body}");
+    // Promoting through the page's function works.
+    let viewer_id = serde_json::from_str::<Value>(&added).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = call(
+        &app,
+        &admin,
+        "set-role",
+        &format!("id={viewer_id}&role=admin"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Now there are two admins, the first may be removed.
+    let (status, body) = call(&app, &admin, "remove-user", "id=1").await;
+    assert_eq!(status, 200, "{body}");
     app.stop().await;
 }
 

@@ -125,6 +125,43 @@ impl Store {
         Ok(deleted > 0)
     }
 
+    /// Makes a user an admin or a viewer; `None` when there is no such user.
+    /// Demoting the last admin is refused (`LastAdmin`), under the same
+    /// lock-and-count as [`Store::delete_user`].
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<Option<User>, StoreError> {
+        let txn = self.db.begin().await?;
+        let updated = user::Entity::update_many()
+            .col_expr(
+                user::Column::Role,
+                sea_orm::sea_query::Expr::value(role.as_str()),
+            )
+            .filter(user::Column::Id.eq(id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let admins = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .lock_exclusive()
+            .all(&txn)
+            .await?
+            .len();
+        if admins == 0 {
+            txn.rollback().await?;
+            return Err(StoreError::LastAdmin);
+        }
+        let user = match updated {
+            0 => None,
+            _ => user::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .as_ref()
+                .map(user_from_row)
+                .transpose()?,
+        };
+        txn.commit().await?;
+        Ok(user)
+    }
+
     /// Replaces a password hash and ends every session of that account, so
     /// a reset locks out whoever knew the old password.
     pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool, StoreError> {
