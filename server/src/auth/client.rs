@@ -79,12 +79,7 @@ mod tests {
     use super::*;
 
     fn config(proxies: &str) -> Config {
-        Config::from_lookup(|k| match k {
-            "MONITOR_AUTH_ENABLED" => Some("false".into()),
-            "MONITOR_TRUSTED_PROXIES" => Some(proxies.into()),
-            _ => None,
-        })
-        .unwrap()
+        crate::auth::test_config(&[("MONITOR_TRUSTED_PROXIES", proxies)])
     }
 
     fn headers(xff: &str, proto: &str) -> HeaderMap {

@@ -39,12 +39,11 @@ mod tests {
     use super::*;
 
     fn config(public_url: Option<&str>) -> Config {
-        Config::from_lookup(|k| match k {
-            "MONITOR_AUTH_ENABLED" => Some("false".into()),
-            "MONITOR_PUBLIC_URL" => public_url.map(str::to_owned),
-            _ => None,
-        })
-        .unwrap()
+        let pairs: Vec<_> = public_url
+            .map(|u| ("MONITOR_PUBLIC_URL", u))
+            .into_iter()
+            .collect();
+        crate::auth::test_config(&pairs)
     }
 
     fn host(h: &str) -> HeaderMap {

@@ -40,3 +40,18 @@ impl AuthState {
         }
     }
 }
+
+/// A configuration for unit tests: auth off, plus `pairs`.
+#[cfg(test)]
+pub(crate) fn test_config(pairs: &[(&str, &str)]) -> crate::Config {
+    crate::Config::from_lookup(|k| {
+        if k == "MONITOR_AUTH_ENABLED" {
+            return Some("false".into());
+        }
+        pairs
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("test configuration")
+}

@@ -126,39 +126,39 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
 
     /// Comma-separated IP addresses or CIDR networks (`10.0.0.0/8`).
     pub fn networks(&self, var: &'static str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-        let Some(v) = self.string(var) else {
-            return Ok(Vec::new());
-        };
-        v.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<ipnet::IpNet>()
-                    .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        ConfigError::new(
-                            var,
-                            format!(
-                                "must list IP addresses or networks like 10.0.0.0/8 (got {s:?})"
-                            ),
-                        )
-                    })
-            })
-            .collect()
+        self.list(var, |s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        var,
+                        format!("must list IP addresses or networks like 10.0.0.0/8 (got {s:?})"),
+                    )
+                })
+        })
     }
 
     /// Comma-separated http(s) URLs.
     pub fn http_url_list(&self, var: &'static str) -> Result<Vec<String>, ConfigError> {
+        self.list(var, |s| {
+            check_url(var, s, &["http", "https"])?;
+            Ok(s.trim_end_matches('/').to_owned())
+        })
+    }
+
+    /// A comma-separated list, each non-blank item read by `item`.
+    fn list<T>(
+        &self,
+        var: &str,
+        item: impl Fn(&str) -> Result<T, ConfigError>,
+    ) -> Result<Vec<T>, ConfigError> {
         let Some(v) = self.string(var) else {
             return Ok(Vec::new());
         };
         v.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                check_url(var, s, &["http", "https"])?;
-                Ok(s.trim_end_matches('/').to_owned())
-            })
+            .map(item)
             .collect()
     }
 }

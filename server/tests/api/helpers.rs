@@ -161,6 +161,16 @@ impl TestApp {
         resp.text().await.expect("HTML")
     }
 
+    /// The HTML of a page as a signed-in browser gets it.
+    pub async fn page_as(&self, path: &str, cookie: &str) -> String {
+        let resp = self
+            .as_browser(reqwest::Method::GET, path, cookie)
+            .send()
+            .await
+            .expect("request");
+        resp.text().await.expect("HTML")
+    }
+
     /// The SQLite file this server uses.
     pub fn db_path(&self) -> std::path::PathBuf {
         self._dir.path().join("telltale.sqlite")

@@ -45,14 +45,7 @@ async fn an_admin_manages_keys_and_users_from_the_settings_page() {
     assert_eq!(status, 200, "{body}");
     let added = body;
 
-    let page = app
-        .as_browser(Method::GET, "/settings", &admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_as("/settings", &admin).await;
     assert!(
         page.contains("grafana") && page.contains("viewer@example.com"),
         "{page}"
@@ -104,14 +97,7 @@ async fn a_viewer_gets_403_from_the_settings_functions() {
     }
     // Only admins are shown the way there.
     for (cookie, shown) in [(&viewer, false), (&admin, true)] {
-        let html = app
-            .as_browser(Method::GET, "/", cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page_as("/", cookie).await;
         assert_eq!(html.contains(r#"href="/settings""#), shown);
     }
     // Admin still signs in with the old password: nothing changed.
