@@ -7,6 +7,8 @@
 
 pub mod components;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod security;
 pub mod server_fns;
 
 use leptos::prelude::*;
@@ -18,13 +20,17 @@ use leptos_router::{
 
 use crate::pages::{
     events::EventsPage,
+    login::LoginPage,
     not_found::NotFound,
     overview::OverviewPage,
     runs::{RunDetailPage, RunsPage},
+    settings::SettingsPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -65,11 +71,14 @@ pub fn App() -> impl IntoView {
                     <A href="/runs">"Runs"</A>
                     <A href="/events">"Events"</A>
                 </nav>
+                <SignedIn />
             </header>
             <main>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("runs") view=RunsPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("runs"), ParamSegment("id"))
@@ -79,6 +88,33 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Who is signed in, and the sign-out button (a form POST, so it works
+/// without JavaScript and cannot be triggered by a link from another site).
+#[component]
+fn SignedIn() -> impl IntoView {
+    let user = Resource::new(|| (), |_| server_fns::auth::current_user());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                user.await
+                    .ok()
+                    .flatten()
+                    .map(|u| {
+                        let admin = u.role == telltale_model::Role::Admin;
+                        view! {
+                            <form method="post" action="/auth/logout" class="signed-in">
+                                // Only admins may use the settings page.
+                                {admin.then(|| view! { <A href="/settings">"Settings"</A> })}
+                                <span class="muted">{u.email}</span>
+                                <button type="submit">"Sign out"</button>
+                            </form>
+                        }
+                    })
+            })}
+        </Suspense>
     }
 }
 

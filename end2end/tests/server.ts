@@ -31,7 +31,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTelltale(): Promise<Telltale> {
+/** `env` adds to (or overrides) the defaults: auth off, a fresh database. */
+export async function startTelltale(env: Record<string, string> = {}): Promise<Telltale> {
   const dir = mkdtempSync(join(tmpdir(), "telltale-e2e-"));
   const port = await freePort();
   let output = "";
@@ -42,6 +43,7 @@ export async function startTelltale(): Promise<Telltale> {
       MONITOR_DB_PATH: join(dir, "telltale.sqlite"),
       MONITOR_AUTH_ENABLED: "false",
       RUST_LOG: "info",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -5,6 +5,7 @@
 //! for `wasm32`, so it holds no database or HTTP code — only data, validation
 //! and the pure transition function that derives state from events.
 
+pub mod auth;
 pub mod check;
 pub mod event;
 pub mod health;
@@ -18,6 +19,10 @@ pub mod status;
 pub mod transition;
 pub mod worker;
 
+pub use auth::{
+    ApiKey, ApiKeyList, AuthContext, CreatedApiKey, KeyScope, NewApiKey, NewUser, PasswordReset,
+    Role, RoleChange, User, UserList, looks_like_email,
+};
 pub use check::{
     Alert, AlertFilter, AlertStatus, AlertType, Blind, CheckState, CheckTransition, Evaluation,
     JobContext, Maintenance, NewAlert, RECOVERY_TTL, RunningRun, check_state, deadline,

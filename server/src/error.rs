@@ -17,8 +17,6 @@ pub enum ApiError {
     InvalidEvent(FieldError),
     #[error("{0}")]
     InvalidQuery(FieldError),
-    #[error("{0}")]
-    InvalidBody(FieldError),
     #[error("a batch must be a JSON array of events or an object with an \"events\" array")]
     BatchShape,
     #[error("request body is larger than {limit} bytes (MONITOR_MAX_BODY_BYTES)")]
@@ -27,8 +25,31 @@ pub enum ApiError {
     BatchTooLarge { count: usize, limit: usize },
     #[error("could not read the request body: {0}")]
     BodyUnreadable(String),
-    #[error("missing or wrong x-api-key header")]
+    #[error("sign in, or send a valid x-api-key header")]
     Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("cross-origin request refused: this request must come from this site's own pages")]
+    CrossOrigin,
+    #[error(
+        "this server answers to its IP address, localhost or the host of MONITOR_PUBLIC_URL \
+         while login is off (DNS rebinding protection)"
+    )]
+    UnknownHost,
+    #[error("paths with `.` or `..` segments are not served")]
+    DotSegments,
+    #[error("too many login attempts; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    InvalidField(FieldError),
+    #[error("request body is not a valid form: {0}")]
+    MalformedForm(String),
+    #[error("login is off on this server (MONITOR_AUTH_ENABLED=false)")]
+    AuthDisabled,
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("no such API endpoint: {0}")]
     NotFound(String),
     #[error("content-type must be application/json (got {0:?})")]
@@ -72,12 +93,23 @@ impl ApiError {
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
             Self::InvalidEvent(_) => (StatusCode::BAD_REQUEST, "invalid_event"),
             Self::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
-            Self::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
             Self::BatchShape => (StatusCode::BAD_REQUEST, "invalid_batch"),
             Self::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::BatchTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large"),
             Self::BodyUnreadable(_) => (StatusCode::BAD_REQUEST, "body_unreadable"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
+            Self::DotSegments => (StatusCode::BAD_REQUEST, "dot_segments"),
+            Self::UnknownHost => (StatusCode::MISDIRECTED_REQUEST, "unknown_host"),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            Self::InvalidField(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
+            Self::MalformedForm(_) => (StatusCode::BAD_REQUEST, "malformed_form"),
+            Self::AuthDisabled => (StatusCode::NOT_FOUND, "auth_disabled"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Store(StoreError::DuplicateEmail) => (StatusCode::CONFLICT, "duplicate_email"),
+            Self::Store(StoreError::LastAdmin) => (StatusCode::CONFLICT, "last_admin"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -94,8 +126,20 @@ impl ApiError {
 
     fn field(&self) -> Option<&str> {
         match self {
-            Self::InvalidEvent(e) | Self::InvalidQuery(e) | Self::InvalidBody(e) => Some(&e.field),
+            Self::InvalidEvent(e) | Self::InvalidQuery(e) | Self::InvalidField(e) => Some(&e.field),
+            Self::Store(StoreError::DuplicateEmail) => Some("email"),
             _ => None,
+        }
+    }
+}
+
+impl From<telltale_accounts::AccountError> for ApiError {
+    fn from(e: telltale_accounts::AccountError) -> Self {
+        use telltale_accounts::AccountError;
+        match e {
+            AccountError::Invalid(field) => Self::InvalidField(field),
+            AccountError::Store(e) => Self::Store(e),
+            AccountError::Password(e) => Self::Internal(e.to_string()),
         }
     }
 }
@@ -108,13 +152,31 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(error = %self, "request rejected");
         }
+        // Server-side failures are logged in full above and answered in
+        // general terms: no SQL, paths or stack reach the client.
+        let message = match &self {
+            Self::Store(StoreError::DuplicateEmail | StoreError::LastAdmin) => self.to_string(),
+            Self::Store(_) | Self::Queue(_) => "the store is unavailable; retry later".to_owned(),
+            Self::Internal(_) => "internal error; the server log has the details".to_owned(),
+            _ => self.to_string(),
+        };
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
-                message: self.to_string(),
+                message,
                 field: self.field().map(str::to_owned),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

@@ -2,6 +2,7 @@
 //! around the store. `main.rs` is only the command line.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -60,17 +60,21 @@ fn serve() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        if config.exposed() {
+        if config.exposed() && !config.auth.enabled {
+            // Forge's list of what LAN exposure shows, for this server.
             tracing::warn!(
                 host = %config.host,
-                "listening beyond this machine: job names, paths, hostnames and failure \
-                 messages are visible to anyone who can reach this port"
+                "listening beyond this machine with MONITOR_AUTH_ENABLED=false \
+                 (MONITOR_ALLOW_INSECURE=true): anyone who can reach this port can read \
+                 job and run data, source and output file paths, worker hostnames and ids, \
+                 and failure messages, and can close alerts; traffic is unencrypted HTTP \
+                 unless a TLS proxy is in front"
             );
-        }
-        if config.auth.enabled {
-            tracing::warn!(
-                "MONITOR_AUTH_ENABLED is true but login is not built yet: the dashboard \
-                 is open to anyone who can reach it; MONITOR_API_KEY guards the REST API"
+        } else if config.exposed() {
+            tracing::info!(
+                host = %config.host,
+                "listening beyond this machine; login required for everything but /v1/health \
+                 (put a TLS reverse proxy in front and set MONITOR_PUBLIC_URL=https://…)"
             );
         }
         let app = match Application::build(config).await {

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::Redirect;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -18,11 +19,15 @@ use telltale_store::{IngestQueue, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::engine::{self, Engine, EngineInbox, SystemClock};
+use crate::auth::seed::{SeedError, seed_admin};
+use crate::auth::{AuthState, access, headers, login};
+use crate::engine::{self, Clock, Engine, EngineInbox, SystemClock};
 use crate::state::AppState;
 use crate::{Config, api, site};
 
@@ -43,6 +48,8 @@ pub enum StartupError {
     },
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("cannot create the first admin: {0}")]
+    Seed(#[from] SeedError),
 }
 
 pub struct Application {
@@ -59,7 +66,30 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Application::build`], with sessions expiring by `clock` (tests
+    /// move a manual clock to expire them).
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Application, StartupError> {
         let store = Store::connect(&config.database).await?;
+        let auth = AuthState::new(store.clone(), clock.clone());
+        if config.auth.enabled
+            && let Some(seed) = &config.auth.admin
+        {
+            seed_admin(&store, auth.accounts.hasher(), seed, clock.now()).await?;
+        }
+        if config.auth.enabled {
+            let hasher = auth.accounts.hasher().clone();
+            tokio::spawn(async move {
+                if let Err(e) = hasher.prepare().await {
+                    tracing::error!(error = %e, "cannot prepare the login timing guard");
+                }
+            });
+        }
         let wanted = config.socket_addr();
         let listener = TcpListener::bind(wanted)
             .await
@@ -110,6 +140,7 @@ impl Application {
             ingest,
             engine: inbox,
             config: Arc::new(config),
+            auth,
             leptos_options,
         };
         let router = build_router(state);
@@ -165,19 +196,38 @@ impl Application {
 fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let store = state.store.clone();
+    let accounts = state.auth.accounts.clone();
     let options = state.leptos_options.clone();
+    // Every route, the fallback included, sits behind the same stack. Read
+    // bottom-up for the order a request meets it: trace, timeout (503),
+    // concurrency limit (waits), body limit (413), security headers,
+    // compression, then access control (CSRF + access table) and routing.
+    let body_limit = state.config.ingest.max_body_bytes.saturating_add(64 * 1024);
+    let concurrency = state.config.max_concurrent_requests;
     Router::new()
         .nest("/v1", api::router(&state))
+        .route("/auth/login", post(login::login))
+        .route("/auth/logout", post(login::logout))
         // Forge served its dashboard at /monitor; old bookmarks land on the overview.
         .route("/monitor", get(|| async { Redirect::permanent("/") }))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(store.clone()),
+            move || {
+                provide_context(store.clone());
+                provide_context(accounts.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::enforce,
+        ))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(state.clone(), headers::add))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(GlobalConcurrencyLimitLayer::new(concurrency))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,

@@ -5,6 +5,7 @@ use leptos::config::LeptosOptions;
 use telltale_store::{IngestQueue, Store};
 
 use crate::Config;
+use crate::auth::AuthState;
 use crate::engine::EngineInbox;
 
 /// What every handler and server function can reach.
@@ -16,6 +17,8 @@ pub struct AppState {
     /// Tells the check engine which jobs ingest touched.
     pub engine: EngineInbox,
     pub config: Arc<Config>,
+    /// Password hasher, login throttle and the clock sessions expire by.
+    pub auth: AuthState,
     pub leptos_options: LeptosOptions,
 }
 

@@ -12,6 +12,10 @@ pub enum StoreError {
     WriterPoisoned,
     #[error("could not open the SQLite database at {path}: {source}")]
     OpenSqlite { path: String, source: DbErr },
+    #[error("a user with this email already exists")]
+    DuplicateEmail,
+    #[error("the last admin cannot be removed or made a viewer")]
+    LastAdmin,
     #[error("stored row {table} {id:?} is unreadable: {problem}")]
     Corrupt {
         table: &'static str,

@@ -1,4 +1,6 @@
 pub mod events;
+pub mod login;
 pub mod not_found;
 pub mod overview;
 pub mod runs;
+pub mod settings;

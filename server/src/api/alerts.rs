@@ -6,12 +6,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
 use telltale_model::{AlertFilter, AlertList, AlertStatus, AlertType, CloseAlertResponse};
 
-use super::keys::require_api_key;
 use super::query::Params;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -32,10 +31,8 @@ use crate::state::AppState;
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<AlertList>, ApiError> {
-    require_api_key(&state, &headers)?;
     let p = Params::from_query(query)?;
     let filter = AlertFilter {
         status: p.one_of(&["status"], AlertStatus::parse, "OPEN or CLOSED")?,
@@ -72,11 +69,9 @@ pub struct CloseRequest {
     ))]
 pub async fn close(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<CloseAlertResponse>), ApiError> {
-    require_api_key(&state, &headers)?;
     let body = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
     let request: CloseRequest = if body.iter().all(u8::is_ascii_whitespace) {
         CloseRequest::default()

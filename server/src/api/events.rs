@@ -5,10 +5,8 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use telltale_model::{EventFilter, EventPage, Level};
 
-use super::keys::require_api_key;
 use super::query::Params;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -33,10 +31,8 @@ use crate::state::AppState;
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<EventPage>, ApiError> {
-    require_api_key(&state, &headers)?;
     let filter = parse_filter(&Params::from_query(query)?)?;
     Ok(Json(state.store.list_events(&filter).await?))
 }

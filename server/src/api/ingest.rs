@@ -16,7 +16,6 @@ use telltale_model::{Dropped, FieldError, IngestResponse, NewEvent};
 use telltale_store::EventOutcome;
 use tracing::Instrument;
 
-use super::keys::require_api_key;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -37,7 +36,6 @@ pub async fn ingest_one(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, ApiError> {
-    require_api_key(&state, &headers)?;
     require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let now = Utc::now();
@@ -78,7 +76,6 @@ pub async fn ingest_batch(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, ApiError> {
-    require_api_key(&state, &headers)?;
     require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let items = match value {

@@ -5,11 +5,10 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use telltale_model::{FieldError, MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};
 
-use super::keys::require_api_key;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -19,17 +18,13 @@ use crate::state::AppState;
         (status = 200, body = MaintenanceWindowList),
         (status = 401, body = ErrorBody),
     ))]
-pub async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<MaintenanceWindowList>, ApiError> {
-    require_api_key(&state, &headers)?;
+pub async fn list(State(state): State<AppState>) -> Result<Json<MaintenanceWindowList>, ApiError> {
     Ok(Json(MaintenanceWindowList {
         windows: state.store.maintenance_windows().await?,
     }))
 }
 
-/// Add a window: `startsAt` + `endsAt` once, or a cron `schedule` (in
+/// Add a window (admin): `startsAt` + `endsAt` once, or a cron `schedule` (in
 /// `timezone`) with `durationSeconds`; `jobName` absent means every job.
 #[utoipa::path(post, path = "/maintenance-windows", tag = "alerts",
     request_body = NewMaintenanceWindow,
@@ -40,18 +35,16 @@ pub async fn list(
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<MaintenanceWindow>), ApiError> {
-    require_api_key(&state, &headers)?;
     let body = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
     let new: NewMaintenanceWindow = serde_json::from_slice(&body).map_err(|e| {
         // serde names the field in its message ("unknown field `x`",
         // "missing field `reason`", "invalid type … at line…").
-        ApiError::InvalidBody(FieldError::new(field_of(&e), e.to_string()))
+        ApiError::InvalidField(FieldError::new(field_of(&e), e.to_string()))
     })?;
     new.validate()
-        .map_err(|(field, problem)| ApiError::InvalidBody(FieldError::new(field, problem)))?;
+        .map_err(|(field, problem)| ApiError::InvalidField(FieldError::new(field, problem)))?;
     let window = state.store.add_maintenance_window(&new, Utc::now()).await?;
     tracing::info!(window = window.id, job = window.job_name.as_deref(), reason = %window.reason, "maintenance window added");
     // Alerts already open may now be covered: look at every job again.
@@ -59,7 +52,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(window)))
 }
 
-/// Remove a window.
+/// Remove a window (admin).
 #[utoipa::path(delete, path = "/maintenance-windows/{id}", tag = "alerts",
     params(("id" = i64, Path, description = "Window id")),
     responses(
@@ -69,10 +62,8 @@ pub async fn create(
     ))]
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    require_api_key(&state, &headers)?;
     if !state.store.delete_maintenance_window(id).await? {
         return Err(ApiError::MaintenanceWindowNotFound(id));
     }

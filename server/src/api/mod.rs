@@ -9,10 +9,10 @@ mod alerts;
 mod events;
 mod health;
 mod ingest;
-mod keys;
 mod maintenance;
 mod query;
 mod runs;
+mod settings;
 mod status;
 mod workers;
 
@@ -88,7 +88,13 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::list))
         .routes(routes!(alerts::close))
         .routes(routes!(maintenance::list, maintenance::create))
-        .routes(routes!(maintenance::delete));
+        .routes(routes!(maintenance::delete))
+        .routes(routes!(settings::list_keys, settings::create_key))
+        .routes(routes!(settings::revoke_key))
+        .routes(routes!(settings::list_users, settings::create_user))
+        .routes(routes!(settings::delete_user))
+        .routes(routes!(settings::reset_password))
+        .routes(routes!(settings::set_role));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

@@ -4,10 +4,8 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use telltale_model::{RunDetail, RunFilter, RunPage, RunStats, RunStatus};
 
-use super::keys::require_api_key;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -56,10 +54,9 @@ pub struct RunQuery {
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
     query: QueryMap,
 ) -> Result<Json<RunPage>, ApiError> {
-    list_with(state, headers, query, None).await
+    list_with(state, query, None).await
 }
 
 /// Queued and running runs, newest first.
@@ -70,12 +67,8 @@ pub async fn list(
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ))]
-pub async fn active(
-    s: State<AppState>,
-    h: HeaderMap,
-    q: QueryMap,
-) -> Result<Json<RunPage>, ApiError> {
-    list_with(s.0, h, q, Some(vec![RunStatus::Queued, RunStatus::Running])).await
+pub async fn active(s: State<AppState>, q: QueryMap) -> Result<Json<RunPage>, ApiError> {
+    list_with(s.0, q, Some(vec![RunStatus::Queued, RunStatus::Running])).await
 }
 
 /// Failed runs, newest first.
@@ -86,12 +79,8 @@ pub async fn active(
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ))]
-pub async fn failed(
-    s: State<AppState>,
-    h: HeaderMap,
-    q: QueryMap,
-) -> Result<Json<RunPage>, ApiError> {
-    list_with(s.0, h, q, Some(vec![RunStatus::Failed])).await
+pub async fn failed(s: State<AppState>, q: QueryMap) -> Result<Json<RunPage>, ApiError> {
+    list_with(s.0, q, Some(vec![RunStatus::Failed])).await
 }
 
 /// Completed runs, newest first.
@@ -102,21 +91,15 @@ pub async fn failed(
         (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ))]
-pub async fn completed(
-    s: State<AppState>,
-    h: HeaderMap,
-    q: QueryMap,
-) -> Result<Json<RunPage>, ApiError> {
-    list_with(s.0, h, q, Some(vec![RunStatus::Completed])).await
+pub async fn completed(s: State<AppState>, q: QueryMap) -> Result<Json<RunPage>, ApiError> {
+    list_with(s.0, q, Some(vec![RunStatus::Completed])).await
 }
 
 async fn list_with(
     state: AppState,
-    headers: HeaderMap,
     query: QueryMap,
     statuses: Option<Vec<RunStatus>>,
 ) -> Result<Json<RunPage>, ApiError> {
-    require_api_key(&state, &headers)?;
     let mut filter = parse_filter(unwrap_query(query)?)?;
     if let Some(statuses) = statuses {
         filter.status = statuses;
@@ -134,10 +117,8 @@ async fn list_with(
     ))]
 pub async fn stats(
     State(state): State<AppState>,
-    headers: HeaderMap,
     query: QueryMap,
 ) -> Result<Json<RunStats>, ApiError> {
-    require_api_key(&state, &headers)?;
     let filter = parse_filter(unwrap_query(query)?)?;
     Ok(Json(state.store.run_stats(&filter).await?))
 }
@@ -152,10 +133,8 @@ pub async fn stats(
     ))]
 pub async fn detail(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(run_id): Path<String>,
 ) -> Result<Json<RunDetail>, ApiError> {
-    require_api_key(&state, &headers)?;
     match state.store.run_detail(&run_id).await? {
         Some(detail) => Ok(Json(detail)),
         None => Err(ApiError::RunNotFound(run_id)),

@@ -5,14 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use chrono::Utc;
 use telltale_model::{
     AlertFilter, AlertStatus, CheckState, JobDetail, JobStatus, JobStatusList, RunFilter,
     SchedulerPresence, StatusSummary, WorkerStatus,
 };
 
-use super::keys::require_api_key;
 use super::query::Params;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -22,11 +20,7 @@ use crate::state::AppState;
     (status = 200, body = StatusSummary),
     (status = 401, body = ErrorBody),
 ))]
-pub async fn summary(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<StatusSummary>, ApiError> {
-    require_api_key(&state, &headers)?;
+pub async fn summary(State(state): State<AppState>) -> Result<Json<StatusSummary>, ApiError> {
     let now = Utc::now();
     let store = &state.store;
     let runs_by_status = store.run_stats(&RunFilter::default()).await?.by_status;
@@ -78,10 +72,8 @@ pub async fn summary(
     ))]
 pub async fn jobs(
     State(state): State<AppState>,
-    headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<JobStatusList>, ApiError> {
-    require_api_key(&state, &headers)?;
     let p = Params::from_query(query)?;
     let wanted = p.one_of(
         &["state"],
@@ -125,10 +117,8 @@ pub async fn jobs(
     ))]
 pub async fn job(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(job_name): Path<String>,
 ) -> Result<Json<JobDetail>, ApiError> {
-    require_api_key(&state, &headers)?;
     let store = &state.store;
     let Some(job) = store.job_with_state(&job_name).await? else {
         return Err(ApiError::JobNotFound(job_name));

@@ -2,11 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use chrono::Utc;
 use telltale_model::{WorkerList, WorkerState};
 
-use super::keys::require_api_key;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -15,11 +13,7 @@ use crate::state::AppState;
     (status = 200, body = WorkerList),
     (status = 401, body = ErrorBody),
 ))]
-pub async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<WorkerList>, ApiError> {
-    require_api_key(&state, &headers)?;
+pub async fn list(State(state): State<AppState>) -> Result<Json<WorkerList>, ApiError> {
     let now = Utc::now();
     let workers = state
         .store
@@ -41,10 +35,8 @@ pub async fn list(
     ))]
 pub async fn detail(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(worker_id): Path<String>,
 ) -> Result<Json<WorkerState>, ApiError> {
-    require_api_key(&state, &headers)?;
     match state.store.get_worker(&worker_id).await? {
         Some(w) => Ok(Json(WorkerState::at(w, Utc::now()))),
         None => Err(ApiError::WorkerNotFound(worker_id)),

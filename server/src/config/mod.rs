@@ -33,6 +33,8 @@ pub struct Config {
     pub evaluator_interval: Duration,
     pub retention_interval: Duration,
     pub ingest: IngestLimits,
+    /// Requests served at once; more wait (`MONITOR_MAX_CONCURRENT_REQUESTS`).
+    pub max_concurrent_requests: usize,
     pub log_format: LogFormat,
     /// Where the built site (`pkg/`, favicon) is; found next to the binary when unset.
     pub site_root: Option<PathBuf>,
@@ -46,6 +48,25 @@ pub struct AuthConfig {
     pub trusted_origins: Vec<String>,
     /// Present whenever `enabled` is true.
     pub admin: Option<AdminSeed>,
+    /// A session unused this long ends (`MONITOR_SESSION_IDLE_MINUTES`).
+    pub session_idle: Duration,
+    /// A session ends this long after login, used or not
+    /// (`MONITOR_SESSION_MAX_HOURS`).
+    pub session_max: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are
+    /// believed (`MONITOR_TRUSTED_PROXIES`); from anyone else they are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Sign-in by a header that an authenticating reverse proxy sets.
+    pub proxy_auth: Option<ProxyAuth>,
+}
+
+/// `MONITOR_AUTH_PROXY_HEADER` / `MONITOR_AUTH_PROXY_TRUSTED`: the header
+/// names the user (an email), honoured only from these addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyAuth {
+    /// Lower-cased header name.
+    pub header: String,
+    pub trusted: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -98,6 +119,32 @@ pub struct IngestLimits {
 pub enum LogFormat {
     Human,
     Json,
+}
+
+fn proxy_auth<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<Option<ProxyAuth>, ConfigError> {
+    let Some(header) = vars.string("MONITOR_AUTH_PROXY_HEADER") else {
+        return Ok(None);
+    };
+    if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+        return Err(ConfigError::new(
+            "MONITOR_AUTH_PROXY_HEADER",
+            format!("{header:?} is not a header name"),
+        ));
+    }
+    let trusted = vars.networks("MONITOR_AUTH_PROXY_TRUSTED")?;
+    if trusted.is_empty() {
+        return Err(ConfigError::new(
+            "MONITOR_AUTH_PROXY_TRUSTED",
+            "is required when MONITOR_AUTH_PROXY_HEADER is set: the addresses of the \
+             proxy that sets it (anyone else could send the header too)",
+        ));
+    }
+    Ok(Some(ProxyAuth {
+        header: header.to_ascii_lowercase(),
+        trusted,
+    }))
 }
 
 impl Config {
@@ -171,12 +218,33 @@ impl Config {
         } else {
             None
         };
+        // Spec §7: auth off is for local single-user use. Beyond loopback it
+        // needs a second, explicit yes.
+        if !enabled && !host.is_loopback() && !vars.bool("MONITOR_ALLOW_INSECURE")?.unwrap_or(false)
+        {
+            return Err(ConfigError::new(
+                "MONITOR_AUTH_ENABLED",
+                format!(
+                    "false is refused while listening on {host} (beyond this machine): \
+                     anyone on the network could read and change everything; keep auth on, \
+                     bind MONITOR_HOST=127.0.0.1, or set MONITOR_ALLOW_INSECURE=true"
+                ),
+            ));
+        }
         let auth = AuthConfig {
             enabled,
             secret: vars.secret("MONITOR_AUTH_SECRET", 32)?,
             base_url: vars.http_url("MONITOR_AUTH_BASE_URL")?,
             trusted_origins: vars.http_url_list("MONITOR_AUTH_TRUSTED_ORIGINS")?,
             admin,
+            session_idle: Duration::from_secs(
+                u64::from(vars.positive("MONITOR_SESSION_IDLE_MINUTES")?.unwrap_or(30)) * 60,
+            ),
+            session_max: Duration::from_secs(
+                u64::from(vars.positive("MONITOR_SESSION_MAX_HOURS")?.unwrap_or(12)) * 3600,
+            ),
+            trusted_proxies: vars.networks("MONITOR_TRUSTED_PROXIES")?,
+            proxy_auth: proxy_auth(&vars)?,
         };
 
         let resend_key = vars.string("MONITOR_RESEND_API_KEY");
@@ -253,6 +321,9 @@ impl Config {
                 max_batch_events: vars.positive("MONITOR_MAX_BATCH_EVENTS")?.unwrap_or(1000)
                     as usize,
             },
+            max_concurrent_requests: vars
+                .positive("MONITOR_MAX_CONCURRENT_REQUESTS")?
+                .unwrap_or(256) as usize,
             log_format,
             site_root: vars.string("MONITOR_SITE_ROOT").map(PathBuf::from),
         })

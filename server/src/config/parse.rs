@@ -124,18 +124,41 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         Ok(Some(v.trim_end_matches('/').to_owned()))
     }
 
+    /// Comma-separated IP addresses or CIDR networks (`10.0.0.0/8`).
+    pub fn networks(&self, var: &'static str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.list(var, |s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        var,
+                        format!("must list IP addresses or networks like 10.0.0.0/8 (got {s:?})"),
+                    )
+                })
+        })
+    }
+
     /// Comma-separated http(s) URLs.
     pub fn http_url_list(&self, var: &'static str) -> Result<Vec<String>, ConfigError> {
+        self.list(var, |s| {
+            check_url(var, s, &["http", "https"])?;
+            Ok(s.trim_end_matches('/').to_owned())
+        })
+    }
+
+    /// A comma-separated list, each non-blank item read by `item`.
+    fn list<T>(
+        &self,
+        var: &str,
+        item: impl Fn(&str) -> Result<T, ConfigError>,
+    ) -> Result<Vec<T>, ConfigError> {
         let Some(v) = self.string(var) else {
             return Ok(Vec::new());
         };
         v.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                check_url(var, s, &["http", "https"])?;
-                Ok(s.trim_end_matches('/').to_owned())
-            })
+            .map(item)
             .collect()
     }
 }
@@ -160,14 +183,4 @@ fn check_url(var: &'static str, value: &str, schemes: &[&str]) -> Result<(), Con
     Ok(())
 }
 
-pub fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !s.contains(' ')
-        }
-        None => false,
-    }
-}
+pub use telltale_model::looks_like_email;

@@ -50,7 +50,12 @@ fn port_falls_back_to_port_and_monitor_port_wins() {
 
 #[test]
 fn lan_flag_exposes_unless_host_is_explicit() {
-    let c = config(&[LOCAL, ("FORGE_MONITOR_LAN", "true")]).unwrap();
+    let c = config(&[
+        LOCAL,
+        ("FORGE_MONITOR_LAN", "true"),
+        ("MONITOR_ALLOW_INSECURE", "true"),
+    ])
+    .unwrap();
     assert_eq!(c.host.to_string(), "0.0.0.0");
     assert!(c.exposed());
     let c = config(&[
@@ -172,4 +177,63 @@ fn resend_needs_key_and_sender_together() {
 fn api_key_error_does_not_echo_the_secret() {
     let (_, problem) = err_var(&[LOCAL, ("MONITOR_API_KEY", "hunter2")]);
     assert!(!problem.contains("hunter2"));
+}
+
+#[test]
+fn auth_off_beyond_loopback_needs_allow_insecure() {
+    for exposing in [("FORGE_MONITOR_LAN", "true"), ("MONITOR_HOST", "0.0.0.0")] {
+        let (var, problem) = err_var(&[LOCAL, exposing]);
+        assert_eq!(var, "MONITOR_AUTH_ENABLED");
+        assert!(problem.contains("MONITOR_ALLOW_INSECURE"), "{problem}");
+    }
+    assert!(config(&[LOCAL, ("MONITOR_HOST", "127.0.0.1")]).is_ok());
+    assert!(
+        config(&[
+            LOCAL,
+            ("MONITOR_HOST", "0.0.0.0"),
+            ("MONITOR_ALLOW_INSECURE", "true")
+        ])
+        .is_ok()
+    );
+}
+
+#[test]
+fn sessions_and_proxies_are_configurable() {
+    let c = config(&[LOCAL]).unwrap();
+    assert_eq!(c.auth.session_idle.as_secs(), 30 * 60);
+    assert_eq!(c.auth.session_max.as_secs(), 12 * 3600);
+    assert!(c.auth.trusted_proxies.is_empty());
+    let c = config(&[
+        LOCAL,
+        ("MONITOR_SESSION_IDLE_MINUTES", "5"),
+        ("MONITOR_SESSION_MAX_HOURS", "1"),
+        ("MONITOR_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7"),
+    ])
+    .unwrap();
+    assert_eq!(c.auth.session_idle.as_secs(), 300);
+    assert_eq!(c.auth.session_max.as_secs(), 3600);
+    assert_eq!(c.auth.trusted_proxies.len(), 2);
+    let (var, _) = err_var(&[LOCAL, ("MONITOR_TRUSTED_PROXIES", "10.0.0.0/99")]);
+    assert_eq!(var, "MONITOR_TRUSTED_PROXIES");
+}
+
+#[test]
+fn the_proxy_header_needs_trusted_addresses() {
+    let (var, _) = err_var(&[LOCAL, ("MONITOR_AUTH_PROXY_HEADER", "X-Forwarded-User")]);
+    assert_eq!(var, "MONITOR_AUTH_PROXY_TRUSTED");
+    let (var, _) = err_var(&[
+        LOCAL,
+        ("MONITOR_AUTH_PROXY_HEADER", "not a header"),
+        ("MONITOR_AUTH_PROXY_TRUSTED", "10.0.0.1"),
+    ]);
+    assert_eq!(var, "MONITOR_AUTH_PROXY_HEADER");
+    let c = config(&[
+        LOCAL,
+        ("MONITOR_AUTH_PROXY_HEADER", "X-Forwarded-User"),
+        ("MONITOR_AUTH_PROXY_TRUSTED", "10.0.0.0/8"),
+    ])
+    .unwrap();
+    let proxy = c.auth.proxy_auth.unwrap();
+    assert_eq!(proxy.header, "x-forwarded-user");
+    assert_eq!(proxy.trusted.len(), 1);
 }

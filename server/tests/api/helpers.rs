@@ -1,7 +1,9 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
+use telltale_server::engine::{Clock, SystemClock};
 use telltale_server::{Application, Config};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -22,7 +24,21 @@ impl TestApp {
     /// Starts a server configured by `vars` on top of a local test setup
     /// (port 0, auth off, a fresh SQLite file).
     pub async fn spawn_with(vars: &[(&str, &str)]) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_with_clock(vars, Arc::new(SystemClock)).await
+    }
+
+    /// As [`TestApp::spawn_with`], with sessions expiring by `clock`.
+    pub async fn spawn_with_clock(vars: &[(&str, &str)], clock: Arc<dyn Clock>) -> TestApp {
+        Self::spawn_in(tempfile::tempdir().expect("temp dir"), vars, clock).await
+    }
+
+    /// Starts a server on the database in `dir` (a second server on the
+    /// same `dir` sees what the first stored).
+    pub async fn spawn_in(
+        dir: tempfile::TempDir,
+        vars: &[(&str, &str)],
+        clock: Arc<dyn Clock>,
+    ) -> TestApp {
         let db = dir.path().join("telltale.sqlite");
         let mut env: HashMap<String, String> = HashMap::from([
             ("MONITOR_PORT".into(), "0".into()),
@@ -33,7 +49,9 @@ impl TestApp {
             env.insert((*k).into(), (*v).into());
         }
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
-        let app = Application::build(config).await.expect("build app");
+        let app = Application::build_with_clock(config, clock)
+            .await
+            .expect("build app");
         let addr = app.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until_stopped(async {
@@ -99,14 +117,111 @@ impl TestApp {
 
     /// Asks the server to stop and waits until it has (requests drained,
     /// database closed).
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        let _ = self.stop_keeping_data().await;
+    }
+
+    /// Stops the server and hands back its database directory.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("clean shutdown");
         }
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self._dir, dir)
     }
+}
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// Auth on, with the first admin seeded.
+pub const AUTH_ON: [(&str, &str); 3] = [
+    ("MONITOR_AUTH_ENABLED", "true"),
+    ("MONITOR_AUTH_ADMIN_EMAIL", ADMIN_EMAIL),
+    ("MONITOR_AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD),
+];
+
+/// [`AUTH_ON`] plus `extra`.
+pub fn auth_on_with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    AUTH_ON.iter().chain(extra).copied().collect()
+}
+
+impl TestApp {
+    /// The HTML of a page, fetched without credentials.
+    pub async fn page(&self, path: &str) -> String {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        resp.text().await.expect("HTML")
+    }
+
+    /// The HTML of a page as a signed-in browser gets it.
+    pub async fn page_as(&self, path: &str, cookie: &str) -> String {
+        let resp = self
+            .as_browser(reqwest::Method::GET, path, cookie)
+            .send()
+            .await
+            .expect("request");
+        resp.text().await.expect("HTML")
+    }
+
+    /// The SQLite file this server uses.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("telltale.sqlite")
+    }
+
+    /// What a browser on one of our pages sends as `Origin`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Signs in through the JSON form of `/auth/login`; the whole answer.
+    pub async fn login_response(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/auth/login"))
+            .header("origin", self.origin())
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in and returns the `Cookie` header value for later requests.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let resp = self.login_response(email, password).await;
+        assert_eq!(resp.status(), 200, "login of {email}");
+        session_cookie(&resp).expect("a session cookie")
+    }
+
+    /// A request as a signed-in browser on our own page sends it.
+    pub fn as_browser(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        cookie: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("cookie", cookie)
+            .header("origin", self.origin())
+    }
+}
+
+/// `name=value` of the session cookie a response sets.
+pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("telltale_session=") && !v.contains("Max-Age=0"))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
 }
 
 pub fn event(event_type: &str, message: &str) -> Value {

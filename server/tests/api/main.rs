@@ -1,8 +1,10 @@
 //! Black-box tests: a real server on a random port with a temporary SQLite
 //! file, spoken to over HTTP only.
 
+mod auth;
 mod cli;
 mod client;
+mod fuzz;
 mod helpers;
 mod ingest;
 mod maintenance;
@@ -10,4 +12,5 @@ mod openapi;
 mod pages;
 mod read;
 mod runs;
+mod settings_page;
 mod status;

@@ -43,7 +43,7 @@ async fn maintenance_windows_are_added_listed_and_removed() {
     ] {
         let (status, err) = app.post_json("/v1/maintenance-windows", &body).await;
         assert_eq!(status, 400, "{body} → {err}");
-        assert_eq!(err["error"]["code"], "invalid_body");
+        assert_eq!(err["error"]["code"], "invalid_field");
         assert_eq!(err["error"]["field"], field, "{err}");
     }
     let (_, list) = app.get_json("/v1/maintenance-windows").await;

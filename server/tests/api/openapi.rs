@@ -26,6 +26,14 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/v1/maintenance-windows"),
     ("post", "/v1/maintenance-windows"),
     ("delete", "/v1/maintenance-windows/{id}"),
+    ("get", "/v1/settings/api-keys"),
+    ("post", "/v1/settings/api-keys"),
+    ("post", "/v1/settings/api-keys/{id}/revoke"),
+    ("get", "/v1/settings/users"),
+    ("post", "/v1/settings/users"),
+    ("delete", "/v1/settings/users/{id}"),
+    ("post", "/v1/settings/users/{id}/password"),
+    ("post", "/v1/settings/users/{id}/role"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
@@ -85,6 +93,7 @@ async fn openapi_covers_every_endpoint_and_resolves() {
                 .post(url)
                 .header("content-type", "application/json")
                 .body("[]"),
+            "delete" => app.client.delete(url),
             _ => app.client.get(url),
         };
         let resp = req.send().await.unwrap();

@@ -98,15 +98,7 @@ async fn run_pages_render_on_the_server() {
         detail.contains("disk &lt;full&gt;\n  at /mnt"),
         "verbatim in a pre: {detail}"
     );
-    let missing = app
-        .client
-        .get(app.url("/runs/nope"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let missing = app.page("/runs/nope").await;
     assert!(missing.contains("No such run"));
     app.stop().await;
 }

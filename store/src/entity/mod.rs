@@ -2,6 +2,7 @@
 //! the shared model types; nothing outside this crate sees them.
 
 pub mod alert;
+pub mod api_key;
 pub mod check_transition;
 pub mod engine_state;
 pub mod event;
@@ -9,4 +10,6 @@ pub mod job;
 pub mod maintenance_window;
 pub mod rejected_transition;
 pub mod run;
+pub mod session;
+pub mod user;
 pub mod worker;

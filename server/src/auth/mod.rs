@@ -1,0 +1,57 @@
+//! Access control: accounts and sessions, API keys, the access table, CSRF
+//! and login throttling, and the security headers. See the README's
+//! "Access control" section for the rules these modules implement.
+
+pub mod access;
+pub mod caller;
+pub mod client;
+pub mod cookie;
+pub mod csrf;
+pub mod headers;
+pub mod host;
+pub mod login;
+pub mod seed;
+pub mod throttle;
+
+use std::sync::Arc;
+
+use telltale_accounts::Accounts;
+use telltale_store::Store;
+
+use crate::engine::Clock;
+
+/// What the auth layer keeps between requests.
+#[derive(Clone)]
+pub struct AuthState {
+    /// Account changes and the password hasher (shared with the pages'
+    /// server functions).
+    pub accounts: Accounts,
+    pub throttle: throttle::LoginThrottle,
+    /// Session expiry reads this clock, so tests can move time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AuthState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            accounts: Accounts::new(store),
+            throttle: throttle::LoginThrottle::default(),
+            clock,
+        }
+    }
+}
+
+/// A configuration for unit tests: auth off, plus `pairs`.
+#[cfg(test)]
+pub(crate) fn test_config(pairs: &[(&str, &str)]) -> crate::Config {
+    crate::Config::from_lookup(|k| {
+        if k == "MONITOR_AUTH_ENABLED" {
+            return Some("false".into());
+        }
+        pairs
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("test configuration")
+}
