@@ -32,8 +32,8 @@ pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
 };
 pub use status::{
-    AlertList, CloseAlertResponse, JobDetail, JobStatus, JobStatusList, SchedulerPresence,
-    StatusSummary,
+    AlertList, CloseAlertResponse, JobDetail, JobOverview, JobStatus, JobStatusList, RunSpan,
+    SchedulerPresence, StatusSummary, sort_failures_first,
 };
 pub use transition::{EventKind, RunChange, Transition, transition};
 pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};

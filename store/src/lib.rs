@@ -16,6 +16,7 @@ mod ingest;
 mod retention;
 mod runs;
 mod sqlite_writer;
+mod status;
 mod time;
 mod workers;
 mod writer;

@@ -20,14 +20,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Json<WorkerList>, ApiError> {
     require_api_key(&state, &headers)?;
-    let now = Utc::now();
-    let workers = state
-        .store
-        .list_workers()
-        .await?
-        .into_iter()
-        .map(|w| WorkerState::at(w, now))
-        .collect();
+    let workers = state.store.worker_states(Utc::now()).await?;
     Ok(Json(WorkerList { workers }))
 }
 
