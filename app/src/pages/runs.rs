@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use telltale_model::{Run, RunFilter, RunStatus};
+use telltale_model::RunFilter;
 
 use crate::components::event_table::EventTable;
+use crate::components::run_table::{RunTable, status_class};
 use crate::components::time::Time;
 use crate::server_fns::runs::{get_run_detail, list_runs};
 
@@ -32,54 +33,6 @@ pub fn RunsPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-#[component]
-fn RunTable(mut runs: Vec<Run>) -> impl IntoView {
-    // Stable: failed first, each group keeps newest-first order.
-    runs.sort_by_key(|r| r.status != RunStatus::Failed);
-    if runs.is_empty() {
-        return view! { <p class="muted">"No runs stored."</p> }.into_any();
-    }
-    view! {
-        <table class="events runs">
-            <thead>
-                <tr>
-                    <th>"Status"</th>
-                    <th>"Run"</th>
-                    <th>"Job"</th>
-                    <th>"Worker"</th>
-                    <th>"Engine"</th>
-                    <th>"Started"</th>
-                    <th>"Failure reason"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {runs
-                    .into_iter()
-                    .map(|run| {
-                        let href = format!("/runs/{}", run.run_id);
-                        view! {
-                            <tr class=status_class(run.status) data-run-id=run.run_id.clone()>
-                                <td>
-                                    <span class="badge">{run.status.as_str()}</span>
-                                </td>
-                                <td class="mono">
-                                    <a href=href>{run.run_id.clone()}</a>
-                                </td>
-                                <td>{run.job_name.unwrap_or_default()}</td>
-                                <td>{run.worker_id.unwrap_or_default()}</td>
-                                <td>{run.engine.unwrap_or_default()}</td>
-                                <td class="nowrap">{run.start_time.map(|at| view! { <Time at /> })}</td>
-                                <td class="message">{run.failure_reason.unwrap_or_default()}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-    }
-        .into_any()
 }
 
 /// One run: every Forge field, the verbatim failure reason, the complete
@@ -179,14 +132,5 @@ pub fn RunDetailPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-fn status_class(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Failed => "status-failed",
-        RunStatus::Running => "status-running",
-        RunStatus::Queued => "status-queued",
-        RunStatus::Completed => "status-completed",
     }
 }
