@@ -16,11 +16,16 @@ use leptos_router::{
     components::{A, Route, Router, Routes},
 };
 
+use crate::components::time::provide_clock;
 use crate::pages::{
+    alerts::AlertsPage,
     events::EventsPage,
+    job_detail::JobDetailPage,
+    jobs::JobsPage,
     not_found::NotFound,
     overview::OverviewPage,
     runs::{RunDetailPage, RunsPage},
+    workers::WorkersPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -46,6 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_clock();
     mark_hydrated();
 
     // Pages render with `SsrMode::Async` so the data is in the first HTML:
@@ -62,7 +68,10 @@ pub fn App() -> impl IntoView {
                 </A>
                 <nav>
                     <A href="/">"Overview"</A>
+                    <A href="/jobs">"Jobs"</A>
                     <A href="/runs">"Runs"</A>
+                    <A href="/workers">"Workers"</A>
+                    <A href="/alerts">"Alerts"</A>
                     <A href="/events">"Events"</A>
                 </nav>
             </header>
@@ -70,7 +79,15 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("jobs") view=JobsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("jobs"), ParamSegment("name"))
+                        view=JobDetailPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("runs") view=RunsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("workers") view=WorkersPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("runs"), ParamSegment("id"))
                         view=RunDetailPage
