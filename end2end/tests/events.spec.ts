@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { watchErrors } from "./helpers";
 import { startTelltale, type Telltale } from "./server";
 
 let telltale: Telltale;
@@ -11,19 +12,6 @@ test.afterAll(async () => {
   const code = await telltale.stop();
   expect(code, `telltale should exit cleanly on SIGTERM:\n${telltale.logs()}`).toBe(0);
 });
-
-/** Collects console errors and uncaught exceptions; a test fails on any. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
-  });
-  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) errors.push(`HTTP ${res.status()} ${res.url()}`);
-  });
-  return errors;
-}
 
 async function post(event: Record<string, unknown>) {
   const res = await fetch(`${telltale.url}/v1/events`, {
