@@ -10,6 +10,7 @@ pub mod event;
 pub mod health;
 pub mod ingest;
 pub mod job;
+pub mod live;
 pub mod maintenance;
 pub mod run;
 #[cfg(feature = "schedule")]
@@ -27,6 +28,7 @@ pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse};
 pub use job::{CheckPolicy, Job};
+pub use live::Change;
 pub use maintenance::{MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};
 pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,

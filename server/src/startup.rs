@@ -25,6 +25,7 @@ use tower_http::trace::TraceLayer;
 use crate::engine::{self, Engine, EngineInbox, SystemClock};
 use crate::state::AppState;
 use crate::{Config, api, site};
+use telltale_store::LiveHub;
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
 /// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
@@ -54,6 +55,7 @@ pub struct Application {
     retention: JoinHandle<()>,
     stop_engine: Arc<Notify>,
     stop_retention: Arc<Notify>,
+    live: LiveHub,
     addr: SocketAddr,
 }
 
@@ -87,6 +89,7 @@ impl Application {
 
         let (ingest, writer) = IngestQueue::start(store.clone());
         let inbox = EngineInbox::default();
+        let live = LiveHub::default();
         let stop_engine = Arc::new(Notify::new());
         let engine = engine::spawn(
             Engine::new(store.clone(), Arc::new(SystemClock)).with_blind_gap(
@@ -94,6 +97,7 @@ impl Application {
                     .unwrap_or(chrono::Duration::MAX),
             ),
             inbox.clone(),
+            live.clone(),
             config.evaluator_interval,
             stop_engine.clone(),
         );
@@ -109,6 +113,7 @@ impl Application {
             store: store.clone(),
             ingest,
             engine: inbox,
+            live: live.clone(),
             config: Arc::new(config),
             leptos_options,
         };
@@ -122,6 +127,7 @@ impl Application {
             retention,
             stop_engine,
             stop_retention,
+            live,
             addr,
         })
     }
@@ -137,6 +143,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        // Open live streams would hold graceful shutdown forever: end them
+        // as soon as shutdown begins.
+        let live = self.live.clone();
+        let shutdown = async move {
+            shutdown.await;
+            live.close();
+        };
         axum::serve(
             self.listener,
             self.router
@@ -165,6 +178,7 @@ impl Application {
 fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let store = state.store.clone();
+    let live = state.live.clone();
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/v1", api::router(&state))
@@ -173,7 +187,10 @@ fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(store.clone()),
+            move || {
+                provide_context(store.clone());
+                provide_context(live.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

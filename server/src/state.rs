@@ -6,6 +6,7 @@ use telltale_store::{IngestQueue, Store};
 
 use crate::Config;
 use crate::engine::EngineInbox;
+use telltale_store::LiveHub;
 
 /// What every handler and server function can reach.
 #[derive(Clone)]
@@ -15,6 +16,8 @@ pub struct AppState {
     pub ingest: IngestQueue,
     /// Tells the check engine which jobs ingest touched.
     pub engine: EngineInbox,
+    /// What changed, for `/v1/stream`.
+    pub live: LiveHub,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

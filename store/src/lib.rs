@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod fold;
 mod ingest;
+mod live;
 mod retention;
 mod runs;
 mod sqlite_writer;
@@ -25,6 +26,7 @@ pub use checks::{CloseOutcome, JobOutcome, JobUpdate};
 pub use connect::DatabaseTarget;
 pub use error::StoreError;
 pub use ingest::EventOutcome;
+pub use live::LiveHub;
 pub use writer::{IngestQueue, QueueError};
 
 use sea_orm::DatabaseConnection;

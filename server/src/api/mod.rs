@@ -14,6 +14,7 @@ mod maintenance;
 mod query;
 mod runs;
 mod status;
+mod stream;
 mod workers;
 
 use std::sync::Arc;
@@ -88,7 +89,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::list))
         .routes(routes!(alerts::close))
         .routes(routes!(maintenance::list, maintenance::create))
-        .routes(routes!(maintenance::delete));
+        .routes(routes!(maintenance::delete))
+        .routes(routes!(stream::stream));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

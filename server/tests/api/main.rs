@@ -11,3 +11,4 @@ mod pages;
 mod read;
 mod runs;
 mod status;
+mod stream;
