@@ -6,6 +6,7 @@
 //! the same types the REST API serializes.
 
 pub mod components;
+pub mod live;
 pub mod pages;
 pub mod server_fns;
 
@@ -17,6 +18,7 @@ use leptos_router::{
 };
 
 use crate::components::time::provide_clock;
+use crate::live::{LiveIndicator, provide_live};
 use crate::pages::{
     alerts::AlertsPage,
     events::EventsPage,
@@ -52,6 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_clock();
+    provide_live();
     mark_hydrated();
 
     // Pages render with `SsrMode::Async` so the data is in the first HTML:
@@ -74,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <A href="/alerts">"Alerts"</A>
                     <A href="/events">"Events"</A>
                 </nav>
+                <LiveIndicator />
             </header>
             <main>
                 <Routes fallback=NotFound>

@@ -81,6 +81,6 @@ test("the overview lists the latest events and /monitor leads to it", async ({ p
   await page.goto(`${telltale.url}/monitor`);
   await expect(page).toHaveURL(`${telltale.url}/`);
   await expect(page.locator("h1")).toHaveText("Overview");
-  await expect(page.locator("table.events tbody tr").first()).toContainText(message);
+  await expect(page.getByTestId("latest-events").locator("tbody tr").first()).toContainText(message);
   expect(errors).toEqual([]);
 });

@@ -45,7 +45,7 @@ test("DOWN jobs come first, the state filter lives in the URL, a job shows its p
   await expect(rows.first()).toHaveAttribute("data-job", up);
 
   await page.goto(`${telltale.url}/jobs?q=${tag}`);
-  await rows.first().getByRole("link", { name: down }).click();
+  await rows.first().getByRole("link", { name: down, exact: true }).click();
   await expect(page).toHaveURL(`${telltale.url}/jobs/${down}`);
   await expect(page.getByTestId("policy")).toContainText("Schedule: every 1h.");
   await expect(page.getByTestId("policy")).toContainText("Grace: 60 s (1 min)");

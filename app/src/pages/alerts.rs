@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 use telltale_model::{AlertFilter, AlertStatus, AlertType};
 
 use crate::components::alert_table::AlertTable;
+use crate::live::use_live;
 use crate::server_fns::alerts::{CloseAlert, list_alerts};
 
 /// Alerts, open first. Filters (`?status=`, `?type=`, `?job=`) are a plain
@@ -11,6 +12,7 @@ use crate::server_fns::alerts::{CloseAlert, list_alerts};
 /// action on the dashboard.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
+    let live = use_live();
     let query = use_query_map();
     let filter = move || {
         query.with(|q| AlertFilter {
@@ -28,8 +30,8 @@ pub fn AlertsPage() -> impl IntoView {
     let close = ServerAction::<CloseAlert>::new();
     // A close re-reads the list, so the row moves to the closed ones.
     let alerts = Resource::new(
-        move || (filter(), close.version().get()),
-        |(f, _)| list_alerts(f),
+        move || (filter(), close.version().get(), live.get()),
+        |(f, _, _)| list_alerts(f),
     );
     let current = filter();
 
@@ -87,7 +89,7 @@ pub fn AlertsPage() -> impl IntoView {
                 .and_then(|r| r.err())
                 .map(|e| view! { <p class="error">{e.to_string()}</p> })
         }}
-        <Suspense fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>
             {move || Suspend::new(async move {
                 match alerts.await {
                     Ok(alerts) => {
@@ -103,6 +105,6 @@ pub fn AlertsPage() -> impl IntoView {
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

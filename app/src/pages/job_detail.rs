@@ -9,19 +9,21 @@ use crate::components::chart::{Bar, DurationChart};
 use crate::components::format::{duration, encode, percent, seconds};
 use crate::components::run_table::RunTable;
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::server_fns::status::get_job_detail;
 
 /// One job: its policy in words, its check state and why, the state
 /// changes, open alerts, durations and runs. Observation only.
 #[component]
 pub fn JobDetailPage() -> impl IntoView {
+    let live = use_live();
     let params = use_params_map();
     let detail = Resource::new(
-        move || params.read().get("name").unwrap_or_default(),
-        get_job_detail,
+        move || (params.read().get("name").unwrap_or_default(), live.get()),
+        |(name, _)| get_job_detail(name),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading job…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading job…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(Some(d)) => view! { <JobView d /> }.into_any(),
@@ -35,7 +37,7 @@ pub fn JobDetailPage() -> impl IntoView {
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

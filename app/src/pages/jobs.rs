@@ -8,6 +8,7 @@ use crate::components::chart::Sparkline;
 use crate::components::data_table::DataTable;
 use crate::components::format::{encode, percent};
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::server_fns::status::list_job_overviews;
 
 /// Every job with its check state, DOWN and LATE first. The filters are a
@@ -15,6 +16,7 @@ use crate::server_fns::status::list_job_overviews;
 /// back button works) with or without JavaScript.
 #[component]
 pub fn JobsPage() -> impl IntoView {
+    let live = use_live();
     let query = use_query_map();
     let filter = move || {
         query.with(|q| {
@@ -25,7 +27,10 @@ pub fn JobsPage() -> impl IntoView {
             (state, text)
         })
     };
-    let jobs = Resource::new(filter, |(state, text)| list_job_overviews(state, text));
+    let jobs = Resource::new(
+        move || (filter(), live.get()),
+        |((state, text), _)| list_job_overviews(state, text),
+    );
     let (state, text) = filter();
 
     view! {
@@ -59,14 +64,14 @@ pub fn JobsPage() -> impl IntoView {
             />
             <button type="submit">"Filter"</button>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
             {move || Suspend::new(async move {
                 match jobs.await {
                     Ok(jobs) => view! { <JobTable jobs /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

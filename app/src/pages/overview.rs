@@ -13,6 +13,7 @@ use crate::components::event_table::EventTable;
 use crate::components::format::encode;
 use crate::components::run_table::RunTable;
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::server_fns::alerts::list_alerts;
 use crate::server_fns::events::list_events;
 use crate::server_fns::runs::list_runs;
@@ -26,10 +27,11 @@ const FAILURES: u64 = 10;
 /// numbers and states, no reassurance.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let summary = Resource::new(|| (), |_| get_status_summary());
+    let live = use_live();
+    let summary = Resource::new(move || live.get(), move |_| get_status_summary());
     let failed = Resource::new(
-        || (),
-        |_| {
+        move || live.get(),
+        move |_| {
             list_runs(RunFilter {
                 status: vec![RunStatus::Failed],
                 limit: Some(FAILURES),
@@ -38,8 +40,8 @@ pub fn OverviewPage() -> impl IntoView {
         },
     );
     let alerts = Resource::new(
-        || (),
-        |_| {
+        move || live.get(),
+        move |_| {
             list_alerts(AlertFilter {
                 status: Some(AlertStatus::Open),
                 limit: Some(50),
@@ -47,11 +49,17 @@ pub fn OverviewPage() -> impl IntoView {
             })
         },
     );
-    let down = Resource::new(|| (), |_| list_job_statuses(Some(CheckState::Down), None));
-    let late = Resource::new(|| (), |_| list_job_statuses(Some(CheckState::Late), None));
+    let down = Resource::new(
+        move || live.get(),
+        move |_| list_job_statuses(Some(CheckState::Down), None),
+    );
+    let late = Resource::new(
+        move || live.get(),
+        move |_| list_job_statuses(Some(CheckState::Late), None),
+    );
     let latest = Resource::new(
-        || (),
-        |_| {
+        move || live.get(),
+        move |_| {
             list_events(EventFilter {
                 limit: Some(LATEST),
                 ..Default::default()
@@ -62,7 +70,7 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <Title text="Overview" />
         <h1>"Overview"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match summary.await {
                     Ok(s) => view! { <Counts s /> }.into_any(),
@@ -144,7 +152,7 @@ pub fn OverviewPage() -> impl IntoView {
                     }
                 })}
             </section>
-            <section>
+            <section data-testid="latest-events">
                 <h2>"Latest events"</h2>
                 {move || Suspend::new(async move {
                     match latest.await {
@@ -161,7 +169,7 @@ pub fn OverviewPage() -> impl IntoView {
                     <a href="/events">"All events"</a>
                 </p>
             </section>
-        </Suspense>
+        </Transition>
     }
 }
 

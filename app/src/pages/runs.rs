@@ -6,15 +6,17 @@ use telltale_model::RunFilter;
 use crate::components::event_table::EventTable;
 use crate::components::run_table::{RunTable, status_class};
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::server_fns::runs::{get_run_detail, list_runs};
 
 /// Runs, failed ones first (Forge: failures visually distinct and sorted
 /// first), then the rest newest first. No action buttons: observation only.
 #[component]
 pub fn RunsPage() -> impl IntoView {
+    let live = use_live();
     let runs = Resource::new(
-        || (),
-        |_| {
+        move || live.get(),
+        move |_| {
             list_runs(RunFilter {
                 limit: Some(200),
                 ..Default::default()
@@ -24,14 +26,14 @@ pub fn RunsPage() -> impl IntoView {
     view! {
         <Title text="Runs" />
         <h1>"Runs"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
             {move || Suspend::new(async move {
                 match runs.await {
                     Ok(page) => view! { <RunTable runs=page.runs /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -39,13 +41,14 @@ pub fn RunsPage() -> impl IntoView {
 /// timeline, and any transition refused because the run had ended.
 #[component]
 pub fn RunDetailPage() -> impl IntoView {
+    let live = use_live();
     let params = use_params_map();
     let detail = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        get_run_detail,
+        move || (params.read().get("id").unwrap_or_default(), live.get()),
+        |(id, _)| get_run_detail(id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading run…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading run…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(Some(d)) => {
@@ -131,6 +134,6 @@ pub fn RunDetailPage() -> impl IntoView {
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

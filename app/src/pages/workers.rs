@@ -6,6 +6,7 @@ use crate::components::badge::WorkerBadge;
 use crate::components::data_table::DataTable;
 use crate::components::format::encode;
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::server_fns::workers::list_worker_states;
 
 /// Workers: offline first (they are what needs a look), then busy, then
@@ -13,18 +14,19 @@ use crate::server_fns::workers::list_worker_states;
 /// buttons.
 #[component]
 pub fn WorkersPage() -> impl IntoView {
-    let workers = Resource::new(|| (), |_| list_worker_states());
+    let live = use_live();
+    let workers = Resource::new(move || live.get(), move |_| list_worker_states());
     view! {
         <Title text="Workers" />
         <h1>"Workers"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
             {move || Suspend::new(async move {
                 match workers.await {
                     Ok(workers) => view! { <WorkerTable workers /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -3,7 +3,9 @@ use telltale_model::{Alert, AlertFilter, CloseAlertResponse};
 
 /// Alerts matching `filter`, newest first: what `GET /v1/alerts` returns.
 #[server(prefix = "/api", endpoint = "alerts/list")]
-pub async fn list_alerts(filter: AlertFilter) -> Result<Vec<Alert>, ServerFnError> {
+pub async fn list_alerts(
+    #[server(default)] filter: AlertFilter,
+) -> Result<Vec<Alert>, ServerFnError> {
     use super::ssr::{store, to_server_error};
     store()?.list_alerts(&filter).await.map_err(to_server_error)
 }
