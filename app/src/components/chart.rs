@@ -73,13 +73,15 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
     if bars.is_empty() {
         return view! { <p class="muted">"No ended run with a start and an end."</p> }.into_any();
     }
-    let (w, h) = (600.0, 120.0);
+    let (w, h) = (900.0, 140.0);
+    // Headroom above the longest bar keeps the p95 label inside the chart.
     let max = bars
         .iter()
         .map(|b| b.seconds)
         .chain(p95)
         .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
+        .max(f64::MIN_POSITIVE)
+        * 1.15;
     let slot = w / bars.len() as f64;
     let y = move |v: f64| h - (v / max) * (h - 4.0);
     let rects = bars
@@ -116,7 +118,6 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
         <svg
             class="duration-chart"
             viewBox=format!("0 0 {w} {h}")
-            preserveAspectRatio="none"
             role="img"
             aria-label="durations of the job's recent runs, oldest left; failed runs marked"
         >
