@@ -1,11 +1,14 @@
 //! Live updates. The server names what changed on `/v1/stream` (Server-Sent
-//! Events); every change bumps one counter that pages put into their
-//! resources' keys, so they re-read their data in place — the filter, the
-//! scroll position and the rest of the page stay as they are. When the
+//! Events); each kind of change bumps its own counter, and pages put the
+//! counters of what they show into their resources' keys, so they re-read
+//! their data in place — the filter, the scroll position and the rest of
+//! the page stay as they are (and a page is not re-read for changes it does
+//! not show: a close reason being typed on /alerts survives new events). When the
 //! stream cannot be kept open the page polls instead, and while the tab is
 //! hidden it does neither.
 
 use leptos::prelude::*;
+use telltale_model::Change;
 
 /// What the indicator in the top bar says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,14 +49,29 @@ impl LiveMode {
 
 #[derive(Clone, Copy)]
 pub struct Live {
-    version: RwSignal<u64>,
+    /// One counter per [`Change`], in the order of `Change::ALL`.
+    versions: [RwSignal<u64>; Change::ALL.len()],
     mode: RwSignal<LiveMode>,
+}
+
+// Only the browser bumps.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl Live {
+    /// Bumps the counter of `change`, or all of them for `None` (a resync,
+    /// a poll, the tab shown again).
+    fn bump(self, change: Option<Change>) {
+        for (c, version) in Change::ALL.into_iter().zip(self.versions) {
+            if change.is_none_or(|wanted| wanted == c) {
+                version.update(|v| *v += 1);
+            }
+        }
+    }
 }
 
 /// Puts [`Live`] into the context and, once hydrated, connects.
 pub fn provide_live() {
     let live = Live {
-        version: RwSignal::new(0),
+        versions: std::array::from_fn(|_| RwSignal::new(0)),
         mode: RwSignal::new(LiveMode::Static),
     };
     provide_context(live);
@@ -64,11 +82,18 @@ pub fn provide_live() {
     });
 }
 
-/// Grows whenever what a page shows may have changed; 0 on the server, so
-/// the keys of hydrating resources match the server's.
-pub fn use_live() -> Signal<u64> {
+/// Grows whenever one of `topics` may have changed; 0 on the server, so the
+/// keys of hydrating resources match the server's.
+pub fn use_live(topics: &'static [Change]) -> Signal<u64> {
     match use_context::<Live>() {
-        Some(live) => live.version.into(),
+        Some(live) => Signal::derive(move || {
+            Change::ALL
+                .into_iter()
+                .zip(live.versions)
+                .filter(|(c, _)| topics.contains(c))
+                .map(|(_, v)| v.get())
+                .sum()
+        }),
         None => Signal::stored(0),
     }
 }
@@ -117,7 +142,8 @@ mod browser {
     struct Conn {
         source: Option<EventSource>,
         poll: Option<IntervalHandle>,
-        bump_pending: bool,
+        /// Changes heard but not yet applied (`None`: everything).
+        pending: Vec<Option<Change>>,
         /// Grows on every stop, so timers of an older connection do nothing.
         generation: u64,
     }
@@ -160,7 +186,7 @@ mod browser {
     }
 
     fn bump(live: Live) {
-        live.version.update(|v| *v += 1);
+        live.bump(None);
     }
 
     fn stop(conn: &Shared) {
@@ -202,7 +228,8 @@ mod browser {
             .chain(["resync"])
         {
             let conn = conn.clone();
-            let on_change = Closure::<dyn Fn()>::new(move || debounced_bump(live, &conn));
+            let change = Change::parse(name);
+            let on_change = Closure::<dyn Fn()>::new(move || debounced_bump(live, &conn, change));
             let _ =
                 source.add_event_listener_with_callback(name, on_change.as_ref().unchecked_ref());
             on_change.forget();
@@ -239,15 +266,25 @@ mod browser {
         conn.borrow_mut().source = Some(source);
     }
 
-    fn debounced_bump(live: Live, conn: &Shared) {
-        if std::mem::replace(&mut conn.borrow_mut().bump_pending, true) {
+    fn debounced_bump(live: Live, conn: &Shared, change: Option<Change>) {
+        let first = {
+            let mut c = conn.borrow_mut();
+            let first = c.pending.is_empty();
+            if !c.pending.contains(&change) {
+                c.pending.push(change);
+            }
+            first
+        };
+        if !first {
             return;
         }
         let conn = conn.clone();
         set_timeout(
             move || {
-                conn.borrow_mut().bump_pending = false;
-                bump(live);
+                let pending = std::mem::take(&mut conn.borrow_mut().pending);
+                for change in pending {
+                    live.bump(change);
+                }
             },
             DEBOUNCE,
         );

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{AlertFilter, AlertStatus, AlertType};
+use telltale_model::{AlertFilter, AlertStatus, AlertType, Change};
 
 use crate::components::alert_table::AlertTable;
 use crate::live::use_live;
@@ -12,7 +12,7 @@ use crate::server_fns::alerts::{CloseAlert, list_alerts};
 /// action on the dashboard.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(&[Change::Alerts]);
     let query = use_query_map();
     let filter = move || {
         query.with(|q| AlertFilter {

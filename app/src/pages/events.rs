@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::EventFilter;
+use telltale_model::{Change, EventFilter};
 
 use crate::components::event_table::EventTable;
 use crate::live::use_live;
@@ -13,7 +13,7 @@ use crate::server_fns::events::list_events;
 /// the server renders the narrowed list.
 #[component]
 pub fn EventsPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(&[Change::Events]);
     let query = use_query_map();
     let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
     let events = Resource::new(

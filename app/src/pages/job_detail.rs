@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use telltale_model::{CheckPolicy, JobDetail, RunStatus};
+use telltale_model::{Change, CheckPolicy, JobDetail, RunStatus};
 
 use crate::components::alert_table::AlertTable;
 use crate::components::badge::CheckBadge;
@@ -16,7 +16,7 @@ use crate::server_fns::status::get_job_detail;
 /// changes, open alerts, durations and runs. Observation only.
 #[component]
 pub fn JobDetailPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(&[Change::Jobs, Change::Runs, Change::Alerts]);
     let params = use_params_map();
     let detail = Resource::new(
         move || (params.read().get("name").unwrap_or_default(), live.get()),

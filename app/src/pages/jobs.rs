@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{CheckState, JobOverview};
+use telltale_model::{Change, CheckState, JobOverview};
 
 use crate::components::badge::{CheckBadge, check_row_class};
 use crate::components::chart::Sparkline;
@@ -16,7 +16,7 @@ use crate::server_fns::status::list_job_overviews;
 /// back button works) with or without JavaScript.
 #[component]
 pub fn JobsPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(&[Change::Jobs, Change::Runs]);
     let query = use_query_map();
     let filter = move || {
         query.with(|q| {

@@ -3,8 +3,8 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use telltale_model::{
-    AlertFilter, AlertStatus, CheckState, EventFilter, RunFilter, RunStatus, SchedulerPresence,
-    StatusSummary,
+    AlertFilter, AlertStatus, Change, CheckState, EventFilter, RunFilter, RunStatus,
+    SchedulerPresence, StatusSummary,
 };
 
 use crate::components::alert_table::AlertTable;
@@ -27,7 +27,7 @@ const FAILURES: u64 = 10;
 /// numbers and states, no reassurance.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(Change::ALL.as_slice());
     let summary = Resource::new(move || live.get(), move |_| get_status_summary());
     let failed = Resource::new(
         move || live.get(),

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use telltale_model::RunFilter;
+use telltale_model::{Change, RunFilter};
 
 use crate::components::event_table::EventTable;
 use crate::components::run_table::{RunTable, status_class};
@@ -13,7 +13,7 @@ use crate::server_fns::runs::{get_run_detail, list_runs};
 /// first), then the rest newest first. No action buttons: observation only.
 #[component]
 pub fn RunsPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(&[Change::Runs, Change::Events]);
     let runs = Resource::new(
         move || live.get(),
         move |_| {
@@ -41,7 +41,7 @@ pub fn RunsPage() -> impl IntoView {
 /// timeline, and any transition refused because the run had ended.
 #[component]
 pub fn RunDetailPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(&[Change::Runs, Change::Events]);
     let params = use_params_map();
     let detail = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), live.get()),

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use telltale_model::{WorkerState, WorkerStatus};
+use telltale_model::{Change, WorkerState, WorkerStatus};
 
 use crate::components::badge::WorkerBadge;
 use crate::components::data_table::DataTable;
@@ -14,7 +14,7 @@ use crate::server_fns::workers::list_worker_states;
 /// buttons.
 #[component]
 pub fn WorkersPage() -> impl IntoView {
-    let live = use_live();
+    let live = use_live(&[Change::Workers]);
     let workers = Resource::new(move || live.get(), move |_| list_worker_states());
     view! {
         <Title text="Workers" />
