@@ -29,15 +29,23 @@ fn short_span(secs: u64) -> String {
 }
 
 /// A time as the viewer's clock shows it, given the offset of the viewer's
-/// zone at that instant (minutes east of UTC): `2026-11-25 20:04:05 +01:00`.
+/// zone at that instant (minutes east of UTC): `2026-11-25 20:04:05`. The
+/// offset goes in the tooltip ([`zone_offset`]), keeping tables narrow.
 pub fn local_time(at: DateTime<Utc>, offset_minutes: i32) -> String {
     match FixedOffset::east_opt(offset_minutes * 60) {
         Some(zone) => at
             .with_timezone(&zone)
-            .format("%Y-%m-%d %H:%M:%S %:z")
+            .format("%Y-%m-%d %H:%M:%S")
             .to_string(),
         None => utc_time(at),
     }
+}
+
+/// The viewer's offset from UTC in words: `UTC+01:00`.
+pub fn zone_offset(offset_minutes: i32) -> String {
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let m = offset_minutes.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
 /// A time in UTC, to the second: what the server renders.
@@ -115,8 +123,10 @@ mod tests {
     #[test]
     fn local_time_applies_the_viewers_offset() {
         let at = t("2026-11-25T19:04:05Z");
-        assert_eq!(local_time(at, 60), "2026-11-25 20:04:05 +01:00");
-        assert_eq!(local_time(at, -300), "2026-11-25 14:04:05 -05:00");
+        assert_eq!(local_time(at, 60), "2026-11-25 20:04:05");
+        assert_eq!(local_time(at, -300), "2026-11-25 14:04:05");
+        assert_eq!(zone_offset(60), "UTC+01:00");
+        assert_eq!(zone_offset(-330), "UTC-05:30");
         assert_eq!(utc_time(at), "2026-11-25 19:04:05 UTC");
     }
 

@@ -1,7 +1,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use leptos::prelude::*;
 
-use super::format::{local_time, relative_age, utc_time};
+use super::format::{local_time, relative_age, utc_time, zone_offset};
 
 /// The browser's clock, ticking while the page is open; `None` on the
 /// server and until hydration, so the first paint is the server's UTC.
@@ -28,9 +28,16 @@ pub fn provide_clock() {
 #[component]
 pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     let iso = at.to_rfc3339_opts(SecondsFormat::Millis, true);
-    let title = format!("{} ({iso})", utc_time(at));
+    let utc = format!("{} ({iso})", utc_time(at));
     let now = use_context::<Now>().map(|n| n.0);
     let now = move || now.and_then(|n| n.get());
+    let title = move || match now() {
+        Some(_) => format!(
+            "{utc}; shown in {}",
+            zone_offset(browser_offset_minutes(at))
+        ),
+        None => utc.clone(),
+    };
     view! {
         <time datetime=iso title=title>
             {move || match now() {

@@ -33,7 +33,8 @@ pub fn AlertsPage() -> impl IntoView {
         move || (filter(), close.version().get(), live.get()),
         |(f, _, _)| list_alerts(f),
     );
-    let current = filter();
+    // The form shows the filter the page was loaded with.
+    let current = untrack(filter);
 
     view! {
         <Title text="Alerts" />

@@ -31,7 +31,8 @@ pub fn JobsPage() -> impl IntoView {
         move || (filter(), live.get()),
         |((state, text), _)| list_job_overviews(state, text),
     );
-    let (state, text) = filter();
+    // The form shows the filter the page was loaded with.
+    let (state, text) = untrack(filter);
 
     view! {
         <Title text="Jobs" />
