@@ -21,8 +21,10 @@ test("open alerts come first and one closes with a reason, with or without JavaS
 
   await page.goto(`${telltale.url}/alerts?type=FAILURE&job=${up}`);
   await expect(page).toHaveURL(/type=FAILURE/);
-  const row = page.locator("table.alerts tbody tr").first();
-  await expect(row).toContainText("OPEN");
+  const first = page.locator("table.alerts tbody tr").first();
+  await expect(first).toContainText("OPEN");
+  // By id: a later evaluation may open a new FAILURE for the still-failing job.
+  const row = page.locator(`tr[data-alert-id="${await first.getAttribute("data-alert-id")}"]`);
   await expect(row).toContainText("exit 3: no space");
 
   await row.getByRole("textbox").fill(`replaced the disk ${tag}`);

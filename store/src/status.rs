@@ -6,12 +6,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use telltale_model::{
     AlertFilter, AlertStatus, CheckState, JobDetail, JobOverview, JobStatus, RunFilter, RunSpan,
     RunStatus, SchedulerPresence, StatusSummary, WorkerState, WorkerStatus, sort_failures_first,
 };
 
+use crate::convert::job_status_from_row;
+use crate::entity::job;
 use crate::{Store, StoreError};
 
 /// How many recent runs and transitions one job's detail carries.
@@ -69,16 +71,22 @@ impl Store {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_lowercase);
-        let mut jobs: Vec<JobStatus> = self
-            .jobs_with_state()
-            .await?
-            .into_iter()
-            .filter(|j| state.is_none_or(|w| w == j.check_state))
-            .filter(|j| {
-                text.as_deref()
-                    .is_none_or(|t| j.job.name.to_lowercase().contains(t))
-            })
-            .collect();
+        // The state is an indexed column: the overview asks for the DOWN and
+        // LATE jobs of 10,000 without reading the other 9,990.
+        let mut query = job::Entity::find().order_by_asc(job::Column::Name);
+        if let Some(state) = state {
+            query = query.filter(job::Column::CheckState.eq(state.as_str()));
+        }
+        let mut jobs = Vec::new();
+        for row in query.all(&self.db).await? {
+            let j = job_status_from_row(row)?;
+            if text
+                .as_deref()
+                .is_none_or(|t| j.job.name.to_lowercase().contains(t))
+            {
+                jobs.push(j);
+            }
+        }
         sort_failures_first(&mut jobs);
         Ok(jobs)
     }

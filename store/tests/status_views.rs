@@ -5,7 +5,7 @@ mod support;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use telltale_model::{JobOverview, Level, NewEvent, RunStatus, SourceType};
+use telltale_model::{CheckState, JobOverview, Level, NewEvent, RunStatus, SourceType};
 use telltale_store::Store;
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -61,6 +61,12 @@ async fn story(store: &Store) {
         .unwrap();
     assert_eq!(short.durations(), vec![7.0]);
 
+    // Filtering by state (in SQL) partitions the jobs.
+    let mut by_state = 0;
+    for state in CheckState::ALL {
+        by_state += store.job_statuses(Some(state), None).await.unwrap().len();
+    }
+    assert_eq!(by_state, 2);
     let only = store.job_overviews(None, Some("SHO")).await.unwrap();
     assert_eq!(only.len(), 1, "name filter is case-insensitive");
     let detail = store.job_detail("long").await.unwrap().expect("long");
