@@ -6,6 +6,7 @@
 //! the same types the REST API serializes.
 
 pub mod components;
+pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -18,13 +19,19 @@ use leptos_router::{
     components::{A, Route, Router, Routes},
 };
 
+use crate::components::time::provide_clock;
+use crate::live::{LiveIndicator, provide_live};
 use crate::pages::{
+    alerts::AlertsPage,
     events::EventsPage,
+    job_detail::JobDetailPage,
+    jobs::JobsPage,
     login::LoginPage,
     not_found::NotFound,
     overview::OverviewPage,
     runs::{RunDetailPage, RunsPage},
     settings::SettingsPage,
+    workers::WorkersPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -52,6 +59,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_clock();
+    provide_live();
     mark_hydrated();
 
     // Pages render with `SsrMode::Async` so the data is in the first HTML:
@@ -68,18 +77,30 @@ pub fn App() -> impl IntoView {
                 </A>
                 <nav>
                     <A href="/">"Overview"</A>
+                    <A href="/jobs">"Jobs"</A>
                     <A href="/runs">"Runs"</A>
+                    <A href="/workers">"Workers"</A>
+                    <A href="/alerts">"Alerts"</A>
                     <A href="/events">"Events"</A>
                 </nav>
                 <SignedIn />
+                <LiveIndicator />
             </header>
             <main>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("jobs") view=JobsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("jobs"), ParamSegment("name"))
+                        view=JobDetailPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("runs") view=RunsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("workers") view=WorkersPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("runs"), ParamSegment("id"))
                         view=RunDetailPage

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { watchErrors } from "./helpers";
 import { startTelltale, type Telltale } from "./server";
 
 let telltale: Telltale;
@@ -11,19 +12,6 @@ test.afterAll(async () => {
   const code = await telltale.stop();
   expect(code, `telltale should exit cleanly on SIGTERM:\n${telltale.logs()}`).toBe(0);
 });
-
-/** Collects console errors and uncaught exceptions; a test fails on any. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
-  });
-  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) errors.push(`HTTP ${res.status()} ${res.url()}`);
-  });
-  return errors;
-}
 
 async function post(event: Record<string, unknown>) {
   const res = await fetch(`${telltale.url}/v1/events`, {
@@ -93,6 +81,6 @@ test("the overview lists the latest events and /monitor leads to it", async ({ p
   await page.goto(`${telltale.url}/monitor`);
   await expect(page).toHaveURL(`${telltale.url}/`);
   await expect(page.locator("h1")).toHaveText("Overview");
-  await expect(page.locator("table.events tbody tr").first()).toContainText(message);
+  await expect(page.getByTestId("latest-events").locator("tbody tr").first()).toContainText(message);
   expect(errors).toEqual([]);
 });

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { postBatch, watchErrors } from "./helpers";
 import { startTelltale, type Telltale } from "./server";
 
 let telltale: Telltale;
@@ -11,23 +12,12 @@ test.afterAll(async () => {
   expect(await telltale.stop()).toBe(0);
 });
 
-async function postBatch(events: Record<string, unknown>[]) {
-  const res = await fetch(`${telltale.url}/v1/events/batch`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(events.map((e) => ({ sourceType: "worker", level: "info", ...e }))),
-  });
-  expect(res.status).toBe(200);
-}
-
 test("a failed run is listed first and its page shows the reason verbatim", async ({ page }) => {
-  const errors: string[] = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  page.on("pageerror", (e) => errors.push(e.message));
+  const errors = watchErrors(page);
 
   const tag = `${test.info().project.name}-${Date.now()}`;
   const reason = `Resolve render failed:\n  clip "A001_C002.mov" offline\n  exit code 3   `;
-  await postBatch([
+  await postBatch(telltale.url, [
     { eventType: "job.started", message: "start", jobName: "proxy", runId: `ok-${tag}` },
     { eventType: "job.completed", message: "done", jobName: "proxy", runId: `ok-${tag}` },
     { eventType: "job_created", message: "queued", jobName: "proxy", runId: `bad-${tag}`,

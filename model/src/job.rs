@@ -91,3 +91,22 @@ pub struct Job {
     pub expected_next_at: Option<DateTime<Utc>>,
     pub policy: CheckPolicy,
 }
+
+impl Job {
+    /// A job first seen at `at`, with nothing known about it yet.
+    pub fn new(name: &str, at: DateTime<Utc>) -> Self {
+        Job {
+            name: name.to_owned(),
+            first_seen_at: at,
+            last_event_at: at,
+            last_heartbeat_at: None,
+            last_run_id: None,
+            last_success_at: None,
+            last_failure_at: None,
+            consecutive_failures: 0,
+            last_failure_reason: None,
+            expected_next_at: None,
+            policy: CheckPolicy::default(),
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod event;
 pub mod health;
 pub mod ingest;
 pub mod job;
+pub mod live;
 pub mod maintenance;
 pub mod run;
 #[cfg(feature = "schedule")]
@@ -32,13 +33,14 @@ pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse};
 pub use job::{CheckPolicy, Job};
+pub use live::Change;
 pub use maintenance::{MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};
 pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
 };
 pub use status::{
-    AlertList, CloseAlertResponse, JobDetail, JobStatus, JobStatusList, SchedulerPresence,
-    StatusSummary,
+    AlertList, CloseAlertResponse, JobDetail, JobOverview, JobStatus, JobStatusList, RunSpan,
+    SchedulerPresence, StatusSummary, sort_failures_first,
 };
 pub use transition::{EventKind, RunChange, Transition, transition};
 pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};

@@ -107,3 +107,95 @@ pub struct CloseAlertResponse {
     pub reason: String,
     pub alert: Option<Alert>,
 }
+
+/// A run reduced to what a job's sparkline and success rate need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RunSpan {
+    pub status: crate::run::RunStatus,
+    /// Start to end, when both are known.
+    pub duration_seconds: Option<f64>,
+}
+
+/// A job with its check state and its latest runs: one row of the jobs page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct JobOverview {
+    #[serde(flatten)]
+    pub status: JobStatus,
+    /// The job's latest runs, oldest first (at most
+    /// [`JobOverview::RECENT_RUNS`]).
+    pub recent_runs: Vec<RunSpan>,
+}
+
+impl JobOverview {
+    /// How many of a job's latest runs the overview carries.
+    pub const RECENT_RUNS: u64 = 20;
+
+    /// completed / (completed + failed) over the recent runs; `None` before
+    /// any of them ended.
+    pub fn success_rate(&self) -> Option<f64> {
+        use crate::run::RunStatus;
+        let count = |s: RunStatus| self.recent_runs.iter().filter(|r| r.status == s).count();
+        let (ok, failed) = (count(RunStatus::Completed), count(RunStatus::Failed));
+        (ok + failed > 0).then(|| ok as f64 / (ok + failed) as f64)
+    }
+
+    /// Durations of the recent runs that have one, oldest first.
+    pub fn durations(&self) -> Vec<f64> {
+        self.recent_runs
+            .iter()
+            .filter_map(|r| r.duration_seconds)
+            .collect()
+    }
+}
+
+/// Orders jobs as every page shows them: DOWN, then LATE, then the rest;
+/// within a state, more consecutive failures first, then by name.
+pub fn sort_failures_first(jobs: &mut [JobStatus]) {
+    let rank = |s: CheckState| match s {
+        CheckState::Down => 0,
+        CheckState::Late => 1,
+        _ => 2,
+    };
+    jobs.sort_by(|a, b| {
+        rank(a.check_state)
+            .cmp(&rank(b.check_state))
+            .then(b.job.consecutive_failures.cmp(&a.job.consecutive_failures))
+            .then(a.job.name.cmp(&b.job.name))
+    });
+}
+
+#[cfg(test)]
+mod overview_tests {
+    use super::*;
+    use crate::run::RunStatus;
+
+    #[test]
+    fn success_rate_counts_only_ended_runs() {
+        let span = |status, d| RunSpan {
+            status,
+            duration_seconds: d,
+        };
+        let mut o = JobOverview {
+            status: JobStatus {
+                job: crate::job::Job::new("j", Utc::now()),
+                check_state: CheckState::Up,
+                check_state_since: None,
+                expected_at: None,
+            },
+            recent_runs: vec![span(RunStatus::Running, None)],
+        };
+        assert_eq!(o.success_rate(), None);
+        o.recent_runs.extend([
+            span(RunStatus::Completed, Some(2.0)),
+            span(RunStatus::Completed, Some(4.0)),
+            span(RunStatus::Failed, Some(1.0)),
+            span(RunStatus::Completed, None),
+        ]);
+        assert_eq!(o.success_rate(), Some(0.75));
+        assert_eq!(o.durations(), vec![2.0, 4.0, 1.0]);
+    }
+}

@@ -224,19 +224,7 @@ fn next_job(
     event: &Event,
 ) -> Job {
     let at = event.event_at;
-    let mut job = current.cloned().unwrap_or_else(|| Job {
-        name: name.to_owned(),
-        first_seen_at: at,
-        last_event_at: at,
-        last_heartbeat_at: None,
-        last_run_id: None,
-        last_success_at: None,
-        last_failure_at: None,
-        consecutive_failures: 0,
-        last_failure_reason: None,
-        expected_next_at: None,
-        policy: CheckPolicy::default(),
-    });
+    let mut job = current.cloned().unwrap_or_else(|| Job::new(name, at));
     job.first_seen_at = job.first_seen_at.min(at);
     job.last_event_at = job.last_event_at.max(at);
     apply_policy(&mut job.policy, event.metadata.as_object());

@@ -30,6 +30,7 @@ use crate::auth::{AuthState, access, headers, login};
 use crate::engine::{self, Clock, Engine, EngineInbox, SystemClock};
 use crate::state::AppState;
 use crate::{Config, api, site};
+use telltale_store::LiveHub;
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
 /// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
@@ -61,6 +62,7 @@ pub struct Application {
     retention: JoinHandle<()>,
     stop_engine: Arc<Notify>,
     stop_retention: Arc<Notify>,
+    live: LiveHub,
     addr: SocketAddr,
 }
 
@@ -117,6 +119,7 @@ impl Application {
 
         let (ingest, writer) = IngestQueue::start(store.clone());
         let inbox = EngineInbox::default();
+        let live = LiveHub::default();
         let stop_engine = Arc::new(Notify::new());
         let engine = engine::spawn(
             Engine::new(store.clone(), Arc::new(SystemClock)).with_blind_gap(
@@ -124,6 +127,7 @@ impl Application {
                     .unwrap_or(chrono::Duration::MAX),
             ),
             inbox.clone(),
+            live.clone(),
             config.evaluator_interval,
             stop_engine.clone(),
         );
@@ -139,6 +143,7 @@ impl Application {
             store: store.clone(),
             ingest,
             engine: inbox,
+            live: live.clone(),
             config: Arc::new(config),
             auth,
             leptos_options,
@@ -153,6 +158,7 @@ impl Application {
             retention,
             stop_engine,
             stop_retention,
+            live,
             addr,
         })
     }
@@ -168,6 +174,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        // Open live streams would hold graceful shutdown forever: end them
+        // as soon as shutdown begins.
+        let live = self.live.clone();
+        let shutdown = async move {
+            shutdown.await;
+            live.close();
+        };
         axum::serve(
             self.listener,
             self.router
@@ -197,6 +210,7 @@ fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let store = state.store.clone();
     let accounts = state.auth.accounts.clone();
+    let live = state.live.clone();
     let options = state.leptos_options.clone();
     // Every route, the fallback included, sits behind the same stack. Read
     // bottom-up for the order a request meets it: trace, timeout (503),
@@ -216,6 +230,7 @@ fn build_router(state: AppState) -> Router {
             move || {
                 provide_context(store.clone());
                 provide_context(accounts.clone());
+                provide_context(live.clone());
             },
             move || shell(options.clone()),
         )

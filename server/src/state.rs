@@ -7,6 +7,7 @@ use telltale_store::{IngestQueue, Store};
 use crate::Config;
 use crate::auth::AuthState;
 use crate::engine::EngineInbox;
+use telltale_store::LiveHub;
 
 /// What every handler and server function can reach.
 #[derive(Clone)]
@@ -16,6 +17,8 @@ pub struct AppState {
     pub ingest: IngestQueue,
     /// Tells the check engine which jobs ingest touched.
     pub engine: EngineInbox,
+    /// What changed, for `/v1/stream`.
+    pub live: LiveHub,
     pub config: Arc<Config>,
     /// Password hasher, login throttle and the clock sessions expire by.
     pub auth: AuthState,

@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::EventFilter;
+use telltale_model::{Change, EventFilter};
 
 use crate::components::event_table::EventTable;
+use crate::live::use_live;
 use crate::server_fns::events::list_events;
 
 /// The event log. The filter box narrows the loaded list as you type (in the
@@ -12,9 +13,13 @@ use crate::server_fns::events::list_events;
 /// the server renders the narrowed list.
 #[component]
 pub fn EventsPage() -> impl IntoView {
+    let live = use_live(&[Change::Events]);
     let query = use_query_map();
     let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
-    let events = Resource::new(|| (), |_| list_events(EventFilter::default()));
+    let events = Resource::new(
+        move || live.get(),
+        move |_| list_events(EventFilter::default()),
+    );
 
     let on_input = move |ev| {
         let value = event_target_value(&ev);
@@ -37,14 +42,14 @@ pub fn EventsPage() -> impl IntoView {
                 on:input=on_input
             />
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading events…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
                     Ok(page) => view! { <EventTable events=page.events text /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

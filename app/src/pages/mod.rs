@@ -1,6 +1,10 @@
+pub mod alerts;
 pub mod events;
+pub mod job_detail;
+pub mod jobs;
 pub mod login;
 pub mod not_found;
 pub mod overview;
 pub mod runs;
 pub mod settings;
+pub mod workers;

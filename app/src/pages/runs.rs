@@ -1,19 +1,22 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use telltale_model::{Run, RunFilter, RunStatus};
+use telltale_model::{Change, RunFilter};
 
 use crate::components::event_table::EventTable;
+use crate::components::run_table::{RunTable, status_class};
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::server_fns::runs::{get_run_detail, list_runs};
 
 /// Runs, failed ones first (Forge: failures visually distinct and sorted
 /// first), then the rest newest first. No action buttons: observation only.
 #[component]
 pub fn RunsPage() -> impl IntoView {
+    let live = use_live(&[Change::Runs, Change::Events]);
     let runs = Resource::new(
-        || (),
-        |_| {
+        move || live.get(),
+        move |_| {
             list_runs(RunFilter {
                 limit: Some(200),
                 ..Default::default()
@@ -23,76 +26,29 @@ pub fn RunsPage() -> impl IntoView {
     view! {
         <Title text="Runs" />
         <h1>"Runs"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
             {move || Suspend::new(async move {
                 match runs.await {
                     Ok(page) => view! { <RunTable runs=page.runs /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
-}
-
-#[component]
-fn RunTable(mut runs: Vec<Run>) -> impl IntoView {
-    // Stable: failed first, each group keeps newest-first order.
-    runs.sort_by_key(|r| r.status != RunStatus::Failed);
-    if runs.is_empty() {
-        return view! { <p class="muted">"No runs stored."</p> }.into_any();
-    }
-    view! {
-        <table class="events runs">
-            <thead>
-                <tr>
-                    <th>"Status"</th>
-                    <th>"Run"</th>
-                    <th>"Job"</th>
-                    <th>"Worker"</th>
-                    <th>"Engine"</th>
-                    <th>"Started"</th>
-                    <th>"Failure reason"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {runs
-                    .into_iter()
-                    .map(|run| {
-                        let href = format!("/runs/{}", run.run_id);
-                        view! {
-                            <tr class=status_class(run.status) data-run-id=run.run_id.clone()>
-                                <td>
-                                    <span class="badge">{run.status.as_str()}</span>
-                                </td>
-                                <td class="mono">
-                                    <a href=href>{run.run_id.clone()}</a>
-                                </td>
-                                <td>{run.job_name.unwrap_or_default()}</td>
-                                <td>{run.worker_id.unwrap_or_default()}</td>
-                                <td>{run.engine.unwrap_or_default()}</td>
-                                <td class="nowrap">{run.start_time.map(|at| view! { <Time at /> })}</td>
-                                <td class="message">{run.failure_reason.unwrap_or_default()}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-    }
-        .into_any()
 }
 
 /// One run: every Forge field, the verbatim failure reason, the complete
 /// timeline, and any transition refused because the run had ended.
 #[component]
 pub fn RunDetailPage() -> impl IntoView {
+    let live = use_live(&[Change::Runs, Change::Events]);
     let params = use_params_map();
     let detail = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        get_run_detail,
+        move || (params.read().get("id").unwrap_or_default(), live.get()),
+        |(id, _)| get_run_detail(id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading run…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading run…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(Some(d)) => {
@@ -178,15 +134,6 @@ pub fn RunDetailPage() -> impl IntoView {
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
-    }
-}
-
-fn status_class(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Failed => "status-failed",
-        RunStatus::Running => "status-running",
-        RunStatus::Queued => "status-queued",
-        RunStatus::Completed => "status-completed",
+        </Transition>
     }
 }

@@ -3,7 +3,7 @@ use telltale_model::{RunDetail, RunFilter, RunPage};
 
 /// Runs matching `filter`, newest first: what `GET /v1/runs` returns.
 #[server(prefix = "/api", endpoint = "runs/list")]
-pub async fn list_runs(filter: RunFilter) -> Result<RunPage, ServerFnError> {
+pub async fn list_runs(#[server(default)] filter: RunFilter) -> Result<RunPage, ServerFnError> {
     use super::ssr::{store, to_server_error};
     store()?.list_runs(&filter).await.map_err(to_server_error)
 }

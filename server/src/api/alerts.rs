@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
-use telltale_model::{AlertFilter, AlertList, AlertStatus, AlertType, CloseAlertResponse};
+use telltale_model::{AlertFilter, AlertList, AlertStatus, AlertType, Change, CloseAlertResponse};
 
 use super::query::Params;
 use crate::error::{ApiError, ErrorBody};
@@ -83,6 +83,9 @@ pub async fn close(
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| "closed by hand".to_owned());
     let outcome = state.store.close_alert(id, &reason, Utc::now()).await?;
+    if outcome.updated {
+        state.live.publish([Change::Alerts]);
+    }
     let status = if outcome.found {
         StatusCode::OK
     } else {

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use telltale_model::schedule::validate_policy;
-use telltale_model::{Dropped, FieldError, IngestResponse, NewEvent};
+use telltale_model::{Change, Dropped, FieldError, IngestResponse, NewEvent};
 use telltale_store::EventOutcome;
 use tracing::Instrument;
 
@@ -48,12 +48,14 @@ pub async fn ingest_one(
         worker = event.worker_id.as_deref(),
     );
     let job = event.job_name.clone();
+    let changes = Change::of_events(std::slice::from_ref(&event));
     let outcomes = state
         .ingest
         .submit(vec![event])
         .instrument(span.clone())
         .await?;
     state.engine.touch(job.as_deref());
+    publish_if_stored(&state, &outcomes, changes);
     span.in_scope(|| tracing::debug!(?outcomes, "event handled"));
     Ok(Json(response(&outcomes, Vec::new())))
 }
@@ -108,12 +110,14 @@ pub async fn ingest_batch(
     }
     let span = tracing::info_span!("ingest_batch", size = items.len(), dropped = dropped.len());
     let jobs: Vec<String> = valid.iter().filter_map(|e| e.job_name.clone()).collect();
+    let changes = Change::of_events(&valid);
     let outcomes = if valid.is_empty() {
         Vec::new()
     } else {
         state.ingest.submit(valid).instrument(span).await?
     };
     state.engine.touch(jobs.iter().map(String::as_str));
+    publish_if_stored(&state, &outcomes, changes);
     Ok(Json(response(&outcomes, dropped)))
 }
 
@@ -126,6 +130,16 @@ fn parse_event(raw: &Value, now: DateTime<Utc>) -> Result<NewEvent, FieldError> 
         validate_policy(meta).map_err(|(field, problem)| FieldError::new(field, problem))?;
     }
     Ok(event)
+}
+
+/// Tells live pages, unless every event was a duplicate (nothing changed).
+fn publish_if_stored(state: &AppState, outcomes: &[EventOutcome], changes: Vec<Change>) {
+    if outcomes
+        .iter()
+        .any(|o| matches!(o, EventOutcome::Inserted(_)))
+    {
+        state.live.publish(changes);
+    }
 }
 
 fn response(outcomes: &[EventOutcome], dropped: Vec<Dropped>) -> IngestResponse {

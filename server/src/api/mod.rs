@@ -14,6 +14,7 @@ mod query;
 mod runs;
 mod settings;
 mod status;
+mod stream;
 mod workers;
 
 use std::sync::Arc;
@@ -94,7 +95,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::list_users, settings::create_user))
         .routes(routes!(settings::delete_user))
         .routes(routes!(settings::reset_password))
-        .routes(routes!(settings::set_role));
+        .routes(routes!(settings::set_role))
+        .routes(routes!(stream::stream));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

@@ -14,14 +14,7 @@ use crate::state::AppState;
     (status = 401, body = ErrorBody),
 ))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<WorkerList>, ApiError> {
-    let now = Utc::now();
-    let workers = state
-        .store
-        .list_workers()
-        .await?
-        .into_iter()
-        .map(|w| WorkerState::at(w, now))
-        .collect();
+    let workers = state.store.worker_states(Utc::now()).await?;
     Ok(Json(WorkerList { workers }))
 }
 

@@ -23,7 +23,24 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+use telltale_model::Change;
+
 use context::Surroundings;
+use telltale_store::LiveHub;
+
+impl TickReport {
+    /// What the tick changed, for the live stream.
+    pub fn changes(&self) -> Vec<Change> {
+        let mut out = Vec::new();
+        if self.transitions > 0 {
+            out.push(Change::Jobs);
+        }
+        if self.opened + self.closed + self.renotified > 0 {
+            out.push(Change::Alerts);
+        }
+        out
+    }
+}
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -242,6 +259,7 @@ const COALESCE: Duration = Duration::from_millis(200);
 pub fn spawn(
     engine: Engine,
     inbox: EngineInbox,
+    live: LiveHub,
     interval: Duration,
     stop: Arc<Notify>,
 ) -> JoinHandle<()> {
@@ -266,6 +284,7 @@ pub fn spawn(
             match engine.tick(&touched, first || asked_all).await {
                 Ok(report) => {
                     first = false;
+                    live.publish(report.changes());
                     if report.opened + report.closed + report.transitions > 0 {
                         tracing::debug!(?report, "engine tick");
                     }

@@ -14,3 +14,4 @@ mod read;
 mod runs;
 mod settings_page;
 mod status;
+mod stream;

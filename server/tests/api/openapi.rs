@@ -34,6 +34,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("delete", "/v1/settings/users/{id}"),
     ("post", "/v1/settings/users/{id}/password"),
     ("post", "/v1/settings/users/{id}/role"),
+    ("get", "/v1/stream"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
@@ -97,6 +98,11 @@ async fn openapi_covers_every_endpoint_and_resolves() {
             _ => app.client.get(url),
         };
         let resp = req.send().await.unwrap();
+        if *path == "/v1/stream" {
+            // Served, and never ends: only the head can be checked.
+            assert_eq!(resp.status(), 200, "{path}");
+            continue;
+        }
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         let message = body["error"]["message"].as_str().unwrap_or("");
         assert!(

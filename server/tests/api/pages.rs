@@ -102,3 +102,259 @@ async fn run_pages_render_on_the_server() {
     assert!(missing.contains("No such run"));
     app.stop().await;
 }
+
+/// A job event at `ago` seconds before now.
+fn job_event(
+    kind: &str,
+    job: &str,
+    run: &str,
+    ago: i64,
+    metadata: serde_json::Value,
+) -> serde_json::Value {
+    let mut e = event(kind, &format!("{kind} {run}"));
+    e["jobName"] = serde_json::json!(job);
+    e["runId"] = serde_json::json!(run);
+    e["eventAt"] = serde_json::json!(
+        (chrono::Utc::now() - chrono::Duration::seconds(ago))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    );
+    e["metadata"] = metadata;
+    e
+}
+
+/// `db-dump` ran two hours ago on an hourly schedule with a minute's grace
+/// (DOWN); `thumbnails` ran a minute ago twice and failed the second time
+/// (UP, a FAILURE alert open).
+async fn seed_jobs(app: &TestApp) {
+    let hourly = serde_json::json!({"schedule": "every 1h", "grace_seconds": 60, "max_runtime_seconds": 900});
+    let (status, body) = app
+        .post_json(
+            "/v1/events/batch",
+            &serde_json::json!([
+                job_event("job.started", "db-dump", "dump-1", 7200, hourly.clone()),
+                job_event("job.completed", "db-dump", "dump-1", 7100, hourly),
+                job_event(
+                    "job.started",
+                    "thumbnails",
+                    "th-1",
+                    120,
+                    serde_json::json!({})
+                ),
+                job_event(
+                    "job.completed",
+                    "thumbnails",
+                    "th-1",
+                    100,
+                    serde_json::json!({})
+                ),
+                job_event(
+                    "job.started",
+                    "thumbnails",
+                    "th-2",
+                    60,
+                    serde_json::json!({})
+                ),
+                job_event(
+                    "job.failed",
+                    "thumbnails",
+                    "th-2",
+                    30,
+                    serde_json::json!({"failure_reason": "exit 3: <no space>"})
+                ),
+            ]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The engine evaluates the jobs right after ingest; wait for it (10 s
+    // at most: the machine may be busy).
+    for _ in 0..500 {
+        let (_, summary) = app.get_json("/v1/status/summary").await;
+        if summary["jobsByCheckState"]["DOWN"] == 1 && summary["openAlertsByType"]["FAILURE"] == 1 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the engine did not make db-dump DOWN and open thumbnails' FAILURE");
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let resp = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn jobs_page_lists_down_jobs_first_with_state_runs_and_sparkline() {
+    let app = TestApp::spawn().await;
+    seed_jobs(&app).await;
+    let html = page(&app, "/jobs").await;
+    let down = html.find("data-job=\"db-dump\"").expect("db-dump listed");
+    let up = html
+        .find("data-job=\"thumbnails\"")
+        .expect("thumbnails listed");
+    assert!(down < up, "DOWN before UP");
+    assert!(html.contains("2 jobs: 1 DOWN, 0 LATE"), "{html}");
+    assert!(html.contains("✕ DOWN"), "state in words, not color alone");
+    assert!(html.contains("href=\"/jobs/db-dump\""));
+    assert!(html.contains("href=\"/runs/th-2\""), "last run linked");
+    // thumbnails: one completed, one failed of two ended runs.
+    assert!(html.contains("50 %"), "success rate");
+    assert!(
+        html.contains("class=\"sparkline\""),
+        "duration sparkline: {html}"
+    );
+    assert!(
+        html.contains("<time datetime="),
+        "times are machine-readable"
+    );
+
+    let filtered = page(&app, "/jobs?state=UP").await;
+    assert!(filtered.contains("data-job=\"thumbnails\""));
+    assert!(!filtered.contains("data-job=\"db-dump\""));
+    let by_name = page(&app, "/jobs?q=DUMP").await;
+    assert!(by_name.contains("data-job=\"db-dump\""));
+    assert!(!by_name.contains("data-job=\"thumbnails\""));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn job_page_shows_policy_reason_transitions_alerts_and_durations() {
+    let app = TestApp::spawn().await;
+    seed_jobs(&app).await;
+    let html = page(&app, "/jobs/db-dump").await;
+    assert!(html.contains("Schedule: every 1h."), "{html}");
+    assert!(html.contains("Grace: 60 s (1 min) before a late job is DOWN."));
+    assert!(html.contains("Max runtime: 900 s (15 min)"));
+    assert!(html.contains("MISSED"), "the open MISSED alert");
+    assert!(html.contains("p50 "), "duration figures");
+    assert!(html.contains("class=\"duration-chart\""));
+    assert!(html.contains("href=\"/runs/dump-1\""), "runs table");
+
+    let th = page(&app, "/jobs/thumbnails").await;
+    assert!(th.contains("exit 3: &lt;no space&gt;"), "failure verbatim");
+    assert!(th.contains("FAILURE"));
+    let failed_run = th.find("data-run-id=\"th-2\"").unwrap();
+    let ok_run = th.find("data-run-id=\"th-1\"").unwrap();
+    assert!(failed_run < ok_run, "failed runs first");
+
+    assert!(page(&app, "/jobs/nope").await.contains("No such job"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn alerts_page_lists_open_alerts_and_closes_one_with_a_plain_form() {
+    let app = TestApp::spawn().await;
+    seed_jobs(&app).await;
+    let html = page(&app, "/alerts").await;
+    assert!(
+        html.contains("FAILURE") && html.contains("MISSED"),
+        "{html}"
+    );
+    assert!(html.contains("exit 3: &lt;no space&gt;"), "reason verbatim");
+    assert!(
+        html.contains("action=\"/api/alerts/close\""),
+        "a plain form"
+    );
+    let only_failure = page(&app, "/alerts?type=FAILURE").await;
+    assert!(
+        !only_failure.contains("<td class=\"mono\">MISSED</td>"),
+        "{only_failure}"
+    );
+
+    let (_, alerts) = app.get_json("/v1/alerts?type=FAILURE").await;
+    let id = alerts["alerts"][0]["id"].as_i64().unwrap();
+    // What a browser without JavaScript sends.
+    let resp = app
+        .client
+        .post(app.url("/api/alerts/close"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/alerts"))
+        .form(&[
+            ("id", id.to_string()),
+            ("reason", "disk replaced".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let (_, after) = app.get_json("/v1/alerts?type=FAILURE").await;
+    // By id: a later evaluation may open a new FAILURE for the still-failing job.
+    let closed = after["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .expect("the closed alert is listed");
+    assert_eq!(closed["status"], "CLOSED");
+    assert_eq!(closed["closeReason"], "disk replaced");
+    let html = page(&app, "/alerts?type=FAILURE&status=CLOSED").await;
+    assert!(html.contains("disk replaced"));
+    assert!(
+        !html.contains("name=\"reason\""),
+        "no close form on a closed alert"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn workers_page_lists_offline_workers_first() {
+    let app = TestApp::spawn().await;
+    let beat = |worker: &str, ago: i64, run: Option<&str>| {
+        let mut e = event("worker.heartbeat", "beat");
+        e["workerId"] = serde_json::json!(worker);
+        e["jobName"] = serde_json::Value::Null;
+        e["runId"] = serde_json::Value::Null;
+        e["eventAt"] =
+            serde_json::json!((chrono::Utc::now() - chrono::Duration::seconds(ago)).to_rfc3339());
+        e["metadata"] = serde_json::json!({
+            "hostname": format!("{worker}.farm"),
+            "interval_seconds": 10,
+            "current_run_id": run,
+        });
+        e
+    };
+    app.post_json(
+        "/v1/events/batch",
+        &serde_json::json!([
+            beat("a-busy", 1, Some("r-9")),
+            beat("b-idle", 1, None),
+            beat("z-gone", 600, None),
+        ]),
+    )
+    .await;
+    let html = page(&app, "/workers").await;
+    assert!(
+        html.contains("3 workers: 1 offline, 1 busy, 1 idle"),
+        "{html}"
+    );
+    let gone = html.find("data-worker=\"z-gone\"").unwrap();
+    let busy = html.find("data-worker=\"a-busy\"").unwrap();
+    let idle = html.find("data-worker=\"b-idle\"").unwrap();
+    assert!(gone < busy && busy < idle, "offline, busy, idle");
+    assert!(html.contains("href=\"/runs/r-9\""), "current run linked");
+    assert!(html.contains("z-gone.farm"), "hostname");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn overview_shows_counts_then_failures_alerts_and_down_jobs() {
+    let app = TestApp::spawn().await;
+    seed_jobs(&app).await;
+    let html = page(&app, "/").await;
+    let counts = html.find("data-testid=\"counts\"").expect("counts");
+    let failed = html.find("Failed runs").unwrap();
+    let alerts = html.find("Open alerts</h2>").unwrap_or(usize::MAX);
+    let broken = html.find("DOWN and LATE jobs").unwrap();
+    let events = html.find("Latest events").unwrap();
+    assert!(
+        counts < failed && failed < broken && broken < events,
+        "order"
+    );
+    assert!(alerts != usize::MAX);
+    assert!(html.contains("data-count=\"DOWN\""), "{html}");
+    assert!(html.contains("href=\"/jobs/db-dump\""), "DOWN job listed");
+    assert!(html.contains("data-run-id=\"th-2\""), "failed run listed");
+    assert!(html.contains("never seen"), "scheduler presence");
+    assert!(!html.to_lowercase().contains("all good"));
+    app.stop().await;
+}

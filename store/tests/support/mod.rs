@@ -14,6 +14,8 @@ pub async fn sqlite() -> (Store, DatabaseTarget, tempfile::TempDir) {
 
 /// Runs SQL on a connection of its own, bypassing the store: what a person
 /// with a SQL shell could do.
+// Each test file compiles this module anew; not all of them use this.
+#[allow(dead_code)]
 pub async fn execute_outside_store(
     target: &DatabaseTarget,
     sql: &str,

@@ -1,0 +1,149 @@
+//! Charts as inline SVG drawn by the component itself (no chart library):
+//! a sparkline of recent durations and a bar chart of a job's runs.
+
+use leptos::prelude::*;
+
+use super::format::duration;
+
+/// `x,y` points of a polyline through `values` (oldest first), scaled into
+/// `width` × `height` with the largest value at the top. One value is drawn
+/// as a flat line.
+pub fn polyline_points(values: &[f64], width: f64, height: f64) -> String {
+    let max = values.iter().copied().fold(0.0_f64, f64::max);
+    let y = |v: f64| {
+        if max > 0.0 {
+            height - (v / max) * height
+        } else {
+            height
+        }
+    };
+    match values {
+        [] => String::new(),
+        [only] => format!("0,{0:.1} {width:.1},{0:.1}", y(*only)),
+        _ => {
+            let step = width / (values.len() - 1) as f64;
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * step, y(*v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+}
+
+/// Recent run durations as a small line; its accessible name says what it
+/// shows, so it is never the only carrier of the figures.
+#[component]
+pub fn Sparkline(values: Vec<f64>) -> impl IntoView {
+    if values.is_empty() {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    let (w, h) = (96.0, 20.0);
+    let last = values.last().copied().map(duration).unwrap_or_default();
+    let label = format!("durations of the last {} runs, latest {last}", values.len());
+    view! {
+        <svg
+            class="sparkline"
+            viewBox=format!("0 0 {w} {h}")
+            width=w
+            height=h
+            role="img"
+            aria-label=label
+        >
+            <title>{label.clone()}</title>
+            <polyline points=polyline_points(&values, w, h - 1.0) fill="none" />
+        </svg>
+    }
+    .into_any()
+}
+
+/// One bar of the duration chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub seconds: f64,
+    pub failed: bool,
+    pub label: String,
+}
+
+/// A job's run durations as bars (oldest left), failed runs in the failure
+/// color, with p50 and p95 as labelled lines.
+#[component]
+pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl IntoView {
+    if bars.is_empty() {
+        return view! { <p class="muted">"No ended run with a start and an end."</p> }.into_any();
+    }
+    let (w, h) = (900.0, 140.0);
+    // Headroom above the longest bar keeps the p95 label inside the chart.
+    let max = bars
+        .iter()
+        .map(|b| b.seconds)
+        .chain(p95)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE)
+        * 1.15;
+    let slot = w / bars.len() as f64;
+    let y = move |v: f64| h - (v / max) * (h - 4.0);
+    let rects = bars
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let top = y(b.seconds);
+            let class = if b.failed { "bar failed" } else { "bar" };
+            view! {
+                <rect
+                    class=class
+                    x=format!("{:.1}", i as f64 * slot + slot * 0.1)
+                    y=format!("{top:.1}")
+                    width=format!("{:.1}", slot * 0.8)
+                    height=format!("{:.1}", (h - top).max(1.0))
+                >
+                    <title>{b.label}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let line = move |v: Option<f64>, name: &'static str| {
+        v.map(|v| {
+            let at = format!("{:.1}", y(v));
+            view! {
+                <line class=format!("mark {name}") x1="0" x2=w y1=at.clone() y2=at.clone() />
+                <text class="mark-label" x=w - 4.0 y=at text-anchor="end" dy="-3">
+                    {format!("{name} {}", duration(v))}
+                </text>
+            }
+        })
+    };
+    view! {
+        <svg
+            class="duration-chart"
+            viewBox=format!("0 0 {w} {h}")
+            role="img"
+            aria-label="durations of the job's recent runs, oldest left; failed runs marked"
+        >
+            {rects}
+            {line(p50, "p50")}
+            {line(p95, "p95")}
+        </svg>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::polyline_points;
+
+    #[test]
+    fn the_longest_run_touches_the_top() {
+        assert_eq!(
+            polyline_points(&[1.0, 2.0, 0.0], 10.0, 20.0),
+            "0.0,10.0 5.0,0.0 10.0,20.0"
+        );
+        assert_eq!(polyline_points(&[3.0], 10.0, 20.0), "0,0.0 10.0,0.0");
+        assert_eq!(polyline_points(&[], 10.0, 20.0), "");
+        assert_eq!(
+            polyline_points(&[0.0, 0.0], 10.0, 20.0),
+            "0.0,20.0 10.0,20.0"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Plain words for numbers the pages show: ages, durations, rates. Pure, so
+//! they are tested without a browser.
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+/// "just now", "42 s ago", "4 min ago", "3 h ago", "2 d ago"; a time in the
+/// future reads "in 4 min".
+pub fn relative_age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - at).num_seconds();
+    if secs.abs() < 5 {
+        return "just now".to_owned();
+    }
+    let span = short_span(secs.unsigned_abs());
+    if secs > 0 {
+        format!("{span} ago")
+    } else {
+        format!("in {span}")
+    }
+}
+
+/// The largest whole unit of a span: "42 s", "4 min", "3 h", "2 d".
+fn short_span(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => format!("{} h", secs / 3600),
+        _ => format!("{} d", secs / 86_400),
+    }
+}
+
+/// A time as the viewer's clock shows it, given the offset of the viewer's
+/// zone at that instant (minutes east of UTC): `2026-11-25 20:04:05`. The
+/// offset goes in the tooltip ([`zone_offset`]), keeping tables narrow.
+pub fn local_time(at: DateTime<Utc>, offset_minutes: i32) -> String {
+    match FixedOffset::east_opt(offset_minutes * 60) {
+        Some(zone) => at
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        None => utc_time(at),
+    }
+}
+
+/// The viewer's offset from UTC in words: `UTC+01:00`.
+pub fn zone_offset(offset_minutes: i32) -> String {
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let m = offset_minutes.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+/// A time in UTC, to the second: what the server renders.
+pub fn utc_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// A run's duration: "0.4 s", "42 s", "3 min 12 s", "1 h 04 min".
+pub fn duration(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "—".to_owned();
+    }
+    if secs < 10.0 {
+        return format!("{secs:.1} s");
+    }
+    let whole = secs.round() as u64;
+    match whole {
+        0..60 => format!("{whole} s"),
+        60..3600 => format!("{} min {} s", whole / 60, whole % 60),
+        _ => format!("{} h {:02} min", whole / 3600, (whole % 3600) / 60),
+    }
+}
+
+/// A policy's whole seconds in words: "300 s (5 min)" keeps the exact
+/// figure the producer sent next to the readable one.
+pub fn seconds(secs: u32) -> String {
+    let s = u64::from(secs);
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{s} s ({})", short_span(s))
+    }
+}
+
+/// A fraction as a whole percentage: "97 %".
+pub fn percent(rate: f64) -> String {
+    format!("{:.0} %", rate * 100.0)
+}
+
+/// A path segment with the characters a URL would misread escaped.
+pub fn encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ages_use_the_largest_whole_unit() {
+        let now = t("2026-11-25T12:00:00Z");
+        let ago = |s: i64| relative_age(now - Duration::seconds(s), now);
+        assert_eq!(ago(2), "just now");
+        assert_eq!(ago(42), "42 s ago");
+        assert_eq!(ago(4 * 60 + 59), "4 min ago");
+        assert_eq!(ago(3 * 3600 + 10), "3 h ago");
+        assert_eq!(ago(2 * 86_400), "2 d ago");
+        assert_eq!(ago(-240), "in 4 min");
+    }
+
+    #[test]
+    fn local_time_applies_the_viewers_offset() {
+        let at = t("2026-11-25T19:04:05Z");
+        assert_eq!(local_time(at, 60), "2026-11-25 20:04:05");
+        assert_eq!(local_time(at, -300), "2026-11-25 14:04:05");
+        assert_eq!(zone_offset(60), "UTC+01:00");
+        assert_eq!(zone_offset(-330), "UTC-05:30");
+        assert_eq!(utc_time(at), "2026-11-25 19:04:05 UTC");
+    }
+
+    #[test]
+    fn durations_and_policy_seconds_read_plainly() {
+        assert_eq!(duration(0.42), "0.4 s");
+        assert_eq!(duration(42.2), "42 s");
+        assert_eq!(duration(192.0), "3 min 12 s");
+        assert_eq!(duration(3840.0), "1 h 04 min");
+        assert_eq!(seconds(30), "30 s");
+        assert_eq!(seconds(300), "300 s (5 min)");
+        assert_eq!(percent(0.966), "97 %");
+        assert_eq!(encode("nightly etl/α"), "nightly%20etl%2F%CE%B1");
+    }
+}

@@ -1,0 +1,111 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use telltale_model::{AlertFilter, AlertStatus, AlertType, Change};
+
+use crate::components::alert_table::AlertTable;
+use crate::live::use_live;
+use crate::server_fns::alerts::{CloseAlert, list_alerts};
+
+/// Alerts, open first. Filters (`?status=`, `?type=`, `?job=`) are a plain
+/// GET form, so they live in the address. Closing an alert is the only
+/// action on the dashboard.
+#[component]
+pub fn AlertsPage() -> impl IntoView {
+    let live = use_live(&[Change::Alerts]);
+    let query = use_query_map();
+    let filter = move || {
+        query.with(|q| AlertFilter {
+            status: q
+                .get("status")
+                .and_then(|s| AlertStatus::parse(&s.to_uppercase())),
+            alert_type: q
+                .get("type")
+                .and_then(|t| AlertType::parse(&t.to_uppercase())),
+            job: q.get("job").filter(|j| !j.trim().is_empty()),
+            limit: Some(500),
+            ..Default::default()
+        })
+    };
+    let close = ServerAction::<CloseAlert>::new();
+    // A close re-reads the list, so the row moves to the closed ones.
+    let alerts = Resource::new(
+        move || (filter(), close.version().get(), live.get()),
+        |(f, _, _)| list_alerts(f),
+    );
+    // The form shows the filter the page was loaded with.
+    let current = untrack(filter);
+
+    view! {
+        <Title text="Alerts" />
+        <h1>"Alerts"</h1>
+        <form method="get" action="/alerts" class="filters" role="search">
+            <label for="alert-status">"Status"</label>
+            <select id="alert-status" name="status">
+                <option value="" selected=current.status.is_none()>
+                    "any"
+                </option>
+                {[AlertStatus::Open, AlertStatus::Closed]
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <option value=s.as_str() selected=current.status == Some(s)>
+                                {s.as_str()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <label for="alert-type">"Type"</label>
+            <select id="alert-type" name="type">
+                <option value="" selected=current.alert_type.is_none()>
+                    "any"
+                </option>
+                {AlertType::ALL
+                    .into_iter()
+                    .map(|t| {
+                        view! {
+                            <option value=t.as_str() selected=current.alert_type == Some(t)>
+                                {t.as_str()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <label for="alert-job">"Job"</label>
+            <input
+                id="alert-job"
+                type="search"
+                name="job"
+                placeholder="exact job name"
+                autocomplete="off"
+                value=current.job.clone().unwrap_or_default()
+            />
+            <button type="submit">"Filter"</button>
+        </form>
+        {move || {
+            close
+                .value()
+                .get()
+                .and_then(|r| r.err())
+                .map(|e| view! { <p class="error">{e.to_string()}</p> })
+        }}
+        <Transition fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>
+            {move || Suspend::new(async move {
+                match alerts.await {
+                    Ok(alerts) => {
+                        let open = alerts.iter().filter(|a| a.status == AlertStatus::Open).count();
+                        view! {
+                            <p class="count" data-testid="alert-count">
+                                {format!("{} alerts, {open} open", alerts.len())}
+                            </p>
+                            <AlertTable alerts close />
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,270 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use telltale_model::{Change, CheckPolicy, JobDetail, RunStatus};
+
+use crate::components::alert_table::AlertTable;
+use crate::components::badge::CheckBadge;
+use crate::components::chart::{Bar, DurationChart};
+use crate::components::format::{duration, encode, percent, seconds};
+use crate::components::run_table::RunTable;
+use crate::components::time::Time;
+use crate::live::use_live;
+use crate::server_fns::status::get_job_detail;
+
+/// One job: its policy in words, its check state and why, the state
+/// changes, open alerts, durations and runs. Observation only.
+#[component]
+pub fn JobDetailPage() -> impl IntoView {
+    let live = use_live(&[Change::Jobs, Change::Runs, Change::Alerts]);
+    let params = use_params_map();
+    let detail = Resource::new(
+        move || (params.read().get("name").unwrap_or_default(), live.get()),
+        |(name, _)| get_job_detail(name),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading job…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some(d)) => view! { <JobView d /> }.into_any(),
+                    Ok(None) => {
+                        view! {
+                            <Title text="No such job" />
+                            <h1>"No such job"</h1>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn JobView(d: JobDetail) -> impl IntoView {
+    let s = d.job;
+    let job = s.job;
+    let reason = d.transitions.first().map(|t| t.reason.clone());
+    let mut bars: Vec<Bar> = d
+        .recent_runs
+        .iter()
+        .filter_map(|r| {
+            Some(Bar {
+                seconds: r.duration_seconds()?,
+                failed: r.status == RunStatus::Failed,
+                label: format!(
+                    "{} {} {}",
+                    r.run_id,
+                    r.status.as_str(),
+                    duration(r.duration_seconds()?)
+                ),
+            })
+        })
+        .collect();
+    bars.reverse();
+    let stats = d.stats;
+    view! {
+        <Title text=format!("Job {}", job.name) />
+        <h1>
+            "Job " <span class="mono">{job.name.clone()}</span> " " <CheckBadge state=s.check_state />
+        </h1>
+        <dl class="fields">
+            <dt>"State since"</dt>
+            <dd>{s.check_state_since.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Why"</dt>
+            <dd class="mono" data-testid="state-reason">{reason.unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Expected next start"</dt>
+            <dd>{s.expected_at.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Last run"</dt>
+            <dd>
+                {job
+                    .last_run_id
+                    .clone()
+                    .map(|id| {
+                        view! { <a class="mono" href=format!("/runs/{}", encode(&id))>{id.clone()}</a> }
+                    })}
+            </dd>
+            <dt>"Last success"</dt>
+            <dd>{job.last_success_at.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Last failure"</dt>
+            <dd>{job.last_failure_at.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Failures in a row"</dt>
+            <dd>{job.consecutive_failures}</dd>
+        </dl>
+        {job
+            .last_failure_reason
+            .clone()
+            .map(|r| {
+                view! {
+                    <h2>"Last failure reason"</h2>
+                    <pre class="failure">{r}</pre>
+                }
+            })}
+        <h2>"Policy"</h2>
+        <ul class="policy" data-testid="policy">
+            {policy_in_words(&job.policy)
+                .into_iter()
+                .map(|line| view! { <li>{line}</li> })
+                .collect_view()}
+            {job
+                .policy
+                .depends_on
+                .clone()
+                .map(|up| {
+                    view! {
+                        <li>
+                            "Depends on " <a href=format!("/jobs/{}", encode(&up))>{up.clone()}</a>
+                            ": its MISSED alerts are suppressed while that job is DOWN."
+                        </li>
+                    }
+                })}
+        </ul>
+        <h2>"Open alerts"</h2>
+        <AlertTable alerts=d.open_alerts />
+        <h2>"Durations"</h2>
+        <p class="count">
+            {format!(
+                "{} runs; p50 {}, p95 {}; failure rate {}",
+                stats.total,
+                stats.duration_p50_seconds.map(duration).unwrap_or_else(|| "—".into()),
+                stats.duration_p95_seconds.map(duration).unwrap_or_else(|| "—".into()),
+                stats.failure_rate.map(percent).unwrap_or_else(|| "—".into()),
+            )}
+        </p>
+        <DurationChart bars p50=stats.duration_p50_seconds p95=stats.duration_p95_seconds />
+        <h2>"State changes"</h2>
+        {if d.transitions.is_empty() {
+            view! { <p class="muted">"No change of state recorded."</p> }.into_any()
+        } else {
+            view! {
+                <table class="events transitions">
+                    <thead>
+                        <tr>
+                            <th>"At"</th>
+                            <th>"From"</th>
+                            <th>"To"</th>
+                            <th>"Reason"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {d
+                            .transitions
+                            .into_iter()
+                            .map(|t| {
+                                view! {
+                                    <tr>
+                                        <td class="nowrap">
+                                            <Time at=t.at />
+                                        </td>
+                                        <td>
+                                            <CheckBadge state=t.from />
+                                        </td>
+                                        <td>
+                                            <CheckBadge state=t.to />
+                                        </td>
+                                        <td class="message">{t.reason}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
+        }}
+        <h2>"Runs"</h2>
+        <RunTable runs=d.recent_runs />
+        <p>
+            <a href=format!("/events?q={}", encode(&job.name))>"Events of this job"</a>
+        </p>
+    }
+}
+
+/// The check policy as sentences, in the order an operator asks about it.
+pub fn policy_in_words(p: &CheckPolicy) -> Vec<String> {
+    let mut out = Vec::new();
+    if !p.check_enabled {
+        out.push("Checking is paused (check_enabled: false).".to_owned());
+    }
+    out.push(match &p.schedule {
+        Some(s) if s.trim_start().starts_with("every") => format!("Schedule: {s}."),
+        Some(s) => format!(
+            "Schedule: cron {s} in {}.",
+            p.timezone.as_deref().unwrap_or("UTC")
+        ),
+        None => "No schedule: the next start is expected only when the producer announces it \
+                 (job.next_scheduled)."
+            .to_owned(),
+    });
+    out.push(format!(
+        "Grace: {} before a late job is DOWN.",
+        seconds(p.grace_seconds)
+    ));
+    if let Some(g) = p.start_grace_seconds {
+        out.push(format!(
+            "Start grace: {} for a run that has not started.",
+            seconds(g)
+        ));
+    }
+    if let Some(m) = p.max_runtime_seconds {
+        out.push(format!(
+            "Max runtime: {}; a run still running after that makes the job DOWN.",
+            seconds(m)
+        ));
+    }
+    if let Some(m) = p.min_runtime_seconds {
+        out.push(format!(
+            "Min runtime: {}; a run that completes faster counts as failed.",
+            seconds(m)
+        ));
+    }
+    out.push(if p.alert_on_failure {
+        match p.failure_threshold {
+            1 => "FAILURE alert on a failed run.".to_owned(),
+            n => format!("FAILURE alert after {n} failed runs in a row."),
+        }
+    } else {
+        "No FAILURE alerts (alert_on_failure: false).".to_owned()
+    });
+    out.push(if p.alert_on_miss {
+        "MISSED alert when the job goes DOWN.".to_owned()
+    } else {
+        "No MISSED alerts (alert_on_miss: false).".to_owned()
+    });
+    if let Some(r) = p.repeat_interval_seconds {
+        out.push(format!(
+            "Notified again every {} while an alert stays open.",
+            seconds(r)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_reads_as_sentences() {
+        let p = CheckPolicy {
+            schedule: Some("30 2 * * *".into()),
+            timezone: Some("Europe/Berlin".into()),
+            max_runtime_seconds: Some(3600),
+            failure_threshold: 3,
+            alert_on_miss: false,
+            ..CheckPolicy::default()
+        };
+        let words = policy_in_words(&p);
+        assert_eq!(words[0], "Schedule: cron 30 2 * * * in Europe/Berlin.");
+        assert_eq!(words[1], "Grace: 300 s (5 min) before a late job is DOWN.");
+        assert!(words.contains(&"FAILURE alert after 3 failed runs in a row.".to_owned()));
+        assert!(words.contains(&"No MISSED alerts (alert_on_miss: false).".to_owned()));
+        assert!(words[2].starts_with("Max runtime: 3600 s (1 h)"));
+        let every = CheckPolicy {
+            schedule: Some("every 15m".into()),
+            ..CheckPolicy::default()
+        };
+        assert_eq!(policy_in_words(&every)[0], "Schedule: every 15m.");
+    }
+}

@@ -1,0 +1,149 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use telltale_model::{Change, CheckState, JobOverview};
+
+use crate::components::badge::{CheckBadge, check_row_class};
+use crate::components::chart::Sparkline;
+use crate::components::data_table::DataTable;
+use crate::components::format::{encode, percent};
+use crate::components::time::Time;
+use crate::live::use_live;
+use crate::server_fns::status::list_job_overviews;
+
+/// Every job with its check state, DOWN and LATE first. The filters are a
+/// plain GET form, so `?state=` and `?q=` are in the address (shareable,
+/// back button works) with or without JavaScript.
+#[component]
+pub fn JobsPage() -> impl IntoView {
+    let live = use_live(&[Change::Jobs, Change::Runs]);
+    let query = use_query_map();
+    let filter = move || {
+        query.with(|q| {
+            let state = q
+                .get("state")
+                .and_then(|s| CheckState::parse(&s.to_uppercase()));
+            let text = q.get("q").filter(|t| !t.trim().is_empty());
+            (state, text)
+        })
+    };
+    let jobs = Resource::new(
+        move || (filter(), live.get()),
+        |((state, text), _)| list_job_overviews(state, text),
+    );
+    // The form shows the filter the page was loaded with.
+    let (state, text) = untrack(filter);
+
+    view! {
+        <Title text="Jobs" />
+        <h1>"Jobs"</h1>
+        <form method="get" action="/jobs" class="filters" role="search">
+            <label for="job-state">"State"</label>
+            <select id="job-state" name="state">
+                <option value="" selected=state.is_none()>
+                    "any"
+                </option>
+                {CheckState::ALL
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <option value=s.as_str() selected=state == Some(s)>
+                                {s.as_str()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <label for="job-filter">"Name"</label>
+            <input
+                id="job-filter"
+                type="search"
+                name="q"
+                placeholder="part of the job name"
+                autocomplete="off"
+                value=text.unwrap_or_default()
+            />
+            <button type="submit">"Filter"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
+            {move || Suspend::new(async move {
+                match jobs.await {
+                    Ok(jobs) => view! { <JobTable jobs /> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn JobTable(jobs: Vec<JobOverview>) -> impl IntoView {
+    if jobs.is_empty() {
+        return view! { <p class="muted">"No job matches."</p> }.into_any();
+    }
+    let count = |s: CheckState| jobs.iter().filter(|j| j.status.check_state == s).count();
+    let summary = format!(
+        "{} jobs: {} DOWN, {} LATE",
+        jobs.len(),
+        count(CheckState::Down),
+        count(CheckState::Late)
+    );
+    view! {
+        <p class="count" data-testid="job-count">{summary}</p>
+        <DataTable class="jobs" headers=vec!["State", "Job", "Since", "Last run", "Expected next start", "Failures in a row", "Success (recent)", "Durations"]>
+                    {jobs
+                        .into_iter()
+                        .map(|o| {
+                            let rate = o.success_rate().map(percent);
+                            let ran = o.recent_runs.len();
+                            let durations = o.durations();
+                            let s = o.status;
+                            let job = s.job;
+                            let href = format!("/jobs/{}", encode(&job.name));
+                            let failures = job.consecutive_failures;
+                            let failures_class = if failures > 0 { "num failing" } else { "num" };
+                            view! {
+                                <tr class=check_row_class(s.check_state) data-job=job.name.clone()>
+                                    <td>
+                                        <CheckBadge state=s.check_state />
+                                    </td>
+                                    <td>
+                                        <a href=href>{job.name.clone()}</a>
+                                    </td>
+                                    <td class="nowrap">
+                                        {s.check_state_since.map(|at| view! { <Time at /> })}
+                                    </td>
+                                    <td class="nowrap">
+                                        {job
+                                            .last_run_id
+                                            .map(|id| {
+                                                view! {
+                                                    <a class="mono" href=format!("/runs/{}", encode(&id))>
+                                                        {id.clone()}
+                                                    </a>
+                                                }
+                                            })}
+                                        {job
+                                            .last_heartbeat_at
+                                            .map(|at| view! { <br /><Time at /> })}
+                                    </td>
+                                    <td class="nowrap">
+                                        {s.expected_at.map(|at| view! { <Time at /> })}
+                                    </td>
+                                    <td class=failures_class>
+                                        {failures}
+                                    </td>
+                                    <td class="num" title=format!("over the last {ran} runs")>
+                                        {rate.unwrap_or_else(|| "—".into())}
+                                    </td>
+                                    <td>
+                                        <Sparkline values=durations />
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+        </DataTable>
+    }
+        .into_any()
+}

@@ -1,0 +1,185 @@
+//! Chief's status views assembled from the store: the summary, jobs with
+//! their check state (and recent runs), one job in full. The REST handlers
+//! and the dashboard's server functions both call these, so the two show
+//! the same facts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use telltale_model::{
+    AlertFilter, AlertStatus, CheckState, JobDetail, JobOverview, JobStatus, RunFilter, RunSpan,
+    RunStatus, SchedulerPresence, StatusSummary, WorkerState, WorkerStatus, sort_failures_first,
+};
+
+use crate::convert::job_status_from_row;
+use crate::entity::job;
+use crate::{Store, StoreError};
+
+/// How many recent runs and transitions one job's detail carries.
+const DETAIL_RUNS: u64 = 50;
+const DETAIL_TRANSITIONS: u64 = 100;
+
+impl Store {
+    /// Counts of runs, check states, open alerts and workers; scheduler
+    /// presence, all as of `now`.
+    pub async fn status_summary(&self, now: DateTime<Utc>) -> Result<StatusSummary, StoreError> {
+        let runs_by_status = self.run_stats(&RunFilter::default()).await?.by_status;
+        let jobs_by_check_state = self
+            .check_state_counts()
+            .await?
+            .into_iter()
+            .map(|(s, n)| (s.as_str().to_owned(), n))
+            .collect();
+        let open_alerts_by_type = self
+            .open_alert_counts()
+            .await?
+            .into_iter()
+            .map(|(t, n)| (t.as_str().to_owned(), n))
+            .collect();
+        let mut workers_by_status: BTreeMap<String, u64> = [
+            WorkerStatus::Busy,
+            WorkerStatus::Idle,
+            WorkerStatus::Offline,
+        ]
+        .into_iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+        for w in self.list_workers().await? {
+            *workers_by_status
+                .entry(w.status(now).as_str().to_owned())
+                .or_default() += 1;
+        }
+        let heartbeat = self.latest_scheduler_heartbeat().await?;
+        Ok(StatusSummary {
+            runs_by_status,
+            jobs_by_check_state,
+            open_alerts_by_type,
+            workers_by_status,
+            scheduler: SchedulerPresence::at(heartbeat.as_ref(), now),
+        })
+    }
+
+    /// Jobs in `state` (any when `None`) whose name contains `text`
+    /// (case-insensitive); DOWN and LATE first.
+    pub async fn job_statuses(
+        &self,
+        state: Option<CheckState>,
+        text: Option<&str>,
+    ) -> Result<Vec<JobStatus>, StoreError> {
+        let text = text
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase);
+        // The state is an indexed column: the overview asks for the DOWN and
+        // LATE jobs of 10,000 without reading the other 9,990.
+        let mut query = job::Entity::find().order_by_asc(job::Column::Name);
+        if let Some(state) = state {
+            query = query.filter(job::Column::CheckState.eq(state.as_str()));
+        }
+        let mut jobs = Vec::new();
+        for row in query.all(&self.db).await? {
+            let j = job_status_from_row(row)?;
+            if text
+                .as_deref()
+                .is_none_or(|t| j.job.name.to_lowercase().contains(t))
+            {
+                jobs.push(j);
+            }
+        }
+        sort_failures_first(&mut jobs);
+        Ok(jobs)
+    }
+
+    /// [`Store::job_statuses`] with each job's latest runs.
+    pub async fn job_overviews(
+        &self,
+        state: Option<CheckState>,
+        text: Option<&str>,
+    ) -> Result<Vec<JobOverview>, StoreError> {
+        let jobs = self.job_statuses(state, text).await?;
+        let mut recent = self.recent_runs_by_job(JobOverview::RECENT_RUNS).await?;
+        Ok(jobs
+            .into_iter()
+            .map(|status| JobOverview {
+                recent_runs: recent.remove(&status.job.name).unwrap_or_default(),
+                status,
+            })
+            .collect())
+    }
+
+    /// Every job's latest `per_job` runs, oldest first, in one statement (a
+    /// window function; SQLite ≥ 3.25 and PostgreSQL both have it) rather
+    /// than a query per job.
+    pub async fn recent_runs_by_job(
+        &self,
+        per_job: u64,
+    ) -> Result<HashMap<String, Vec<RunSpan>>, StoreError> {
+        let sql = format!(
+            "SELECT job_name, status, start_time_us, end_time_us FROM ( \
+               SELECT job_name, status, start_time_us, end_time_us, seq, \
+                 ROW_NUMBER() OVER (PARTITION BY job_name ORDER BY seq DESC) AS rn \
+               FROM runs WHERE job_name IS NOT NULL) recent \
+             WHERE rn <= {per_job} ORDER BY job_name, seq"
+        );
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(self.backend(), sql))
+            .await?;
+        let mut out: HashMap<String, Vec<RunSpan>> = HashMap::new();
+        for row in rows {
+            let job: String = row.try_get("", "job_name")?;
+            let status: String = row.try_get("", "status")?;
+            let Some(status) = RunStatus::parse(&status) else {
+                continue;
+            };
+            let start: Option<i64> = row.try_get("", "start_time_us")?;
+            let end: Option<i64> = row.try_get("", "end_time_us")?;
+            let duration_seconds = match (start, end) {
+                (Some(s), Some(e)) if e >= s => Some((e - s) as f64 / 1e6),
+                _ => None,
+            };
+            out.entry(job).or_default().push(RunSpan {
+                status,
+                duration_seconds,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One job: policy, check state, recent runs, transitions (newest
+    /// first), open alerts and durations; `None` for an unknown job.
+    pub async fn job_detail(&self, name: &str) -> Result<Option<JobDetail>, StoreError> {
+        let Some(job) = self.job_with_state(name).await? else {
+            return Ok(None);
+        };
+        let runs_filter = RunFilter {
+            job: Some(name.to_owned()),
+            limit: Some(DETAIL_RUNS),
+            ..Default::default()
+        };
+        Ok(Some(JobDetail {
+            recent_runs: self.list_runs(&runs_filter).await?.runs,
+            transitions: self.check_transitions(name, DETAIL_TRANSITIONS).await?,
+            open_alerts: self
+                .list_alerts(&AlertFilter {
+                    status: Some(AlertStatus::Open),
+                    job: Some(name.to_owned()),
+                    ..Default::default()
+                })
+                .await?,
+            stats: self.run_stats(&runs_filter).await?,
+            job,
+        }))
+    }
+
+    /// Every worker with its status as of `now`, by id.
+    pub async fn worker_states(&self, now: DateTime<Utc>) -> Result<Vec<WorkerState>, StoreError> {
+        Ok(self
+            .list_workers()
+            .await?
+            .into_iter()
+            .map(|w| WorkerState::at(w, now))
+            .collect())
+    }
+}

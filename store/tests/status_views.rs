@@ -1,0 +1,89 @@
+//! The status views the REST API and the dashboard share: jobs with their
+//! latest runs, on both backends.
+
+mod support;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use telltale_model::{CheckState, JobOverview, Level, NewEvent, RunStatus, SourceType};
+use telltale_store::Store;
+
+fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_764_000_000, 0).unwrap() + Duration::seconds(secs)
+}
+
+fn run_events(job: &str, run: &str, start: i64, seconds: i64, failed: bool) -> [NewEvent; 2] {
+    let ev = |kind: &str, secs: i64| {
+        let mut e = NewEvent::new(SourceType::Worker, Level::Info, kind, kind, at(secs));
+        e.job_name = Some(job.into());
+        e.run_id = Some(run.into());
+        e.metadata = json!({});
+        e
+    };
+    let end = if failed {
+        "job.failed"
+    } else {
+        "job.completed"
+    };
+    [ev("job.started", start), ev(end, start + seconds)]
+}
+
+async fn story(store: &Store) {
+    let mut events = Vec::new();
+    // 25 runs of `long`, each a second longer; the 5th of every 5 fails.
+    for i in 0..25_i64 {
+        events.extend(run_events(
+            "long",
+            &format!("l{i}"),
+            i * 100,
+            i + 1,
+            i % 5 == 4,
+        ));
+    }
+    events.extend(run_events("short", "s0", 5000, 7, false));
+    store.ingest(&events, at(9000)).await.expect("ingest");
+
+    let overviews = store.job_overviews(None, None).await.expect("overviews");
+    let long = overviews
+        .iter()
+        .find(|o| o.status.job.name == "long")
+        .unwrap();
+    assert_eq!(long.recent_runs.len() as u64, JobOverview::RECENT_RUNS);
+    // Oldest first, the latest 20: runs 5..=24, durations 6..=25 s.
+    let durations = long.durations();
+    assert_eq!(durations.first(), Some(&6.0));
+    assert_eq!(durations.last(), Some(&25.0));
+    assert_eq!(long.recent_runs[4].status, RunStatus::Failed, "run 9");
+    assert_eq!(long.success_rate(), Some(0.8));
+    let short = overviews
+        .iter()
+        .find(|o| o.status.job.name == "short")
+        .unwrap();
+    assert_eq!(short.durations(), vec![7.0]);
+
+    // Filtering by state (in SQL) partitions the jobs.
+    let mut by_state = 0;
+    for state in CheckState::ALL {
+        by_state += store.job_statuses(Some(state), None).await.unwrap().len();
+    }
+    assert_eq!(by_state, 2);
+    let only = store.job_overviews(None, Some("SHO")).await.unwrap();
+    assert_eq!(only.len(), 1, "name filter is case-insensitive");
+    let detail = store.job_detail("long").await.unwrap().expect("long");
+    assert_eq!(detail.stats.total, 25);
+    assert!(store.job_detail("nope").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn status_views_on_sqlite() {
+    let (store, _target, _dir) = support::sqlite().await;
+    story(&store).await;
+}
+
+#[tokio::test]
+async fn status_views_on_postgres() {
+    let Some((store, _target)) = support::postgres("status_views_on_postgres").await else {
+        return;
+    };
+    story(&store).await;
+}
