@@ -151,6 +151,14 @@ mod browser {
     type Shared = Rc<RefCell<Conn>>;
 
     pub fn start(live: Live) {
+        // The sign-in page has nothing live, and without a session the
+        // stream would only answer 401.
+        let on_login = web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .is_some_and(|p| p == "/login");
+        if on_login {
+            return;
+        }
         let conn: Shared = Rc::default();
         if hidden() {
             live.mode.set(LiveMode::Paused);
