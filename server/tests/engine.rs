@@ -48,13 +48,11 @@ async fn open_alerts(store: &Store) -> Vec<AlertType> {
 
 async fn state(store: &Store) -> CheckState {
     store
-        .jobs_with_state()
+        .job_with_state("nightly")
         .await
         .unwrap()
-        .into_iter()
-        .find(|j| j.job.name == "nightly")
-        .map(|j| j.check_state)
-        .unwrap()
+        .expect("job nightly")
+        .check_state
 }
 
 enum Step {

@@ -216,17 +216,6 @@ impl Store {
             .collect())
     }
 
-    /// Jobs with their stored check state, by name.
-    pub async fn jobs_with_state(&self) -> Result<Vec<JobStatus>, StoreError> {
-        job::Entity::find()
-            .order_by_asc(job::Column::Name)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(job_status_from_row)
-            .collect()
-    }
-
     /// A job with its stored check state.
     pub async fn job_with_state(&self, name: &str) -> Result<Option<JobStatus>, StoreError> {
         job::Entity::find()
