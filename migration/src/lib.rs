@@ -8,6 +8,7 @@ mod m20261125_000002_create_derived_state;
 mod m20261125_000003_create_checks_and_alerts;
 mod m20261125_000004_check_policy_and_noise;
 mod m20261125_000010_auth;
+mod m20261125_000011_alert_delivery;
 mod triggers;
 
 pub struct Migrator;
@@ -20,8 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_derived_state::Migration),
             Box::new(m20261125_000003_create_checks_and_alerts::Migration),
             Box::new(m20261125_000004_check_policy_and_noise::Migration),
-            // Keep last: added on the auth branch after the others.
             Box::new(m20261125_000010_auth::Migration),
+            Box::new(m20261125_000011_alert_delivery::Migration),
         ]
     }
 }

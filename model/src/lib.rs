@@ -7,6 +7,8 @@
 
 pub mod auth;
 pub mod check;
+pub mod clock;
+pub mod delivery;
 pub mod event;
 pub mod health;
 pub mod ingest;
@@ -28,6 +30,11 @@ pub use check::{
     Alert, AlertFilter, AlertStatus, AlertType, Blind, CheckState, CheckTransition, Evaluation,
     JobContext, Maintenance, NewAlert, RECOVERY_TTL, RunningRun, check_state, deadline,
     evaluate_job, evaluate_worker,
+};
+pub use delivery::{
+    AlertDelivery, AlertDetail, Channel, CreatedWebhook, DeliveryStatus, EmailChannel,
+    EmailSettings, FailingChannel, Notification, TestOutcome, Webhook, WebhookFormat, WebhookList,
+    WebhookSettings,
 };
 pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};

@@ -55,6 +55,9 @@ pub struct StatusSummary {
     pub open_alerts_by_type: BTreeMap<String, u64>,
     pub workers_by_status: BTreeMap<String, u64>,
     pub scheduler: SchedulerPresence,
+    /// Delivery targets whose last attempt failed (the overview warns).
+    #[serde(default)]
+    pub failing_deliveries: Vec<crate::FailingChannel>,
 }
 
 /// A job with its check state (`GET /v1/status/jobs`).

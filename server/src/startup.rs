@@ -15,6 +15,7 @@ use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use telltale_app::{App, shell};
+use telltale_delivery::Deliverer;
 use telltale_store::{IngestQueue, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -51,6 +52,8 @@ pub enum StartupError {
     Serve(#[from] std::io::Error),
     #[error("cannot create the first admin: {0}")]
     Seed(#[from] SeedError),
+    #[error("alert delivery cannot start: {0}")]
+    Delivery(#[from] telltale_delivery::ConfigError),
 }
 
 pub struct Application {
@@ -60,8 +63,10 @@ pub struct Application {
     writer: JoinHandle<()>,
     engine: JoinHandle<()>,
     retention: JoinHandle<()>,
+    delivery: JoinHandle<()>,
     stop_engine: Arc<Notify>,
     stop_retention: Arc<Notify>,
+    stop_delivery: Arc<Notify>,
     live: LiveHub,
     addr: SocketAddr,
 }
@@ -139,7 +144,16 @@ impl Application {
             config.retention_interval,
             stop_retention.clone(),
         );
+        let deliverer = Deliverer::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            config.delivery_config(),
+        )?
+        .with_live(live.clone());
+        let stop_delivery = Arc::new(Notify::new());
+        let delivery = telltale_delivery::spawn(deliverer.clone(), stop_delivery.clone());
         let state = AppState {
+            deliverer,
             store: store.clone(),
             ingest,
             engine: inbox,
@@ -156,8 +170,10 @@ impl Application {
             writer,
             engine,
             retention,
+            delivery,
             stop_engine,
             stop_retention,
+            stop_delivery,
             live,
             addr,
         })
@@ -195,7 +211,14 @@ impl Application {
         }
         self.stop_engine.notify_one();
         self.stop_retention.notify_one();
-        for (name, task) in [("engine", self.engine), ("retention", self.retention)] {
+        // Sends in flight are abandoned; their leases expire and the next
+        // start sends them again.
+        self.stop_delivery.notify_one();
+        for (name, task) in [
+            ("engine", self.engine),
+            ("retention", self.retention),
+            ("delivery", self.delivery),
+        ] {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, task = name, "background task ended abnormally");
             }

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use telltale_delivery::Deliverer;
 use telltale_store::{IngestQueue, Store};
 
 use crate::Config;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Password hasher, login throttle and the clock sessions expire by.
     pub auth: AuthState,
+    /// Sends alert deliveries; the settings' test buttons use it directly.
+    pub deliverer: Deliverer,
     pub leptos_options: LeptosOptions,
 }
 

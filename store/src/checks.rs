@@ -8,11 +8,12 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use telltale_model::{
-    Alert, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition, Evaluation, Job,
-    JobStatus,
+    Alert, AlertDetail, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition,
+    Evaluation, Job, JobStatus, Notification,
 };
 
 use crate::convert::{alert_from_row, job_from_row, job_status_from_row, transition_from_row};
+use crate::delivery::{Notice, enqueue};
 use crate::entity::{alert, check_transition, job};
 use crate::time::to_us;
 use crate::{Store, StoreError};
@@ -163,6 +164,25 @@ impl Store {
             .collect()
     }
 
+    pub async fn get_alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
+        alert::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(alert_from_row)
+            .transpose()
+    }
+
+    /// One alert with every attempt to deliver it, newest first.
+    pub async fn alert_detail(&self, id: i64) -> Result<Option<AlertDetail>, StoreError> {
+        let Some(alert) = self.get_alert(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(AlertDetail {
+            alert,
+            deliveries: self.deliveries_for_alert(id).await?,
+        }))
+    }
+
     /// Closes one alert by hand; closing a closed alert changes nothing.
     pub async fn close_alert(
         &self,
@@ -170,7 +190,11 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<CloseOutcome, StoreError> {
-        let updated = close(&self.db, id, reason, now).await?;
+        let txn = self.db.begin().await?;
+        let closed = close(&txn, id, reason, now).await?;
+        let updated = !closed.is_empty();
+        enqueue(&txn, &closed_notices(&closed), now).await?;
+        txn.commit().await?;
         let alert = alert::Entity::find_by_id(id)
             .one(&self.db)
             .await?
@@ -318,8 +342,9 @@ async fn open_and_close(
     evals: &[&Evaluation],
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>, StoreError> {
+    let mut notices = Vec::new();
     for (id, reason) in evals.iter().flat_map(|e| &e.close) {
-        close(txn, *id, reason, now).await?;
+        notices.extend(closed_notices(&close(txn, *id, reason, now).await?));
     }
     // Telling people again: after a suppression ends, or on a repeat.
     let unsuppress: Vec<i64> = evals
@@ -330,7 +355,10 @@ async fn open_and_close(
         .iter()
         .flat_map(|e| e.repeat.iter().copied())
         .collect();
-    for (ids, clear) in [(unsuppress, true), (repeat, false)] {
+    for (ids, clear, notification) in [
+        (unsuppress, true, Notification::Unsuppressed),
+        (repeat, false, Notification::Repeated),
+    ] {
         if ids.is_empty() {
             continue;
         }
@@ -343,11 +371,12 @@ async fn open_and_close(
         if clear {
             update = update.col_expr(alert::Column::Suppressed, Expr::value(None::<String>));
         }
-        update
+        let told = update
             .filter(alert::Column::Id.is_in(ids))
             .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-            .exec(txn)
+            .exec_with_returning(txn)
             .await?;
+        notices.extend(told.iter().filter_map(|row| notice(row, notification)));
     }
     let rows: Vec<alert::ActiveModel> = evals
         .iter()
@@ -369,27 +398,45 @@ async fn open_and_close(
             notify_count: Set(i32::from(new.suppressed.is_none())),
         })
         .collect();
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let inserted = alert::Entity::insert_many(rows)
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .exec_with_returning(txn)
-        .await;
-    match inserted {
-        Ok(rows) => rows.into_iter().map(alert_from_row).collect(),
-        Err(sea_orm::DbErr::RecordNotInserted) => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
-    }
+    let opened = if rows.is_empty() {
+        Vec::new()
+    } else {
+        match alert::Entity::insert_many(rows)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_with_returning(txn)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(sea_orm::DbErr::RecordNotInserted) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    notices.extend(
+        opened
+            .iter()
+            .filter(|row| row.suppressed.is_none())
+            .filter_map(|row| notice(row, Notification::Opened)),
+    );
+    enqueue(txn, &notices, now).await?;
+    opened.into_iter().map(alert_from_row).collect()
 }
 
+fn notice(row: &alert::Model, notification: Notification) -> Option<Notice> {
+    Some(Notice {
+        alert_id: row.id,
+        alert_type: AlertType::parse(&row.alert_type)?,
+        notification,
+    })
+}
+
+/// Closes an open alert; returns it when it was open.
 async fn close<C: sea_orm::ConnectionTrait>(
     db: &C,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let result = alert::Entity::update_many()
+) -> Result<Vec<alert::Model>, StoreError> {
+    let closed = alert::Entity::update_many()
         .col_expr(
             alert::Column::Status,
             Expr::value(AlertStatus::Closed.as_str()),
@@ -398,7 +445,17 @@ async fn close<C: sea_orm::ConnectionTrait>(
         .col_expr(alert::Column::CloseReason, Expr::value(reason))
         .filter(alert::Column::Id.eq(id))
         .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(result.rows_affected > 0)
+    Ok(closed)
+}
+
+/// Closes people hear of: those of alerts they had been told about (an
+/// alert suppressed throughout closes silently).
+fn closed_notices(closed: &[alert::Model]) -> Vec<Notice> {
+    closed
+        .iter()
+        .filter(|row| row.notify_count > 0)
+        .filter_map(|row| notice(row, Notification::Closed))
+        .collect()
 }

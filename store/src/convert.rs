@@ -309,3 +309,59 @@ pub fn transition_from_row(
         reason: row.reason,
     })
 }
+
+pub fn delivery_from_row(
+    row: crate::entity::alert_delivery::Model,
+) -> Result<telltale_model::AlertDelivery, StoreError> {
+    use telltale_model::{Channel, DeliveryStatus, Notification};
+    let r = Row {
+        table: "alert_deliveries",
+        id: row.id.to_string(),
+    };
+    Ok(telltale_model::AlertDelivery {
+        id: row.id,
+        alert_id: row.alert_id,
+        notification: Notification::parse(&row.notification)
+            .ok_or_else(|| r.corrupt(format!("unknown notification {:?}", row.notification)))?,
+        channel: Channel::parse(&row.channel)
+            .ok_or_else(|| r.corrupt(format!("unknown channel {:?}", row.channel)))?,
+        status: DeliveryStatus::parse(&row.status)
+            .ok_or_else(|| r.corrupt(format!("unknown status {:?}", row.status)))?,
+        target: row.target,
+        webhook_id: row.webhook_id,
+        attempt: u32::try_from(row.attempt).unwrap_or(0),
+        error: row.error,
+        permanent: row.permanent,
+        created_at: r.time("created_at_us", row.created_at_us)?,
+        due_at: r.time("due_at_us", row.due_at_us)?,
+        finished_at: r.opt_time("finished_at_us", row.finished_at_us)?,
+        retry_at: r.opt_time("retry_at_us", row.retry_at_us)?,
+    })
+}
+
+pub fn webhook_from_row(
+    row: &crate::entity::webhook::Model,
+) -> Result<telltale_model::Webhook, StoreError> {
+    use telltale_model::{AlertType, WebhookFormat};
+    let r = Row {
+        table: "webhooks",
+        id: row.id.to_string(),
+    };
+    Ok(telltale_model::Webhook {
+        id: row.id,
+        name: row.name.clone(),
+        url: row.url.clone(),
+        format: WebhookFormat::parse(&row.format)
+            .ok_or_else(|| r.corrupt(format!("unknown format {:?}", row.format)))?,
+        enabled_alert_types: row
+            .alert_types
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                AlertType::parse(t).ok_or_else(|| r.corrupt(format!("unknown alert type {t:?}")))
+            })
+            .collect::<Result<_, _>>()?,
+        enabled: row.enabled,
+        created_at: r.time("created_at_us", row.created_at_us)?,
+    })
+}

@@ -9,6 +9,7 @@ mod check_context;
 mod checks;
 mod connect;
 mod convert;
+mod delivery;
 mod entity;
 mod error;
 mod events;
@@ -25,6 +26,7 @@ mod writer;
 
 pub use checks::{CloseOutcome, JobOutcome, JobUpdate};
 pub use connect::DatabaseTarget;
+pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use error::StoreError;
 pub use ingest::EventOutcome;
 pub use live::LiveHub;

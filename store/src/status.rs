@@ -57,6 +57,7 @@ impl Store {
             open_alerts_by_type,
             workers_by_status,
             scheduler: SchedulerPresence::at(heartbeat.as_ref(), now),
+            failing_deliveries: self.failing_channels(now).await?,
         })
     }
 

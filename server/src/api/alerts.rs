@@ -9,7 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
-use telltale_model::{AlertFilter, AlertList, AlertStatus, AlertType, Change, CloseAlertResponse};
+use telltale_model::{
+    AlertDetail, AlertFilter, AlertList, AlertStatus, AlertType, Change, CloseAlertResponse,
+};
 
 use super::query::Params;
 use crate::error::{ApiError, ErrorBody};
@@ -100,4 +102,24 @@ pub async fn close(
             alert: outcome.alert,
         }),
     ))
+}
+
+/// One alert with every attempt to deliver it (newest first).
+#[utoipa::path(get, path = "/alerts/{id}", tag = "alerts",
+    params(("id" = i64, Path, description = "Alert id")),
+    responses(
+        (status = 200, body = AlertDetail),
+        (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<AlertDetail>, ApiError> {
+    state
+        .store
+        .alert_detail(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("alert {id}")))
 }

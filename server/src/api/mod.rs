@@ -6,6 +6,7 @@
 //! them: an endpoint cannot exist undocumented.
 
 mod alerts;
+mod delivery;
 mod events;
 mod health;
 mod ingest;
@@ -87,6 +88,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(status::jobs))
         .routes(routes!(status::job))
         .routes(routes!(alerts::list))
+        .routes(routes!(alerts::detail))
         .routes(routes!(alerts::close))
         .routes(routes!(maintenance::list, maintenance::create))
         .routes(routes!(maintenance::delete))
@@ -96,6 +98,11 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::delete_user))
         .routes(routes!(settings::reset_password))
         .routes(routes!(settings::set_role))
+        .routes(routes!(delivery::get_email, delivery::put_email))
+        .routes(routes!(delivery::test_email))
+        .routes(routes!(delivery::list_webhooks, delivery::create_webhook))
+        .routes(routes!(delivery::update_webhook, delivery::delete_webhook))
+        .routes(routes!(delivery::test_webhook))
         .routes(routes!(stream::stream));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();

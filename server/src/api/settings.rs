@@ -16,7 +16,9 @@ use telltale_model::{
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+pub(super) fn parse<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
     let body = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
     serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }

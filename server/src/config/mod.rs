@@ -27,6 +27,7 @@ pub struct Config {
     pub api_key: Option<String>,
     pub auth: AuthConfig,
     pub email: EmailConfig,
+    pub delivery: DeliveryTuning,
     /// Base of links in alerts and the origin that browsers use.
     pub public_url: Option<String>,
     pub retention_days: u32,
@@ -88,8 +89,63 @@ impl std::fmt::Debug for AdminSeed {
 pub struct EmailConfig {
     /// `smtp://` or `smtps://` URL (`MONITOR_SMTP_URL`).
     pub smtp_url: Option<String>,
+    /// The sender of alert email (`MONITOR_EMAIL_FROM`, else Resend's).
+    pub from: Option<String>,
     /// Chief's HTTP email API, when both key and sender are set.
     pub resend: Option<ResendConfig>,
+}
+
+/// How alert deliveries are retried (`MONITOR_DELIVERY_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryTuning {
+    /// Attempts per delivery, the first included.
+    pub max_attempts: u32,
+    /// The wait before the first retry; it doubles each time (with jitter),
+    /// up to an hour.
+    pub backoff: Duration,
+    /// Per webhook request or SMTP command.
+    pub timeout: Duration,
+    /// Sends in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for DeliveryTuning {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            backoff: Duration::from_secs(30),
+            timeout: Duration::from_secs(10),
+            concurrency: 8,
+        }
+    }
+}
+
+impl Config {
+    /// The delivery sender's settings: transport (SMTP first, then
+    /// Resend), retries and the public address for links.
+    pub fn delivery_config(&self) -> telltale_delivery::DeliveryConfig {
+        let email = match (&self.email.smtp_url, &self.email.from, &self.email.resend) {
+            (Some(url), Some(from), _) => Some(telltale_delivery::EmailConfig::Smtp {
+                url: url.clone(),
+                from: from.clone(),
+            }),
+            (_, _, Some(r)) => Some(telltale_delivery::EmailConfig::Resend {
+                api_key: r.api_key.clone(),
+                from: r.from_email.clone(),
+                base: r.api_base.clone(),
+            }),
+            _ => None,
+        };
+        telltale_delivery::DeliveryConfig {
+            public_url: self.public_url.clone(),
+            email,
+            max_attempts: self.delivery.max_attempts,
+            backoff_base: self.delivery.backoff,
+            timeout: self.delivery.timeout,
+            concurrency: self.delivery.concurrency,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -280,9 +336,52 @@ impl Config {
             }
             (None, None) => None,
         };
+        let smtp_url = vars.url_with_schemes("MONITOR_SMTP_URL", &["smtp", "smtps"])?;
+        // SMTP needs a sender; Resend's sender serves when it is set.
+        let from = vars
+            .string("MONITOR_EMAIL_FROM")
+            .or_else(|| resend.as_ref().map(|r| r.from_email.clone()));
+        let from = match (&smtp_url, from) {
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "MONITOR_EMAIL_FROM",
+                    "is required when MONITOR_SMTP_URL is set (the sender address, \
+                     e.g. Telltale <telltale@example.com>)",
+                ));
+            }
+            (_, Some(from)) => {
+                let address = from
+                    .rsplit_once('<')
+                    .map_or(from.as_str(), |(_, a)| a.trim_end_matches('>'));
+                if !parse::looks_like_email(address.trim()) {
+                    return Err(ConfigError::new(
+                        "MONITOR_EMAIL_FROM",
+                        format!("{from:?} is not an email address"),
+                    ));
+                }
+                Some(from)
+            }
+            (None, None) => None,
+        };
         let email = EmailConfig {
-            smtp_url: vars.url_with_schemes("MONITOR_SMTP_URL", &["smtp", "smtps"])?,
+            smtp_url,
+            from,
             resend,
+        };
+        let defaults = DeliveryTuning::default();
+        let delivery = DeliveryTuning {
+            max_attempts: vars
+                .positive("MONITOR_DELIVERY_MAX_ATTEMPTS")?
+                .unwrap_or(defaults.max_attempts),
+            backoff: vars
+                .positive("MONITOR_DELIVERY_BACKOFF_SECONDS")?
+                .map_or(defaults.backoff, |s| Duration::from_secs(s.into())),
+            timeout: vars
+                .positive("MONITOR_DELIVERY_TIMEOUT_SECONDS")?
+                .map_or(defaults.timeout, |s| Duration::from_secs(s.into())),
+            concurrency: vars
+                .positive("MONITOR_DELIVERY_CONCURRENCY")?
+                .map_or(defaults.concurrency, |n| n as usize),
         };
 
         let log_format = match vars.string("MONITOR_LOG_FORMAT").as_deref() {
@@ -303,6 +402,7 @@ impl Config {
             api_key,
             auth,
             email,
+            delivery,
             public_url: vars.http_url("MONITOR_PUBLIC_URL")?,
             retention_days: vars.positive("MONITOR_RETENTION_DAYS")?.unwrap_or(30),
             evaluator_interval: Duration::from_secs(

@@ -5,7 +5,6 @@
 //! once) and by a timer (jobs whose deadline passed). All time comes from a
 //! [`Clock`], so tests drive it deterministically with [`Engine::tick`].
 
-mod clock;
 mod context;
 
 use std::collections::{HashMap, HashSet};
@@ -22,8 +21,8 @@ use telltale_store::{JobOutcome, JobUpdate, Store, StoreError};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 use telltale_model::Change;
+pub use telltale_model::clock::{Clock, ManualClock, SystemClock};
 
 use context::Surroundings;
 use telltale_store::LiveHub;

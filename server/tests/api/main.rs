@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod client;
+mod delivery;
 mod fuzz;
 mod helpers;
 mod ingest;
@@ -11,6 +12,9 @@ mod maintenance;
 mod openapi;
 mod pages;
 mod read;
+#[path = "../receivers/mod.rs"]
+#[allow(dead_code)]
+mod receivers;
 mod runs;
 mod settings_page;
 mod status;

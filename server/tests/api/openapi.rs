@@ -23,6 +23,15 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/v1/status/jobs/{job_name}"),
     ("get", "/v1/alerts"),
     ("post", "/v1/alerts/{id}/close"),
+    ("get", "/v1/alerts/{id}"),
+    ("get", "/v1/settings/alerts/email"),
+    ("put", "/v1/settings/alerts/email"),
+    ("post", "/v1/settings/alerts/email/test"),
+    ("get", "/v1/settings/alerts/webhooks"),
+    ("post", "/v1/settings/alerts/webhooks"),
+    ("put", "/v1/settings/alerts/webhooks/{id}"),
+    ("delete", "/v1/settings/alerts/webhooks/{id}"),
+    ("post", "/v1/settings/alerts/webhooks/{id}/test"),
     ("get", "/v1/maintenance-windows"),
     ("post", "/v1/maintenance-windows"),
     ("delete", "/v1/maintenance-windows/{id}"),
@@ -92,6 +101,11 @@ async fn openapi_covers_every_endpoint_and_resolves() {
             "post" => app
                 .client
                 .post(url)
+                .header("content-type", "application/json")
+                .body("[]"),
+            "put" => app
+                .client
+                .put(url)
                 .header("content-type", "application/json")
                 .body("[]"),
             "delete" => app.client.delete(url),

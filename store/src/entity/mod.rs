@@ -2,6 +2,7 @@
 //! the shared model types; nothing outside this crate sees them.
 
 pub mod alert;
+pub mod alert_delivery;
 pub mod api_key;
 pub mod check_transition;
 pub mod engine_state;
@@ -11,5 +12,7 @@ pub mod maintenance_window;
 pub mod rejected_transition;
 pub mod run;
 pub mod session;
+pub mod setting;
 pub mod user;
+pub mod webhook;
 pub mod worker;

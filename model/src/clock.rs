@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-/// Where the engine gets the time: the system in production, a hand-set
+/// Where the engine and the delivery sender get the time: the system in production, a hand-set
 /// clock in tests.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;

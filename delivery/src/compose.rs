@@ -1,0 +1,332 @@
+//! What a notification says: email subject and bodies, webhook payloads.
+//! Reasons and failure texts are quoted verbatim; only HTML escaping is
+//! applied, and only in the HTML body.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use telltale_model::{Alert, AlertType, Notification, Run};
+
+/// The link to an alert's page, when the public address is known.
+pub fn alert_link(public_url: Option<&str>, alert_id: i64) -> Option<String> {
+    public_url.map(|base| format!("{}/alerts/{alert_id}", base.trim_end_matches('/')))
+}
+
+/// What one notification is about.
+pub struct Notice<'a> {
+    pub alert: &'a Alert,
+    pub notification: Notification,
+    pub run: Option<&'a Run>,
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailContent {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `job nightly-etl`, `worker render-07`.
+fn subject_of(alert: &Alert) -> String {
+    match (&alert.job_name, &alert.worker_id) {
+        (Some(job), _) => format!("job {job}"),
+        (None, Some(worker)) => format!("worker {worker}"),
+        (None, None) => "Telltale".to_owned(),
+    }
+}
+
+fn headline(n: &Notice) -> String {
+    let what = match n.alert.alert_type {
+        AlertType::Failure => "failed",
+        AlertType::Missed => "missed its schedule",
+        AlertType::Recovery => "recovered",
+        AlertType::WorkerOffline => "went offline",
+    };
+    let tail = match n.notification {
+        Notification::Opened => String::new(),
+        Notification::Repeated => format!(" — still open (reminder {})", n.alert.notify_count),
+        Notification::Unsuppressed => " — still open after its suppression ended".to_owned(),
+        Notification::Closed => " — closed".to_owned(),
+    };
+    format!("{} {what}{tail}", subject_of(n.alert))
+}
+
+/// Subjects start with the type, then the job or worker, so an inbox sorted
+/// by subject groups one job's alerts together under each type.
+pub fn email(n: &Notice) -> EmailContent {
+    let a = n.alert;
+    let subject = format!("[Telltale] {} {}", a.alert_type.as_str(), headline(n));
+    let mut text = format!(
+        "{}\n\nAlert {} ({}) opened {}.\n",
+        headline(n),
+        a.id,
+        a.alert_type.as_str(),
+        when(a.opened_at)
+    );
+    if let Some(closed) = a.closed_at {
+        text.push_str(&format!(
+            "Closed {}{}.\n",
+            when(closed),
+            a.close_reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    text.push_str(&format!("\nReason:\n{}\n", a.reason));
+    let facts = facts(n);
+    if !facts.is_empty() {
+        text.push('\n');
+        for (k, v) in &facts {
+            text.push_str(&format!("{k}: {v}\n"));
+        }
+    }
+    let failure = n.run.and_then(|r| r.failure_reason.as_deref());
+    if let Some(f) = failure {
+        text.push_str(&format!("\nFailure reason (verbatim):\n{f}\n"));
+    }
+    if let Some(link) = &n.link {
+        text.push_str(&format!("\nOpen in Telltale: {link}\n"));
+    }
+
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif\">\
+         <h2 style=\"margin:0 0 .5em\">{}</h2>\
+         <p>Alert {} ({}) opened {}.</p>",
+        escape(&headline(n)),
+        a.id,
+        a.alert_type.as_str(),
+        when(a.opened_at)
+    );
+    html.push_str(&format!(
+        "<p><strong>Reason</strong></p><pre style=\"white-space:pre-wrap\">{}</pre>",
+        escape(&a.reason)
+    ));
+    if !facts.is_empty() {
+        html.push_str("<table>");
+        for (k, v) in &facts {
+            html.push_str(&format!(
+                "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+                escape(k),
+                escape(v)
+            ));
+        }
+        html.push_str("</table>");
+    }
+    if let Some(f) = failure {
+        html.push_str(&format!(
+            "<p><strong>Failure reason (verbatim)</strong></p>\
+             <pre style=\"white-space:pre-wrap;background:#f4f4f4;padding:.5em\">{}</pre>",
+            escape(f)
+        ));
+    }
+    if let Some(link) = &n.link {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">Open in Telltale</a></p>",
+            escape(link)
+        ));
+    }
+    html.push_str("</body></html>");
+    EmailContent {
+        subject,
+        text,
+        html,
+    }
+}
+
+fn facts(n: &Notice) -> Vec<(&'static str, String)> {
+    let a = n.alert;
+    let mut out = Vec::new();
+    if let Some(job) = &a.job_name {
+        out.push(("Job", job.clone()));
+    }
+    if let Some(run) = &a.run_id {
+        out.push(("Run", run.clone()));
+    }
+    let worker = a
+        .worker_id
+        .clone()
+        .or_else(|| n.run.and_then(|r| r.worker_id.clone()));
+    if let Some(w) = worker {
+        out.push(("Worker", w));
+    }
+    if let Some(run) = n.run {
+        out.push(("Run status", run.status.as_str().to_owned()));
+        if let Some(t) = run.start_time {
+            out.push(("Started", when(t)));
+        }
+        if let Some(t) = run.end_time {
+            out.push(("Ended", when(t)));
+        }
+    }
+    if let Some(s) = &a.suppressed {
+        out.push(("Was suppressed", s.clone()));
+    }
+    out
+}
+
+/// The test message of `POST /v1/settings/alerts/email/test`.
+pub fn test_email(public_url: Option<&str>, now: DateTime<Utc>) -> EmailContent {
+    let text = format!(
+        "This is a test of Telltale's alert email, sent {}.\n\
+         If you can read it, alerts will reach this address.\n{}",
+        when(now),
+        public_url
+            .map(|u| format!("\nTelltale: {u}\n"))
+            .unwrap_or_default()
+    );
+    EmailContent {
+        subject: "[Telltale] TEST alert email settings".to_owned(),
+        html: format!(
+            "<!doctype html><html><body><pre style=\"white-space:pre-wrap\">{}</pre></body></html>",
+            escape(&text)
+        ),
+        text,
+    }
+}
+
+/// Telltale's generic webhook payload, version 1 (README, "Webhooks").
+pub fn webhook_payload(n: &Notice, delivery_id: i64, sent_at: DateTime<Utc>) -> Value {
+    json!({
+        "version": 1,
+        "event": n.notification.event_name(),
+        "deliveryId": delivery_id,
+        "sentAt": sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "summary": headline(n),
+        "alert": n.alert,
+        "run": n.run,
+        "url": n.link,
+    })
+}
+
+/// Slack's incoming-webhook format: one mrkdwn text.
+pub fn slack_payload(n: &Notice) -> Value {
+    let a = n.alert;
+    let mut text = format!("*{}* {}\n{}", a.alert_type.as_str(), headline(n), a.reason);
+    if let Some(f) = n.run.and_then(|r| r.failure_reason.as_deref()) {
+        text.push_str(&format!("\n```{}```", f.replace("```", "'''")));
+    }
+    if let Some(link) = &n.link {
+        text.push_str(&format!("\n<{link}|Open in Telltale>"));
+    }
+    json!({ "text": text })
+}
+
+/// The body of a webhook test.
+pub fn webhook_test_payload(slack: bool, sent_at: DateTime<Utc>) -> Value {
+    if slack {
+        json!({ "text": "Telltale webhook test: alerts will arrive here." })
+    } else {
+        json!({
+            "version": 1,
+            "event": "test",
+            "deliveryId": null,
+            "sentAt": sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "summary": "Telltale webhook test: alerts will arrive here.",
+            "alert": null,
+            "run": null,
+            "url": null,
+        })
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telltale_model::AlertStatus;
+
+    fn alert() -> Alert {
+        Alert {
+            id: 42,
+            alert_type: AlertType::Failure,
+            status: AlertStatus::Open,
+            job_name: Some("nightly-etl".into()),
+            worker_id: None,
+            run_id: Some("r-1".into()),
+            dedupe_key: "FAILURE:job:nightly-etl".into(),
+            reason: "run r-1 failed: <disk full> & more".into(),
+            opened_at: DateTime::parse_from_rfc3339("2026-11-25T21:40:12Z")
+                .unwrap()
+                .to_utc(),
+            closed_at: None,
+            close_reason: None,
+            suppressed: None,
+            notified_at: None,
+            notify_count: 1,
+        }
+    }
+
+    #[test]
+    fn email_says_what_where_when_and_links() {
+        let a = alert();
+        let n = Notice {
+            alert: &a,
+            notification: Notification::Opened,
+            run: None,
+            link: alert_link(Some("https://tt.example/"), 42),
+        };
+        let m = email(&n);
+        assert_eq!(m.subject, "[Telltale] FAILURE job nightly-etl failed");
+        assert!(
+            m.text.contains("run r-1 failed: <disk full> & more\n"),
+            "{}",
+            m.text
+        );
+        assert!(m.text.contains("2026-11-25 21:40:12 UTC"));
+        assert!(m.text.contains("https://tt.example/alerts/42"));
+        assert!(m.html.contains("&lt;disk full&gt; &amp; more"));
+        assert!(!m.html.contains("<disk full>"));
+    }
+
+    #[test]
+    fn reminders_say_so_in_the_subject() {
+        let mut a = alert();
+        a.notify_count = 3;
+        let n = Notice {
+            alert: &a,
+            notification: Notification::Repeated,
+            run: None,
+            link: None,
+        };
+        assert_eq!(
+            email(&n).subject,
+            "[Telltale] FAILURE job nightly-etl failed — still open (reminder 3)"
+        );
+    }
+
+    #[test]
+    fn generic_payload_is_versioned_and_carries_the_alert() {
+        let a = alert();
+        let n = Notice {
+            alert: &a,
+            notification: Notification::Closed,
+            run: None,
+            link: None,
+        };
+        let p = webhook_payload(&n, 7, a.opened_at);
+        assert_eq!(p["version"], 1);
+        assert_eq!(p["event"], "alert.closed");
+        assert_eq!(p["deliveryId"], 7);
+        assert_eq!(p["alert"]["id"], 42);
+        assert_eq!(p["alert"]["alertType"], "FAILURE");
+    }
+}

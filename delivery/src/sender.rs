@@ -1,0 +1,352 @@
+//! The sender: claims due deliveries, sends each with a timeout (several
+//! at once, so one hanging receiver holds one slot, not the queue), records
+//! the attempt and schedules the next one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use telltale_model::clock::Clock;
+use telltale_model::{AlertDelivery, Change, Channel, TestOutcome, WebhookFormat};
+use telltale_store::{DeliveryResult, LiveHub, NewAttempt, Store, StoreError};
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::compose::{self, Notice};
+use crate::config::{ConfigError, DeliveryConfig};
+use crate::email::Mailer;
+use crate::error::SendError;
+use crate::webhook::{self, Post};
+
+const NO_TRANSPORT: &str = "no email transport is configured: set MONITOR_SMTP_URL (and \
+                            MONITOR_EMAIL_FROM), or MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL";
+
+#[derive(Clone)]
+pub struct Deliverer {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Arc<DeliveryConfig>,
+    mailer: Option<Arc<Mailer>>,
+    http: reqwest::Client,
+    live: Option<LiveHub>,
+}
+
+impl Deliverer {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: DeliveryConfig,
+    ) -> Result<Self, ConfigError> {
+        let mailer = config
+            .email
+            .as_ref()
+            .map(|c| Mailer::new(c, config.timeout))
+            .transpose()?
+            .map(Arc::new);
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Telltale/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError {
+                variable: "MONITOR_DELIVERY_TIMEOUT_SECONDS",
+                problem: e.to_string(),
+            })?;
+        Ok(Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            mailer,
+            http,
+            live: None,
+        })
+    }
+
+    /// Pages showing an alert refresh when one of its deliveries finishes.
+    pub fn with_live(mut self, live: LiveHub) -> Self {
+        self.live = Some(live);
+        self
+    }
+
+    /// How email leaves (`None`: it cannot).
+    pub fn email_transport(&self) -> Option<String> {
+        self.mailer.as_ref().map(|m| m.describe())
+    }
+
+    /// The longest one send may take: a webhook request, or an SMTP
+    /// session of several commands, each with its own timeout.
+    fn send_limit(&self) -> Duration {
+        self.config.timeout.saturating_mul(4)
+    }
+
+    /// Sends every delivery due now, and waits for them. Returns how many
+    /// were attempted. Tests drive the queue with it.
+    pub async fn run_due(&self) -> Result<usize, StoreError> {
+        let mut attempted = 0;
+        loop {
+            let batch = self.claim(64).await?;
+            if batch.is_empty() {
+                return Ok(attempted);
+            }
+            attempted += batch.len();
+            let tasks: Vec<_> = batch
+                .into_iter()
+                .map(|d| {
+                    let me = self.clone();
+                    tokio::spawn(async move { me.deliver(d).await })
+                })
+                .collect();
+            for t in tasks {
+                if let Ok(Err(e)) = t.await {
+                    tracing::error!(error = %e, "recording a delivery failed");
+                }
+            }
+            self.publish();
+        }
+    }
+
+    async fn claim(&self, limit: u64) -> Result<Vec<AlertDelivery>, StoreError> {
+        let lease = chrono::Duration::from_std(self.send_limit())
+            .unwrap_or_else(|_| chrono::Duration::minutes(5))
+            + chrono::Duration::seconds(60);
+        self.store
+            .claim_due_deliveries(self.clock.now(), lease, limit)
+            .await
+    }
+
+    fn publish(&self) {
+        if let Some(live) = &self.live {
+            live.publish(vec![Change::Alerts]);
+        }
+    }
+
+    /// One attempt: send, then record how it went.
+    async fn deliver(&self, d: AlertDelivery) -> Result<(), StoreError> {
+        use tracing::Instrument;
+        let span = tracing::info_span!(
+            "delivery",
+            delivery = d.id,
+            alert = d.alert_id,
+            channel = d.channel.as_str(),
+            attempt = d.attempt
+        );
+        self.attempt(d).instrument(span).await
+    }
+
+    async fn attempt(&self, d: AlertDelivery) -> Result<(), StoreError> {
+        let outcome = match tokio::time::timeout(self.send_limit(), self.send(&d)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(SendError::transient(format!(
+                "gave up waiting after {} s",
+                self.send_limit().as_secs()
+            ))),
+        };
+        let now = self.clock.now();
+        let result = match outcome {
+            Ok(()) => {
+                tracing::info!(target = %d.target, "alert delivered");
+                DeliveryResult::Sent
+            }
+            Err(e) => {
+                let retry = (!e.permanent && d.attempt < self.config.max_attempts).then(|| {
+                    let wait = chrono::Duration::from_std(self.config.backoff(d.attempt))
+                        .unwrap_or_else(|_| chrono::Duration::hours(1));
+                    NewAttempt { due_at: now + wait }
+                });
+                tracing::warn!(target = %d.target, error = %e.message, permanent = e.permanent, retry_at = ?retry.map(|r| r.due_at), "alert delivery failed");
+                DeliveryResult::Failed {
+                    error: e.message,
+                    permanent: e.permanent,
+                    retry,
+                }
+            }
+        };
+        self.store.finish_delivery(&d, &result, now).await
+    }
+
+    async fn send(&self, d: &AlertDelivery) -> Result<(), SendError> {
+        let store_err = |e: StoreError| SendError::transient(format!("database: {e}"));
+        let alert = self
+            .store
+            .get_alert(d.alert_id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| {
+                SendError::permanent(format!("alert {} no longer exists", d.alert_id))
+            })?;
+        let run = match &alert.run_id {
+            Some(id) => self.store.get_run(id).await.map_err(store_err)?,
+            None => None,
+        };
+        let notice = Notice {
+            alert: &alert,
+            notification: d.notification,
+            run: run.as_ref(),
+            link: compose::alert_link(self.config.public_url.as_deref(), alert.id),
+        };
+        match d.channel {
+            Channel::Email => {
+                let mailer = self
+                    .mailer
+                    .as_ref()
+                    .ok_or_else(|| SendError::permanent(NO_TRANSPORT))?;
+                mailer.send(&d.target, &compose::email(&notice)).await
+            }
+            Channel::Webhook => {
+                let id = d
+                    .webhook_id
+                    .ok_or_else(|| SendError::permanent("webhook delivery without a webhook"))?;
+                let target = self
+                    .store
+                    .webhook_target(id)
+                    .await
+                    .map_err(store_err)?
+                    .ok_or_else(|| SendError::permanent(format!("webhook {id} was deleted")))?;
+                if !target.webhook.enabled {
+                    return Err(SendError::permanent(format!(
+                        "webhook {id} was disabled before this was sent"
+                    )));
+                }
+                let now = self.clock.now();
+                let payload = match target.webhook.format {
+                    WebhookFormat::Generic => compose::webhook_payload(&notice, d.id, now),
+                    WebhookFormat::Slack => compose::slack_payload(&notice),
+                };
+                webhook::post(
+                    &self.http,
+                    Post {
+                        url: &target.webhook.url,
+                        secret: &target.secret,
+                        timestamp: now.timestamp(),
+                        event: d.notification.event_name(),
+                        delivery_id: Some(d.id),
+                        body: serde_json::to_vec(&payload).unwrap_or_default(),
+                    },
+                )
+                .await
+            }
+        }
+    }
+
+    /// Sends a test email to every configured recipient, now (not queued).
+    pub async fn test_email(&self) -> Result<TestOutcome, StoreError> {
+        let settings = self.store.email_settings().await?;
+        if settings.recipients.is_empty() {
+            return Ok(TestOutcome {
+                attempted: 0,
+                sent: 0,
+                failed: 0,
+                message: "no recipients are configured".to_owned(),
+            });
+        }
+        let Some(mailer) = &self.mailer else {
+            return Ok(TestOutcome {
+                attempted: 0,
+                sent: 0,
+                failed: 0,
+                message: NO_TRANSPORT.to_owned(),
+            });
+        };
+        let content = compose::test_email(self.config.public_url.as_deref(), self.clock.now());
+        let mut errors = Vec::new();
+        for to in &settings.recipients {
+            let sent = tokio::time::timeout(self.send_limit(), mailer.send(to, &content))
+                .await
+                .unwrap_or_else(|_| Err(SendError::transient("timed out")));
+            if let Err(e) = sent {
+                errors.push(format!("{to}: {e}"));
+            }
+        }
+        Ok(outcome(
+            settings.recipients.len(),
+            errors,
+            &mailer.describe(),
+        ))
+    }
+
+    /// Posts a test payload to one webhook, now. `None`: no such webhook.
+    pub async fn test_webhook(&self, id: i64) -> Result<Option<TestOutcome>, StoreError> {
+        let Some(target) = self.store.webhook_target(id).await? else {
+            return Ok(None);
+        };
+        let now: DateTime<Utc> = self.clock.now();
+        let body =
+            compose::webhook_test_payload(target.webhook.format == WebhookFormat::Slack, now);
+        let sent = webhook::post(
+            &self.http,
+            Post {
+                url: &target.webhook.url,
+                secret: &target.secret,
+                timestamp: now.timestamp(),
+                event: "test",
+                delivery_id: None,
+                body: serde_json::to_vec(&body).unwrap_or_default(),
+            },
+        )
+        .await;
+        let errors = sent.err().map(|e| vec![e.to_string()]).unwrap_or_default();
+        Ok(Some(outcome(1, errors, &target.webhook.url)))
+    }
+}
+
+fn outcome(attempted: usize, errors: Vec<String>, via: &str) -> TestOutcome {
+    let attempted = u32::try_from(attempted).unwrap_or(u32::MAX);
+    let failed = u32::try_from(errors.len()).unwrap_or(u32::MAX);
+    let message = if errors.is_empty() {
+        format!("sent {attempted} of {attempted} via {via}")
+    } else {
+        format!(
+            "sent {} of {attempted} via {via}; failed: {}",
+            attempted - failed,
+            errors.join("; ")
+        )
+    };
+    TestOutcome {
+        attempted,
+        sent: attempted - failed,
+        failed,
+        message,
+    }
+}
+
+/// Runs the sender until `stop` is notified: looks at the queue every
+/// poll interval and sends what is due, at most `concurrency` at once.
+pub fn spawn(deliverer: Deliverer, stop: Arc<Notify>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let slots = Arc::new(Semaphore::new(deliverer.config.concurrency.max(1)));
+        let mut timer = tokio::time::interval(deliverer.config.poll_interval);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.notified() => break,
+                _ = timer.tick() => {}
+            }
+            let free = slots.available_permits();
+            if free == 0 {
+                continue;
+            }
+            let batch = match deliverer.claim(free as u64).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not read the delivery queue; retrying");
+                    continue;
+                }
+            };
+            for d in batch {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    break;
+                };
+                let me = deliverer.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = me.deliver(d).await {
+                        tracing::error!(error = %e, "recording a delivery failed; it will be sent again after its lease");
+                    }
+                    me.publish();
+                    drop(permit);
+                });
+            }
+        }
+        tracing::info!("delivery stopped");
+    })
+}

@@ -1,0 +1,324 @@
+//! Alert delivery over HTTP: the settings endpoints (Chief §7.4 and
+//! webhooks) with their validation, test sends to real loopback listeners,
+//! and a failure posted to the ingest API reaching both channels — across
+//! a restart too.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::receivers::http::{Answer, HookReceiver};
+use crate::receivers::smtp::SmtpReceiver;
+
+const SECRET: &str = "whsec_rest_test_0123456789";
+
+async fn put_json(app: &TestApp, path: &str, body: &Value) -> (u16, Value) {
+    let resp = app
+        .client
+        .put(app.url(path))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn failing_run(run: &str) -> Value {
+    json!([
+        {"eventId": format!("{run}-s"), "sourceType": "chief", "level": "info", "eventType": "job.started",
+         "message": "start", "jobName": "nightly-etl", "runId": run, "workerId": "render-07"},
+        {"eventId": format!("{run}-f"), "sourceType": "chief", "level": "error", "eventType": "job.failed",
+         "message": "failed", "jobName": "nightly-etl", "runId": run, "workerId": "render-07",
+         "metadata": {"failure_reason": "ffmpeg exited with 1: moov atom not found"}}
+    ])
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn alert_with_deliveries(app: &TestApp, sent: usize) -> Value {
+    for _ in 0..50 {
+        let (_, alerts) = app.get_json("/v1/alerts?type=FAILURE").await;
+        if let Some(id) = alerts["alerts"][0]["id"].as_i64() {
+            let (status, detail) = app.get_json(&format!("/v1/alerts/{id}")).await;
+            assert_eq!(status, 200);
+            let n = detail["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["status"] == "SENT")
+                .count();
+            if n >= sent {
+                return detail;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no alert with {sent} sent deliveries");
+}
+
+#[tokio::test]
+async fn email_settings_round_trip_and_refuse_bad_values_by_name() {
+    let app = TestApp::spawn().await;
+    let (status, initial) = app.get_json("/v1/settings/alerts/email").await;
+    assert_eq!(status, 200);
+    assert_eq!(initial["recipients"], json!([]));
+    assert_eq!(initial["transport"], Value::Null);
+
+    let (status, saved) = put_json(
+        &app,
+        "/v1/settings/alerts/email",
+        &json!({"recipients": ["ops@example.com", " OPS@example.com", "oncall@example.com"],
+                "enabledAlertTypes": ["FAILURE", "MISSED"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        saved["recipients"],
+        json!(["ops@example.com", "oncall@example.com"])
+    );
+
+    for (body, field) in [
+        (
+            json!({"recipients": ["ops@example.com", "not-an-address"], "enabledAlertTypes": []}),
+            "recipients[1]",
+        ),
+        (
+            json!({"recipients": [], "enabledAlertTypes": ["FAILURE", "SOMETIMES"]}),
+            "enabledAlertTypes[1]",
+        ),
+    ] {
+        let (status, err) = put_json(&app, "/v1/settings/alerts/email", &body).await;
+        assert_eq!(status, 400, "{err}");
+        assert_eq!(err["error"]["field"], field, "{err}");
+    }
+    // The refused changes left the saved settings alone.
+    let (_, now) = app.get_json("/v1/settings/alerts/email").await;
+    assert_eq!(now["enabledAlertTypes"], json!(["FAILURE", "MISSED"]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn test_email_reports_what_the_smtp_server_said() {
+    let smtp = SmtpReceiver::start().await;
+    let url = smtp.url();
+    let app = TestApp::spawn_with(&[
+        ("MONITOR_SMTP_URL", &url),
+        ("MONITOR_EMAIL_FROM", "Telltale <telltale@example.com>"),
+    ])
+    .await;
+    let (_, none) = app
+        .post_json("/v1/settings/alerts/email/test", &json!({}))
+        .await;
+    assert_eq!(none["attempted"], 0);
+    assert!(none["message"].as_str().unwrap().contains("no recipients"));
+
+    put_json(
+        &app,
+        "/v1/settings/alerts/email",
+        &json!({"recipients": ["a@example.com", "b@example.com"], "enabledAlertTypes": ["FAILURE"]}),
+    )
+    .await;
+    smtp.refuse("550 5.1.1 <b@example.com>: user unknown", 1);
+    let (status, outcome) = app
+        .post_json("/v1/settings/alerts/email/test", &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&outcome["attempted"], &outcome["sent"], &outcome["failed"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "{outcome}"
+    );
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap()
+            .contains("user unknown"),
+        "{outcome}"
+    );
+    assert_eq!(smtp.mails().len(), 1);
+    assert_eq!(
+        smtp.mails()[0].subject(),
+        "[Telltale] TEST alert email settings"
+    );
+    let (_, settings) = app.get_json("/v1/settings/alerts/email").await;
+    assert_eq!(settings["transport"], format!("smtp://{}", smtp.addr));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn webhooks_are_created_with_a_secret_shown_once_tested_and_removed() {
+    let app = TestApp::spawn().await;
+    let (status, err) = app
+        .post_json(
+            "/v1/settings/alerts/webhooks",
+            &json!({"name": "x", "url": "ftp://files.example", "enabledAlertTypes": ["FAILURE"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, &err["error"]["field"]),
+        (400, &json!("url")),
+        "{err}"
+    );
+
+    let hook = HookReceiver::start(SECRET).await;
+    let (status, created) = app
+        .post_json(
+            "/v1/settings/alerts/webhooks",
+            &json!({"name": "pager", "url": hook.url(), "enabledAlertTypes": ["FAILURE"], "secret": SECRET}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["secret"], SECRET);
+    let id = created["webhook"]["id"].as_i64().unwrap();
+    let (_, list) = app.get_json("/v1/settings/alerts/webhooks").await;
+    assert_eq!(list["webhooks"][0]["name"], "pager");
+    assert!(
+        !list.to_string().contains(SECRET),
+        "secrets are never listed"
+    );
+
+    let (status, outcome) = app
+        .post_json(
+            &format!("/v1/settings/alerts/webhooks/{id}/test"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((status, &outcome["sent"]), (200, &json!(1)), "{outcome}");
+    assert!(hook.accepted()[0].signature_ok);
+    assert_eq!(hook.accepted()[0].body["event"], "test");
+
+    hook.script([Answer::Status(401)]);
+    let (_, outcome) = app
+        .post_json(
+            &format!("/v1/settings/alerts/webhooks/{id}/test"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(outcome["failed"], 1);
+    assert!(
+        outcome["message"].as_str().unwrap().contains("HTTP 401"),
+        "{outcome}"
+    );
+
+    let (status, updated) = put_json(
+        &app,
+        &format!("/v1/settings/alerts/webhooks/{id}"),
+        &json!({"name": "pager", "url": hook.url(), "format": "slack", "enabledAlertTypes": ["MISSED"], "enabled": false}),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(
+        (&updated["format"], &updated["enabled"]),
+        (&json!("slack"), &json!(false))
+    );
+
+    let resp = app
+        .client
+        .delete(app.url(&format!("/v1/settings/alerts/webhooks/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let (_, list) = app.get_json("/v1/settings/alerts/webhooks").await;
+    assert_eq!(list["webhooks"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_ingested_failure_reaches_email_and_webhook_and_a_retry_survives_a_restart() {
+    let smtp = SmtpReceiver::start().await;
+    let hook = HookReceiver::start(SECRET).await;
+    let smtp_url = smtp.url();
+    let vars = [
+        ("MONITOR_SMTP_URL", smtp_url.as_str()),
+        ("MONITOR_EMAIL_FROM", "telltale@example.com"),
+        ("MONITOR_PUBLIC_URL", "https://telltale.example"),
+        ("MONITOR_DELIVERY_BACKOFF_SECONDS", "2"),
+    ];
+    let app = TestApp::spawn_with_clock(
+        &vars,
+        std::sync::Arc::new(telltale_server::engine::SystemClock),
+    )
+    .await;
+    put_json(
+        &app,
+        "/v1/settings/alerts/email",
+        &json!({"recipients": ["ops@example.com"], "enabledAlertTypes": ["FAILURE"]}),
+    )
+    .await;
+    app.post_json(
+        "/v1/settings/alerts/webhooks",
+        &json!({"name": "pager", "url": hook.url(), "enabledAlertTypes": ["FAILURE"], "secret": SECRET}),
+    )
+    .await;
+    // The receiver is down for the first attempt.
+    hook.script([Answer::Status(503)]);
+    let (status, body) = app
+        .post_raw("/v1/events/batch", failing_run("r1").to_string())
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    wait_for("the email", || smtp.mails().len() == 1).await;
+    let mail = &smtp.mails()[0];
+    assert_eq!(mail.subject(), "[Telltale] FAILURE job nightly-etl failed");
+    assert!(mail.data.contains("moov atom not found"));
+    wait_for("the first webhook attempt", || hook.requests() == 1).await;
+    // Stop before the retry is due; the next process sends it.
+    let dir = app.stop_keeping_data().await;
+    assert!(hook.accepted().is_empty());
+
+    let again = TestApp::spawn_in(
+        dir,
+        &vars,
+        std::sync::Arc::new(telltale_server::engine::SystemClock),
+    )
+    .await;
+    wait_for("the retried webhook", || hook.accepted().len() == 1).await;
+    let received = &hook.accepted()[0];
+    assert!(received.signature_ok);
+    assert_eq!(received.body["event"], "alert.opened");
+    assert!(
+        received.body["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://telltale.example/alerts/")
+    );
+
+    let detail = alert_with_deliveries(&again, 2).await;
+    let attempts: Vec<(String, String, i64)> = detail["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["channel"].as_str().unwrap().to_owned(),
+                d["status"].as_str().unwrap().to_owned(),
+                d["attempt"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        attempts.contains(&("webhook".into(), "FAILED".into(), 1)),
+        "{attempts:?}"
+    );
+    assert!(
+        attempts.contains(&("webhook".into(), "SENT".into(), 2)),
+        "{attempts:?}"
+    );
+    assert!(
+        attempts.contains(&("email".into(), "SENT".into(), 1)),
+        "{attempts:?}"
+    );
+    assert_eq!(smtp.mails().len(), 1, "the email is not sent again");
+    again.stop().await;
+}
