@@ -102,6 +102,11 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("workers") view=WorkersPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route
+                        path=(StaticSegment("alerts"), ParamSegment("id"))
+                        view=pages::alert_detail::AlertDetailPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("runs"), ParamSegment("id"))
                         view=RunDetailPage
                         ssr=SsrMode::Async

@@ -234,6 +234,7 @@ fn build_router(state: AppState) -> Router {
     let store = state.store.clone();
     let accounts = state.auth.accounts.clone();
     let live = state.live.clone();
+    let deliverer = state.deliverer.clone();
     let options = state.leptos_options.clone();
     // Every route, the fallback included, sits behind the same stack. Read
     // bottom-up for the order a request meets it: trace, timeout (503),
@@ -254,6 +255,7 @@ fn build_router(state: AppState) -> Router {
                 provide_context(store.clone());
                 provide_context(accounts.clone());
                 provide_context(live.clone());
+                provide_context(deliverer.clone());
             },
             move || shell(options.clone()),
         )

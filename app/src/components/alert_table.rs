@@ -62,7 +62,9 @@ pub fn AlertTable(
                                     <td>
                                         <AlertBadge status=a.status />
                                     </td>
-                                    <td class="mono">{a.alert_type.as_str()}</td>
+                                    <td class="mono">
+                                        <a href=format!("/alerts/{}", a.id)>{a.alert_type.as_str()}</a>
+                                    </td>
                                     <td>{subject}</td>
                                     <td class="nowrap">
                                         <Time at=a.opened_at />

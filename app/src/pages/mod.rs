@@ -1,3 +1,4 @@
+pub mod alert_detail;
 pub mod alerts;
 pub mod events;
 pub mod job_detail;
@@ -7,4 +8,5 @@ pub mod not_found;
 pub mod overview;
 pub mod runs;
 pub mod settings;
+pub mod settings_delivery;
 pub mod workers;

@@ -73,7 +73,13 @@ pub fn OverviewPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match summary.await {
-                    Ok(s) => view! { <Counts s /> }.into_any(),
+                    Ok(s) => {
+                        view! {
+                            <DeliveryWarning failing=s.failing_deliveries.clone() />
+                            <Counts s />
+                        }
+                            .into_any()
+                    }
                     Err(e) => error(e),
                 }
             })}
@@ -264,4 +270,33 @@ fn Scheduler(p: SchedulerPresence) -> impl IntoView {
             </p>
         </section>
     }
+}
+
+/// Alerts nobody receives are worthless: say so first when the last
+/// attempt on a delivery target failed, with the receiver's words.
+#[component]
+fn DeliveryWarning(failing: Vec<telltale_model::FailingChannel>) -> impl IntoView {
+    (!failing.is_empty()).then(|| {
+        view! {
+            <section class="delivery-warning" role="alert">
+                <h2>"⚠ Alert delivery failing"</h2>
+                <ul>
+                    {failing
+                        .into_iter()
+                        .map(|f| {
+                            view! {
+                                <li>
+                                    <strong>{f.channel.as_str()} " " {f.target}</strong>
+                                    ": last attempt failed "
+                                    <crate::components::time::Time at=f.failed_at />
+                                    {format!(" ({} of the last attempts failed): ", f.recent_failures)}
+                                    <span class="mono">{f.error}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use telltale_model::{ApiKey, Role, User};
 
 use crate::components::time::Time;
+use crate::pages::settings_delivery::DeliverySettingsSection;
 use crate::server_fns::settings::{
     AddUser, CreateApiKey, RemoveUser, ResetPassword, RevokeApiKey, SetRole, settings_view,
 };
@@ -69,6 +70,7 @@ pub fn SettingsPage() -> impl IntoView {
                 match view_data.await {
                     Ok(data) => {
                         view! {
+                            <DeliverySettingsSection />
                             <h2>"API keys"</h2>
                             {new_secret}
                             <KeyTable keys=data.api_keys revoke=revoke_key />

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod delivery;
 pub mod events;
 pub mod runs;
 pub mod settings;

@@ -322,3 +322,45 @@ async fn an_ingested_failure_reaches_email_and_webhook_and_a_retry_survives_a_re
     assert_eq!(smtp.mails().len(), 1, "the email is not sent again");
     again.stop().await;
 }
+
+#[tokio::test]
+async fn the_alert_page_lists_deliveries_and_the_overview_warns_of_a_failing_target() {
+    let hook = HookReceiver::start(SECRET).await;
+    let app = TestApp::spawn().await;
+    app.post_json(
+        "/v1/settings/alerts/webhooks",
+        &json!({"name": "pager", "url": hook.url(), "enabledAlertTypes": ["FAILURE"], "secret": SECRET}),
+    )
+    .await;
+    hook.script([Answer::Status(410)]);
+    app.post_raw("/v1/events/batch", failing_run("r1").to_string())
+        .await;
+    wait_for("the refused webhook", || hook.requests() == 1).await;
+    let mut detail = Value::Null;
+    for _ in 0..50 {
+        let (_, alerts) = app.get_json("/v1/alerts?type=FAILURE").await;
+        let id = alerts["alerts"][0]["id"].as_i64().unwrap();
+        detail = app.get_json(&format!("/v1/alerts/{id}")).await.1;
+        if detail["deliveries"][0]["status"] == "FAILED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let id = detail["alert"]["id"].as_i64().unwrap();
+    assert_eq!(detail["deliveries"][0]["permanent"], true, "{detail}");
+
+    let page = app.page(&format!("/alerts/{id}")).await;
+    assert!(page.contains("FAILED"), "{page}");
+    assert!(
+        page.contains("HTTP 410 Gone"),
+        "the receiver's answer, verbatim"
+    );
+    assert!(page.contains("not retried (permanent)"));
+    assert!(page.contains("pager (127.0.0.1:"));
+    assert!(!page.contains("/hook"), "the webhook's path stays private");
+
+    let overview = app.page("/").await;
+    assert!(overview.contains("Alert delivery failing"), "{overview}");
+    assert!(overview.contains("HTTP 410 Gone"));
+    app.stop().await;
+}

@@ -1,0 +1,201 @@
+use leptos::prelude::*;
+use telltale_model::{AlertType, TestOutcome, Webhook};
+
+use crate::server_fns::delivery::{
+    AddWebhook, RemoveWebhook, SaveEmailSettings, SendTestEmail, SendTestWebhook,
+    get_delivery_settings,
+};
+
+/// Where alerts go: email recipients and types, webhooks (a new one's
+/// secret is shown once), and test sends that say what the receiver said.
+#[component]
+pub fn DeliverySettingsSection() -> impl IntoView {
+    let save_email = ServerAction::<SaveEmailSettings>::new();
+    let test_email = ServerAction::<SendTestEmail>::new();
+    let add = ServerAction::<AddWebhook>::new();
+    let remove = ServerAction::<RemoveWebhook>::new();
+    let test_hook = ServerAction::<SendTestWebhook>::new();
+    let data = Resource::new(
+        move || {
+            (
+                save_email.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| get_delivery_settings(),
+    );
+    let failure = move || {
+        [
+            save_email.value().get().and_then(|r| r.err()),
+            add.value().get().and_then(|r| r.err()),
+            remove.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    let outcome = |o: Option<Result<TestOutcome, ServerFnError>>| {
+        o.map(|r| match r {
+            Ok(o) => {
+                let class = if o.failed == 0 {
+                    "test-outcome ok"
+                } else {
+                    "test-outcome error"
+                };
+                view! { <p class=class role="status">{o.message}</p> }.into_any()
+            }
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
+    let new_secret = move || {
+        add.value().get().and_then(|r| r.ok()).map(|created| {
+            view! {
+                <p class="secret" role="status">
+                    "Webhook “" {created.webhook.name} "” signs with this secret; copy it now, it is not shown again: "
+                    <code class="mono">{created.secret}</code>
+                </p>
+            }
+        })
+    };
+
+    view! {
+        <h2>"Alert email"</h2>
+        {failure}
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => {
+                        let transport = d
+                            .email
+                            .transport
+                            .clone()
+                            .unwrap_or_else(|| {
+                                "none — set MONITOR_SMTP_URL and MONITOR_EMAIL_FROM, or MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL"
+                                    .to_owned()
+                            });
+                        view! {
+                            <p>"Transport: " <span class="mono">{transport}</span></p>
+                            <ActionForm action=save_email attr:class="stacked-form email-settings">
+                                <label for="email-recipients">"Recipients (one per line)"</label>
+                                <textarea id="email-recipients" name="recipients" rows="3">
+                                    {d.email.recipients.join("\n")}
+                                </textarea>
+                                <TypeBoxes prefix="email" checked=d.email.enabled_alert_types.clone() />
+                                <button type="submit">"Save email settings"</button>
+                            </ActionForm>
+                            <ActionForm action=test_email attr:class="inline-form">
+                                <button type="submit">"Send test email"</button>
+                            </ActionForm>
+                            {move || outcome(test_email.value().get())}
+                            <h2>"Webhooks"</h2>
+                            {new_secret}
+                            <WebhookTable webhooks=d.webhooks remove test=test_hook />
+                            {move || outcome(test_hook.value().get())}
+                            <ActionForm action=add attr:class="stacked-form add-webhook">
+                                <label>"Name " <input type="text" name="name" required /></label>
+                                <label>
+                                    "URL "
+                                    <input type="url" name="url" required placeholder="https://…" />
+                                </label>
+                                <label>
+                                    "Format "
+                                    <select name="format">
+                                        <option value="generic">"generic (Telltale JSON v1)"</option>
+                                        <option value="slack">"Slack"</option>
+                                    </select>
+                                </label>
+                                <TypeBoxes prefix="hook" checked=AlertType::ALL.to_vec() />
+                                <button type="submit">"Add webhook"</button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One checkbox per alert type, named as the server function's fields.
+#[component]
+fn TypeBoxes(prefix: &'static str, checked: Vec<AlertType>) -> impl IntoView {
+    view! {
+        <fieldset class="alert-types">
+            <legend>"Alert types"</legend>
+            {AlertType::ALL
+                .into_iter()
+                .map(|t| {
+                    let name = t.as_str().to_lowercase();
+                    let id = format!("{prefix}-type-{name}");
+                    view! {
+                        <label>
+                            <input type="checkbox" id=id name=name checked=checked.contains(&t) />
+                            " " {t.as_str()}
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+fn WebhookTable(
+    webhooks: Vec<Webhook>,
+    remove: ServerAction<RemoveWebhook>,
+    test: ServerAction<SendTestWebhook>,
+) -> impl IntoView {
+    if webhooks.is_empty() {
+        return view! { <p class="muted">"No webhook."</p> }.into_any();
+    }
+    view! {
+        <table class="webhooks">
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"URL"</th>
+                    <th>"Format"</th>
+                    <th>"Alert types"</th>
+                    <th>"Enabled"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {webhooks
+                    .into_iter()
+                    .map(|w| {
+                        let types = w
+                            .enabled_alert_types
+                            .iter()
+                            .map(|t| t.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        view! {
+                            <tr>
+                                <td>{w.name}</td>
+                                <td class="mono">{w.url}</td>
+                                <td>{w.format.as_str()}</td>
+                                <td class="mono">{types}</td>
+                                <td>{if w.enabled { "yes" } else { "no" }}</td>
+                                <td class="nowrap">
+                                    <ActionForm action=test attr:class="inline-form">
+                                        <input type="hidden" name="id" value=w.id />
+                                        <button type="submit">"Test"</button>
+                                    </ActionForm>
+                                    <ActionForm action=remove attr:class="inline-form">
+                                        <input type="hidden" name="id" value=w.id />
+                                        <button type="submit">"Remove"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

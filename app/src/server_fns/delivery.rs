@@ -1,0 +1,160 @@
+//! Alert delivery on the dashboard: the settings (email recipients and
+//! types, webhooks), test sends, and one alert with its deliveries.
+//! Settings are for admins; the alert detail is for every reader.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use telltale_model::{AlertDetail, CreatedWebhook, EmailChannel, TestOutcome, Webhook};
+
+/// What the settings page shows of delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliverySettings {
+    pub email: EmailChannel,
+    pub webhooks: Vec<Webhook>,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+    use telltale_delivery::Deliverer;
+    use telltale_model::AlertType;
+
+    pub use crate::server_fns::ssr::{require_admin, store, to_server_error};
+
+    pub fn deliverer() -> Result<Deliverer, ServerFnError> {
+        use_context::<Deliverer>()
+            .ok_or_else(|| ServerFnError::new("delivery is not in the request context"))
+    }
+
+    /// Checkboxes of an HTML form: present ("on") when ticked.
+    pub fn ticked(
+        failure: Option<String>,
+        missed: Option<String>,
+        recovery: Option<String>,
+        worker_offline: Option<String>,
+    ) -> Vec<AlertType> {
+        [
+            (failure, AlertType::Failure),
+            (missed, AlertType::Missed),
+            (recovery, AlertType::Recovery),
+            (worker_offline, AlertType::WorkerOffline),
+        ]
+        .into_iter()
+        .filter_map(|(v, t)| v.map(|_| t))
+        .collect()
+    }
+}
+
+#[server(prefix = "/api", endpoint = "delivery/settings")]
+pub async fn get_delivery_settings() -> Result<DeliverySettings, ServerFnError> {
+    use ssr::*;
+    require_admin()?;
+    let store = store()?;
+    let email = store.email_settings().await.map_err(to_server_error)?;
+    Ok(DeliverySettings {
+        email: EmailChannel {
+            recipients: email.recipients,
+            enabled_alert_types: email.enabled_alert_types,
+            transport: deliverer()?.email_transport(),
+        },
+        webhooks: store.list_webhooks().await.map_err(to_server_error)?,
+    })
+}
+
+/// Recipients one per line or comma-separated; types as checkboxes.
+#[server(prefix = "/api", endpoint = "delivery/save-email")]
+pub async fn save_email_settings(
+    recipients: String,
+    #[server(default)] failure: Option<String>,
+    #[server(default)] missed: Option<String>,
+    #[server(default)] recovery: Option<String>,
+    #[server(default)] worker_offline: Option<String>,
+) -> Result<(), ServerFnError> {
+    use ssr::*;
+    require_admin()?;
+    let settings = telltale_model::EmailSettings {
+        recipients: recipients
+            .split([',', '\n', ';'])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        enabled_alert_types: ticked(failure, missed, recovery, worker_offline),
+    };
+    settings
+        .validate()
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    store()?
+        .put_email_settings(&settings.normalized(), chrono::Utc::now())
+        .await
+        .map_err(to_server_error)
+}
+
+#[server(prefix = "/api", endpoint = "delivery/test-email")]
+pub async fn send_test_email() -> Result<TestOutcome, ServerFnError> {
+    use ssr::*;
+    require_admin()?;
+    deliverer()?.test_email().await.map_err(to_server_error)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "delivery/add-webhook")]
+pub async fn add_webhook(
+    name: String,
+    url: String,
+    format: String,
+    #[server(default)] failure: Option<String>,
+    #[server(default)] missed: Option<String>,
+    #[server(default)] recovery: Option<String>,
+    #[server(default)] worker_offline: Option<String>,
+) -> Result<CreatedWebhook, ServerFnError> {
+    use ssr::*;
+    require_admin()?;
+    let request = telltale_model::WebhookSettings {
+        name,
+        url,
+        format: telltale_model::WebhookFormat::parse(&format)
+            .ok_or_else(|| ServerFnError::new(format!("format: unknown value {format:?}")))?,
+        enabled_alert_types: ticked(failure, missed, recovery, worker_offline),
+        enabled: true,
+        secret: None,
+    };
+    request
+        .validate()
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    let secret = telltale_delivery::new_secret();
+    let webhook = store()?
+        .create_webhook(&request, &secret, chrono::Utc::now())
+        .await
+        .map_err(to_server_error)?;
+    Ok(CreatedWebhook { webhook, secret })
+}
+
+#[server(prefix = "/api", endpoint = "delivery/remove-webhook")]
+pub async fn remove_webhook(id: i64) -> Result<(), ServerFnError> {
+    use ssr::*;
+    require_admin()?;
+    store()?
+        .delete_webhook(id, chrono::Utc::now())
+        .await
+        .map_err(to_server_error)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "delivery/test-webhook")]
+pub async fn send_test_webhook(id: i64) -> Result<TestOutcome, ServerFnError> {
+    use ssr::*;
+    require_admin()?;
+    deliverer()?
+        .test_webhook(id)
+        .await
+        .map_err(to_server_error)?
+        .ok_or_else(|| ServerFnError::new(format!("no webhook {id}")))
+}
+
+/// One alert and every attempt to deliver it.
+#[server(prefix = "/api", endpoint = "alerts/detail")]
+pub async fn get_alert_detail(id: i64) -> Result<Option<AlertDetail>, ServerFnError> {
+    use ssr::*;
+    store()?.alert_detail(id).await.map_err(to_server_error)
+}
