@@ -255,3 +255,32 @@ pub async fn read_latency(
     f.events_per_second = 0.0;
     Ok(f)
 }
+
+/// `job.failed` events, each of a new run of one of `jobs` jobs named
+/// `<prefix>-<n>`: every job's first failure opens a FAILURE alert, and
+/// with a webhook configured, queues a delivery.
+pub async fn post_failures(
+    base: &str,
+    name: &str,
+    prefix: &'static str,
+    jobs: usize,
+    connections: usize,
+    run_for: Duration,
+) -> Result<Figures, Error> {
+    let body = Arc::new(move |i: usize| {
+        let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        json!({
+            "eventId": format!("bench-fail-{n}"),
+            "sourceType": "worker",
+            "level": "error",
+            "eventType": "job.failed",
+            "message": "render failed",
+            "jobName": format!("{prefix}-{}", i % jobs),
+            "runId": format!("{prefix}-run-{n}"),
+            "workerId": format!("farm-{:02}", n % 32),
+            "metadata": {"failure_reason": "exit status 1"},
+        })
+    });
+    let (events, elapsed, lat) = hammer(base, "/v1/events", connections, run_for, 1, body).await?;
+    Ok(figures(name.into(), connections, events, elapsed, lat))
+}

@@ -6,6 +6,7 @@
 //! machine the figures are what the server achieves while sharing its cores
 //! with its clients.
 
+mod delivery;
 mod load;
 mod server;
 
@@ -44,6 +45,9 @@ struct Args {
 struct Report {
     single_event_posts: Vec<Figures>,
     batch_ingest: Vec<Figures>,
+    /// Failures posted with no delivery target, then with a webhook that
+    /// never answers.
+    delivery_stuck: Vec<Figures>,
     seeding: Figures,
     reads: Vec<Figures>,
     peak_rss_mib: f64,
@@ -65,6 +69,7 @@ async fn main() -> Result<(), Error> {
     for size in [100, 1000] {
         batch_ingest.push(post_batches(&base, size, 4, run_for).await?);
     }
+    let delivery_stuck = delivery::ingest_with_hanging_webhook(&base, run_for).await?;
     let seeding = seed(&base, args.events, args.runs).await?;
     let stored_events = server.count_events().await?;
     let reads = vec![
@@ -96,6 +101,7 @@ async fn main() -> Result<(), Error> {
     let report = Report {
         single_event_posts,
         batch_ingest,
+        delivery_stuck,
         seeding,
         reads,
         peak_rss_mib,
@@ -119,6 +125,7 @@ fn print_table(r: &Report) {
         .single_event_posts
         .iter()
         .chain(&r.batch_ingest)
+        .chain(&r.delivery_stuck)
         .chain([&r.seeding])
         .chain(&r.reads)
     {
