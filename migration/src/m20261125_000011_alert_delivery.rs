@@ -157,8 +157,9 @@ impl MigrationTrait for Migration {
             "CREATE INDEX ix_alert_deliveries_due ON alert_deliveries (due_at_us) \
              WHERE status = 'PENDING'",
             "CREATE INDEX ix_alert_deliveries_alert ON alert_deliveries (alert_id)",
-            // The overview's question: did the last attempts on a target fail.
-            "CREATE INDEX ix_alert_deliveries_target ON alert_deliveries (channel, target, finished_at_us) \
+            // The overview's question: did the last attempts on a target
+            // fail (it reads the newest finished attempts).
+            "CREATE INDEX ix_alert_deliveries_finished ON alert_deliveries (finished_at_us) \
              WHERE finished_at_us IS NOT NULL",
         ] {
             db.execute_unprepared(sql).await?;

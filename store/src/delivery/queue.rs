@@ -176,8 +176,8 @@ impl Store {
             .await?)
     }
 
-    /// Targets whose last finished attempt (in the last week) failed, with
-    /// how many of their last five did.
+    /// Targets whose last finished attempt (in the last week, among the
+    /// newest thousand) failed, with how many of their last five did.
     pub async fn failing_channels(
         &self,
         now: DateTime<Utc>,
@@ -185,8 +185,7 @@ impl Store {
         let rows = alert_delivery::Entity::find()
             .filter(alert_delivery::Column::FinishedAtUs.gte(to_us(now - Duration::days(7))))
             .order_by_desc(alert_delivery::Column::FinishedAtUs)
-            .order_by_desc(alert_delivery::Column::Id)
-            .limit(5000)
+            .limit(1000)
             .all(&self.db)
             .await?;
         let mut recent: HashMap<(String, String), Vec<AlertDelivery>> = HashMap::new();
