@@ -364,3 +364,91 @@ async fn the_alert_page_lists_deliveries_and_the_overview_warns_of_a_failing_tar
     assert!(overview.contains("HTTP 410 Gone"));
     app.stop().await;
 }
+
+/// Calls a delivery server function the way the hydrated page does.
+async fn call(app: &TestApp, cookie: &str, endpoint: &str, form: &str) -> (u16, String) {
+    let resp = app
+        .as_browser(
+            reqwest::Method::POST,
+            &format!("/api/delivery/{endpoint}"),
+            cookie,
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() {
+    use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, AUTH_ON};
+    let hook = HookReceiver::start(SECRET).await;
+    let app = TestApp::spawn_with(&AUTH_ON).await;
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+    let (status, body) = call(
+        &app,
+        &admin,
+        "save-email",
+        "recipients=ops%40example.com%0Anot-an-address&failure=on",
+    )
+    .await;
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("recipients[1]"), "{body}");
+    let (status, body) = call(
+        &app,
+        &admin,
+        "save-email",
+        "recipients=ops%40example.com%0Aoncall%40example.com&failure=on&missed=on",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let form = format!(
+        "name=pager&url={}&format=generic&failure=on",
+        hook.url().replace(':', "%3A").replace('/', "%2F")
+    );
+    let (status, created) = call(&app, &admin, "add-webhook", &form).await;
+    assert_eq!(status, 200, "{created}");
+    let created: Value = serde_json::from_str(&created).unwrap();
+    assert!(created["secret"].as_str().unwrap().starts_with("whsec_"));
+    let id = created["webhook"]["id"].as_i64().unwrap();
+    let (status, outcome) = call(&app, &admin, "test-webhook", &format!("id={id}")).await;
+    assert_eq!(status, 200, "{outcome}");
+    assert!(hook.accepted()[0].body["event"] == "test");
+
+    let page = app.page_as("/settings", &admin).await;
+    assert!(page.contains("Alert email"), "{page}");
+    assert!(page.contains("oncall@example.com"));
+    assert!(page.contains("pager"));
+    assert!(page.contains("Send test email"));
+
+    // A viewer changes nothing, and sees no delivery settings.
+    let resp = app
+        .as_browser(reqwest::Method::POST, "/api/settings/add-user", &admin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=viewer%40example.com&password=viewer+password+1&role=viewer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let viewer = app.login("viewer@example.com", "viewer password 1").await;
+    for (endpoint, form) in [
+        ("settings", ""),
+        ("save-email", "recipients=me%40example.com&failure=on"),
+        (
+            "add-webhook",
+            "name=x&url=http%3A%2F%2Fexample.com&format=generic",
+        ),
+        ("remove-webhook", &format!("id={id}")),
+        ("test-email", ""),
+    ] {
+        let (status, body) = call(&app, &viewer, endpoint, form).await;
+        assert_eq!(status, 403, "{endpoint}: {body}");
+    }
+    let (status, _) = app.get_json("/v1/settings/alerts/webhooks").await;
+    assert_eq!(status, 401, "no settings without a session");
+    app.stop().await;
+}
