@@ -19,6 +19,7 @@ use leptos_router::{
     components::{A, Route, Router, Routes},
 };
 
+use crate::components::theme::ThemeToggle;
 use crate::components::time::provide_clock;
 use crate::live::{LiveIndicator, provide_live};
 use crate::pages::{
@@ -38,9 +39,14 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     security::set_page_csp();
+    // The theme chosen in the toggle, so the first paint is already right.
+    #[cfg(feature = "ssr")]
+    let theme = components::theme::requested().attribute();
+    #[cfg(not(feature = "ssr"))]
+    let theme: Option<&str> = None;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -85,6 +91,7 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <SignedIn />
                 <LiveIndicator />
+                <ThemeToggle />
             </header>
             <main>
                 <Routes fallback=NotFound>

@@ -5,4 +5,5 @@ pub mod data_table;
 pub mod event_table;
 pub mod format;
 pub mod run_table;
+pub mod theme;
 pub mod time;
