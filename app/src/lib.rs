@@ -7,6 +7,7 @@
 
 pub mod components;
 pub mod live;
+pub mod notify;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -22,6 +23,7 @@ use leptos_router::{
 use crate::components::theme::ThemeToggle;
 use crate::components::time::provide_clock;
 use crate::live::{LiveIndicator, provide_live};
+use crate::notify::NotifyToggle;
 use crate::pages::{
     alerts::AlertsPage,
     events::EventsPage,
@@ -91,6 +93,7 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <SignedIn />
                 <LiveIndicator />
+                <NotifyToggle />
                 <ThemeToggle />
             </header>
             <main>
