@@ -54,7 +54,8 @@ test("a viewer sees no close button; an admin closes an alert with a reason", as
   await signIn(viewerPage, viewer);
   await viewerPage.goto(`${telltale.url}/alerts?type=FAILURE&job=${up}`);
   if (javaScriptEnabled) {
-    await expect(viewerPage.locator("body[data-hydrated]")).toHaveCount(1);
+    // A second browser context fetches and compiles the bundle cold.
+    await expect(viewerPage.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 15_000 });
   }
   const seen = viewerPage.locator("table.alerts tbody tr").first();
   await expect(seen).toContainText("OPEN");

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 use telltale_model::{AlertFilter, AlertStatus, AlertType, Change};
 
 use crate::components::alert_table::AlertTable;
+use crate::components::pager::{Pager, Paging, page_limit};
 use crate::live::use_live;
 use crate::server_fns::alerts::{CloseAlert, list_alerts};
 use crate::server_fns::auth::may_administer;
@@ -25,8 +26,16 @@ pub fn AlertsPage() -> impl IntoView {
                 .get("type")
                 .and_then(|t| AlertType::parse(&t.to_uppercase())),
             job: q.get("job").filter(|j| !j.trim().is_empty()),
-            limit: Some(500),
-            ..Default::default()
+            before: Paging::from_query(q).before,
+            limit: Some(page_limit(q, 500)),
+        })
+    };
+    // The filters as the URL has them, for the paging links.
+    let params = move || {
+        query.with(|q| {
+            ["status", "type", "job", "limit"]
+                .map(|k| (k, q.get(k).unwrap_or_default()))
+                .to_vec()
         })
     };
     let close = ServerAction::<CloseAlert>::new();
@@ -102,11 +111,16 @@ pub fn AlertsPage() -> impl IntoView {
                 match alerts.await {
                     Ok(alerts) => {
                         let open = alerts.iter().filter(|a| a.status == AlertStatus::Open).count();
+                        // Newest first by id: a full page has older ones after it.
+                        let full = Some(alerts.len() as u64) == untrack(filter).limit;
+                        let next_cursor = alerts.last().filter(|_| full).map(|a| a.id);
+                        let paging = untrack(|| query.with(Paging::from_query));
                         view! {
                             <p class="count" data-testid="alert-count">
                                 {format!("{} alerts, {open} open", alerts.len())}
                             </p>
                             <AlertTable alerts close=close />
+                            <Pager path="/alerts" params=Signal::derive(params) paging next_cursor />
                         }
                             .into_any()
                     }
