@@ -24,8 +24,8 @@ const LATEST: u64 = 20;
 const FAILURES: u64 = 10;
 
 /// What an operator checks first: the counts, then what is broken (failed
-/// runs, open alerts, DOWN and LATE jobs), then the latest events. Factual:
-/// numbers and states, no reassurance.
+/// runs, open alerts, DOWN and LATE jobs), then the last hour's throughput
+/// and the latest events. Factual: numbers and states, no reassurance.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let live = use_live(Change::ALL.as_slice());
@@ -81,15 +81,6 @@ pub fn OverviewPage() -> impl IntoView {
                     Err(e) => error(e),
                 }
             })}
-            <section>
-                <h2>"Throughput, last hour"</h2>
-                {move || Suspend::new(async move {
-                    match throughput.await {
-                        Ok(t) => view! { <ThroughputChart t /> }.into_any(),
-                        Err(e) => error(e),
-                    }
-                })}
-            </section>
             <section>
                 <h2>"Failed runs"</h2>
                 {move || Suspend::new(async move {
@@ -162,6 +153,15 @@ pub fn OverviewPage() -> impl IntoView {
                             }
                         }
                         (Err(e), _) | (_, Err(e)) => error(e),
+                    }
+                })}
+            </section>
+            <section>
+                <h2>"Throughput, last hour"</h2>
+                {move || Suspend::new(async move {
+                    match throughput.await {
+                        Ok(t) => view! { <ThroughputChart t /> }.into_any(),
+                        Err(e) => error(e),
                     }
                 })}
             </section>
