@@ -7,6 +7,7 @@
 
 pub mod components;
 pub mod live;
+pub mod notify;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -19,8 +20,10 @@ use leptos_router::{
     components::{A, Route, Router, Routes},
 };
 
+use crate::components::theme::ThemeToggle;
 use crate::components::time::provide_clock;
 use crate::live::{LiveIndicator, provide_live};
+use crate::notify::NotifyToggle;
 use crate::pages::{
     alerts::AlertsPage,
     events::EventsPage,
@@ -38,9 +41,14 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     security::set_page_csp();
+    // The theme chosen in the toggle, so the first paint is already right.
+    #[cfg(feature = "ssr")]
+    let theme = components::theme::requested().attribute();
+    #[cfg(not(feature = "ssr"))]
+    let theme: Option<&str> = None;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -85,6 +93,8 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <SignedIn />
                 <LiveIndicator />
+                <NotifyToggle />
+                <ThemeToggle />
             </header>
             <main>
                 <Routes fallback=NotFound>

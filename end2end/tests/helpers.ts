@@ -15,11 +15,16 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Posts events (worker, info unless they say otherwise) in one batch. */
-export async function postBatch(url: string, events: Record<string, unknown>[]) {
+/** Posts events (worker, info unless they say otherwise) in one batch.
+ * `headers` carries an `x-api-key` when auth is on. */
+export async function postBatch(
+  url: string,
+  events: Record<string, unknown>[],
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${url}/v1/events/batch`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(events.map((e) => ({ sourceType: "worker", level: "info", ...e }))),
   });
   expect(res.status).toBe(200);
@@ -32,7 +37,7 @@ export function ago(seconds: number): string {
 
 /** A job that ran two hours ago on an hourly schedule (DOWN, MISSED open) and
  * one that just failed (UP, FAILURE open); waits for the engine to say so. */
-export async function seedJobs(url: string, tag: string) {
+export async function seedJobs(url: string, tag: string, headers: Record<string, string> = {}) {
   const hourly = { schedule: "every 1h", grace_seconds: 60 };
   const down = `dump-${tag}`;
   const up = `thumbs-${tag}`;
@@ -44,10 +49,10 @@ export async function seedJobs(url: string, tag: string) {
     { eventType: "job.started", message: "s", jobName: up, runId: `${up}-2`, eventAt: ago(60) },
     { eventType: "job.failed", level: "error", message: "f", jobName: up, runId: `${up}-2`, eventAt: ago(30),
       metadata: { failure_reason: "exit 3: no space" } },
-  ]);
+  ], headers);
   await expect
     .poll(async () => {
-      const res = await fetch(`${url}/v1/status/jobs/${down}`);
+      const res = await fetch(`${url}/v1/status/jobs/${down}`, { headers });
       return res.ok ? (await res.json()).job.checkState : null;
     })
     .toBe("DOWN");

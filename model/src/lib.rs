@@ -19,6 +19,7 @@ pub mod run;
 #[cfg(feature = "schedule")]
 pub mod schedule;
 pub mod status;
+pub mod throughput;
 pub mod transition;
 pub mod worker;
 
@@ -49,5 +50,6 @@ pub use status::{
     AlertList, CloseAlertResponse, JobDetail, JobOverview, JobStatus, JobStatusList, RunSpan,
     SchedulerPresence, StatusSummary, sort_failures_first,
 };
+pub use throughput::{THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_BUCKETS, Throughput};
 pub use transition::{EventKind, RunChange, Transition, transition};
 pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};

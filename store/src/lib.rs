@@ -20,6 +20,7 @@ mod retention;
 mod runs;
 mod sqlite_writer;
 mod status;
+mod throughput;
 mod time;
 mod workers;
 mod writer;

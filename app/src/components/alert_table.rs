@@ -14,7 +14,7 @@ use crate::server_fns::alerts::CloseAlert;
 #[component]
 pub fn AlertTable(
     mut alerts: Vec<Alert>,
-    #[prop(optional)] close: Option<ServerAction<CloseAlert>>,
+    #[prop(optional_no_strip)] close: Option<ServerAction<CloseAlert>>,
 ) -> impl IntoView {
     alerts.sort_by_key(|a| a.status != AlertStatus::Open);
     if alerts.is_empty() {

@@ -1,7 +1,9 @@
 //! Charts as inline SVG drawn by the component itself (no chart library):
-//! a sparkline of recent durations and a bar chart of a job's runs.
+//! a sparkline of recent durations, a bar chart of a job's runs and the
+//! overview's throughput.
 
 use leptos::prelude::*;
+use telltale_model::Throughput;
 
 use super::format::duration;
 
@@ -127,6 +129,58 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
         </svg>
     }
     .into_any()
+}
+
+/// Events received per minute over the last hour, one bar a minute, oldest
+/// left. Each bar's tooltip says its minute and count; the figures are in
+/// the text beside it too, so the chart is never the only carrier.
+#[component]
+pub fn ThroughputChart(t: Throughput) -> impl IntoView {
+    let (w, h) = (600.0, 60.0);
+    let n = t.counts.len();
+    let peak = t.peak();
+    let summary = format!(
+        "{} events received in the last hour; busiest minute {peak}",
+        t.total()
+    );
+    let slot = w / n.max(1) as f64;
+    let scale = (h - 2.0) / peak.max(1) as f64;
+    let rects = t
+        .counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, &c)| {
+            let height = (c as f64 * scale).max(1.0);
+            let ago = n - i;
+            view! {
+                <rect
+                    class="bar"
+                    x=format!("{:.1}", i as f64 * slot + slot * 0.1)
+                    y=format!("{:.1}", h - height)
+                    width=format!("{:.1}", slot * 0.8)
+                    height=format!("{height:.1}")
+                >
+                    <title>{format!("{ago}–{} min ago: {c} events", ago - 1)}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="throughput" data-testid="throughput">
+            <svg
+                class="throughput-chart"
+                viewBox=format!("0 0 {w} {h}")
+                preserveAspectRatio="none"
+                role="img"
+                aria-label=format!("events per minute over the last hour, oldest left: {summary}")
+            >
+                <line class="axis" x1="0" x2=w y1=h y2=h />
+                {rects}
+            </svg>
+            <figcaption class="muted">{summary} " · 60 min ago → now"</figcaption>
+        </figure>
+    }
 }
 
 #[cfg(test)]

@@ -4,12 +4,15 @@ use leptos_router::hooks::use_query_map;
 use telltale_model::{AlertFilter, AlertStatus, AlertType, Change};
 
 use crate::components::alert_table::AlertTable;
+use crate::components::pager::{Pager, Paging, page_limit};
 use crate::live::use_live;
 use crate::server_fns::alerts::{CloseAlert, list_alerts};
+use crate::server_fns::auth::may_administer;
 
 /// Alerts, open first. Filters (`?status=`, `?type=`, `?job=`) are a plain
 /// GET form, so they live in the address. Closing an alert is the only
-/// action on the dashboard.
+/// action on the dashboard, offered to admins (everyone when auth is off);
+/// viewers see the table without it.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let live = use_live(&[Change::Alerts]);
@@ -23,8 +26,16 @@ pub fn AlertsPage() -> impl IntoView {
                 .get("type")
                 .and_then(|t| AlertType::parse(&t.to_uppercase())),
             job: q.get("job").filter(|j| !j.trim().is_empty()),
-            limit: Some(500),
-            ..Default::default()
+            before: Paging::from_query(q).before,
+            limit: Some(page_limit(q, 500)),
+        })
+    };
+    // The filters as the URL has them, for the paging links.
+    let params = move || {
+        query.with(|q| {
+            ["status", "type", "job", "limit"]
+                .map(|k| (k, q.get(k).unwrap_or_default()))
+                .to_vec()
         })
     };
     let close = ServerAction::<CloseAlert>::new();
@@ -33,6 +44,8 @@ pub fn AlertsPage() -> impl IntoView {
         move || (filter(), close.version().get(), live.get()),
         |(f, _, _)| list_alerts(f),
     );
+    // Asked once: a role does not change while the page is open.
+    let admin = Resource::new(|| (), |_| may_administer());
     // The form shows the filter the page was loaded with.
     let current = untrack(filter);
 
@@ -92,14 +105,22 @@ pub fn AlertsPage() -> impl IntoView {
         }}
         <Transition fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>
             {move || Suspend::new(async move {
+                // Unknown (a failed call) counts as no: the button would
+                // only earn a 403.
+                let close = admin.await.unwrap_or(false).then_some(close);
                 match alerts.await {
                     Ok(alerts) => {
                         let open = alerts.iter().filter(|a| a.status == AlertStatus::Open).count();
+                        // Newest first by id: a full page has older ones after it.
+                        let full = Some(alerts.len() as u64) == untrack(filter).limit;
+                        let next_cursor = alerts.last().filter(|_| full).map(|a| a.id);
+                        let paging = untrack(|| query.with(Paging::from_query));
                         view! {
                             <p class="count" data-testid="alert-count">
                                 {format!("{} alerts, {open} open", alerts.len())}
                             </p>
-                            <AlertTable alerts close />
+                            <AlertTable alerts close=close />
+                            <Pager path="/alerts" params=Signal::derive(params) paging next_cursor />
                         }
                             .into_any()
                     }

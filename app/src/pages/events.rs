@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 use telltale_model::{Change, EventFilter};
 
 use crate::components::event_table::EventTable;
+use crate::components::pager::{Pager, use_page};
 use crate::live::use_live;
 use crate::server_fns::events::list_events;
 
@@ -16,10 +17,22 @@ pub fn EventsPage() -> impl IntoView {
     let live = use_live(&[Change::Events]);
     let query = use_query_map();
     let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
+    let page = use_page(EventFilter::DEFAULT_LIMIT);
     let events = Resource::new(
-        move || live.get(),
-        move |_| list_events(EventFilter::default()),
+        move || (page.get(), live.get()),
+        move |((paging, limit), _)| {
+            list_events(EventFilter {
+                before: paging.before,
+                limit: Some(limit),
+                ..Default::default()
+            })
+        },
     );
+    // Paging keeps the filter text as typed, and the page size.
+    let params = move || {
+        let limit = query.with(|q| q.get("limit").unwrap_or_default());
+        vec![("q", text.get()), ("limit", limit)]
+    };
 
     let on_input = move |ev| {
         let value = event_target_value(&ev);
@@ -45,7 +58,18 @@ pub fn EventsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading events…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    Ok(page) => view! { <EventTable events=page.events text /> }.into_any(),
+                    Ok(events) => {
+                        view! {
+                            <EventTable events=events.events text />
+                            <Pager
+                                path="/events"
+                                params=Signal::derive(params)
+                                paging=page.get_untracked().0
+                                next_cursor=events.next_cursor
+                            />
+                        }
+                            .into_any()
+                    }
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}

@@ -9,6 +9,7 @@ use telltale_model::{
 
 use crate::components::alert_table::AlertTable;
 use crate::components::badge::{CheckBadge, check_row_class};
+use crate::components::chart::ThroughputChart;
 use crate::components::event_table::EventTable;
 use crate::components::format::encode;
 use crate::components::run_table::RunTable;
@@ -17,18 +18,21 @@ use crate::live::use_live;
 use crate::server_fns::alerts::list_alerts;
 use crate::server_fns::events::list_events;
 use crate::server_fns::runs::list_runs;
-use crate::server_fns::status::{get_status_summary, list_job_statuses};
+use crate::server_fns::status::{get_status_summary, get_throughput, list_job_statuses};
 
 const LATEST: u64 = 20;
 const FAILURES: u64 = 10;
 
 /// What an operator checks first: the counts, then what is broken (failed
-/// runs, open alerts, DOWN and LATE jobs), then the latest events. Factual:
-/// numbers and states, no reassurance.
+/// runs, open alerts, DOWN and LATE jobs), then the last hour's throughput
+/// and the latest events. Factual: numbers and states, no reassurance.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let live = use_live(Change::ALL.as_slice());
     let summary = Resource::new(move || live.get(), move |_| get_status_summary());
+    // Re-read on new events only: other changes do not move it.
+    let events_live = use_live(&[Change::Events]);
+    let throughput = Resource::new(move || events_live.get(), move |_| get_throughput());
     let failed = Resource::new(
         move || live.get(),
         move |_| {
@@ -155,6 +159,15 @@ pub fn OverviewPage() -> impl IntoView {
                             }
                         }
                         (Err(e), _) | (_, Err(e)) => error(e),
+                    }
+                })}
+            </section>
+            <section>
+                <h2>"Throughput, last hour"</h2>
+                {move || Suspend::new(async move {
+                    match throughput.await {
+                        Ok(t) => view! { <ThroughputChart t /> }.into_any(),
+                        Err(e) => error(e),
                     }
                 })}
             </section>

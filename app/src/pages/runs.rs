@@ -1,35 +1,52 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use telltale_model::{Change, RunFilter};
 
 use crate::components::event_table::EventTable;
+use crate::components::pager::{Pager, use_page};
 use crate::components::run_table::{RunTable, status_class};
 use crate::components::time::Time;
 use crate::live::use_live;
 use crate::server_fns::runs::{get_run_detail, list_runs};
 
 /// Runs, failed ones first (Forge: failures visually distinct and sorted
-/// first), then the rest newest first. No action buttons: observation only.
+/// first), then the rest newest first, a page at a time (cursor in the
+/// URL). No action buttons: observation only.
 #[component]
 pub fn RunsPage() -> impl IntoView {
     let live = use_live(&[Change::Runs, Change::Events]);
+    let query = use_query_map();
+    let page = use_page(200);
     let runs = Resource::new(
-        move || live.get(),
-        move |_| {
+        move || (page.get(), live.get()),
+        move |((paging, limit), _)| {
             list_runs(RunFilter {
-                limit: Some(200),
+                before: paging.before,
+                limit: Some(limit),
                 ..Default::default()
             })
         },
     );
+    let params = move || query.with(|q| vec![("limit", q.get("limit").unwrap_or_default())]);
     view! {
         <Title text="Runs" />
         <h1>"Runs"</h1>
         <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
             {move || Suspend::new(async move {
                 match runs.await {
-                    Ok(page) => view! { <RunTable runs=page.runs /> }.into_any(),
+                    Ok(runs) => {
+                        view! {
+                            <RunTable runs=runs.runs />
+                            <Pager
+                                path="/runs"
+                                params=Signal::derive(params)
+                                paging=page.get_untracked().0
+                                next_cursor=runs.next_cursor
+                            />
+                        }
+                            .into_any()
+                    }
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}

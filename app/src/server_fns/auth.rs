@@ -6,3 +6,11 @@ use telltale_model::User;
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {
     Ok(super::ssr::auth_context().and_then(|a| a.user))
 }
+
+/// Whether the caller may change things (close alerts): an admin, or anyone
+/// when auth is off. Pages use it to show an action only to those the
+/// server will let through; the server function still checks on its own.
+#[server(prefix = "/api", endpoint = "auth/admin")]
+pub async fn may_administer() -> Result<bool, ServerFnError> {
+    Ok(super::ssr::is_admin())
+}

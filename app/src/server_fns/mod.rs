@@ -39,11 +39,17 @@ pub(crate) mod ssr {
         })
     }
 
-    /// Refuses (403) unless the caller may change things: an admin, or
-    /// anyone when auth is off. Every mutating server function calls this
-    /// first; the access layer has already checked the Origin (CSRF).
+    /// Whether the caller may change things: an admin, or anyone when auth
+    /// is off.
+    pub fn is_admin() -> bool {
+        auth_context().is_some_and(|a| a.is_admin())
+    }
+
+    /// Refuses (403) unless the caller may change things ([`is_admin`]).
+    /// Every mutating server function calls this first; the access layer
+    /// has already checked the Origin (CSRF).
     pub fn require_admin() -> Result<(), ServerFnError> {
-        if auth_context().is_some_and(|a| a.is_admin()) {
+        if is_admin() {
             return Ok(());
         }
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {

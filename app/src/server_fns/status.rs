@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use telltale_model::{CheckState, JobDetail, JobOverview, JobStatus, StatusSummary};
+use telltale_model::{CheckState, JobDetail, JobOverview, JobStatus, StatusSummary, Throughput};
 
 /// Counts and scheduler presence: what `GET /v1/status/summary` returns.
 #[server(prefix = "/api", endpoint = "status/summary")]
@@ -43,4 +43,14 @@ pub async fn list_job_overviews(
 pub async fn get_job_detail(name: String) -> Result<Option<JobDetail>, ServerFnError> {
     use super::ssr::{store, to_server_error};
     store()?.job_detail(&name).await.map_err(to_server_error)
+}
+
+/// Events received per minute over the last hour, for the overview.
+#[server(prefix = "/api", endpoint = "status/throughput")]
+pub async fn get_throughput() -> Result<Throughput, ServerFnError> {
+    use super::ssr::{store, to_server_error};
+    store()?
+        .throughput(chrono::Utc::now())
+        .await
+        .map_err(to_server_error)
 }

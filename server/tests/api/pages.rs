@@ -345,10 +345,15 @@ async fn overview_shows_counts_then_failures_alerts_and_down_jobs() {
     let failed = html.find("Failed runs").unwrap();
     let alerts = html.find("Open alerts</h2>").unwrap_or(usize::MAX);
     let broken = html.find("DOWN and LATE jobs").unwrap();
+    let throughput = html.find("Throughput, last hour").unwrap();
     let events = html.find("Latest events").unwrap();
     assert!(
-        counts < failed && failed < broken && broken < events,
-        "order"
+        counts < failed && failed < broken && broken < throughput && throughput < events,
+        "order: what is broken before the throughput chart"
+    );
+    assert!(
+        html.contains("class=\"throughput-chart\""),
+        "the chart is server-rendered SVG"
     );
     assert!(alerts != usize::MAX);
     assert!(html.contains("data-count=\"DOWN\""), "{html}");
