@@ -39,8 +39,8 @@ pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
 };
 pub use status::{
-    AlertList, CloseAlertResponse, JobDetail, JobOverview, JobStatus, JobStatusList, RunSpan,
-    SchedulerPresence, StatusSummary, sort_failures_first,
+    AlertList, CloseAlertResponse, JobCursor, JobDetail, JobOverview, JobOverviewPage, JobStatus,
+    JobStatusList, RunSpan, SchedulerPresence, StatusSummary, sort_failures_first,
 };
 pub use transition::{EventKind, RunChange, Transition, transition};
 pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};
