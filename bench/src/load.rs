@@ -17,19 +17,25 @@ pub struct Figures {
     pub events_per_second: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Size of the last response body, for the read measurements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_bytes: Option<usize>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-fn event(run: &str, event_type: &str, progress: u64) -> Value {
+/// One worker event of `run`; `job` is the job's name, or `None` for one of
+/// 50 names picked by the event's number (the throughput sections).
+fn event(run: &str, job: Option<&str>, event_type: &str, progress: u64) -> Value {
     let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let job = job.map_or_else(|| format!("job-{}", n % 50), str::to_owned);
     json!({
         "eventId": format!("bench-{n}"),
         "sourceType": "worker",
         "level": "info",
         "eventType": event_type,
         "message": format!("{event_type} {run}"),
-        "jobName": format!("job-{}", n % 50),
+        "jobName": job,
         "runId": run,
         "workerId": format!("farm-{:02}", n % 32),
         "metadata": {"progress": progress},
@@ -59,6 +65,7 @@ fn figures(
         events_per_second: events as f64 / elapsed.as_secs_f64(),
         p50_ms: percentile_ms(&lat, 50.0),
         p99_ms: percentile_ms(&lat, 99.0),
+        response_bytes: None,
     }
 }
 
@@ -115,6 +122,7 @@ pub async fn post_singles(
     let body = Arc::new(|i: usize| {
         event(
             &format!("single-{}", i % 5000),
+            None,
             "progress_update",
             (i % 100) as u64,
         )
@@ -141,6 +149,7 @@ pub async fn post_batches(
                 .map(|k| {
                     event(
                         &format!("batch-{}", (i * size + k) % 20_000),
+                        None,
                         "progress_update",
                         k as u64 % 100,
                     )
@@ -160,20 +169,30 @@ pub async fn post_batches(
 }
 
 /// `runs` runs of `events / runs` events each (created, engine, started,
-/// progress…, then completed or failed), sent as 1,000-event batches.
-pub async fn seed(base: &str, events: usize, runs: usize) -> Result<Figures, Error> {
+/// progress…, then completed or failed), sent as 1,000-event batches. Run
+/// `r` belongs to job `seed-job-{r % jobs}`, so `min(jobs, runs)` jobs
+/// exist afterwards and every tenth job has only failed runs.
+pub async fn seed(base: &str, events: usize, runs: usize, jobs: usize) -> Result<Figures, Error> {
     let per_run = (events / runs.max(1)).max(4);
     let mut all: Vec<Value> = Vec::with_capacity(events);
     for r in 0..runs {
         let run = format!("seed-run-{r}");
-        all.push(event(&run, "job_created", 0));
-        all.push(event(&run, "engine_selected", 0));
-        all.push(event(&run, "execution_started", 0));
+        let job = format!("seed-job-{}", r % jobs.max(1));
+        let job = Some(job.as_str());
+        all.push(event(&run, job, "job_created", 0));
+        all.push(event(&run, job, "engine_selected", 0));
+        all.push(event(&run, job, "execution_started", 0));
         for p in 0..per_run - 4 {
-            all.push(event(&run, "progress_update", (p * 100 / per_run) as u64));
+            all.push(event(
+                &run,
+                job,
+                "progress_update",
+                (p * 100 / per_run) as u64,
+            ));
         }
         all.push(event(
             &run,
+            job,
             if r % 10 == 0 {
                 "execution_failed"
             } else {
@@ -232,15 +251,20 @@ pub async fn seed(base: &str, events: usize, runs: usize) -> Result<Figures, Err
     ))
 }
 
-/// Sequential GETs, one connection: the latency a page load sees.
+/// Sequential GETs, one connection: the latency a page load sees (the whole
+/// body, not the first byte). Every response must succeed and contain
+/// `expect`, so a redirect to the login page or an empty list cannot pass
+/// for a fast answer.
 pub async fn read_latency(
     base: &str,
     name: &str,
     path: impl Fn(usize) -> String,
+    expect: &str,
     requests: usize,
 ) -> Result<Figures, Error> {
     let client = reqwest::Client::new();
     let mut lat = Vec::with_capacity(requests);
+    let mut size = 0;
     let start = Instant::now();
     for i in 0..requests {
         let t = Instant::now();
@@ -248,11 +272,16 @@ pub async fn read_latency(
         if !resp.status().is_success() {
             return Err(format!("{} from {}", resp.status(), path(i)).into());
         }
-        resp.bytes().await?;
+        let body = resp.bytes().await?;
         lat.push(t.elapsed());
+        if !String::from_utf8_lossy(&body).contains(expect) {
+            return Err(format!("{} does not contain {expect:?}", path(i)).into());
+        }
+        size = body.len();
     }
     let mut f = figures(name.to_owned(), 1, 0, start.elapsed(), lat);
     f.events_per_second = 0.0;
+    f.response_bytes = Some(size);
     Ok(f)
 }
 

@@ -39,6 +39,12 @@ struct Args {
     /// Runs those events belong to.
     #[arg(long, default_value_t = 50_000)]
     runs: usize,
+    /// Jobs those runs belong to (run r to job r % jobs; at most one job per run).
+    #[arg(long, default_value_t = 10_000)]
+    jobs: usize,
+    /// Requests per dashboard page measured.
+    #[arg(long, default_value_t = 100)]
+    page_requests: usize,
 }
 
 #[derive(Serialize)]
@@ -50,8 +56,11 @@ struct Report {
     delivery_stuck: Vec<Figures>,
     seeding: Figures,
     reads: Vec<Figures>,
+    /// Server-side rendered dashboard pages (full HTML, auth off).
+    pages: Vec<Figures>,
     peak_rss_mib: f64,
     stored_events: u64,
+    stored_jobs: u64,
 }
 
 #[tokio::main]
@@ -70,13 +79,15 @@ async fn main() -> Result<(), Error> {
         batch_ingest.push(post_batches(&base, size, 4, run_for).await?);
     }
     let delivery_stuck = delivery::ingest_with_hanging_webhook(&base, run_for).await?;
-    let seeding = seed(&base, args.events, args.runs).await?;
+    let seeding = seed(&base, args.events, args.runs, args.jobs).await?;
     let stored_events = server.count_events().await?;
+    let stored_jobs = server.count_jobs().await?;
     let reads = vec![
         read_latency(
             &base,
             "GET /v1/runs (first page)",
             |_| "/v1/runs".to_owned(),
+            "seed-run-",
             300,
         )
         .await?,
@@ -84,6 +95,7 @@ async fn main() -> Result<(), Error> {
             &base,
             "GET /v1/runs/{id} (20-event timeline)",
             |i| format!("/v1/runs/seed-run-{}", (i * 7919) % args.runs),
+            "seed-run-",
             300,
         )
         .await?,
@@ -91,10 +103,31 @@ async fn main() -> Result<(), Error> {
             &base,
             "GET /v1/events (first page)",
             |_| "/v1/events".to_owned(),
+            "seed-run-",
             300,
         )
         .await?,
     ];
+    // The dashboard as a browser's first request gets it: the whole
+    // server-rendered HTML, data included.
+    let mut pages = Vec::new();
+    for (path, expect) in [
+        ("/", "seed-run-"),
+        ("/jobs", "seed-job-"),
+        ("/runs", "seed-run-"),
+    ] {
+        let name = format!("GET {path} (HTML, {stored_jobs} jobs)");
+        pages.push(
+            read_latency(
+                &base,
+                &name,
+                |_| path.to_owned(),
+                expect,
+                args.page_requests,
+            )
+            .await?,
+        );
+    }
     let peak_rss_mib = server.peak_rss_mib()?;
     server.stop().await;
 
@@ -104,8 +137,10 @@ async fn main() -> Result<(), Error> {
         delivery_stuck,
         seeding,
         reads,
+        pages,
         peak_rss_mib,
         stored_events,
+        stored_jobs,
     };
     print_table(&report);
     if let Some(dir) = args.out.parent() {
@@ -128,12 +163,21 @@ fn print_table(r: &Report) {
         .chain(&r.delivery_stuck)
         .chain([&r.seeding])
         .chain(&r.reads)
+        .chain(&r.pages)
     {
         println!(
             "{:<44} {:>6} {:>14.0} {:>10.2} {:>10.2}",
             f.name, f.connections, f.events_per_second, f.p50_ms, f.p99_ms
         );
     }
+    for f in &r.pages {
+        println!(
+            "{:<44} {:>10} bytes of HTML",
+            f.name,
+            f.response_bytes.unwrap_or(0)
+        );
+    }
     println!("events stored at the end: {}", r.stored_events);
+    println!("jobs stored at the end: {}", r.stored_jobs);
     println!("server peak RSS: {:.1} MiB", r.peak_rss_mib);
 }

@@ -74,6 +74,17 @@ impl Server {
         Ok(page["events"][0]["id"].as_u64().unwrap_or(0))
     }
 
+    /// Jobs known to the server, of every check state.
+    pub async fn count_jobs(&self) -> Result<u64, Error> {
+        let summary: telltale_model::StatusSummary =
+            reqwest::get(format!("{}/v1/status/summary", self.base))
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+        Ok(summary.jobs_by_check_state.values().sum())
+    }
+
     pub async fn stop(mut self) {
         // SIGTERM for a clean shutdown; the temp dir goes with self.
         let _ = Command::new("kill")

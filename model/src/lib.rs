@@ -47,8 +47,8 @@ pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
 };
 pub use status::{
-    AlertList, CloseAlertResponse, JobDetail, JobOverview, JobStatus, JobStatusList, RunSpan,
-    SchedulerPresence, StatusSummary, sort_failures_first,
+    AlertList, CloseAlertResponse, JobCursor, JobDetail, JobOverview, JobOverviewPage, JobStatus,
+    JobStatusList, RunSpan, SchedulerPresence, StatusSummary, sort_failures_first,
 };
 pub use throughput::{THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_BUCKETS, Throughput};
 pub use transition::{EventKind, RunChange, Transition, transition};

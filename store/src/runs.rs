@@ -1,6 +1,8 @@
 //! Reading runs: listings with filters and a stable cursor, one run with its
 //! timeline, and aggregates.
 
+use std::collections::BTreeMap;
+
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -79,27 +81,15 @@ impl Store {
                 .await?,
             ..RunStats::default()
         };
-        for (column, into) in [
-            (run::Column::Status, &mut stats.by_status),
-            (run::Column::Engine, &mut stats.by_engine),
-            (run::Column::WorkerId, &mut stats.by_worker),
-        ] {
-            let rows: Vec<(Option<String>, i64)> = run::Entity::find()
-                .select_only()
-                .column(column)
-                .column_as(run::Column::Seq.count(), "n")
-                .filter(cond.clone())
-                .group_by(column)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            into.extend(rows.into_iter().map(|(k, n)| {
-                (
-                    k.unwrap_or_else(|| "unknown".to_owned()),
-                    u64::try_from(n).unwrap_or(0),
-                )
-            }));
-        }
+        stats.by_status = self
+            .count_runs_by(run::Column::Status, cond.clone())
+            .await?;
+        stats.by_engine = self
+            .count_runs_by(run::Column::Engine, cond.clone())
+            .await?;
+        stats.by_worker = self
+            .count_runs_by(run::Column::WorkerId, cond.clone())
+            .await?;
         let count = |s: RunStatus| stats.by_status.get(s.as_str()).copied().unwrap_or(0);
         let (failed, completed) = (count(RunStatus::Failed), count(RunStatus::Completed));
         if failed + completed > 0 {
@@ -180,4 +170,34 @@ fn conditions(filter: &RunFilter) -> Condition {
         cond = cond.add(any);
     }
     cond
+}
+
+impl Store {
+    /// Runs matching `cond` per value of `column` ("unknown" for none): one
+    /// GROUP BY. The overview's counts need only this, not all of
+    /// [`Store::run_stats`], which also reads every run's span.
+    pub(crate) async fn count_runs_by(
+        &self,
+        column: run::Column,
+        cond: Condition,
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let rows: Vec<(Option<String>, i64)> = run::Entity::find()
+            .select_only()
+            .column(column)
+            .column_as(run::Column::Seq.count(), "n")
+            .filter(cond)
+            .group_by(column)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, n)| {
+                (
+                    k.unwrap_or_else(|| "unknown".to_owned()),
+                    u64::try_from(n).unwrap_or(0),
+                )
+            })
+            .collect())
+    }
 }

@@ -6,14 +6,18 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    Statement,
+};
 use telltale_model::{
-    AlertFilter, AlertStatus, CheckState, JobDetail, JobOverview, JobStatus, RunFilter, RunSpan,
-    RunStatus, SchedulerPresence, StatusSummary, WorkerState, WorkerStatus, sort_failures_first,
+    AlertFilter, AlertStatus, CheckState, JobCursor, JobDetail, JobOverview, JobOverviewPage,
+    JobStatus, RunFilter, RunSpan, RunStatus, SchedulerPresence, StatusSummary, WorkerState,
+    WorkerStatus, sort_failures_first,
 };
 
 use crate::convert::job_status_from_row;
-use crate::entity::job;
+use crate::entity::{job, run};
 use crate::{Store, StoreError};
 
 /// How many recent runs and transitions one job's detail carries.
@@ -24,7 +28,10 @@ impl Store {
     /// Counts of runs, check states, open alerts and workers; scheduler
     /// presence, all as of `now`.
     pub async fn status_summary(&self, now: DateTime<Utc>) -> Result<StatusSummary, StoreError> {
-        let runs_by_status = self.run_stats(&RunFilter::default()).await?.by_status;
+        // Counts only: run_stats would also read all 50,000 runs' spans.
+        let runs_by_status = self
+            .count_runs_by(run::Column::Status, Condition::all())
+            .await?;
         let jobs_by_check_state = self
             .check_state_counts()
             .await?
@@ -92,40 +99,84 @@ impl Store {
         Ok(jobs)
     }
 
-    /// [`Store::job_statuses`] with each job's latest runs.
+    /// One page of [`Store::job_statuses`], the jobs after `after` (a
+    /// [`JobCursor`]; from the first when `None` or unreadable), each with its
+    /// latest runs, and counts over all matching jobs.
     pub async fn job_overviews(
         &self,
         state: Option<CheckState>,
         text: Option<&str>,
-    ) -> Result<Vec<JobOverview>, StoreError> {
+        after: Option<&str>,
+    ) -> Result<JobOverviewPage, StoreError> {
         let jobs = self.job_statuses(state, text).await?;
-        let mut recent = self.recent_runs_by_job(JobOverview::RECENT_RUNS).await?;
-        Ok(jobs
+        let count = |s: CheckState| jobs.iter().filter(|j| j.check_state == s).count() as u64;
+        let (total, down, late) = (
+            jobs.len() as u64,
+            count(CheckState::Down),
+            count(CheckState::Late),
+        );
+        // The list is in cursor order: the page starts past the cursor.
+        let start = after
+            .and_then(JobCursor::parse)
+            .map_or(0, |c| jobs.partition_point(|j| JobCursor::of(j) <= c));
+        let page: Vec<JobStatus> = jobs
             .into_iter()
-            .map(|status| JobOverview {
-                recent_runs: recent.remove(&status.job.name).unwrap_or_default(),
-                status,
-            })
-            .collect())
+            .skip(start)
+            .take(JobOverviewPage::LIMIT + 1)
+            .collect();
+        let next_cursor = (page.len() > JobOverviewPage::LIMIT)
+            .then(|| JobCursor::of(&page[JobOverviewPage::LIMIT - 1]).to_string());
+        let page = &page[..page.len().min(JobOverviewPage::LIMIT)];
+        let names: Vec<String> = page.iter().map(|j| j.job.name.clone()).collect();
+        let mut recent = self
+            .recent_runs_by_job(&names, JobOverview::RECENT_RUNS)
+            .await?;
+        Ok(JobOverviewPage {
+            jobs: page
+                .iter()
+                .cloned()
+                .map(|status| JobOverview {
+                    recent_runs: recent.remove(&status.job.name).unwrap_or_default(),
+                    status,
+                })
+                .collect(),
+            total,
+            down,
+            late,
+            next_cursor,
+        })
     }
 
-    /// Every job's latest `per_job` runs, oldest first, in one statement (a
-    /// window function; SQLite ≥ 3.25 and PostgreSQL both have it) rather
-    /// than a query per job.
+    /// The latest `per_job` runs of each of `jobs`, oldest first, in one
+    /// statement (a window function; SQLite ≥ 3.25 and PostgreSQL both have
+    /// it) rather than a query per job.
     pub async fn recent_runs_by_job(
         &self,
+        jobs: &[String],
         per_job: u64,
     ) -> Result<HashMap<String, Vec<RunSpan>>, StoreError> {
+        if jobs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let backend = self.backend();
+        let placeholders: Vec<String> = (1..=jobs.len())
+            .map(|i| match backend {
+                DbBackend::Postgres => format!("${i}"),
+                _ => "?".to_owned(),
+            })
+            .collect();
         let sql = format!(
             "SELECT job_name, status, start_time_us, end_time_us FROM ( \
                SELECT job_name, status, start_time_us, end_time_us, seq, \
                  ROW_NUMBER() OVER (PARTITION BY job_name ORDER BY seq DESC) AS rn \
-               FROM runs WHERE job_name IS NOT NULL) recent \
-             WHERE rn <= {per_job} ORDER BY job_name, seq"
+               FROM runs WHERE job_name IN ({})) recent \
+             WHERE rn <= {per_job} ORDER BY job_name, seq",
+            placeholders.join(", ")
         );
+        let values = jobs.iter().map(|j| j.clone().into());
         let rows = self
             .db
-            .query_all_raw(Statement::from_string(self.backend(), sql))
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
         let mut out: HashMap<String, Vec<RunSpan>> = HashMap::new();
         for row in rows {

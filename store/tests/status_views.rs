@@ -5,7 +5,10 @@ mod support;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use telltale_model::{CheckState, JobOverview, Level, NewEvent, RunStatus, SourceType};
+use telltale_model::{
+    CheckState, JobOverview, JobOverviewPage, Level, NewEvent, RunStatus, SourceType,
+    sort_failures_first,
+};
 use telltale_store::Store;
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -43,7 +46,12 @@ async fn story(store: &Store) {
     events.extend(run_events("short", "s0", 5000, 7, false));
     store.ingest(&events, at(9000)).await.expect("ingest");
 
-    let overviews = store.job_overviews(None, None).await.expect("overviews");
+    let page = store
+        .job_overviews(None, None, None)
+        .await
+        .expect("overviews");
+    assert_eq!((page.total, page.next_cursor.as_deref()), (2, None));
+    let overviews = page.jobs;
     let long = overviews
         .iter()
         .find(|o| o.status.job.name == "long")
@@ -67,11 +75,44 @@ async fn story(store: &Store) {
         by_state += store.job_statuses(Some(state), None).await.unwrap().len();
     }
     assert_eq!(by_state, 2);
-    let only = store.job_overviews(None, Some("SHO")).await.unwrap();
-    assert_eq!(only.len(), 1, "name filter is case-insensitive");
+    let only = store.job_overviews(None, Some("SHO"), None).await.unwrap();
+    assert_eq!(only.jobs.len(), 1, "name filter is case-insensitive");
     let detail = store.job_detail("long").await.unwrap().expect("long");
     assert_eq!(detail.stats.total, 25);
     assert!(store.job_detail("nope").await.unwrap().is_none());
+
+    // Pages of the jobs page: 250 more jobs, failures first, no job twice.
+    let more: Vec<NewEvent> = (0..250)
+        .flat_map(|i| {
+            run_events(
+                &format!("bulk-{i:03}"),
+                &format!("b{i}"),
+                10_000,
+                1,
+                i % 50 == 0,
+            )
+        })
+        .collect();
+    store.ingest(&more, at(20_000)).await.expect("ingest more");
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .job_overviews(None, None, after.as_deref())
+            .await
+            .unwrap();
+        assert_eq!(page.total, 252);
+        assert!(page.jobs.len() <= JobOverviewPage::LIMIT);
+        seen.extend(page.jobs.into_iter().map(|o| o.status));
+        match page.next_cursor {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sort_failures_first(&mut sorted);
+    assert_eq!(seen.len(), 252);
+    assert_eq!(seen, sorted, "pages continue one order without gaps");
 }
 
 #[tokio::test]

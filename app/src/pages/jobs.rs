@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{Change, CheckState, JobOverview};
+use telltale_model::{Change, CheckState, JobOverviewPage};
 
 use crate::components::badge::{CheckBadge, check_row_class};
 use crate::components::chart::Sparkline;
@@ -27,9 +27,10 @@ pub fn JobsPage() -> impl IntoView {
             (state, text)
         })
     };
+    let after = move || query.with(|q| q.get("after"));
     let jobs = Resource::new(
-        move || (filter(), live.get()),
-        |((state, text), _)| list_job_overviews(state, text),
+        move || (filter(), after(), live.get()),
+        |((state, text), after, _)| list_job_overviews(state, text, after),
     );
     // The form shows the filter the page was loaded with.
     let (state, text) = untrack(filter);
@@ -68,7 +69,7 @@ pub fn JobsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
             {move || Suspend::new(async move {
                 match jobs.await {
-                    Ok(jobs) => view! { <JobTable jobs /> }.into_any(),
+                    Ok(page) => view! { <JobTable page /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -77,17 +78,38 @@ pub fn JobsPage() -> impl IntoView {
 }
 
 #[component]
-fn JobTable(jobs: Vec<JobOverview>) -> impl IntoView {
+fn JobTable(page: JobOverviewPage) -> impl IntoView {
+    let JobOverviewPage {
+        jobs,
+        total,
+        down,
+        late,
+        next_cursor,
+    } = page;
     if jobs.is_empty() {
         return view! { <p class="muted">"No job matches."</p> }.into_any();
     }
-    let count = |s: CheckState| jobs.iter().filter(|j| j.status.check_state == s).count();
-    let summary = format!(
-        "{} jobs: {} DOWN, {} LATE",
-        jobs.len(),
-        count(CheckState::Down),
-        count(CheckState::Late)
-    );
+    let summary = format!("{total} jobs: {down} DOWN, {late} LATE");
+    // The next page keeps the filters: the current address plus `after`.
+    let next = next_cursor.map(|cursor| {
+        let query = use_query_map();
+        let mut parts: Vec<String> = ["state", "q"]
+            .into_iter()
+            .filter_map(|k| {
+                query
+                    .with_untracked(|q| q.get(k))
+                    .map(|v| format!("{k}={}", encode(&v)))
+            })
+            .collect();
+        parts.push(format!("after={}", encode(&cursor)));
+        view! {
+            <p class="pager">
+                <a href=format!("/jobs?{}", parts.join("&")) rel="next">
+                    "Next " {JobOverviewPage::LIMIT} " jobs"
+                </a>
+            </p>
+        }
+    });
     view! {
         <p class="count" data-testid="job-count">{summary}</p>
         <DataTable class="jobs" headers=vec!["State", "Job", "Since", "Last run", "Expected next start", "Failures in a row", "Success (recent)", "Durations"]>
@@ -144,6 +166,7 @@ fn JobTable(jobs: Vec<JobOverview>) -> impl IntoView {
                         })
                         .collect_view()}
         </DataTable>
+        {next}
     }
         .into_any()
 }

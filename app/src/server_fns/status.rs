@@ -1,5 +1,7 @@
 use leptos::prelude::*;
-use telltale_model::{CheckState, JobDetail, JobOverview, JobStatus, StatusSummary, Throughput};
+use telltale_model::{
+    CheckState, JobDetail, JobOverviewPage, JobStatus, StatusSummary, Throughput,
+};
 
 /// Counts and scheduler presence: what `GET /v1/status/summary` returns.
 #[server(prefix = "/api", endpoint = "status/summary")]
@@ -25,15 +27,17 @@ pub async fn list_job_statuses(
         .map_err(to_server_error)
 }
 
-/// The same jobs with their latest runs, for the jobs page.
+/// A page of the same jobs (after the cursor `after`) with their latest
+/// runs, for the jobs page.
 #[server(prefix = "/api", endpoint = "status/job-overviews")]
 pub async fn list_job_overviews(
     state: Option<CheckState>,
     text: Option<String>,
-) -> Result<Vec<JobOverview>, ServerFnError> {
+    after: Option<String>,
+) -> Result<JobOverviewPage, ServerFnError> {
     use super::ssr::{store, to_server_error};
     store()?
-        .job_overviews(state, text.as_deref())
+        .job_overviews(state, text.as_deref(), after.as_deref())
         .await
         .map_err(to_server_error)
 }

@@ -1,0 +1,68 @@
+import { createServer, type Server } from "node:http";
+import { expect, test } from "@playwright/test";
+import { postBatch, watchErrors } from "./helpers";
+import { startTelltale, type Telltale } from "./server";
+
+// A webhook set up on the settings page, tested from there, then an alert
+// whose delivery shows on its own page. Needs the hydrated page (the new
+// webhook's secret is shown from the action's answer).
+let telltale: Telltale;
+let receiver: Server;
+let receiverUrl = "";
+const received: unknown[] = [];
+
+test.beforeAll(async () => {
+  telltale = await startTelltale();
+  receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      received.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((ok) => receiver.listen(0, "127.0.0.1", ok));
+  const address = receiver.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  receiverUrl = `http://127.0.0.1:${port}/hook`;
+});
+
+test.afterAll(async () => {
+  receiver.close();
+  expect(await telltale.stop(), telltale.logs()).toBe(0);
+});
+
+test("a webhook added on the settings page receives an alert, listed on the alert's page", async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  test.skip(!javaScriptEnabled, "the secret is shown from the action's answer");
+  const errors = watchErrors(page);
+  await page.goto(`${telltale.url}/settings`);
+  await expect(page.getByRole("heading", { name: "Alert email" })).toBeVisible();
+  await expect(page.locator(".live-indicator")).toHaveText("live");
+  const form = page.locator("form.add-webhook");
+  await form.getByLabel("Name").fill("pager");
+  await form.getByLabel("URL").fill(receiverUrl);
+  await form.getByRole("button", { name: "Add webhook" }).click();
+  await expect(page.getByText(/signs with this secret/)).toContainText("whsec_");
+  const row = page.locator("table.webhooks tr", { hasText: "pager" });
+  await row.getByRole("button", { name: "Test" }).click();
+  await expect(page.locator(".test-outcome")).toContainText("sent 1 of 1");
+
+  await postBatch(telltale.url, [
+    { eventType: "job.started", message: "s", jobName: "encode", runId: "enc-1" },
+    { eventType: "job.failed", level: "error", message: "f", jobName: "encode", runId: "enc-1",
+      metadata: { failure_reason: "x264: out of memory" } },
+  ]);
+  await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2);
+
+  await page.goto(`${telltale.url}/alerts?type=FAILURE`);
+  await page.locator("table.alerts a", { hasText: "FAILURE" }).first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("FAILURE");
+  const delivery = page.locator("tr.delivery");
+  await expect(delivery).toHaveCount(1);
+  await expect(delivery).toContainText("SENT");
+  await expect(delivery).toContainText("pager (127.0.0.1:");
+  expect(errors).toEqual([]);
+});
