@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use telltale_model::{Change, RunFilter};
+use telltale_model::{Change, RunFilter, RunStatus};
 
 use crate::components::event_table::EventTable;
 use crate::components::pager::{Pager, use_page};
@@ -18,20 +18,76 @@ pub fn RunsPage() -> impl IntoView {
     let live = use_live(&[Change::Runs, Change::Events]);
     let query = use_query_map();
     let page = use_page(200);
+    // Filters are a plain GET form, so they live in the address (shareable,
+    // the back button works) and paging carries them along.
+    let text = move |key: &str| {
+        query.with(|q| {
+            q.get(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        })
+    };
+    let filter = move || RunFilter {
+        status: text("status")
+            .and_then(|s| RunStatus::parse(&s.to_lowercase()))
+            .into_iter()
+            .collect(),
+        job: text("job"),
+        worker: text("worker"),
+        engine: text("engine"),
+        text: text("text"),
+        ..Default::default()
+    };
     let runs = Resource::new(
-        move || (page.get(), live.get()),
-        move |((paging, limit), _)| {
+        move || (filter(), page.get(), live.get()),
+        move |(filter, (paging, limit), _)| {
             list_runs(RunFilter {
                 before: paging.before,
                 limit: Some(limit),
-                ..Default::default()
+                ..filter
             })
         },
     );
-    let params = move || query.with(|q| vec![("limit", q.get("limit").unwrap_or_default())]);
+    let params = move || {
+        ["status", "job", "worker", "engine", "text", "limit"]
+            .into_iter()
+            .map(|k| (k, text(k).unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let current = untrack(filter);
+    let field =
+        move |id: &'static str, name: &'static str, label: &'static str, value: Option<String>| {
+            view! {
+                <label for=id>{label}</label>
+                <input id=id type="search" name=name value=value.unwrap_or_default() />
+            }
+        };
     view! {
         <Title text="Runs" />
         <h1>"Runs"</h1>
+        <form method="get" action="/runs" class="filters" role="search">
+            <label for="run-status">"Status"</label>
+            <select id="run-status" name="status">
+                <option value="" selected=current.status.is_empty()>
+                    "any"
+                </option>
+                {RunStatus::ALL
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <option value=s.as_str() selected=current.status.contains(&s)>
+                                {s.as_str()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            {field("run-job", "job", "Job", current.job.clone())}
+            {field("run-worker", "worker", "Worker", current.worker.clone())}
+            {field("run-engine", "engine", "Engine", current.engine.clone())}
+            {field("run-text", "text", "Text", current.text.clone())}
+            <button type="submit">"Filter"</button>
+        </form>
         <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
             {move || Suspend::new(async move {
                 match runs.await {

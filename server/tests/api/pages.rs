@@ -75,6 +75,38 @@ async fn unknown_pages_are_404() {
 }
 
 #[tokio::test]
+async fn runs_page_filters_by_status_and_job_in_the_address() {
+    let app = TestApp::spawn().await;
+    for (run, job, kind) in [
+        ("r-fail", "encode", "execution_failed"),
+        ("r-done", "encode", "job.completed"),
+        ("r-other", "thumbs", "execution_failed"),
+    ] {
+        let mut e = event(kind, run);
+        e["runId"] = serde_json::json!(run);
+        e["jobName"] = serde_json::json!(job);
+        app.post_json("/v1/events", &e).await;
+    }
+    let html = app.page("/runs?status=failed&job=encode").await;
+    assert!(html.contains("href=\"/runs/r-fail\""), "{html}");
+    assert!(
+        !html.contains("href=\"/runs/r-done\""),
+        "a completed run is filtered out"
+    );
+    assert!(
+        !html.contains("href=\"/runs/r-other\""),
+        "another job is filtered out"
+    );
+    assert!(
+        html.contains(r#"<option value="failed" selected"#),
+        "the form shows the filter"
+    );
+    let all = app.page("/runs").await;
+    assert!(all.contains("r-done") && all.contains("r-other"));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn run_pages_render_on_the_server() {
     let app = TestApp::spawn().await;
     let mut failed = event("execution_failed", "boom");
