@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -13,7 +13,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use telltale_app::{App, shell};
 use telltale_delivery::Deliverer;
 use telltale_store::{IngestQueue, Store, StoreError};
@@ -228,9 +228,19 @@ impl Application {
     }
 }
 
+/// The app's routes, generated once per process. Generating them sets a
+/// process-global flag under which any resource first polled meanwhile waits
+/// forever (leptos #4773): a second server started in the same process (the
+/// tests start dozens) would hang a page another one is rendering. Once
+/// generated, no later start-up renders the app again.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole middleware stack and route table, top to bottom.
 fn build_router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let store = state.store.clone();
     let accounts = state.auth.accounts.clone();
     let live = state.live.clone();

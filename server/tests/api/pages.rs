@@ -395,3 +395,40 @@ async fn overview_shows_counts_then_failures_alerts_and_down_jobs() {
     assert!(!html.to_lowercase().contains("all good"));
     app.stop().await;
 }
+
+/// Pages keep rendering while other servers start in the same process:
+/// generating a server's route list once made any page rendered at that
+/// moment wait forever (leptos #4773), and the request timed out with a 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_render_while_other_servers_start_in_the_process() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    seed_jobs(&app).await;
+    let starting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let renders: Vec<_> = (0..4)
+        .map(|_| {
+            let (app, starting) = (app.clone(), starting.clone());
+            tokio::spawn(async move {
+                while starting.load(std::sync::atomic::Ordering::Relaxed) {
+                    let rendered = tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        page(&app, "/alerts"),
+                    )
+                    .await;
+                    assert!(rendered.is_ok(), "/alerts not rendered within 10 s");
+                }
+            })
+        })
+        .collect();
+    for _ in 0..12 {
+        let starts: Vec<_> = (0..3)
+            .map(|_| tokio::spawn(async { TestApp::spawn().await.stop().await }))
+            .collect();
+        for start in starts {
+            start.await.expect("a server started and stopped");
+        }
+    }
+    starting.store(false, std::sync::atomic::Ordering::Relaxed);
+    for render in renders {
+        render.await.expect("every render finished in time");
+    }
+}
