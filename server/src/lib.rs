@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod leader;
 pub mod site;
 pub mod startup;
 pub mod state;

@@ -29,6 +29,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::seed::{SeedError, seed_admin};
 use crate::auth::{AuthState, access, headers, login};
 use crate::engine::{self, Clock, Engine, EngineInbox, SystemClock};
+use crate::leader::LeaderStatus;
 use crate::state::AppState;
 use crate::{Config, api, site};
 use telltale_store::LiveHub;
@@ -152,7 +153,11 @@ impl Application {
         .with_live(live.clone());
         let stop_delivery = Arc::new(Notify::new());
         let delivery = telltale_delivery::spawn(deliverer.clone(), stop_delivery.clone());
+        // One process on SQLite always leads; several on PostgreSQL elect one.
+        let leader = LeaderStatus::default();
+        leader.set(true);
         let state = AppState {
+            leader,
             deliverer,
             store: store.clone(),
             ingest,

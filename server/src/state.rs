@@ -8,6 +8,7 @@ use telltale_store::{IngestQueue, Store};
 use crate::Config;
 use crate::auth::AuthState;
 use crate::engine::EngineInbox;
+use crate::leader::LeaderStatus;
 use telltale_store::LiveHub;
 
 /// What every handler and server function can reach.
@@ -25,6 +26,8 @@ pub struct AppState {
     pub auth: AuthState,
     /// Sends alert deliveries; the settings' test buttons use it directly.
     pub deliverer: Deliverer,
+    /// Whether this instance runs the background loops now.
+    pub leader: LeaderStatus,
     pub leptos_options: LeptosOptions,
 }
 

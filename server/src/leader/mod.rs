@@ -1,0 +1,5 @@
+//! Which of several processes on one database runs the background loops.
+
+mod status;
+
+pub use status::LeaderStatus;
