@@ -18,4 +18,10 @@ pub struct Health {
     pub version: String,
     /// `ok`, or the database error verbatim.
     pub database: String,
+    /// This process's name (`MONITOR_INSTANCE_NAME`, or host:port).
+    pub instance: String,
+    /// Whether this instance runs the evaluator, retention and delivery
+    /// now: always on SQLite; on PostgreSQL exactly one instance of a
+    /// database at a time.
+    pub leader: bool,
 }

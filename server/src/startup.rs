@@ -16,7 +16,8 @@ use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use telltale_app::{App, shell};
 use telltale_delivery::Deliverer;
-use telltale_store::{IngestQueue, Store, StoreError};
+use telltale_store::live::{self, ListenerConfig};
+use telltale_store::{DatabaseTarget, IngestQueue, LiveHub, Outbox, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -28,11 +29,10 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::seed::{SeedError, seed_admin};
 use crate::auth::{AuthState, access, headers, login};
-use crate::engine::{self, Clock, Engine, EngineInbox, SystemClock};
-use crate::leader::LeaderStatus;
+use crate::engine::{Clock, EngineInbox, SystemClock};
+use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
 use crate::state::AppState;
 use crate::{Config, api, site};
-use telltale_store::LiveHub;
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
 /// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
@@ -62,12 +62,11 @@ pub struct Application {
     router: Router,
     store: Store,
     writer: JoinHandle<()>,
-    engine: JoinHandle<()>,
-    retention: JoinHandle<()>,
-    delivery: JoinHandle<()>,
-    stop_engine: Arc<Notify>,
-    stop_retention: Arc<Notify>,
-    stop_delivery: Arc<Notify>,
+    /// Runs the evaluator, retention and delivery while this instance leads.
+    leader: JoinHandle<()>,
+    stop_leader: Arc<Notify>,
+    /// The link to the other instances on PostgreSQL (sender, listener).
+    bus: Vec<(&'static str, JoinHandle<()>, Arc<Notify>)>,
     live: LiveHub,
     addr: SocketAddr,
 }
@@ -126,37 +125,43 @@ impl Application {
         let (ingest, writer) = IngestQueue::start(store.clone());
         let inbox = EngineInbox::default();
         let live = LiveHub::default();
-        let stop_engine = Arc::new(Notify::new());
-        let engine = engine::spawn(
-            Engine::new(store.clone(), Arc::new(SystemClock)).with_blind_gap(
-                chrono::Duration::from_std(config.evaluator_interval * 4)
-                    .unwrap_or(chrono::Duration::MAX),
-            ),
-            inbox.clone(),
-            live.clone(),
-            config.evaluator_interval,
-            stop_engine.clone(),
-        );
-        let stop_retention = Arc::new(Notify::new());
-        let retention = engine::spawn_retention(
-            store.clone(),
-            Arc::new(SystemClock),
-            config.retention_days,
-            config.retention_interval,
-            stop_retention.clone(),
-        );
         let deliverer = Deliverer::new(
             store.clone(),
             Arc::new(SystemClock),
             config.delivery_config(),
         )?
         .with_live(live.clone());
-        let stop_delivery = Arc::new(Notify::new());
-        let delivery = telltale_delivery::spawn(deliverer.clone(), stop_delivery.clone());
-        // One process on SQLite always leads; several on PostgreSQL elect one.
+        let instance = config
+            .instance_name
+            .clone()
+            .unwrap_or_else(|| default_instance_name(addr));
         let leader = LeaderStatus::default();
-        leader.set(true);
+        let (election, bus) = match &config.database {
+            DatabaseTarget::Sqlite { .. } => (Election::Sole, Vec::new()),
+            DatabaseTarget::Postgres { url } => (
+                Election::Postgres(LockConfig {
+                    url: url.clone(),
+                    instance: instance.clone(),
+                    retry: config.leader_retry,
+                }),
+                link_instances(&store, url, &instance, &live, &inbox, &leader),
+            ),
+        };
+        let stop_leader = Arc::new(Notify::new());
+        let loops = Loops {
+            store: store.clone(),
+            clock: Arc::new(SystemClock),
+            inbox: inbox.clone(),
+            live: live.clone(),
+            deliverer: deliverer.clone(),
+            evaluator_interval: config.evaluator_interval,
+            retention_days: config.retention_days,
+            retention_interval: config.retention_interval,
+        };
+        let leader_task = leader::spawn(election, loops, leader.clone(), stop_leader.clone());
+        tracing::info!(%instance, "instance started");
         let state = AppState {
+            instance: instance.into(),
             leader,
             deliverer,
             store: store.clone(),
@@ -173,12 +178,9 @@ impl Application {
             router,
             store,
             writer,
-            engine,
-            retention,
-            delivery,
-            stop_engine,
-            stop_retention,
-            stop_delivery,
+            leader: leader_task,
+            stop_leader,
+            bus,
             live,
             addr,
         })
@@ -214,16 +216,15 @@ impl Application {
         if let Err(e) = self.writer.await {
             tracing::error!(error = %e, "ingest writer ended abnormally");
         }
-        self.stop_engine.notify_one();
-        self.stop_retention.notify_one();
-        // Sends in flight are abandoned; their leases expire and the next
-        // start sends them again.
-        self.stop_delivery.notify_one();
-        for (name, task) in [
-            ("engine", self.engine),
-            ("retention", self.retention),
-            ("delivery", self.delivery),
-        ] {
+        // Sends in flight are abandoned; their leases expire and the leader
+        // sends them again.
+        self.stop_leader.notify_one();
+        if let Err(e) = self.leader.await {
+            tracing::error!(error = %e, "leadership task ended abnormally");
+        }
+        // Last, so what the loops changed still reaches the other instances.
+        for (name, task, stop) in self.bus {
+            stop.notify_one();
             if let Err(e) = task.await {
                 tracing::error!(error = %e, task = name, "background task ended abnormally");
             }
@@ -231,6 +232,62 @@ impl Application {
         self.store.close().await?;
         Ok(())
     }
+}
+
+/// `host:port`, or `telltale:port` when the host has no name.
+fn default_instance_name(addr: SocketAddr) -> String {
+    let host = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "telltale".to_owned());
+    format!("{host}:{}", addr.port())
+}
+
+/// Several instances on one PostgreSQL: what changes here is announced to
+/// the others (`NOTIFY`), and what changes there reaches this instance's
+/// live streams and, while it leads, its evaluator.
+fn link_instances(
+    store: &Store,
+    url: &str,
+    instance: &str,
+    live: &LiveHub,
+    inbox: &EngineInbox,
+    leader: &LeaderStatus,
+) -> Vec<(&'static str, JoinHandle<()>, Arc<Notify>)> {
+    // The process id makes two processes given one name still tell their
+    // bulletins apart.
+    let from = format!("{instance}#{}", std::process::id());
+    let outbox = Outbox::new(from.clone());
+    live.attach(outbox.clone());
+    inbox.attach(outbox.clone());
+    let stop_sender = Arc::new(Notify::new());
+    let sender = live::spawn_sender(store.clone(), outbox, stop_sender.clone());
+    let stop_listener = Arc::new(Notify::new());
+    let (inbox, leader) = (inbox.clone(), leader.clone());
+    let listener = live::listener::spawn(
+        ListenerConfig {
+            url: url.to_owned(),
+            application_name: format!("telltale-live {instance}"),
+            from,
+        },
+        live.clone(),
+        move |bulletin| {
+            if !leader.is_leader() {
+                return;
+            }
+            if bulletin.all_jobs {
+                inbox.touch_all_here();
+            } else {
+                inbox.touch_here(bulletin.jobs.iter().map(String::as_str));
+            }
+        },
+        stop_listener.clone(),
+    );
+    vec![
+        ("live sender", sender, stop_sender),
+        ("live listener", listener, stop_listener),
+    ]
 }
 
 /// The app's routes, generated once per process. Generating them sets a

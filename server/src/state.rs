@@ -28,6 +28,8 @@ pub struct AppState {
     pub deliverer: Deliverer,
     /// Whether this instance runs the background loops now.
     pub leader: LeaderStatus,
+    /// This process's name among the instances (`/v1/health`, logs).
+    pub instance: Arc<str>,
     pub leptos_options: LeptosOptions,
 }
 

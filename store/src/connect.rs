@@ -1,8 +1,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use sea_orm::sqlx::postgres::PgConnection;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::sqlx::{self, Connection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
 use telltale_migration::{Migrator, MigratorTrait};
 
 use crate::sqlite_writer::SqliteWriter;
@@ -51,7 +55,10 @@ impl Store {
                 Database::connect(opts).await?
             }
         };
-        Migrator::up(&db, None).await?;
+        match target {
+            DatabaseTarget::Sqlite { .. } => Migrator::up(&db, None).await?,
+            DatabaseTarget::Postgres { url } => migrate_one_at_a_time(&db, url).await?,
+        }
         let sqlite_writer = match target {
             DatabaseTarget::Sqlite { path } => Some(SqliteWriter::open(path)?),
             DatabaseTarget::Postgres { .. } => None,
@@ -90,6 +97,30 @@ impl Store {
     pub async fn close(self) -> Result<(), StoreError> {
         Ok(self.db.close().await?)
     }
+}
+
+/// The advisory lock instances take around their migrations: "migrate" in
+/// ASCII, beside the leader's "telltale".
+const MIGRATION_LOCK_KEY: i64 = 0x006d_6967_7261_7465;
+
+/// Several instances started together on one PostgreSQL would each create
+/// the same tables; the first migrates while the others wait, then finds
+/// nothing left to do. The lock is held on a connection of its own and ends
+/// with it.
+async fn migrate_one_at_a_time(db: &DatabaseConnection, url: &str) -> Result<(), StoreError> {
+    let mut guard = PgConnection::connect(url)
+        .await
+        .map_err(StoreError::MigrationLock)?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut guard)
+        .await
+        .map_err(StoreError::MigrationLock)?;
+    let migrated = Migrator::up(db, None).await;
+    if let Err(e) = guard.close().await {
+        tracing::debug!(error = %e, "closing the migration lock connection");
+    }
+    Ok(migrated?)
 }
 
 /// Every pooled connection gets the same pragmas: WAL so readers never block

@@ -6,6 +6,8 @@ pub enum StoreError {
     Database(#[from] DbErr),
     #[error("could not build a query: {0}")]
     Query(String),
+    #[error("cannot take the migration lock on PostgreSQL: {0}")]
+    MigrationLock(#[source] sea_orm::sqlx::Error),
     #[error("SQLite error: {0}")]
     Sqlite(String),
     #[error("the SQLite writer connection is unusable after a panic")]

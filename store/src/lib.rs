@@ -15,7 +15,8 @@ mod error;
 mod events;
 mod fold;
 mod ingest;
-mod live;
+pub mod leader_lock;
+pub mod live;
 mod retention;
 mod runs;
 mod sqlite_writer;
@@ -30,7 +31,7 @@ pub use connect::DatabaseTarget;
 pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use error::StoreError;
 pub use ingest::EventOutcome;
-pub use live::LiveHub;
+pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
 pub use writer::{IngestQueue, QueueError};
 
 use sea_orm::DatabaseConnection;

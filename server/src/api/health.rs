@@ -29,6 +29,8 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         status,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         database,
+        instance: state.instance.to_string(),
+        leader: state.leader.is_leader(),
     };
     (code, Json(body))
 }

@@ -10,6 +10,8 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
+use telltale_store::LiveSignal;
+
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -24,11 +26,14 @@ pub async fn stream(
     State(state): State<AppState>,
 ) -> Result<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let changes = BroadcastStream::new(state.live.subscribe())
-        .take_while(|m| !matches!(m, Ok(None)))
+        .take_while(|m| !matches!(m, Ok(LiveSignal::Closed)))
         .map(|m| {
             let name = match m {
-                Ok(Some(change)) => change.as_str(),
-                Ok(None) | Err(BroadcastStreamRecvError::Lagged(_)) => "resync",
+                Ok(LiveSignal::Change(change)) => change.as_str(),
+                // Closed ends the stream above; a lagging stream or a lost
+                // link to the other instances has missed changes.
+                Ok(LiveSignal::Resync | LiveSignal::Closed)
+                | Err(BroadcastStreamRecvError::Lagged(_)) => "resync",
             };
             Ok(Event::default().event(name).data(name))
         });

@@ -33,6 +33,11 @@ pub struct Config {
     pub retention_days: u32,
     pub evaluator_interval: Duration,
     pub retention_interval: Duration,
+    /// How often an instance that does not lead tries to (PostgreSQL only).
+    pub leader_retry: Duration,
+    /// How this process names itself in `/v1/health`, the logs and
+    /// PostgreSQL's `pg_stat_activity`; the host name and port by default.
+    pub instance_name: Option<String>,
     pub ingest: IngestLimits,
     /// Requests served at once; more wait (`MONITOR_MAX_CONCURRENT_REQUESTS`).
     pub max_concurrent_requests: usize,
@@ -415,6 +420,12 @@ impl Config {
                     .unwrap_or(3600)
                     .into(),
             ),
+            leader_retry: Duration::from_secs(
+                vars.positive("MONITOR_LEADER_RETRY_SECONDS")?
+                    .unwrap_or(5)
+                    .into(),
+            ),
+            instance_name: vars.string("MONITOR_INSTANCE_NAME"),
             ingest: IngestLimits {
                 max_body_bytes: vars.positive("MONITOR_MAX_BODY_BYTES")?.unwrap_or(1 << 20)
                     as usize,

@@ -9,7 +9,7 @@ mod context;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -25,7 +25,7 @@ use telltale_model::Change;
 pub use telltale_model::clock::{Clock, ManualClock, SystemClock};
 
 use context::Surroundings;
-use telltale_store::LiveHub;
+use telltale_store::{LiveHub, Outbox};
 
 impl TickReport {
     /// What the tick changed, for the live stream.
@@ -212,16 +212,33 @@ impl Engine {
     }
 }
 
-/// How ingest tells the engine which jobs just changed.
+/// How ingest tells the engine which jobs just changed. With several
+/// instances, what ingest touches here also goes to the others (the leader
+/// runs the engine), and the leader's listener touches its inbox with
+/// [`EngineInbox::touch_here`].
 #[derive(Clone, Default)]
 pub struct EngineInbox {
     pending: Arc<Mutex<HashSet<String>>>,
     all: Arc<AtomicBool>,
     wake: Arc<Notify>,
+    outbox: Arc<OnceLock<Outbox>>,
 }
 
 impl EngineInbox {
-    pub fn touch<'a>(&self, jobs: impl IntoIterator<Item = &'a str>) {
+    /// Sends what is touched here to the other instances too.
+    pub fn attach(&self, outbox: Outbox) {
+        let _ = self.outbox.set(outbox);
+    }
+
+    pub fn touch<'a>(&self, jobs: impl IntoIterator<Item = &'a str> + Clone) {
+        if let Some(outbox) = self.outbox.get() {
+            outbox.jobs(jobs.clone());
+        }
+        self.touch_here(jobs);
+    }
+
+    /// Touches this instance's engine only.
+    pub fn touch_here<'a>(&self, jobs: impl IntoIterator<Item = &'a str>) {
         let mut any = false;
         if let Ok(mut pending) = self.pending.lock() {
             for job in jobs {
@@ -235,6 +252,13 @@ impl EngineInbox {
 
     /// Asks for every job to be evaluated (a maintenance window changed).
     pub fn touch_all(&self) {
+        if let Some(outbox) = self.outbox.get() {
+            outbox.all_jobs();
+        }
+        self.touch_all_here();
+    }
+
+    pub fn touch_all_here(&self) {
         self.all.store(true, Ordering::Relaxed);
         self.wake.notify_one();
     }
@@ -290,9 +314,9 @@ pub fn spawn(
                 }
                 Err(e) => {
                     // Retry these jobs on the next tick.
-                    inbox.touch(touched.iter().map(String::as_str));
+                    inbox.touch_here(touched.iter().map(String::as_str));
                     if asked_all {
-                        inbox.touch_all();
+                        inbox.touch_all_here();
                     }
                     tracing::error!(error = %e, "engine tick failed");
                 }

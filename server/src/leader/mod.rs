@@ -1,5 +1,131 @@
-//! Which of several processes on one database runs the background loops.
+//! Which of several processes on one database runs the background loops
+//! (evaluator, retention, delivery). On SQLite there is one process and it
+//! always leads. On PostgreSQL every instance serves ingest, the API and
+//! the pages, and the one holding an advisory lock runs the loops; the
+//! others try again every `MONITOR_LEADER_RETRY_SECONDS`.
 
+mod loops;
 mod status;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+pub use loops::Loops;
 pub use status::LeaderStatus;
+pub use telltale_store::leader_lock::{LEADER_APPLICATION, LOCK_KEY, LockConfig};
+
+use telltale_store::leader_lock::{LockConnection, LockError};
+
+/// How often the leader checks that its lock connection is alive: how long
+/// at most it may go on after losing it.
+const CHECK_EVERY: Duration = Duration::from_millis(500);
+
+pub enum Election {
+    /// The only process on the database (SQLite).
+    Sole,
+    /// One of several on a PostgreSQL database.
+    Postgres(LockConfig),
+}
+
+/// Runs `loops` whenever this instance leads, until `stop` is notified.
+pub fn spawn(
+    election: Election,
+    loops: Loops,
+    status: LeaderStatus,
+    stop: Arc<Notify>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        match election {
+            Election::Sole => {
+                status.set(true);
+                let running = loops.start();
+                stop.notified().await;
+                running.stop().await;
+                status.set(false);
+            }
+            Election::Postgres(config) => elect(config, loops, status, stop).await,
+        }
+    })
+}
+
+async fn elect(config: LockConfig, loops: Loops, status: LeaderStatus, stop: Arc<Notify>) {
+    let mut conn: Option<LockConnection> = None;
+    let mut said_follow = false;
+    loop {
+        match attempt(&config, &mut conn).await {
+            Ok(true) => {
+                if let Some(held) = conn.take() {
+                    tracing::info!(instance = %config.instance, "leader: this instance leads; it runs the evaluator, retention and delivery");
+                    status.set(true);
+                    let running = loops.start();
+                    match hold(held, &config, &stop).await {
+                        Held::Stopping(held) => {
+                            running.stop().await;
+                            status.set(false);
+                            held.close().await;
+                            return;
+                        }
+                        Held::Lost(reason) => {
+                            status.set(false);
+                            running.abort().await;
+                            tracing::error!(instance = %config.instance, %reason, "leader: lost the lock connection; stopped the loops, trying to lead again");
+                            said_follow = false;
+                        }
+                    }
+                }
+            }
+            Ok(false) => {
+                if !said_follow {
+                    tracing::info!(instance = %config.instance, "leader: another instance leads; this one serves and waits");
+                    said_follow = true;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(instance = %config.instance, error = %e, "leader: cannot try the lock; trying again");
+                conn = None;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(config.retry) => {}
+            () = stop.notified() => {
+                if let Some(c) = conn.take() {
+                    c.close().await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Tries the lock once, opening a connection first if there is none.
+async fn attempt(
+    config: &LockConfig,
+    conn: &mut Option<LockConnection>,
+) -> Result<bool, LockError> {
+    let c = match conn {
+        Some(c) => c,
+        None => conn.insert(LockConnection::open(config).await?),
+    };
+    c.try_lock().await
+}
+
+enum Held {
+    Stopping(LockConnection),
+    Lost(LockError),
+}
+
+/// Holds the lock until shutdown or until its connection fails.
+async fn hold(mut conn: LockConnection, config: &LockConfig, stop: &Notify) -> Held {
+    loop {
+        tokio::select! {
+            () = stop.notified() => return Held::Stopping(conn),
+            () = tokio::time::sleep(CHECK_EVERY) => {}
+        }
+        if let Err(reason) = conn.check(config.retry).await {
+            return Held::Lost(reason);
+        }
+    }
+}

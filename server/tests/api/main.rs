@@ -17,5 +17,7 @@ mod read;
 mod receivers;
 mod runs;
 mod settings_page;
+#[path = "../common/sse.rs"]
+mod sse;
 mod status;
 mod stream;

@@ -3,13 +3,15 @@ use serde_json::json;
 use crate::helpers::{TestApp, event};
 
 #[tokio::test]
-async fn health_reports_version_and_database() {
-    let app = TestApp::spawn().await;
+async fn health_reports_version_database_and_leadership() {
+    let app = TestApp::spawn_with(&[("MONITOR_INSTANCE_NAME", "render-farm-a")]).await;
     let (status, body) = app.get_json("/v1/health").await;
     assert_eq!(status, 200);
+    // One process on SQLite always leads.
     assert_eq!(
         body,
-        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok"})
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok",
+               "instance": "render-farm-a", "leader": true})
     );
     app.stop().await;
 }

@@ -3,23 +3,7 @@
 use std::time::Duration;
 
 use crate::helpers::{TestApp, event};
-
-/// Reads the stream until `needle` shows up, or fails after `within`.
-async fn read_until(resp: &mut reqwest::Response, needle: &str, within: Duration) -> String {
-    let mut seen = String::new();
-    let read = async {
-        while let Some(chunk) = resp.chunk().await.expect("stream chunk") {
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-            if seen.contains(needle) {
-                return;
-            }
-        }
-    };
-    tokio::time::timeout(within, read)
-        .await
-        .unwrap_or_else(|_| panic!("no {needle:?} within {within:?}; got {seen:?}"));
-    seen
-}
+use crate::sse::read_until;
 
 #[tokio::test]
 async fn an_ingested_event_is_announced_on_the_stream_and_shutdown_ends_it() {

@@ -35,6 +35,15 @@ pub async fn execute_outside_store(
 /// the test skipped) where no server answers. Under `CI=true` a missing server
 /// fails the test instead: CI installs and starts one.
 pub async fn postgres(test: &str) -> Option<(Store, DatabaseTarget)> {
+    let url = empty_postgres_database(test).await?;
+    let target = DatabaseTarget::Postgres { url };
+    let store = Store::connect(&target).await.expect("open postgres");
+    Some((store, target))
+}
+
+/// The URL of a new PostgreSQL database with nothing in it (not even the
+/// schema), or `None` as [`postgres`] says.
+pub async fn empty_postgres_database(test: &str) -> Option<String> {
     let admin_url = std::env::var("TELLTALE_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned());
     let admin = match sea_orm::Database::connect(&admin_url).await {
@@ -60,11 +69,9 @@ pub async fn postgres(test: &str) -> Option<(Store, DatabaseTarget)> {
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
         .expect("create test database");
-    let url = match admin_url.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
+    admin.close().await.ok();
+    match admin_url.rsplit_once('/') {
+        Some((base, _)) => Some(format!("{base}/{name}")),
         None => panic!("TELLTALE_TEST_POSTGRES_URL has no database path: {admin_url}"),
-    };
-    let target = DatabaseTarget::Postgres { url };
-    let store = Store::connect(&target).await.expect("open postgres");
-    Some((store, target))
+    }
 }
