@@ -1,7 +1,7 @@
 # The two commands of the README, plus their parts. Each sets up what it
 # needs first (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages,
 # Chromium for tests), idempotently.
-.PHONY: run test setup build bench bench-evaluator
+.PHONY: run test setup build bench bench-evaluator bench-instances
 
 run:    ## build and start Telltale on SQLite at http://127.0.0.1:7410
 	@scripts/run.sh
@@ -20,3 +20,6 @@ bench:  ## load benchmark against the release server (prints a table, writes tar
 
 bench-evaluator:  ## check engine on 100,000 jobs, 10% due (prints a table, writes target/bench-evaluator.json)
 	@cargo build --release -p telltale-bench --bin telltale-bench-evaluator && target/release/telltale-bench-evaluator
+
+bench-instances:  ## ingest on SQLite, on one and on two PostgreSQL instances; cross-instance live latency; leader failover (writes target/bench-instances.json)
+	@$(MAKE) --no-print-directory build && cargo build --release -p telltale-bench --bin telltale-bench-instances && target/release/telltale-bench-instances

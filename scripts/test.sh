@@ -15,8 +15,10 @@ stage "clippy (server)" cargo clippy --workspace --exclude telltale-frontend --a
 stage "clippy (browser)" cargo clippy -p telltale-frontend --target wasm32-unknown-unknown -- -D warnings
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
-stage "cargo test" bash -c "set -o pipefail; cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
+# The release build comes first: the multi-instance tests run its binary
+# (TELLTALE_BIN), as operators would, and Playwright serves its site.
 stage "release build" cargo leptos build --release
+stage "cargo test" bash -c "set -o pipefail; TELLTALE_BIN='$ROOT/target/release/telltale' cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
 stage "playwright" bash -c "set -o pipefail; cd '$ROOT/end2end' && npx playwright test 2>&1 | tee '$logs/playwright.log'"
 
 # One closing line over both runners, so a reader of the log's end sees the total.

@@ -50,7 +50,7 @@ fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
 }
 
-fn figures(
+pub fn figures(
     name: String,
     connections: usize,
     events: usize,
@@ -69,9 +69,10 @@ fn figures(
     }
 }
 
-/// `connections` tasks, each posting `body()` to `path` until `run_for` ends.
+/// `connections` tasks, each posting `body()` to `path` until `run_for`
+/// ends; connection `c` talks to `bases[c % bases.len()]`.
 async fn hammer(
-    base: &str,
+    bases: &[&str],
     path: &str,
     connections: usize,
     run_for: Duration,
@@ -82,7 +83,7 @@ async fn hammer(
     let mut tasks = Vec::new();
     for c in 0..connections {
         let client = reqwest::Client::new();
-        let url = format!("{base}{path}");
+        let url = format!("{}{path}", bases[c % bases.len()]);
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
@@ -119,6 +120,15 @@ pub async fn post_singles(
     connections: usize,
     run_for: Duration,
 ) -> Result<Figures, Error> {
+    post_singles_across(&[base], connections, run_for).await
+}
+
+/// Single-event posts spread over several instances.
+pub async fn post_singles_across(
+    bases: &[&str],
+    connections: usize,
+    run_for: Duration,
+) -> Result<Figures, Error> {
     let body = Arc::new(|i: usize| {
         event(
             &format!("single-{}", i % 5000),
@@ -127,7 +137,7 @@ pub async fn post_singles(
             (i % 100) as u64,
         )
     });
-    let (events, elapsed, lat) = hammer(base, "/v1/events", connections, run_for, 1, body).await?;
+    let (events, elapsed, lat) = hammer(bases, "/v1/events", connections, run_for, 1, body).await?;
     Ok(figures(
         "POST /v1/events (1 event)".into(),
         connections,
@@ -139,6 +149,16 @@ pub async fn post_singles(
 
 pub async fn post_batches(
     base: &str,
+    size: usize,
+    connections: usize,
+    run_for: Duration,
+) -> Result<Figures, Error> {
+    post_batches_across(&[base], size, connections, run_for).await
+}
+
+/// Batches spread over several instances.
+pub async fn post_batches_across(
+    bases: &[&str],
     size: usize,
     connections: usize,
     run_for: Duration,
@@ -158,7 +178,7 @@ pub async fn post_batches(
         )
     });
     let (events, elapsed, lat) =
-        hammer(base, "/v1/events/batch", connections, run_for, size, body).await?;
+        hammer(bases, "/v1/events/batch", connections, run_for, size, body).await?;
     Ok(figures(
         format!("POST /v1/events/batch ({size} events)"),
         connections,
@@ -310,6 +330,7 @@ pub async fn post_failures(
             "metadata": {"failure_reason": "exit status 1"},
         })
     });
-    let (events, elapsed, lat) = hammer(base, "/v1/events", connections, run_for, 1, body).await?;
+    let (events, elapsed, lat) =
+        hammer(&[base], "/v1/events", connections, run_for, 1, body).await?;
     Ok(figures(name.into(), connections, events, elapsed, lat))
 }

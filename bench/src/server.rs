@@ -1,4 +1,5 @@
-//! The server under test: the release binary on a temporary SQLite file.
+//! The server under test: the release binary on a temporary SQLite file,
+//! or on the database its extra variables name.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -15,6 +16,12 @@ use crate::Error;
 
 impl Server {
     pub async fn start(binary: &Path) -> Result<Server, Error> {
+        Self::start_with(binary, &[]).await
+    }
+
+    /// As [`Server::start`], with more environment (`MONITOR_DATABASE_URL`
+    /// for PostgreSQL, an instance name, …).
+    pub async fn start_with(binary: &Path, vars: &[(&str, &str)]) -> Result<Server, Error> {
         if !binary.exists() {
             return Err(format!(
                 "{} not found: build it first (make build, or cargo leptos build --release)",
@@ -29,6 +36,7 @@ impl Server {
             .env("MONITOR_DB_PATH", dir.path().join("bench.sqlite"))
             .env("MONITOR_AUTH_ENABLED", "false")
             .env("RUST_LOG", "warn")
+            .envs(vars.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()?;
@@ -83,6 +91,14 @@ impl Server {
                 .json()
                 .await?;
         Ok(summary.jobs_by_check_state.values().sum())
+    }
+
+    /// SIGKILL, as a crashed machine would stop.
+    // Only telltale-bench-instances kills; the main bench compiles this too.
+    #[allow(dead_code)]
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     pub async fn stop(mut self) {
