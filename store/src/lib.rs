@@ -16,6 +16,7 @@ mod events;
 mod fold;
 mod ingest;
 mod live;
+mod pool;
 mod retention;
 mod runs;
 mod sqlite_writer;
@@ -31,6 +32,7 @@ pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use error::StoreError;
 pub use ingest::EventOutcome;
 pub use live::LiveHub;
+pub use pool::PoolUse;
 pub use writer::{IngestQueue, QueueError};
 
 use sea_orm::DatabaseConnection;
