@@ -30,6 +30,7 @@ use crate::auth::seed::{SeedError, seed_admin};
 use crate::auth::{AuthState, access, headers, login};
 use crate::engine::{self, Clock, Engine, EngineInbox, SystemClock};
 use crate::leader::LeaderStatus;
+use crate::metrics::{self, Metrics};
 use crate::state::AppState;
 use crate::{Config, api, site};
 use telltale_store::LiveHub;
@@ -124,14 +125,17 @@ impl Application {
             .build();
 
         let (ingest, writer) = IngestQueue::start(store.clone());
+        let metrics = Metrics::new();
         let inbox = EngineInbox::default();
         let live = LiveHub::default();
         let stop_engine = Arc::new(Notify::new());
         let engine = engine::spawn(
-            Engine::new(store.clone(), Arc::new(SystemClock)).with_blind_gap(
-                chrono::Duration::from_std(config.evaluator_interval * 4)
-                    .unwrap_or(chrono::Duration::MAX),
-            ),
+            Engine::new(store.clone(), Arc::new(SystemClock))
+                .with_blind_gap(
+                    chrono::Duration::from_std(config.evaluator_interval * 4)
+                        .unwrap_or(chrono::Duration::MAX),
+                )
+                .with_tick_histogram(metrics.evaluator_tick()),
             inbox.clone(),
             live.clone(),
             config.evaluator_interval,
@@ -150,7 +154,8 @@ impl Application {
             Arc::new(SystemClock),
             config.delivery_config(),
         )?
-        .with_live(live.clone());
+        .with_live(live.clone())
+        .with_metrics(metrics.delivery());
         let stop_delivery = Arc::new(Notify::new());
         let delivery = telltale_delivery::spawn(deliverer.clone(), stop_delivery.clone());
         // One process on SQLite always leads; several on PostgreSQL elect one.
@@ -158,6 +163,7 @@ impl Application {
         leader.set(true);
         let state = AppState {
             leader,
+            metrics,
             deliverer,
             store: store.clone(),
             ingest,
@@ -252,7 +258,7 @@ fn build_router(state: AppState) -> Router {
     let deliverer = state.deliverer.clone();
     let options = state.leptos_options.clone();
     // Every route, the fallback included, sits behind the same stack. Read
-    // bottom-up for the order a request meets it: trace, timeout (503),
+    // bottom-up for the order a request meets it: metrics (latency), trace, timeout (503),
     // concurrency limit (waits), body limit (413), security headers,
     // compression, then access control (CSRF + access table) and routing.
     let body_limit = state.config.ingest.max_body_bytes.saturating_add(64 * 1024);
@@ -261,6 +267,7 @@ fn build_router(state: AppState) -> Router {
         .nest("/v1", api::router(&state))
         .route("/auth/login", post(login::login))
         .route("/auth/logout", post(login::logout))
+        .route("/metrics", get(metrics::serve))
         // Forge served its dashboard at /monitor; old bookmarks land on the overview.
         .route("/monitor", get(|| async { Redirect::permanent("/") }))
         .leptos_routes_with_context(
@@ -288,5 +295,9 @@ fn build_router(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::http::track,
+        ))
         .with_state(state)
 }

@@ -9,6 +9,7 @@ use crate::Config;
 use crate::auth::AuthState;
 use crate::engine::EngineInbox;
 use crate::leader::LeaderStatus;
+use crate::metrics::Metrics;
 use telltale_store::LiveHub;
 
 /// What every handler and server function can reach.
@@ -28,6 +29,8 @@ pub struct AppState {
     pub deliverer: Deliverer,
     /// Whether this instance runs the background loops now.
     pub leader: LeaderStatus,
+    /// This instance's Prometheus counters (`GET /metrics`).
+    pub metrics: Metrics,
     pub leptos_options: LeptosOptions,
 }
 
