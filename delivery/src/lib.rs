@@ -12,6 +12,7 @@ mod compose;
 mod config;
 mod email;
 mod error;
+mod metrics;
 mod sender;
 mod webhook;
 
@@ -19,6 +20,7 @@ pub use compose::{EmailContent, alert_link};
 pub use config::{ConfigError, DeliveryConfig, EmailConfig};
 pub use email::Mailer;
 pub use error::SendError;
+pub use metrics::DeliveryMetrics;
 pub use sender::{Deliverer, spawn};
 pub use webhook::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 

@@ -16,6 +16,7 @@ use crate::compose::{self, Notice};
 use crate::config::{ConfigError, DeliveryConfig};
 use crate::email::Mailer;
 use crate::error::SendError;
+use crate::metrics::DeliveryMetrics;
 use crate::webhook::{self, Post};
 
 const NO_TRANSPORT: &str = "no email transport is configured: set MONITOR_SMTP_URL (and \
@@ -29,6 +30,9 @@ pub struct Deliverer {
     mailer: Option<Arc<Mailer>>,
     http: reqwest::Client,
     live: Option<LiveHub>,
+    /// Counts attempts; unregistered (counting for no one) unless the
+    /// server hands in its own.
+    metrics: DeliveryMetrics,
 }
 
 impl Deliverer {
@@ -60,12 +64,20 @@ impl Deliverer {
             mailer,
             http,
             live: None,
+            metrics: DeliveryMetrics::default(),
         })
     }
 
     /// Pages showing an alert refresh when one of its deliveries finishes.
     pub fn with_live(mut self, live: LiveHub) -> Self {
         self.live = Some(live);
+        self
+    }
+
+    /// Attempts are counted in `metrics` (registered in the server's
+    /// Prometheus registry).
+    pub fn with_metrics(mut self, metrics: DeliveryMetrics) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -162,6 +174,8 @@ impl Deliverer {
                 }
             }
         };
+        // Counted as it happened on the wire, even if recording it fails.
+        self.metrics.record(d.channel, &result);
         self.store.finish_delivery(&d, &result, now).await
     }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod leader;
+pub mod metrics;
 pub mod site;
 pub mod startup;
 pub mod state;

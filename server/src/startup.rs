@@ -31,6 +31,7 @@ use crate::auth::seed::{SeedError, seed_admin};
 use crate::auth::{AuthState, access, headers, login};
 use crate::engine::{Clock, EngineInbox, SystemClock};
 use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
+use crate::metrics::{self, Metrics};
 use crate::state::AppState;
 use crate::{Config, api, site};
 
@@ -123,6 +124,7 @@ impl Application {
             .build();
 
         let (ingest, writer) = IngestQueue::start(store.clone());
+        let metrics = Metrics::new();
         let inbox = EngineInbox::default();
         let live = LiveHub::default();
         let deliverer = Deliverer::new(
@@ -130,7 +132,8 @@ impl Application {
             Arc::new(SystemClock),
             config.delivery_config(),
         )?
-        .with_live(live.clone());
+        .with_live(live.clone())
+        .with_metrics(metrics.delivery());
         let instance = config
             .instance_name
             .clone()
@@ -157,12 +160,14 @@ impl Application {
             evaluator_interval: config.evaluator_interval,
             retention_days: config.retention_days,
             retention_interval: config.retention_interval,
+            tick_seconds: metrics.evaluator_tick(),
         };
         let leader_task = leader::spawn(election, loops, leader.clone(), stop_leader.clone());
         tracing::info!(%instance, "instance started");
         let state = AppState {
             instance: instance.into(),
             leader,
+            metrics,
             deliverer,
             store: store.clone(),
             ingest,
@@ -309,7 +314,7 @@ fn build_router(state: AppState) -> Router {
     let deliverer = state.deliverer.clone();
     let options = state.leptos_options.clone();
     // Every route, the fallback included, sits behind the same stack. Read
-    // bottom-up for the order a request meets it: trace, timeout (503),
+    // bottom-up for the order a request meets it: metrics (latency), trace, timeout (503),
     // concurrency limit (waits), body limit (413), security headers,
     // compression, then access control (CSRF + access table) and routing.
     let body_limit = state.config.ingest.max_body_bytes.saturating_add(64 * 1024);
@@ -318,6 +323,7 @@ fn build_router(state: AppState) -> Router {
         .nest("/v1", api::router(&state))
         .route("/auth/login", post(login::login))
         .route("/auth/logout", post(login::logout))
+        .route("/metrics", get(metrics::serve))
         // Forge served its dashboard at /monitor; old bookmarks land on the overview.
         .route("/monitor", get(|| async { Redirect::permanent("/") }))
         .leptos_routes_with_context(
@@ -345,5 +351,9 @@ fn build_router(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::http::track,
+        ))
         .with_state(state)
 }

@@ -9,6 +9,7 @@ use crate::Config;
 use crate::auth::AuthState;
 use crate::engine::EngineInbox;
 use crate::leader::LeaderStatus;
+use crate::metrics::Metrics;
 use telltale_store::LiveHub;
 
 /// What every handler and server function can reach.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub leader: LeaderStatus,
     /// This process's name among the instances (`/v1/health`, logs).
     pub instance: Arc<str>,
+    /// This instance's Prometheus counters (`GET /metrics`).
+    pub metrics: Metrics,
     pub leptos_options: LeptosOptions,
 }
 

@@ -17,6 +17,7 @@ mod fold;
 mod ingest;
 pub mod leader_lock;
 pub mod live;
+mod pool;
 mod retention;
 mod runs;
 mod sqlite_writer;
@@ -32,6 +33,7 @@ pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use error::StoreError;
 pub use ingest::EventOutcome;
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
+pub use pool::PoolUse;
 pub use writer::{IngestQueue, QueueError};
 
 use sea_orm::DatabaseConnection;

@@ -44,19 +44,7 @@ impl Store {
             .into_iter()
             .map(|(t, n)| (t.as_str().to_owned(), n))
             .collect();
-        let mut workers_by_status: BTreeMap<String, u64> = [
-            WorkerStatus::Busy,
-            WorkerStatus::Idle,
-            WorkerStatus::Offline,
-        ]
-        .into_iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
-        for w in self.list_workers().await? {
-            *workers_by_status
-                .entry(w.status(now).as_str().to_owned())
-                .or_default() += 1;
-        }
+        let workers_by_status = self.worker_status_counts(now).await?;
         let heartbeat = self.latest_scheduler_heartbeat().await?;
         Ok(StatusSummary {
             runs_by_status,
@@ -66,6 +54,26 @@ impl Store {
             scheduler: SchedulerPresence::at(heartbeat.as_ref(), now),
             failing_deliveries: self.failing_channels(now).await?,
         })
+    }
+
+    /// How many workers are busy, idle and offline as of `now` (every
+    /// status present, zero or not). The summary and the metrics use it.
+    pub async fn worker_status_counts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut counts: BTreeMap<String, u64> = [
+            WorkerStatus::Busy,
+            WorkerStatus::Idle,
+            WorkerStatus::Offline,
+        ]
+        .into_iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+        for w in self.list_workers().await? {
+            *counts.entry(w.status(now).as_str().to_owned()).or_default() += 1;
+        }
+        Ok(counts)
     }
 
     /// Jobs in `state` (any when `None`) whose name contains `text`

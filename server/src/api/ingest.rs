@@ -39,7 +39,10 @@ pub async fn ingest_one(
     require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let now = Utc::now();
-    let event = parse_event(&value, now).map_err(ApiError::InvalidEvent)?;
+    let event = parse_event(&value, now).map_err(|e| {
+        state.metrics.dropped(&e.field);
+        ApiError::InvalidEvent(e)
+    })?;
     let span = tracing::info_span!(
         "ingest",
         event_type = %event.event_type,
@@ -57,7 +60,7 @@ pub async fn ingest_one(
     state.engine.touch(job.as_deref());
     publish_if_stored(&state, &outcomes, changes);
     span.in_scope(|| tracing::debug!(?outcomes, "event handled"));
-    Ok(Json(response(&outcomes, Vec::new())))
+    Ok(Json(response(&state, &outcomes, Vec::new())))
 }
 
 /// Store many events: `{"events": [...]}` or a bare array. Invalid events are
@@ -99,13 +102,17 @@ pub async fn ingest_batch(
     let now = Utc::now();
     let mut valid = Vec::with_capacity(items.len());
     let mut dropped = Vec::new();
+    let mut dropped_fields = Vec::new();
     for (index, item) in items.iter().enumerate() {
         match parse_event(item, now) {
             Ok(event) => valid.push(event),
-            Err(e) => dropped.push(Dropped {
-                index,
-                reason: e.to_string(),
-            }),
+            Err(e) => {
+                dropped.push(Dropped {
+                    index,
+                    reason: e.to_string(),
+                });
+                dropped_fields.push(e.field);
+            }
         }
     }
     let span = tracing::info_span!("ingest_batch", size = items.len(), dropped = dropped.len());
@@ -118,7 +125,11 @@ pub async fn ingest_batch(
     };
     state.engine.touch(jobs.iter().map(String::as_str));
     publish_if_stored(&state, &outcomes, changes);
-    Ok(Json(response(&outcomes, dropped)))
+    // Counted once answered: a batch that failed (503) is sent again.
+    for field in &dropped_fields {
+        state.metrics.dropped(field);
+    }
+    Ok(Json(response(&state, &outcomes, dropped)))
 }
 
 /// One ingest item: the shared validation, plus the check-policy keys a
@@ -142,14 +153,17 @@ fn publish_if_stored(state: &AppState, outcomes: &[EventOutcome], changes: Vec<C
     }
 }
 
-fn response(outcomes: &[EventOutcome], dropped: Vec<Dropped>) -> IngestResponse {
+/// The answer, counted in the metrics.
+fn response(state: &AppState, outcomes: &[EventOutcome], dropped: Vec<Dropped>) -> IngestResponse {
     let inserted = outcomes
         .iter()
         .filter(|o| matches!(o, EventOutcome::Inserted(_)))
         .count();
+    let duplicates = outcomes.len() - inserted;
+    state.metrics.ingested(inserted, duplicates);
     IngestResponse {
         inserted,
-        duplicates: outcomes.len() - inserted,
+        duplicates,
         dropped,
     }
 }

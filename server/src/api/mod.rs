@@ -62,6 +62,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 }
             }),
         )
+        // The outer metrics layer cannot see a nested route's pattern.
+        .route_layer(axum::middleware::from_fn(crate::metrics::http::note_route))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.ingest.max_body_bytes))
 }

@@ -27,6 +27,8 @@ pub enum Area {
     Admin,
     /// Leptos server functions under `/api` (the pages' data).
     ServerFn,
+    /// `/metrics`: as `Read`, or `MONITOR_METRICS_TOKEN` as a bearer token.
+    Metrics,
     /// Everything else: dashboard pages.
     Page,
 }
@@ -54,6 +56,9 @@ pub fn area(method: &Method, path: &str) -> Area {
     }
     if path.starts_with("/api/") {
         return Area::ServerFn;
+    }
+    if path == "/metrics" {
+        return Area::Metrics;
     }
     Area::Page
 }
@@ -87,6 +92,12 @@ pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: boo
     if area == Area::Open {
         return Allow;
     }
+    // `/metrics` is read like the API; the metrics token opens it alone.
+    let area = match (area, caller) {
+        (Area::Metrics, Caller::MetricsToken) => return Allow,
+        (Area::Metrics, _) => Area::Read,
+        (area, _) => area,
+    };
     if !auth_enabled {
         return match area {
             Area::Ingest | Area::Read | Area::Admin if env_key_set => match caller {
@@ -98,6 +109,7 @@ pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: boo
     }
     match (area, caller) {
         (_, Caller::BadKey) => Unauthorized,
+        (_, Caller::MetricsToken) => Forbidden("the metrics token opens /metrics only"),
         (Area::Page, Caller::User(_)) => Allow,
         (Area::Page, _) => SignIn,
         (Area::ServerFn, Caller::User(_)) => Allow,
@@ -111,7 +123,7 @@ pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: boo
         (Area::Read, _) => Forbidden("reading needs a read-scoped API key or a session"),
         (Area::Admin, Caller::User(u)) if u.role == Role::Admin => Allow,
         (Area::Admin, _) => Forbidden("this needs an admin"),
-        (Area::Open, _) => Allow,
+        (Area::Open | Area::Metrics, _) => Allow,
     }
 }
 
@@ -155,9 +167,15 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         }
     }
 
-    let caller = match caller::resolve(&state, &parts.headers, &client).await {
-        Ok(c) => c,
-        Err(e) => return ApiError::Store(e).into_response(),
+    let bearer = (area == Area::Metrics)
+        .then(|| caller::metrics_bearer(&state, &parts.headers))
+        .flatten();
+    let caller = match bearer {
+        Some(c) => c,
+        None => match caller::resolve(&state, &parts.headers, &client).await {
+            Ok(c) => c,
+            Err(e) => return ApiError::Store(e).into_response(),
+        },
     };
     match verdict(
         area,
@@ -214,6 +232,8 @@ mod tests {
         assert_eq!(area(&post, "/v1/alerts/1/close"), Area::Admin);
         assert_eq!(area(&get, "/v1/settings/api-keys"), Area::Admin);
         assert_eq!(area(&post, "/api/runs/list"), Area::ServerFn);
+        assert_eq!(area(&get, "/metrics"), Area::Metrics);
+        assert_eq!(area(&get, "/metrics/x"), Area::Page);
         assert_eq!(area(&get, "/runs/abc"), Area::Page);
         // No prefix tricks: /v1health is a page path, not the health check.
         assert_eq!(area(&get, "/v1health"), Area::Page);
@@ -276,12 +296,14 @@ mod tests {
             key(KeyScope::Read),
             Caller::EnvKey,
             Caller::BadKey,
+            Caller::MetricsToken,
         ];
-        // Columns: nobody, viewer, admin, ingest key, read key, env key, bad key.
+        // Columns: nobody, viewer, admin, ingest key, read key, env key, bad
+        // key (or wrong metrics token), metrics token.
         let table = [
             (
                 Area::Open,
-                [Allow, Allow, Allow, Allow, Allow, Allow, Allow],
+                [Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow],
             ),
             (
                 Area::Ingest,
@@ -293,6 +315,7 @@ mod tests {
                     f.clone(),
                     Allow,
                     Unauthorized,
+                    f.clone(),
                 ],
             ),
             (
@@ -305,6 +328,20 @@ mod tests {
                     Allow,
                     Allow,
                     Unauthorized,
+                    f.clone(),
+                ],
+            ),
+            (
+                Area::Metrics,
+                [
+                    Unauthorized,
+                    Allow,
+                    Allow,
+                    f.clone(),
+                    Allow,
+                    Allow,
+                    Unauthorized,
+                    Allow,
                 ],
             ),
             (
@@ -317,6 +354,7 @@ mod tests {
                     f.clone(),
                     f.clone(),
                     Unauthorized,
+                    f.clone(),
                 ],
             ),
             (
@@ -329,11 +367,21 @@ mod tests {
                     Unauthorized,
                     Unauthorized,
                     Unauthorized,
+                    f.clone(),
                 ],
             ),
             (
                 Area::Page,
-                [SignIn, Allow, Allow, SignIn, SignIn, SignIn, Unauthorized],
+                [
+                    SignIn,
+                    Allow,
+                    Allow,
+                    SignIn,
+                    SignIn,
+                    SignIn,
+                    Unauthorized,
+                    f.clone(),
+                ],
             ),
         ];
         for (area, row) in table {
@@ -358,5 +406,19 @@ mod tests {
         assert_eq!(verdict(Area::Read, &Caller::EnvKey, false, true), Allow);
         assert_eq!(verdict(Area::Admin, &Caller::Nobody, false, false), Allow);
         assert_eq!(verdict(Area::Page, &Caller::Nobody, false, true), Allow);
+        // /metrics with auth off: like the read API, or the metrics token.
+        assert_eq!(
+            verdict(Area::Metrics, &Caller::Nobody, false, true),
+            Unauthorized
+        );
+        assert_eq!(
+            verdict(Area::Metrics, &Caller::MetricsToken, false, true),
+            Allow
+        );
+        assert_eq!(
+            verdict(Area::Metrics, &Caller::BadKey, false, true),
+            Unauthorized
+        );
+        assert_eq!(verdict(Area::Metrics, &Caller::Nobody, false, false), Allow);
     }
 }

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 use subtle::ConstantTimeEq;
 use telltale_accounts::AccountError;
 use telltale_model::{ApiKey, User};
@@ -25,8 +26,11 @@ pub enum Caller {
     Key(ApiKey),
     /// `MONITOR_API_KEY`: ingest and read, as in Chief.
     EnvKey,
-    /// An `x-api-key` that matches nothing live (wrong, revoked).
+    /// An `x-api-key` that matches nothing live (wrong, revoked), or a
+    /// wrong metrics token.
     BadKey,
+    /// `Authorization: Bearer` with `MONITOR_METRICS_TOKEN`: `/metrics` only.
+    MetricsToken,
 }
 
 impl Caller {
@@ -38,8 +42,26 @@ impl Caller {
             Caller::Key(k) => format!("api key {} ({})", k.id, k.scope.as_str()),
             Caller::EnvKey => "MONITOR_API_KEY".into(),
             Caller::BadKey => "bad api key".into(),
+            Caller::MetricsToken => "MONITOR_METRICS_TOKEN".into(),
         }
     }
+}
+
+/// For `/metrics`: who an `Authorization: Bearer` header says the caller
+/// is, when `MONITOR_METRICS_TOKEN` is set and the header is there (`None`:
+/// resolve as usual — a session or an API key).
+pub fn metrics_bearer(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
+    let expected = state.config.metrics_token.as_deref()?;
+    let given = headers.get(AUTHORIZATION)?.as_bytes();
+    let given = given
+        .strip_prefix(b"Bearer ")
+        .or_else(|| given.strip_prefix(b"bearer "))?;
+    // Constant time, as for the API key.
+    Some(if bool::from(given.ct_eq(expected.as_bytes())) {
+        Caller::MetricsToken
+    } else {
+        Caller::BadKey
+    })
 }
 
 /// The client's TCP peer alone decides whether the proxy header counts.

@@ -25,6 +25,9 @@ pub struct Config {
     pub database: DatabaseTarget,
     /// The shared ingest + read key of Chief (`MONITOR_API_KEY`).
     pub api_key: Option<String>,
+    /// A bearer token that opens `GET /metrics` alone, for Prometheus
+    /// (`MONITOR_METRICS_TOKEN`).
+    pub metrics_token: Option<String>,
     pub auth: AuthConfig,
     pub email: EmailConfig,
     pub delivery: DeliveryTuning,
@@ -208,6 +211,26 @@ fn proxy_auth<F: Fn(&str) -> Option<String>>(
     }))
 }
 
+/// `MONITOR_METRICS_TOKEN`: at least 16 characters, and only those a
+/// header can carry as `Authorization: Bearer <token>` (visible ASCII, no
+/// spaces), or Prometheus could never send it.
+fn metrics_token<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<Option<String>, ConfigError> {
+    const VAR: &str = "MONITOR_METRICS_TOKEN";
+    let token = vars.secret(VAR, 16)?;
+    if let Some(t) = &token
+        && !t.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ConfigError::new(
+            VAR,
+            "must be visible ASCII characters without spaces (it is sent as \
+             `Authorization: Bearer <token>`)",
+        ));
+    }
+    Ok(token)
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -252,6 +275,7 @@ impl Config {
         };
 
         let api_key = vars.secret("MONITOR_API_KEY", 16)?;
+        let metrics_token = metrics_token(&vars)?;
 
         let enabled = vars.bool("MONITOR_AUTH_ENABLED")?.unwrap_or(true);
         let admin = if enabled {
@@ -405,6 +429,7 @@ impl Config {
             port,
             database,
             api_key,
+            metrics_token,
             auth,
             email,
             delivery,

@@ -237,3 +237,32 @@ fn the_proxy_header_needs_trusted_addresses() {
     assert_eq!(proxy.header, "x-forwarded-user");
     assert_eq!(proxy.trusted.len(), 1);
 }
+
+#[test]
+fn metrics_token_is_checked_and_never_echoed() {
+    for (bad, expected) in [
+        ("short-token", "at least 16"),
+        ("sixteen chars but spaces", "without spaces"),
+        ("token-with-ünicode-0123456789", "visible ASCII"),
+    ] {
+        let (var, problem) = err_var(&[LOCAL, ("MONITOR_METRICS_TOKEN", bad)]);
+        assert_eq!(var, "MONITOR_METRICS_TOKEN", "{bad}");
+        assert!(problem.contains(expected), "{bad}: {problem}");
+        assert!(!problem.contains(bad), "{problem} echoes the token");
+    }
+    // Blank is unset, as for every variable.
+    assert_eq!(
+        config(&[LOCAL, ("MONITOR_METRICS_TOKEN", "  ")])
+            .unwrap()
+            .metrics_token,
+        None
+    );
+    let good = "prometheus-0123456789abcdef";
+    assert_eq!(
+        config(&[LOCAL, ("MONITOR_METRICS_TOKEN", good)])
+            .unwrap()
+            .metrics_token
+            .as_deref(),
+        Some(good)
+    );
+}

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use prometheus_client::metrics::histogram::Histogram;
 use telltale_model::schedule::expected_start;
 use telltale_model::{
     AlertType, CheckState, Evaluation, Job, deadline, evaluate_job, evaluate_worker,
@@ -61,6 +62,8 @@ pub struct Engine {
     /// When the last tick was written down (written at most every few
     /// seconds, not on every ingest wake-up).
     recorded_tick: Arc<Mutex<Option<DateTime<Utc>>>>,
+    /// Each tick's duration, for the metrics (none in unit tests).
+    tick_seconds: Option<Histogram>,
 }
 
 impl Engine {
@@ -70,7 +73,14 @@ impl Engine {
             clock,
             blind_gap: chrono::Duration::seconds(60),
             recorded_tick: Arc::default(),
+            tick_seconds: None,
         }
+    }
+
+    /// Records each tick's duration (ok or failed) in `histogram`.
+    pub fn with_tick_histogram(mut self, histogram: Histogram) -> Self {
+        self.tick_seconds = Some(histogram);
+        self
     }
 
     /// Sets how long a gap between ticks must be to count as Telltale having
@@ -83,6 +93,19 @@ impl Engine {
     /// Evaluates the jobs in `touched` and every job whose deadline has
     /// passed (every job at all when `all`), at the clock's now.
     pub async fn tick(&self, touched: &[String], all: bool) -> Result<TickReport, StoreError> {
+        let start = std::time::Instant::now();
+        let report = self.tick_unmeasured(touched, all).await;
+        if let Some(h) = &self.tick_seconds {
+            h.observe(start.elapsed().as_secs_f64());
+        }
+        report
+    }
+
+    async fn tick_unmeasured(
+        &self,
+        touched: &[String],
+        all: bool,
+    ) -> Result<TickReport, StoreError> {
         let now = self.clock.now();
         let (blind, sight_returned) =
             context::update_blindness(&self.store, now, all, self.blind_gap).await?;

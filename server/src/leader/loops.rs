@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use prometheus_client::metrics::histogram::Histogram;
 use telltale_delivery::Deliverer;
 use telltale_store::{LiveHub, Store};
 use tokio::sync::Notify;
@@ -24,6 +25,8 @@ pub struct Loops {
     pub evaluator_interval: Duration,
     pub retention_days: u32,
     pub retention_interval: Duration,
+    /// Where the evaluator records how long each tick took.
+    pub tick_seconds: Histogram,
 }
 
 /// The loops of one term of leadership.
@@ -39,10 +42,12 @@ impl Loops {
         let stops: [Arc<Notify>; 3] = Default::default();
         let [engine_stop, retention_stop, delivery_stop] = stops.clone();
         let engine = engine::spawn(
-            Engine::new(self.store.clone(), self.clock.clone()).with_blind_gap(
-                chrono::Duration::from_std(self.evaluator_interval * 4)
-                    .unwrap_or(chrono::Duration::MAX),
-            ),
+            Engine::new(self.store.clone(), self.clock.clone())
+                .with_blind_gap(
+                    chrono::Duration::from_std(self.evaluator_interval * 4)
+                        .unwrap_or(chrono::Duration::MAX),
+                )
+                .with_tick_histogram(self.tick_seconds.clone()),
             self.inbox.clone(),
             self.live.clone(),
             self.evaluator_interval,

@@ -374,7 +374,7 @@ async fn the_access_table_holds_for_every_caller() {
         ("MONITOR_API_KEY", Cred::Key(ENV_KEY)),
     ];
     // Columns follow `callers`. 404 on close: allowed in, no such alert.
-    let table: [(&str, &str, [u16; 7]); 10] = [
+    let table: [(&str, &str, [u16; 7]); 11] = [
         ("GET", "/v1/health", [200, 200, 200, 200, 200, 200, 200]),
         ("POST", "/v1/events", [401, 403, 403, 200, 403, 401, 200]),
         (
@@ -403,6 +403,7 @@ async fn the_access_table_holds_for_every_caller() {
             "/v1/settings/users",
             [401, 403, 200, 403, 403, 401, 403],
         ),
+        ("GET", "/metrics", [401, 200, 200, 403, 200, 401, 200]),
         ("GET", "/events", [303, 200, 200, 303, 303, 401, 303]),
         ("POST", "/api/auth/me", [401, 200, 200, 401, 401, 401, 401]),
     ];

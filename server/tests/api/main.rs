@@ -9,6 +9,7 @@ mod fuzz;
 mod helpers;
 mod ingest;
 mod maintenance;
+mod metrics;
 mod openapi;
 mod pages;
 mod read;

@@ -1,0 +1,146 @@
+//! `GET /metrics`: this instance's counters, then gauges read at scrape
+//! time — leadership and the connection pool (this instance), and checks,
+//! open alerts and workers (the database: global, the same on every
+//! instance). Access is decided by the access table (`Area::Metrics`).
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use telltale_model::{AlertType, CheckState};
+use telltale_store::{Store, StoreError};
+
+use super::PREFIX;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TypeLabels {
+    r#type: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
+}
+
+pub async fn serve(State(state): State<AppState>) -> Response {
+    let mut now = Registry::with_prefix(PREFIX);
+    instance_gauges(&state, &mut now);
+    // A database that cannot answer still leaves the rest to scrape.
+    let up = Gauge::<i64>::default();
+    match global_gauges(&state.store, &mut now).await {
+        Ok(()) => {
+            up.set(1);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: the database did not answer"),
+    }
+    now.register(
+        "database_up",
+        "1 when the database answered this scrape's queries, else 0",
+        up,
+    );
+
+    let mut body = String::new();
+    let encoded = prometheus_text::encode(&mut body, state.metrics.registry())
+        .and_then(|()| prometheus_text::encode(&mut body, &now));
+    if encoded.is_err() {
+        return ApiError::Internal("the metrics could not be written".into()).into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)],
+        body,
+    )
+        .into_response()
+}
+
+fn gauge(value: impl TryInto<i64>) -> Gauge {
+    let g = Gauge::<i64>::default();
+    g.set(value.try_into().unwrap_or(i64::MAX));
+    g
+}
+
+/// This instance's own state now.
+fn instance_gauges(state: &AppState, registry: &mut Registry) {
+    registry.register(
+        "leader",
+        "1 when this instance runs the evaluator, retention and delivery loops, else 0",
+        gauge(i64::from(state.leader.is_leader())),
+    );
+    let pool = state.store.pool_use();
+    let connections = Family::<StateLabels, Gauge>::default();
+    for (name, n) in [("in_use", pool.in_use), ("idle", pool.idle)] {
+        connections
+            .get_or_create(&StateLabels { state: name.into() })
+            .set(i64::from(n));
+    }
+    registry.register(
+        "db_pool_connections",
+        "This instance's database pool connections, lent out (in_use) or waiting (idle)",
+        connections,
+    );
+    registry.register(
+        "db_pool_max_connections",
+        "The most connections this instance's database pool opens",
+        gauge(pool.max),
+    );
+}
+
+/// Read from the database: the same on every instance. The queries are
+/// the status summary's (counts by indexed column, the worker table).
+async fn global_gauges(store: &Store, registry: &mut Registry) -> Result<(), StoreError> {
+    let checks = Family::<StateLabels, Gauge>::default();
+    for s in CheckState::ALL {
+        drop(checks.get_or_create(&StateLabels {
+            state: s.as_str().into(),
+        }));
+    }
+    for (s, n) in store.check_state_counts().await? {
+        checks
+            .get_or_create(&StateLabels {
+                state: s.as_str().into(),
+            })
+            .set(n.try_into().unwrap_or(i64::MAX));
+    }
+    let alerts = Family::<TypeLabels, Gauge>::default();
+    for t in AlertType::ALL {
+        drop(alerts.get_or_create(&TypeLabels { r#type: t.as_str() }));
+    }
+    for (t, n) in store.open_alert_counts().await? {
+        alerts
+            .get_or_create(&TypeLabels { r#type: t.as_str() })
+            .set(n.try_into().unwrap_or(i64::MAX));
+    }
+    let workers = Family::<StatusLabels, Gauge>::default();
+    for (s, n) in store.worker_status_counts(Utc::now()).await? {
+        workers
+            .get_or_create(&StatusLabels { status: s })
+            .set(n.try_into().unwrap_or(i64::MAX));
+    }
+    registry.register(
+        "checks",
+        "Jobs by check state (global: read from the database)",
+        checks,
+    );
+    registry.register(
+        "alerts_open",
+        "Open alerts by type (global: read from the database)",
+        alerts,
+    );
+    registry.register(
+        "workers",
+        "Workers by status (global: read from the database)",
+        workers,
+    );
+    Ok(())
+}
