@@ -272,6 +272,7 @@ mod tests {
             suppressed: None,
             notified_at: None,
             notify_count: 1,
+            deliveries: None,
         }
     }
 

@@ -128,6 +128,10 @@ pub struct Alert {
     pub notified_at: Option<DateTime<Utc>>,
     /// How many times people were told.
     pub notify_count: u32,
+    /// Where its deliveries stand, in lists of alerts (`GET /v1/alerts`,
+    /// the alerts page); absent elsewhere, as in a webhook's payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliveries: Option<crate::DeliveryTally>,
 }
 
 /// An alert to open (the store assigns the id).

@@ -403,3 +403,22 @@ mod tests {
         assert!(e.to_string().contains("SOMETIMES"), "{e}");
     }
 }
+
+/// An alert's deliveries by where each stands now: a delivery retried and
+/// then sent counts once, as sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryTally {
+    pub sent: u32,
+    /// Given up: a permanent error or the last attempt failed.
+    pub failed: u32,
+    /// Waiting for their first attempt or a retry.
+    pub pending: u32,
+}
+
+impl DeliveryTally {
+    /// No recipient or webhook took the alert (or it was suppressed).
+    pub fn is_empty(&self) -> bool {
+        self.sent + self.failed + self.pending == 0
+    }
+}

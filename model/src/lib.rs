@@ -33,9 +33,9 @@ pub use check::{
     evaluate_job, evaluate_worker,
 };
 pub use delivery::{
-    AlertDelivery, AlertDetail, Channel, CreatedWebhook, DeliveryStatus, EmailChannel,
-    EmailSettings, FailingChannel, Notification, TestOutcome, Webhook, WebhookFormat, WebhookList,
-    WebhookSettings,
+    AlertDelivery, AlertDetail, Channel, CreatedWebhook, DeliveryStatus, DeliveryTally,
+    EmailChannel, EmailSettings, FailingChannel, Notification, TestOutcome, Webhook, WebhookFormat,
+    WebhookList, WebhookSettings,
 };
 pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus};

@@ -18,8 +18,8 @@ use receivers::smtp::SmtpReceiver;
 use serde_json::{Value, json};
 use telltale_delivery::{Deliverer, DeliveryConfig, EmailConfig};
 use telltale_model::{
-    AlertDelivery, AlertType, Channel, DeliveryStatus, EmailSettings, Level, NewEvent,
-    NewMaintenanceWindow, Notification, SourceType, WebhookFormat, WebhookSettings,
+    AlertDelivery, AlertType, Channel, DeliveryStatus, DeliveryTally, EmailSettings, Level,
+    NewEvent, NewMaintenanceWindow, Notification, SourceType, WebhookFormat, WebhookSettings,
 };
 use telltale_server::engine::{Engine, ManualClock};
 use telltale_store::Store;
@@ -262,6 +262,17 @@ async fn a_transient_failure_is_retried_after_a_backoff(rig: Rig) {
         "{errors:?}"
     );
 
+    // Counted where each delivery stands: both waiting for their retry.
+    let tallies = rig.store.delivery_tallies(&[alert]).await.unwrap();
+    assert_eq!(
+        tallies[&alert],
+        DeliveryTally {
+            sent: 0,
+            failed: 0,
+            pending: 2
+        }
+    );
+
     // Not before the backoff.
     assert_eq!(rig.send_at(t(20)).await, 0);
     assert_eq!(rig.send_at(t(60)).await, 2);
@@ -275,6 +286,20 @@ async fn a_transient_failure_is_retried_after_a_backoff(rig: Rig) {
     assert_eq!(rig.smtp.mails().len(), 1);
     assert_eq!(rig.hook.accepted().len(), 1);
     assert_eq!(rig.hook.requests(), 2);
+    let tallies = rig
+        .store
+        .delivery_tallies(&[alert, alert + 1])
+        .await
+        .unwrap();
+    assert_eq!(tallies.len(), 1, "an alert without deliveries is absent");
+    assert_eq!(
+        tallies[&alert],
+        DeliveryTally {
+            sent: 2,
+            failed: 0,
+            pending: 0
+        }
+    );
 }
 
 async fn a_permanent_failure_is_not_retried(rig: Rig) {
@@ -292,6 +317,8 @@ async fn a_permanent_failure_is_not_retried(rig: Rig) {
     let email = all.iter().find(|d| d.channel == Channel::Email).unwrap();
     assert!(email.error.as_deref().unwrap().contains("no such mailbox"));
     assert_eq!(rig.send_at(t(7200)).await, 0);
+    let tallies = rig.store.delivery_tallies(&[alert]).await.unwrap();
+    assert_eq!(tallies[&alert].failed, 2);
     // The overview's warning names both targets.
     let failing = rig.store.failing_channels(t(7200)).await.unwrap();
     assert_eq!(failing.len(), 2, "{failing:?}");

@@ -155,13 +155,20 @@ impl Store {
         if let Some(before) = filter.before {
             q = q.filter(alert::Column::Id.lt(before));
         }
-        q.order_by_desc(alert::Column::Id)
+        let mut alerts = q
+            .order_by_desc(alert::Column::Id)
             .limit(filter.limit.unwrap_or(100).clamp(1, 1000))
             .all(&self.db)
             .await?
             .into_iter()
             .map(alert_from_row)
-            .collect()
+            .collect::<Result<Vec<Alert>, StoreError>>()?;
+        let ids: Vec<i64> = alerts.iter().map(|a| a.id).collect();
+        let mut tallies = self.delivery_tallies(&ids).await?;
+        for a in &mut alerts {
+            a.deliveries = Some(tallies.remove(&a.id).unwrap_or_default());
+        }
+        Ok(alerts)
     }
 
     pub async fn get_alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {

@@ -287,6 +287,7 @@ pub fn alert_from_row(
         suppressed: row.suppressed,
         notified_at: r.opt_time("notified_at_us", row.notified_at_us)?,
         notify_count: u32::try_from(row.notify_count).unwrap_or(0),
+        deliveries: None,
     })
 }
 

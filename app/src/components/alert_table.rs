@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use telltale_model::{Alert, AlertStatus};
+use telltale_model::{Alert, AlertStatus, DeliveryTally};
 
 use super::badge::AlertBadge;
 use super::data_table::DataTable;
@@ -28,7 +28,7 @@ pub fn AlertTable(
         "Closed",
         "Reason",
         "Suppressed",
-        "Notified",
+        "Deliveries",
     ];
     if close.is_some() {
         headers.push("Close");
@@ -56,7 +56,8 @@ pub fn AlertTable(
                                         {a.close_reason.clone().map(|r| view! { <br /><span class="muted">{r}</span> })}
                                     }
                                 });
-                            let notified = format!("{}×", a.notify_count);
+                            let told = a.deliveries.is_some_and(|t| !t.is_empty());
+                            let deliveries = deliveries_text(a.deliveries);
                             view! {
                                 <tr class=class data-alert-id=a.id>
                                     <td>
@@ -72,9 +73,17 @@ pub fn AlertTable(
                                     <td class="nowrap">{closed}</td>
                                     <td class="message">{a.reason}</td>
                                     <td class="message">{a.suppressed.unwrap_or_default()}</td>
-                                    <td class="nowrap">
-                                        {notified} " "
-                                        {a.notified_at.map(|at| view! { <Time at /> })}
+                                    <td class="nowrap" data-testid="alert-deliveries">
+                                        <a href=format!("/alerts/{}", a.id)>{deliveries}</a>
+                                        {a
+                                            .notified_at
+                                            .filter(|_| told)
+                                            .map(|at| {
+                                                view! {
+                                                    <br />
+                                                    <span class="muted">"last notice " <Time at /></span>
+                                                }
+                                            })}
                                     </td>
                                     {close
                                         .map(|action| {
@@ -93,6 +102,26 @@ pub fn AlertTable(
         .into_any()
 }
 
+/// An alert's deliveries in a few words, state in text as well as icon:
+/// `✓ 2 sent · ✗ 1 failed · … 1 pending`, or `none` when no recipient or
+/// webhook took it (nothing configured for its type, or suppressed).
+fn deliveries_text(tally: Option<DeliveryTally>) -> String {
+    let tally = tally.unwrap_or_default();
+    if tally.is_empty() {
+        return "none".to_owned();
+    }
+    [
+        ("✓", tally.sent, "sent"),
+        ("✗", tally.failed, "failed"),
+        ("…", tally.pending, "pending"),
+    ]
+    .into_iter()
+    .filter(|(_, n, _)| *n > 0)
+    .map(|(icon, n, word)| format!("{icon} {n} {word}"))
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
 /// Close one alert with a reason (required).
 #[component]
 fn CloseForm(id: i64, action: ServerAction<CloseAlert>) -> impl IntoView {
@@ -106,5 +135,27 @@ fn CloseForm(id: i64, action: ServerAction<CloseAlert>) -> impl IntoView {
             <input id=field type="text" name="reason" required placeholder="reason" />
             <button type="submit">"Close"</button>
         </ActionForm>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliveries_read_as_words_with_icons() {
+        assert_eq!(deliveries_text(None), "none");
+        assert_eq!(deliveries_text(Some(DeliveryTally::default())), "none");
+        let tally = DeliveryTally {
+            sent: 2,
+            failed: 1,
+            pending: 0,
+        };
+        assert_eq!(deliveries_text(Some(tally)), "✓ 2 sent · ✗ 1 failed");
+        let waiting = DeliveryTally {
+            pending: 1,
+            ..DeliveryTally::default()
+        };
+        assert_eq!(deliveries_text(Some(waiting)), "… 1 pending");
     }
 }

@@ -42,6 +42,7 @@ fn open_alert(id: i64, alert_type: AlertType, opened: i64) -> Alert {
         suppressed: None,
         notified_at: Some(t(opened)),
         notify_count: 1,
+        deliveries: None,
     }
 }
 

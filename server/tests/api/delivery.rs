@@ -320,6 +320,16 @@ async fn an_ingested_failure_reaches_email_and_webhook_and_a_retry_survives_a_re
         "{attempts:?}"
     );
     assert_eq!(smtp.mails().len(), 1, "the email is not sent again");
+    // The list counts each delivery once, where it ended: the failed first
+    // attempt was retried, so it is not a failure any more.
+    let (_, list) = again.get_json("/v1/alerts?type=FAILURE").await;
+    assert_eq!(
+        list["alerts"][0]["deliveries"],
+        json!({"sent": 2, "failed": 0, "pending": 0}),
+        "{list}"
+    );
+    let page = again.page("/alerts?type=FAILURE").await;
+    assert!(page.contains("✓ 2 sent"), "{page}");
     again.stop().await;
 }
 
@@ -358,6 +368,9 @@ async fn the_alert_page_lists_deliveries_and_the_overview_warns_of_a_failing_tar
     assert!(page.contains("not retried (permanent)"));
     assert!(page.contains("pager (127.0.0.1:"));
     assert!(!page.contains("/hook"), "the webhook's path stays private");
+
+    let list = app.page("/alerts").await;
+    assert!(list.contains("✗ 1 failed"), "{list}");
 
     let overview = app.page("/").await;
     assert!(overview.contains("Alert delivery failing"), "{overview}");

@@ -283,6 +283,13 @@ async fn alerts_page_lists_open_alerts_and_closes_one_with_a_plain_form() {
         "{html}"
     );
     assert!(html.contains("exit 3: &lt;no space&gt;"), "reason verbatim");
+    // No recipient or webhook is set up: the page says nobody was told.
+    assert!(
+        html.contains("data-testid=\"alert-deliveries\"")
+            && html.contains("\">none</a>")
+            && !html.contains("last notice"),
+        "{html}"
+    );
     assert!(
         html.contains("action=\"/api/alerts/close\""),
         "a plain form"

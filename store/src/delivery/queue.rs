@@ -11,7 +11,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use telltale_model::{AlertDelivery, Channel, DeliveryStatus, FailingChannel};
+use telltale_model::{AlertDelivery, Channel, DeliveryStatus, DeliveryTally, FailingChannel};
 
 use crate::convert::delivery_from_row;
 use crate::entity::alert_delivery;
@@ -165,6 +165,46 @@ impl Store {
             .into_iter()
             .map(delivery_from_row)
             .collect()
+    }
+
+    /// Where the deliveries of each of `alert_ids` stand: each delivery's
+    /// latest attempt by status (a failed attempt that was retried is
+    /// superseded by its retry). Alerts without deliveries are absent.
+    pub async fn delivery_tallies(
+        &self,
+        alert_ids: &[i64],
+    ) -> Result<HashMap<i64, DeliveryTally>, StoreError> {
+        if alert_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(i64, String, i64)> = alert_delivery::Entity::find()
+            .select_only()
+            .column(alert_delivery::Column::AlertId)
+            .column(alert_delivery::Column::Status)
+            .column_as(alert_delivery::Column::Id.count(), "n")
+            .filter(alert_delivery::Column::AlertId.is_in(alert_ids.iter().copied()))
+            .filter(
+                Condition::any()
+                    .add(alert_delivery::Column::Status.ne(DeliveryStatus::Failed.as_str()))
+                    .add(alert_delivery::Column::RetryAtUs.is_null()),
+            )
+            .group_by(alert_delivery::Column::AlertId)
+            .group_by(alert_delivery::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut tallies: HashMap<i64, DeliveryTally> = HashMap::new();
+        for (alert_id, status, n) in rows {
+            let tally = tallies.entry(alert_id).or_default();
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            match DeliveryStatus::parse(&status) {
+                Some(DeliveryStatus::Sent) => tally.sent += n,
+                Some(DeliveryStatus::Failed) => tally.failed += n,
+                Some(DeliveryStatus::Pending) => tally.pending += n,
+                None => tracing::warn!(alert_id, status, "alert_deliveries: unknown status"),
+            }
+        }
+        Ok(tallies)
     }
 
     /// Deliveries waiting to be sent (retries included).
