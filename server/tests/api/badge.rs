@@ -246,3 +246,44 @@ async fn only_public_badges_answer_without_login_and_only_admins_choose() {
     assert_eq!(get(&app, "/badge/db-dump.svg", None).await.status(), 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_job_page_offers_the_switch_to_admins_only() {
+    let app = TestApp::spawn_with(&auth_on_with(&[("MONITOR_API_KEY", KEY)])).await;
+    seed(&app).await;
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let viewer = add_viewer(&app, &admin).await;
+
+    let html = app.page_as("/jobs/db-dump", &admin).await;
+    assert!(html.contains("Private: the badge needs a login"), "{html}");
+    assert!(
+        html.contains("[![db-dump status](http://"),
+        "the Markdown snippet"
+    );
+    assert!(html.contains("/badge/db-dump.svg)](http://"));
+    assert!(html.contains("Make the badge public"));
+    let html = app.page_as("/jobs/db-dump", &viewer).await;
+    assert!(
+        html.contains("[![db-dump status]"),
+        "viewers see the snippet"
+    );
+    assert!(
+        !html.contains("Make the badge public"),
+        "but not the switch"
+    );
+
+    // The form's server function: viewers are refused, admins switch it.
+    let post = |cookie: &str| {
+        app.as_browser(Method::POST, "/api/badges/set", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("job=db-dump&public=true")
+    };
+    assert_eq!(post(&viewer).send().await.unwrap().status(), 403);
+    assert_eq!(get(&app, "/badge/db-dump.svg", None).await.status(), 401);
+    assert!(post(&admin).send().await.unwrap().status().is_success());
+    assert_eq!(get(&app, "/badge/db-dump.svg", None).await.status(), 200);
+    let html = app.page_as("/jobs/db-dump", &admin).await;
+    assert!(html.contains("Public: anyone with its address"));
+    assert!(html.contains("Make the badge private"));
+    app.stop().await;
+}
