@@ -284,3 +284,57 @@ async fn export_errors_before_the_first_byte_are_json_naming_the_field() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_store_error_mid_export_cuts_the_transfer_short() {
+    let app = TestApp::spawn_with(&[("MONITOR_API_KEY", KEY)]).await;
+    // ~15 MB of NDJSON: more than the loopback socket buffers hold, so the
+    // server is still reading pages when the table goes away.
+    let long = "x".repeat(1500);
+    for batch in 0..20 {
+        // 500 a batch: 1,000 of these would pass the 1 MiB body limit.
+        let events = (0..500)
+            .map(|i| {
+                let mut e = ev(
+                    "progress_update",
+                    "bulk",
+                    &format!("r-{batch}-{i}"),
+                    json!({}),
+                );
+                e["message"] = json!(long);
+                e
+            })
+            .collect();
+        post(&app, events).await;
+    }
+    // Headers arrive after the first page; the client reads nothing yet.
+    let resp = with_key(&app, "/v1/export/events.ndjson")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        200,
+        "the first page was read before answering"
+    );
+    // What a failing store looks like to the next page's query.
+    let db = rusqlite::Connection::open(app.db_path()).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    db.execute_batch("ALTER TABLE events RENAME TO events_gone")
+        .unwrap();
+
+    let mut resp = resp;
+    let mut received = Vec::new();
+    let outcome = loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => received.extend_from_slice(&chunk),
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    assert!(outcome.is_err(), "the transfer must fail, not end cleanly");
+    let lines = received.iter().filter(|b| **b == b'\n').count();
+    assert!(lines < 10_000, "cut short: {lines} complete lines");
+    assert!(lines >= 1000, "the pages before the error arrived: {lines}");
+    app.stop().await;
+}
