@@ -7,6 +7,7 @@
 //! with its clients.
 
 mod delivery;
+mod export;
 mod load;
 mod server;
 
@@ -45,6 +46,10 @@ struct Args {
     /// Requests per dashboard page measured.
     #[arg(long, default_value_t = 100)]
     page_requests: usize,
+    /// Only seed `--events` and measure their NDJSON export (memory and
+    /// rate), skipping every other measurement.
+    #[arg(long)]
+    export_only: bool,
 }
 
 #[derive(Serialize)]
@@ -58,14 +63,49 @@ struct Report {
     reads: Vec<Figures>,
     /// Server-side rendered dashboard pages (full HTML, auth off).
     pages: Vec<Figures>,
+    /// Every stored event exported as NDJSON, with the server's memory.
+    export: export::ExportFigures,
     peak_rss_mib: f64,
     stored_events: u64,
     stored_jobs: u64,
 }
 
+/// `--export-only`: seeding and the export, nothing else.
+#[derive(Serialize)]
+struct ExportReport {
+    seeding: Figures,
+    export: export::ExportFigures,
+}
+
+async fn export_only(args: Args) -> Result<(), Error> {
+    let server = server::Server::start(&args.binary).await?;
+    let seeding = seed(&server.base, args.events, args.runs, args.jobs).await?;
+    let stored = server.count_events().await?;
+    let export = export::export_events(&server, stored).await?;
+    server.stop().await;
+    println!(
+        "{}: {:.0} events/s",
+        seeding.name, seeding.events_per_second
+    );
+    export::print(&export);
+    write_json(&args.out, &ExportReport { seeding, export })
+}
+
+fn write_json(out: &std::path::Path, report: &impl Serialize) -> Result<(), Error> {
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(out, serde_json::to_string_pretty(report)?)?;
+    println!("\nwrote {}", out.display());
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args = Args::parse();
+    if args.export_only {
+        return export_only(args).await;
+    }
     let run_for = Duration::from_secs(args.seconds);
     let server = server::Server::start(&args.binary).await?;
     let base = server.base.clone();
@@ -128,7 +168,9 @@ async fn main() -> Result<(), Error> {
             .await?,
         );
     }
+    // Last: it resets the server's high-water mark.
     let peak_rss_mib = server.peak_rss_mib()?;
+    let export = export::export_events(&server, stored_events).await?;
     server.stop().await;
 
     let report = Report {
@@ -138,17 +180,13 @@ async fn main() -> Result<(), Error> {
         seeding,
         reads,
         pages,
+        export,
         peak_rss_mib,
         stored_events,
         stored_jobs,
     };
     print_table(&report);
-    if let Some(dir) = args.out.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&args.out, serde_json::to_string_pretty(&report)?)?;
-    println!("\nwrote {}", args.out.display());
-    Ok(())
+    write_json(&args.out, &report)
 }
 
 fn print_table(r: &Report) {
@@ -180,4 +218,5 @@ fn print_table(r: &Report) {
     println!("events stored at the end: {}", r.stored_events);
     println!("jobs stored at the end: {}", r.stored_jobs);
     println!("server peak RSS: {:.1} MiB", r.peak_rss_mib);
+    export::print(&r.export);
 }

@@ -14,6 +14,17 @@ pub struct Server {
 
 use crate::Error;
 
+/// A `kB` line of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`) in MiB.
+pub fn status_mib(pid: u32, line: &str) -> Result<f64, Error> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(line))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("no {line} in /proc status"))?;
+    Ok(kib / 1024.0)
+}
+
 impl Server {
     pub async fn start(binary: &Path) -> Result<Server, Error> {
         Self::start_with(binary, &[]).await
@@ -63,13 +74,23 @@ impl Server {
 
     /// The kernel's high-water mark of the server's resident memory.
     pub fn peak_rss_mib(&self) -> Result<f64, Error> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .ok_or("no VmHWM in /proc status")?;
-        Ok(kib / 1024.0)
+        status_mib(self.pid(), "VmHWM:")
+    }
+
+    /// The server's resident memory now.
+    pub fn rss_mib(&self) -> Result<f64, Error> {
+        status_mib(self.pid(), "VmRSS:")
+    }
+
+    /// Starts the high-water mark afresh from the current resident size
+    /// (Linux: writing 5 to `clear_refs`).
+    pub fn reset_peak_rss(&self) -> Result<(), Error> {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5")?;
+        Ok(())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub async fn count_events(&self) -> Result<u64, Error> {

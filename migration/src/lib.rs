@@ -9,6 +9,7 @@ mod m20261125_000003_create_checks_and_alerts;
 mod m20261125_000004_check_policy_and_noise;
 mod m20261125_000010_auth;
 mod m20261125_000011_alert_delivery;
+mod m20261125_000012_public_badges;
 mod triggers;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_check_policy_and_noise::Migration),
             Box::new(m20261125_000010_auth::Migration),
             Box::new(m20261125_000011_alert_delivery::Migration),
+            Box::new(m20261125_000012_public_badges::Migration),
         ]
     }
 }

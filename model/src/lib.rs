@@ -6,6 +6,7 @@
 //! and the pure transition function that derives state from events.
 
 pub mod auth;
+pub mod badge;
 pub mod check;
 pub mod clock;
 pub mod delivery;
@@ -27,6 +28,7 @@ pub use auth::{
     ApiKey, ApiKeyList, AuthContext, CreatedApiKey, KeyScope, NewApiKey, NewUser, PasswordReset,
     Role, RoleChange, User, UserList, looks_like_email,
 };
+pub use badge::{BadgeLook, BadgeSetting, BadgeVisibility};
 pub use check::{
     Alert, AlertFilter, AlertStatus, AlertType, Blind, CheckState, CheckTransition, Evaluation,
     JobContext, Maintenance, NewAlert, RECOVERY_TTL, RunningRun, check_state, deadline,

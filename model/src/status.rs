@@ -73,6 +73,10 @@ pub struct JobStatus {
     /// When the next run should start, as the engine last worked it out
     /// (the producer's `job.next_scheduled`, or the schedule).
     pub expected_at: Option<DateTime<Utc>>,
+    /// Whether `/badge/{job}.svg` answers without login (an operator's
+    /// choice, `PUT /v1/jobs/{name}/badge`).
+    #[serde(default)]
+    pub public_badge: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -266,6 +270,7 @@ mod overview_tests {
                 check_state: CheckState::Up,
                 check_state_since: None,
                 expected_at: None,
+                public_badge: false,
             },
             recent_runs: vec![span(RunStatus::Running, None)],
         };

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod badge;
 pub mod config;
 pub mod engine;
 pub mod error;

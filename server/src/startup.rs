@@ -321,6 +321,7 @@ fn build_router(state: AppState) -> Router {
     let concurrency = state.config.max_concurrent_requests;
     Router::new()
         .nest("/v1", api::router(&state))
+        .merge(crate::badge::router())
         .route("/auth/login", post(login::login))
         .route("/auth/logout", post(login::logout))
         .route("/metrics", get(metrics::serve))

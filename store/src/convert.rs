@@ -159,6 +159,7 @@ pub fn job_status_from_row(row: job::Model) -> Result<JobStatus, StoreError> {
         check_state: CheckState::parse(&row.check_state).unwrap_or(CheckState::New),
         check_state_since: r.opt_time("check_state_since_us", row.check_state_since_us)?,
         expected_at: r.opt_time("check_expected_at_us", row.check_expected_at_us)?,
+        public_badge: row.public_badge,
         job: job_from_row(row)?,
     })
 }
@@ -191,6 +192,8 @@ pub fn job_to_row(job: &Job) -> job::ActiveModel {
         check_state_since_us: NotSet,
         check_deadline_us: NotSet,
         check_expected_at_us: NotSet,
+        // The operator's; an upsert from ingest must not reset it.
+        public_badge: NotSet,
     }
 }
 

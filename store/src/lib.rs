@@ -5,6 +5,7 @@
 //! handler, server function or background loop — can break them.
 
 mod auth;
+mod badges;
 mod check_context;
 mod checks;
 mod connect;
@@ -13,6 +14,7 @@ mod delivery;
 mod entity;
 mod error;
 mod events;
+mod export;
 mod fold;
 mod ingest;
 pub mod leader_lock;
@@ -31,6 +33,7 @@ pub use checks::{CloseOutcome, JobOutcome, JobUpdate};
 pub use connect::DatabaseTarget;
 pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use error::StoreError;
+pub use export::{EXPORT_PAGE_ROWS, EventExport, RunExport};
 pub use ingest::EventOutcome;
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
 pub use pool::PoolUse;

@@ -187,6 +187,8 @@ fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
         check_state_since_us: None,
         check_deadline_us: None,
         check_expected_at_us: None,
+        // Not selected either: an operator's choice, never written here.
+        public_badge: false,
     })
 }
 

@@ -87,16 +87,7 @@ pub fn percent(rate: f64) -> String {
 
 /// A path segment with the characters a URL would misread escaped.
 pub fn encode(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    telltale_model::badge::path_segment(segment)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::components::format::{duration, encode, percent, seconds};
 use crate::components::run_table::RunTable;
 use crate::components::time::Time;
 use crate::live::use_live;
+use crate::pages::job_badge::JobBadge;
 use crate::server_fns::status::get_job_detail;
 
 /// One job: its policy in words, its check state and why, the state
@@ -175,6 +176,7 @@ fn JobView(d: JobDetail) -> impl IntoView {
         }}
         <h2>"Runs"</h2>
         <RunTable runs=d.recent_runs />
+        <JobBadge job=job.name.clone() />
         <p>
             <a href=format!("/events?q={}", encode(&job.name))>"Events of this job"</a>
         </p>

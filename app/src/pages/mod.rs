@@ -1,6 +1,7 @@
 pub mod alert_detail;
 pub mod alerts;
 pub mod events;
+pub mod job_badge;
 pub mod job_detail;
 pub mod jobs;
 pub mod login;

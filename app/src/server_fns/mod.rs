@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod badges;
 pub mod delivery;
 pub mod events;
 pub mod runs;

@@ -39,7 +39,7 @@ pub async fn list(
 
 /// Query parameters of Chief (`jobName`, `runId`…) and Forge (`job_id`, which
 /// is our run) are accepted beside the short names.
-fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
+pub(super) fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
     let level = p.one_of(&["level"], Level::parse, "one of debug, info, warn, error")?;
     Ok(EventFilter {
         job: p.text(&["job", "jobName"]),

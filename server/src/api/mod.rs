@@ -6,8 +6,10 @@
 //! them: an endpoint cannot exist undocumented.
 
 mod alerts;
+mod badges;
 mod delivery;
 mod events;
+mod export;
 mod health;
 mod ingest;
 mod maintenance;
@@ -105,7 +107,10 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(delivery::list_webhooks, delivery::create_webhook))
         .routes(routes!(delivery::update_webhook, delivery::delete_webhook))
         .routes(routes!(delivery::test_webhook))
-        .routes(routes!(stream::stream));
+        .routes(routes!(stream::stream))
+        .routes(routes!(export::runs_csv))
+        .routes(routes!(export::events_ndjson))
+        .routes(routes!(badges::set_public));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

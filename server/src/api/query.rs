@@ -91,6 +91,14 @@ pub fn limit(value: Option<String>, max: u64) -> Result<Option<u64>, ApiError> {
     Ok(number("limit", value)?.map(|n| n.clamp(1, i64::try_from(max).unwrap_or(i64::MAX)) as u64))
 }
 
+/// `limit` of an export: at most this many rows in all (no upper bound).
+pub fn row_cap(value: Option<String>) -> Result<Option<u64>, ApiError> {
+    match number("limit", value)? {
+        Some(n) if n < 1 => Err(invalid("limit", format!("must be at least 1 (got {n})"))),
+        n => Ok(n.map(|n| n as u64)),
+    }
+}
+
 pub fn invalid(field: &str, problem: impl Into<String>) -> ApiError {
     ApiError::InvalidQuery(FieldError::new(field, problem))
 }

@@ -9,7 +9,7 @@ use telltale_model::{RunDetail, RunFilter, RunPage, RunStats, RunStatus};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::query::{invalid, limit, nonblank, number, time};
+use super::query::{invalid, limit, nonblank, number, row_cap, time};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -139,6 +139,14 @@ pub async fn detail(
         Some(detail) => Ok(Json(detail)),
         None => Err(ApiError::RunNotFound(run_id)),
     }
+}
+
+/// An export's filter, and its `limit`, which caps the whole export rather
+/// than a page.
+pub(super) fn parse_run_query(query: QueryMap) -> Result<(RunFilter, Option<u64>), ApiError> {
+    let mut q = unwrap_query(query)?;
+    let cap = row_cap(q.limit.take())?;
+    Ok((parse_filter(q)?, cap))
 }
 
 fn unwrap_query(query: QueryMap) -> Result<RunQuery, ApiError> {

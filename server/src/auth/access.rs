@@ -31,6 +31,10 @@ pub enum Area {
     Metrics,
     /// Everything else: dashboard pages.
     Page,
+    /// `/badge/{job}.svg|json`: [`Area::Open`] for a job an operator
+    /// marked public, else [`Area::Read`] (see [`badge_area`]). Judged as
+    /// Read if it ever reaches the table unresolved.
+    Badge,
 }
 
 pub fn area(method: &Method, path: &str) -> Area {
@@ -60,7 +64,29 @@ pub fn area(method: &Method, path: &str) -> Area {
     if path == "/metrics" {
         return Area::Metrics;
     }
+    if path.starts_with("/badge/") {
+        return Area::Badge;
+    }
     Area::Page
+}
+
+/// Where a badge request falls: open when it reads the badge of a job
+/// marked public, otherwise read like the API. An unknown name is not
+/// public, so without access it gets the same 401 as a private job.
+pub async fn badge_area(state: &AppState, method: &Method, path: &str) -> Area {
+    let reads = matches!(*method, Method::GET | Method::HEAD);
+    let Some(job) = crate::badge::job_of_path(path).filter(|_| reads) else {
+        return Area::Read;
+    };
+    match state.store.badge_is_public(&job).await {
+        Ok(true) => Area::Open,
+        Ok(false) => Area::Read,
+        Err(e) => {
+            // Fail closed: a store that cannot answer cannot vouch for it.
+            tracing::warn!(error = %e, "badge visibility unknown; reading it needs access");
+            Area::Read
+        }
+    }
 }
 
 /// True when a segment of `path`, percent-decoded and split at `/` or `\\`
@@ -100,7 +126,7 @@ pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: boo
     };
     if !auth_enabled {
         return match area {
-            Area::Ingest | Area::Read | Area::Admin if env_key_set => match caller {
+            Area::Ingest | Area::Read | Area::Badge | Area::Admin if env_key_set => match caller {
                 Caller::EnvKey => Allow,
                 _ => Unauthorized,
             },
@@ -118,9 +144,11 @@ pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: boo
         (Area::Ingest, Caller::EnvKey) => Allow,
         (Area::Ingest, Caller::Key(k)) if k.scope == KeyScope::Ingest => Allow,
         (Area::Ingest, _) => Forbidden("ingest needs an ingest-scoped API key"),
-        (Area::Read, Caller::EnvKey | Caller::User(_)) => Allow,
-        (Area::Read, Caller::Key(k)) if k.scope == KeyScope::Read => Allow,
-        (Area::Read, _) => Forbidden("reading needs a read-scoped API key or a session"),
+        (Area::Read | Area::Badge, Caller::EnvKey | Caller::User(_)) => Allow,
+        (Area::Read | Area::Badge, Caller::Key(k)) if k.scope == KeyScope::Read => Allow,
+        (Area::Read | Area::Badge, _) => {
+            Forbidden("reading needs a read-scoped API key or a session")
+        }
         (Area::Admin, Caller::User(u)) if u.role == Role::Admin => Allow,
         (Area::Admin, _) => Forbidden("this needs an admin"),
         (Area::Open | Area::Metrics, _) => Allow,
@@ -139,7 +167,10 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         tracing::warn!(path, "path with dot segments refused");
         return ApiError::DotSegments.into_response();
     }
-    let area = area(&parts.method, &path);
+    let mut area = area(&parts.method, &path);
+    if area == Area::Badge {
+        area = badge_area(&state, &parts.method, &path).await;
+    }
 
     if !state.config.auth.enabled && !host::allowed(&state.config, &parts.headers) {
         tracing::warn!(
@@ -235,6 +266,9 @@ mod tests {
         assert_eq!(area(&get, "/metrics"), Area::Metrics);
         assert_eq!(area(&get, "/metrics/x"), Area::Page);
         assert_eq!(area(&get, "/runs/abc"), Area::Page);
+        assert_eq!(area(&get, "/badge/nightly.svg"), Area::Badge);
+        assert_eq!(area(&get, "/v1/export/events.ndjson"), Area::Read);
+        assert_eq!(area(&Method::PUT, "/v1/jobs/nightly/badge"), Area::Admin);
         // No prefix tricks: /v1health is a page path, not the health check.
         assert_eq!(area(&get, "/v1health"), Area::Page);
         assert_eq!(area(&get, "/auth/whatever"), Area::Page);
@@ -397,6 +431,13 @@ mod tests {
                     caller.describe()
                 );
             }
+        }
+        // An unresolved badge is judged as a read.
+        for caller in &callers {
+            assert_eq!(
+                verdict(Area::Badge, caller, true, true),
+                verdict(Area::Read, caller, true, true)
+            );
         }
         // Auth off: MONITOR_API_KEY alone guards /v1, pages are open.
         assert_eq!(

@@ -109,6 +109,19 @@ impl TestApp {
         (status, resp.json().await.expect("JSON answer"))
     }
 
+    /// A GET with `x-api-key: key`; status and JSON answer.
+    pub async fn get_json_with_key(&self, path: &str, key: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("JSON answer"))
+    }
+
     pub async fn events(&self) -> Vec<Value> {
         let (status, body) = self.get_json("/v1/events").await;
         assert_eq!(status, 200, "{body}");

@@ -2,9 +2,11 @@
 //! file, spoken to over HTTP only.
 
 mod auth;
+mod badge;
 mod cli;
 mod client;
 mod delivery;
+mod export;
 mod fuzz;
 mod helpers;
 mod ingest;

@@ -44,6 +44,9 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("post", "/v1/settings/users/{id}/password"),
     ("post", "/v1/settings/users/{id}/role"),
     ("get", "/v1/stream"),
+    ("get", "/v1/export/runs.csv"),
+    ("get", "/v1/export/events.ndjson"),
+    ("put", "/v1/jobs/{job_name}/badge"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

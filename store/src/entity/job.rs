@@ -32,6 +32,9 @@ pub struct Model {
     pub check_state_since_us: Option<i64>,
     pub check_deadline_us: Option<i64>,
     pub check_expected_at_us: Option<i64>,
+    /// Set by an operator alone (`PUT /v1/jobs/{name}/badge`); neither
+    /// ingest nor the engine writes it.
+    pub public_badge: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

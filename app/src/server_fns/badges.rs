@@ -1,0 +1,66 @@
+use leptos::prelude::*;
+use telltale_model::BadgeSetting;
+
+/// A job's badge: where it is served, whether it is public, and the
+/// Markdown that shows it, written for the address the page was asked at.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BadgeLinks {
+    pub setting: BadgeSetting,
+    pub markdown: String,
+}
+
+/// `public` as stored for `job` (`None` for an unknown job).
+#[server(prefix = "/api", endpoint = "badges/get")]
+pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, ServerFnError> {
+    use super::ssr::{store, to_server_error};
+    let Some(status) = store()?
+        .job_with_state(&job)
+        .await
+        .map_err(to_server_error)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(links(BadgeSetting::new(&job, status.public_badge))))
+}
+
+/// Makes a job's badge public or private, like `PUT /v1/jobs/{name}/badge`.
+/// Posted by a plain HTML form, so it works without JavaScript. Admins
+/// only; the access layer has already checked the session and Origin.
+#[server(prefix = "/api", endpoint = "badges/set")]
+pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, ServerFnError> {
+    use super::ssr::{require_admin, store, to_server_error};
+    require_admin()?;
+    if !store()?
+        .set_public_badge(&job, public)
+        .await
+        .map_err(to_server_error)?
+    {
+        return Err(ServerFnError::new(format!("no job {job:?}")));
+    }
+    tracing::info!(job = %job, public, "badge visibility changed from the dashboard");
+    Ok(links(BadgeSetting::new(&job, public)))
+}
+
+/// The Markdown snippet for the host this request came in on (behind a
+/// proxy, its forwarded scheme and host).
+#[cfg(feature = "ssr")]
+fn links(setting: BadgeSetting) -> BadgeLinks {
+    let origin = use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            let header = |name: &str| {
+                parts
+                    .headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let host = header("x-forwarded-host").or_else(|| header("host"))?;
+            let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
+            Some(format!("{scheme}://{host}"))
+        })
+        .unwrap_or_default();
+    BadgeLinks {
+        markdown: setting.markdown(&origin),
+        setting,
+    }
+}
