@@ -55,6 +55,10 @@ pub enum StartupError {
     Seed(#[from] SeedError),
     #[error("alert delivery cannot start: {0}")]
     Delivery(#[from] telltale_delivery::ConfigError),
+    #[error(
+        "{0}; SQLite mode runs one process: stop the other one, or use PostgreSQL (MONITOR_DATABASE_URL) for several instances"
+    )]
+    DatabaseLocked(#[from] crate::admin::LockError),
 }
 
 pub struct Application {
@@ -70,6 +74,8 @@ pub struct Application {
     stop_delivery: Arc<Notify>,
     live: LiveHub,
     addr: SocketAddr,
+    /// Released when the application is dropped, after the store closes.
+    _db_lock: Option<crate::admin::DatabaseLock>,
 }
 
 impl Application {
@@ -83,6 +89,7 @@ impl Application {
         config: Config,
         clock: Arc<dyn Clock>,
     ) -> Result<Application, StartupError> {
+        let _db_lock = crate::admin::DatabaseLock::for_server(&config.database)?;
         let store = Store::connect(&config.database).await?;
         let auth = AuthState::new(store.clone(), clock.clone());
         if config.auth.enabled
@@ -181,6 +188,7 @@ impl Application {
             stop_delivery,
             live,
             addr,
+            _db_lock,
         })
     }
 
