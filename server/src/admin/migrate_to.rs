@@ -73,6 +73,9 @@ fn print_table(report: &CopyReport) {
             short(&t.target_sum),
             if t.ok() { "ok" } else { "MISMATCH" }
         );
+        if let Some(difference) = &t.first_difference {
+            println!("    first difference: {difference}");
+        }
     }
 }
 

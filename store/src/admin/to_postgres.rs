@@ -29,6 +29,8 @@ pub struct TableCopy {
     pub target_sum: String,
     /// The next id PostgreSQL will hand out, for tables with a sequence.
     pub next_id: Option<i64>,
+    /// On a mismatch, the first row that differs and how.
+    pub first_difference: Option<String>,
 }
 
 impl TableCopy {
@@ -91,6 +93,11 @@ pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, Ad
     for (layout, (source_rows, source_sum)) in layouts.iter().zip(sums) {
         let next_id = layout.reset_sequences(&mut tx).await?;
         let (target_rows, target_sum) = layout.digest_target(&mut tx).await?;
+        let first_difference = if (source_rows, &source_sum) == (target_rows, &target_sum) {
+            None
+        } else {
+            layout.first_difference(&sqlite, &mut tx).await?
+        };
         tables.push(TableCopy {
             table: layout.spec.name.to_owned(),
             source_rows,
@@ -98,6 +105,7 @@ pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, Ad
             source_sum,
             target_sum,
             next_id,
+            first_difference,
         });
     }
     let committed = tables.iter().all(TableCopy::ok);
@@ -387,27 +395,10 @@ impl Layout {
     }
 
     /// The rows as PostgreSQL now holds them, in the same order as SQLite
-    /// read them: text keys compare bytewise there (SQLite's BINARY), so
-    /// in the "C" collation here.
+    /// read them.
     async fn digest_target(&self, pg: &mut PgConnection) -> Result<(u64, String), AdminError> {
-        let texts = self
-            .columns
-            .iter()
-            .map(|(n, _)| format!("{}::text", quoted(n)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let collate = if self.columns[self.key_index].1 == Kind::Text {
-            " COLLATE \"C\""
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT {texts} FROM {} ORDER BY {}{collate}",
-            quoted(self.spec.name),
-            quoted(self.spec.key)
-        );
         let mut digest = RowsDigest::default();
-        let mut rows = sqlx::query(audited(sql)).fetch(&mut *pg);
+        let mut rows = sqlx::query(audited(self.target_select())).fetch(&mut *pg);
         while let Some(row) = rows.try_next().await? {
             for i in 0..self.columns.len() {
                 let text: Option<String> = row.try_get(i)?;
@@ -416,6 +407,73 @@ impl Layout {
             digest.end_row();
         }
         Ok(digest.finish())
+    }
+
+    /// Walks both sides in key order to name the first row that differs
+    /// (only after a checksum mismatch: the message an operator needs).
+    async fn first_difference(
+        &self,
+        sqlite: &rusqlite::Connection,
+        pg: &mut PgConnection,
+    ) -> Result<Option<String>, AdminError> {
+        let table = quoted(self.spec.name);
+        let key = quoted(self.spec.key);
+        let cols = self.column_list();
+        let first = format!("SELECT {cols} FROM {table} ORDER BY {key} LIMIT {BATCH}");
+        let next =
+            format!("SELECT {cols} FROM {table} WHERE {key} > ?1 ORDER BY {key} LIMIT {BATCH}");
+        let mut target = sqlx::query(audited(self.target_select())).fetch(&mut *pg);
+        let mut after: Option<Value> = None;
+        loop {
+            let rows = match &after {
+                None => read_rows(sqlite, &first, [], self.columns.len())?,
+                Some(k) => read_rows(sqlite, &next, [k], self.columns.len())?,
+            };
+            let Some(last) = rows.last() else {
+                let extra = target.try_next().await?;
+                return Ok(extra.map(|_| "PostgreSQL holds more rows than SQLite".to_owned()));
+            };
+            after = Some(last[self.key_index].clone());
+            for row in &rows {
+                let at = format!("{} = {}", self.spec.key, shown(&row[self.key_index]));
+                let Some(pg_row) = target.try_next().await? else {
+                    return Ok(Some(format!("the row with {at} is missing in PostgreSQL")));
+                };
+                for (i, (value, (column, kind))) in row.iter().zip(&self.columns).enumerate() {
+                    let ours = Buffer::new(*kind, 1).push(value).unwrap_or_default();
+                    let theirs: Option<String> = pg_row.try_get(i)?;
+                    if ours != theirs {
+                        return Ok(Some(format!(
+                            "row with {at}, column {column}: SQLite {ours:?}, PostgreSQL {theirs:?}"
+                        )));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every column as text, in key order: text keys compare bytewise in
+    /// SQLite (BINARY), so in the "C" collation here.
+    fn target_select(&self) -> String {
+        let texts = self
+            .columns
+            .iter()
+            .enumerate()
+            // Aliased: an output column named like the key would be what
+            // ORDER BY sorts, as text ("10" before "2").
+            .map(|(i, (n, _))| format!("{}::text AS c{i}", quoted(n)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let collate = if self.columns[self.key_index].1 == Kind::Text {
+            " COLLATE \"C\""
+        } else {
+            ""
+        };
+        format!(
+            "SELECT {texts} FROM {} ORDER BY {}{collate}",
+            quoted(self.spec.name),
+            quoted(self.spec.key)
+        )
     }
 }
 
