@@ -55,9 +55,7 @@ pub enum StartupError {
     Seed(#[from] SeedError),
     #[error("alert delivery cannot start: {0}")]
     Delivery(#[from] telltale_delivery::ConfigError),
-    #[error(
-        "{0}; SQLite mode runs one process: stop the other one, or use PostgreSQL (MONITOR_DATABASE_URL) for several instances"
-    )]
+    #[error("{}", .0.at_startup())]
     DatabaseLocked(#[from] crate::admin::LockError),
 }
 

@@ -30,6 +30,19 @@ pub enum LockError {
     },
 }
 
+impl LockError {
+    /// The message a server that cannot start prints.
+    pub fn at_startup(&self) -> String {
+        match self {
+            LockError::Held { .. } => format!(
+                "{self}; SQLite mode runs one process: stop the other one, or use \
+                 PostgreSQL (MONITOR_DATABASE_URL) for several instances"
+            ),
+            LockError::Io { .. } => format!("{self} (check MONITOR_DB_PATH)"),
+        }
+    }
+}
+
 /// Held while alive; dropping it (or the process ending) releases the lock.
 #[derive(Debug)]
 pub struct DatabaseLock {
