@@ -51,6 +51,12 @@ fn run(url: &str) -> Result<(), Failure> {
         elapsed.as_secs_f64(),
         report.rows() as f64 / elapsed.as_secs_f64().max(1e-6)
     );
+    let phases: Vec<String> = report
+        .timings
+        .iter()
+        .map(|(phase, took)| format!("{phase} {:.2} s", took.as_secs_f64()))
+        .collect();
+    println!("migrate-to: {}", phases.join(", "));
     println!(
         "migrate-to: point the servers at it with MONITOR_DATABASE_URL; {} stays as it was",
         db.display()

@@ -4,6 +4,7 @@
 //! committed.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use rusqlite::types::Value;
@@ -44,6 +45,9 @@ pub struct CopyReport {
     pub tables: Vec<TableCopy>,
     /// False when a mismatch rolled the copy back.
     pub committed: bool,
+    /// Checking the file and preparing the target; copying; reading both
+    /// sides back.
+    pub timings: [(&'static str, Duration); 3],
 }
 
 impl CopyReport {
@@ -63,6 +67,7 @@ impl CopyReport {
 /// target as it was (migrated, empty), so a second attempt starts clean;
 /// PostgreSQL holds a transaction of millions of rows without trouble.
 pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, AdminError> {
+    let started = Instant::now();
     let sqlite = open_existing(source)?;
     // One read transaction: every table is read from the same snapshot.
     sqlite.execute_batch("BEGIN")?;
@@ -84,11 +89,13 @@ pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, Ad
     }
     require_empty(&mut pg).await?;
 
+    let checked = started.elapsed();
     let mut tx = pg.begin().await?;
     let mut sums = Vec::new();
     for layout in &layouts {
         sums.push(layout.copy(&sqlite, &mut tx).await?);
     }
+    let copied = started.elapsed() - checked;
     let mut tables = Vec::new();
     for (layout, (source_rows, source_sum)) in layouts.iter().zip(sums) {
         let next_id = layout.reset_sequences(&mut tx).await?;
@@ -108,6 +115,7 @@ pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, Ad
             first_difference,
         });
     }
+    let verified = started.elapsed() - checked - copied;
     let committed = tables.iter().all(TableCopy::ok);
     if committed {
         tx.commit().await?;
@@ -116,7 +124,15 @@ pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, Ad
     }
     pg.close().await?;
     sqlite.execute_batch("COMMIT")?;
-    Ok(CopyReport { tables, committed })
+    Ok(CopyReport {
+        tables,
+        committed,
+        timings: [
+            ("checking and preparing", checked),
+            ("copying", copied),
+            ("reading back both sides", verified),
+        ],
+    })
 }
 
 fn require_current(inspection: &Inspection, source: &Path) -> Result<(), AdminError> {
