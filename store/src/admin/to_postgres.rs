@@ -87,10 +87,20 @@ pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, Ad
     for spec in KNOWN_TABLES {
         layouts.push(Layout::read(&sqlite, &mut pg, spec).await?);
     }
-    require_empty(&mut pg).await?;
 
-    let checked = started.elapsed();
     let mut tx = pg.begin().await?;
+    // Nobody writes to these tables until the copy commits or rolls back
+    // (a server started on the target meanwhile waits); emptiness is
+    // judged under that lock.
+    let all: Vec<String> = KNOWN_TABLES.iter().map(|t| quoted(t.name)).collect();
+    sqlx::query(audited(format!(
+        "LOCK TABLE {} IN EXCLUSIVE MODE",
+        all.join(", ")
+    )))
+    .execute(&mut *tx)
+    .await?;
+    require_empty(&mut tx).await?;
+    let checked = started.elapsed();
     let mut sums = Vec::new();
     for layout in &layouts {
         sums.push(layout.copy(&sqlite, &mut tx).await?);
