@@ -45,8 +45,8 @@ pub struct CopyReport {
     pub tables: Vec<TableCopy>,
     /// False when a mismatch rolled the copy back.
     pub committed: bool,
-    /// Checking the file and preparing the target; copying; reading both
-    /// sides back.
+    /// Checking the file and preparing the target; copying; reading
+    /// PostgreSQL back and comparing.
     pub timings: [(&'static str, Duration); 3],
 }
 
@@ -140,7 +140,7 @@ pub async fn copy_to_postgres(source: &Path, url: &str) -> Result<CopyReport, Ad
         timings: [
             ("checking and preparing", checked),
             ("copying", copied),
-            ("reading back both sides", verified),
+            ("reading back and comparing", verified),
         ],
     })
 }
