@@ -214,3 +214,36 @@ async fn a_row_that_arrives_altered_is_named_and_nothing_is_kept() {
     assert_eq!(left.try_get::<i64>("", "n").unwrap(), 0);
     conn.close().await.unwrap();
 }
+
+/// Text PostgreSQL cannot store (a NUL character, which SQLite keeps
+/// verbatim) stops the copy naming the row; nothing is kept.
+#[tokio::test]
+async fn text_postgres_cannot_hold_stops_the_copy_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("telltale.sqlite");
+    seeded_sqlite(&db, 10).await;
+    let store = Store::connect(&DatabaseTarget::Sqlite { path: db.clone() })
+        .await
+        .unwrap();
+    let mut e = telltale_model::NewEvent::new(
+        telltale_model::SourceType::Worker,
+        telltale_model::Level::Info,
+        "job.progress",
+        "before\0after",
+        chrono::Utc::now(),
+    );
+    e.event_id = Some("with-nul".into());
+    store.ingest(&[e], chrono::Utc::now()).await.unwrap();
+    store.close().await.unwrap();
+    let Some(pg) = Postgres::create("text_postgres_cannot_hold").await else {
+        return;
+    };
+    let out = telltale(&["migrate-to", &pg.url], &db, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("events.message of the row with id = 11")
+            && stderr(&out).contains("NUL"),
+        "{}",
+        stderr(&out)
+    );
+}
