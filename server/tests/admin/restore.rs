@@ -63,6 +63,20 @@ async fn restore_waits_for_the_server_to_stop_and_brings_the_backup_back() {
         "{message}"
     );
     assert!(message.contains("MONITOR_DATABASE_URL"), "{message}");
+    // And so does the binary.
+    let out = telltale(
+        &["serve"],
+        &db,
+        &[("MONITOR_PORT", "0"), ("MONITOR_AUTH_ENABLED", "false")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // The log (stdout) carries the start-up error.
+    assert!(
+        stdout(&out).contains("in use by another Telltale process"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 
     let dir = app.stop_keeping_data().await;
     let out = telltale(&["restore", backup_arg], &db, &[]);
