@@ -1,6 +1,7 @@
 //! The Telltale server: configuration, HTTP API, pages and background loops
 //! around the store. `main.rs` is only the command line.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod badge;

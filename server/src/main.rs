@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 // Ingest allocates and frees many small strings and JSON values per event;
@@ -6,7 +7,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
-use telltale_server::{Application, Config, telemetry};
+use telltale_server::{Application, Config, admin, telemetry};
 
 /// Telltale: a self-hosted monitor for batch jobs and their workers.
 ///
@@ -15,6 +16,10 @@ use telltale_server::{Application, Config, telemetry};
 /// MONITOR_DATABASE_URL, MONITOR_API_KEY, MONITOR_AUTH_*, …); the README lists
 /// every variable. A bad value stops start-up with a message naming the
 /// variable.
+///
+/// `backup`, `restore` and `migrate-to` copy the database (the same
+/// MONITOR_DB_PATH / MONITOR_DATABASE_URL): exit 0 done, 1 refused or failed,
+/// 2 not applicable to this configuration.
 ///
 /// `run`, `send`, `heartbeat` and `flush` are the worker side: they report to
 /// the server at TELLTALE_URL (default http://127.0.0.1:7410) with
@@ -30,6 +35,20 @@ struct Cli {
 enum Command {
     /// Start the server (what `telltale` alone does).
     Serve,
+    /// Copy the live SQLite database to FILE, checked (safe while the server runs).
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the SQLite database with FILE (a backup); the server must be stopped.
+    Restore { file: PathBuf },
+    /// Copy the SQLite database into an empty PostgreSQL database, verified per table.
+    MigrateTo {
+        /// postgres://user:password@host:port/database
+        url: String,
+    },
     #[command(flatten)]
     Worker(Box<telltale_client::cli::Command>),
 }
@@ -38,6 +57,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
+        Command::Backup { file, force } => admin::backup(&file, force),
+        Command::Restore { file } => admin::restore(&file),
+        Command::MigrateTo { url } => admin::migrate_to(&url),
         Command::Worker(command) => telltale_client::cli::main(*command),
     }
 }

@@ -56,6 +56,8 @@ pub enum StartupError {
     Seed(#[from] SeedError),
     #[error("alert delivery cannot start: {0}")]
     Delivery(#[from] telltale_delivery::ConfigError),
+    #[error("{}", .0.at_startup())]
+    DatabaseLocked(#[from] crate::admin::LockError),
 }
 
 pub struct Application {
@@ -70,6 +72,8 @@ pub struct Application {
     bus: Vec<(&'static str, JoinHandle<()>, Arc<Notify>)>,
     live: LiveHub,
     addr: SocketAddr,
+    /// Released when the application is dropped, after the store closes.
+    _db_lock: Option<crate::admin::DatabaseLock>,
 }
 
 impl Application {
@@ -83,6 +87,7 @@ impl Application {
         config: Config,
         clock: Arc<dyn Clock>,
     ) -> Result<Application, StartupError> {
+        let _db_lock = crate::admin::DatabaseLock::for_server(&config.database)?;
         let store = Store::connect(&config.database).await?;
         let auth = AuthState::new(store.clone(), clock.clone());
         if config.auth.enabled
@@ -188,6 +193,7 @@ impl Application {
             bus,
             live,
             addr,
+            _db_lock,
         })
     }
 

@@ -4,6 +4,7 @@
 //! idempotent ingest) are enforced here and in the schema, so no caller — REST
 //! handler, server function or background loop — can break them.
 
+pub mod admin;
 mod auth;
 mod badges;
 mod check_context;

@@ -231,7 +231,39 @@ fn metrics_token<F: Fn(&str) -> Option<String>>(
     Ok(token)
 }
 
+/// `MONITOR_DATABASE_URL`, else SQLite at `MONITOR_DB_PATH`.
+fn database<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<DatabaseTarget, ConfigError> {
+    Ok(match vars.string("MONITOR_DATABASE_URL") {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            DatabaseTarget::Postgres { url }
+        }
+        Some(url) => match url.strip_prefix("sqlite://") {
+            Some(path) if !path.is_empty() => DatabaseTarget::Sqlite { path: path.into() },
+            _ => {
+                return Err(ConfigError::new(
+                    "MONITOR_DATABASE_URL",
+                    "must be a postgres:// (or postgresql://) URL, or sqlite://PATH; \
+                     leave it unset to use SQLite at MONITOR_DB_PATH",
+                ));
+            }
+        },
+        None => DatabaseTarget::Sqlite {
+            path: vars
+                .string("MONITOR_DB_PATH")
+                .unwrap_or_else(|| DEFAULT_DB_PATH.to_owned())
+                .into(),
+        },
+    })
+}
+
 impl Config {
+    /// Only the database settings, from the process environment: what the
+    /// `backup`, `restore` and `migrate-to` commands need (they run without
+    /// the server's other settings, such as the admin password).
+    pub fn database_from_env() -> Result<DatabaseTarget, ConfigError> {
+        database(&Vars::new(|name: &str| std::env::var(name).ok()))
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -252,27 +284,7 @@ impl Config {
             None => vars.port("PORT")?.unwrap_or(DEFAULT_PORT),
         };
 
-        let database = match vars.string("MONITOR_DATABASE_URL") {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                DatabaseTarget::Postgres { url }
-            }
-            Some(url) => match url.strip_prefix("sqlite://") {
-                Some(path) if !path.is_empty() => DatabaseTarget::Sqlite { path: path.into() },
-                _ => {
-                    return Err(ConfigError::new(
-                        "MONITOR_DATABASE_URL",
-                        "must be a postgres:// (or postgresql://) URL, or sqlite://PATH; \
-                         leave it unset to use SQLite at MONITOR_DB_PATH",
-                    ));
-                }
-            },
-            None => DatabaseTarget::Sqlite {
-                path: vars
-                    .string("MONITOR_DB_PATH")
-                    .unwrap_or_else(|| DEFAULT_DB_PATH.to_owned())
-                    .into(),
-            },
-        };
+        let database = database(&vars)?;
 
         let api_key = vars.secret("MONITOR_API_KEY", 16)?;
         let metrics_token = metrics_token(&vars)?;

@@ -1,0 +1,15 @@
+//! `telltale backup`, `restore` and `migrate-to`, run as the real binary
+//! against real SQLite files, a real server and (under CI=true) a real
+//! PostgreSQL.
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+#[allow(dead_code)]
+#[path = "../../../store/tests/support/mod.rs"]
+mod store_support;
+mod support;
+
+mod backup;
+mod migrate_to;
+mod restore;
