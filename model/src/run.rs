@@ -70,6 +70,31 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run first heard of at `at`: queued, nothing else known yet.
+    pub fn first_seen(run_id: &str, at: DateTime<Utc>) -> Run {
+        Run {
+            seq: 0,
+            run_id: run_id.to_owned(),
+            job_name: None,
+            job_type: None,
+            engine: None,
+            status: RunStatus::Queued,
+            created_at: at,
+            start_time: None,
+            end_time: None,
+            failure_reason: None,
+            burnin_preset_id: None,
+            lut_id: None,
+            worker_id: None,
+            verification_run_id: None,
+            source_path: None,
+            output_path: None,
+            progress: None,
+            updated_at: at,
+            metadata: Value::Object(serde_json::Map::new()),
+        }
+    }
+
     /// Seconds from start to end, when both are known.
     pub fn duration_seconds(&self) -> Option<f64> {
         match (self.start_time, self.end_time) {

@@ -127,27 +127,9 @@ fn next_run(current: Option<&Run>, kind: EventKind, event: &Event) -> RunChange 
     }
 
     let meta = event.metadata.as_object();
-    let mut run = current.cloned().unwrap_or_else(|| Run {
-        seq: 0,
-        run_id: run_id.to_owned(),
-        job_name: None,
-        job_type: None,
-        engine: None,
-        status: RunStatus::Queued,
-        created_at: event.event_at,
-        start_time: None,
-        end_time: None,
-        failure_reason: None,
-        burnin_preset_id: None,
-        lut_id: None,
-        worker_id: None,
-        verification_run_id: None,
-        source_path: None,
-        output_path: None,
-        progress: None,
-        updated_at: event.event_at,
-        metadata: Value::Object(Map::new()),
-    });
+    let mut run = current
+        .cloned()
+        .unwrap_or_else(|| Run::first_seen(run_id, event.event_at));
 
     if let Some(job) = &event.job_name {
         run.job_name = Some(job.clone());

@@ -249,27 +249,7 @@ mod tests {
 
     #[test]
     fn the_columns_are_every_field_of_a_run() {
-        let run = Run {
-            seq: 1,
-            run_id: "r".into(),
-            job_name: None,
-            job_type: None,
-            engine: None,
-            status: telltale_model::RunStatus::Queued,
-            created_at: Utc::now(),
-            start_time: None,
-            end_time: None,
-            failure_reason: None,
-            burnin_preset_id: None,
-            lut_id: None,
-            worker_id: None,
-            verification_run_id: None,
-            source_path: None,
-            output_path: None,
-            progress: None,
-            updated_at: Utc::now(),
-            metadata: serde_json::json!({}),
-        };
+        let run = Run::first_seen("r", Utc::now());
         let json = serde_json::to_value(&run).unwrap();
         let mut keys: Vec<&str> = json
             .as_object()
