@@ -2,11 +2,14 @@
 //! (one instance) and on PostgreSQL (two instances sharing the load), then,
 //! on the two instances, how long an event posted to one takes to reach a
 //! live stream on the other and how long the survivor takes to lead after
-//! the leader is killed. Prints a table and writes JSON.
+//! the leader is killed, and the memory of an instance exporting every
+//! event stored on PostgreSQL as NDJSON. Prints a table and writes JSON.
 //!
 //! Needs the release binary and a PostgreSQL it may create databases on
 //! (`--database-url`, default the local `postgres` user).
 
+#[path = "../export.rs"]
+mod export;
 #[allow(dead_code)]
 #[path = "../load.rs"]
 mod load;
@@ -62,6 +65,8 @@ struct Args {
 struct Report {
     ingest: Vec<Figures>,
     live_latency: Figures,
+    /// Every event of the two-instance section, exported from one of them.
+    export_on_postgres: export::ExportFigures,
     failover_seconds: Vec<f64>,
     leader_retry_seconds: u64,
 }
@@ -110,6 +115,8 @@ async fn main() -> Result<(), Error> {
         .await?,
     );
     let live_latency = cross_instance_latency(&bases[0], &bases[1], args.live_samples).await?;
+    let stored = count_events(&url).await?;
+    let export_on_postgres = export::export_events(&pair[0], stored).await?;
 
     let mut failover_seconds = Vec::new();
     for _ in 0..args.failovers {
@@ -138,6 +145,7 @@ async fn main() -> Result<(), Error> {
     let report = Report {
         ingest,
         live_latency,
+        export_on_postgres,
         failover_seconds,
         leader_retry_seconds: args.leader_retry_seconds,
     };
@@ -232,6 +240,20 @@ async fn wait_for_leader(bases: &[String; 2], within: Duration) -> Result<usize,
     Err("no instance leads".into())
 }
 
+async fn count_events(url: &str) -> Result<u64, Error> {
+    let db = Database::connect(url).await?;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) FROM events",
+        ))
+        .await?
+        .ok_or("no count")?;
+    let n: i64 = row.try_get_by_index(0)?;
+    db.close().await?;
+    Ok(u64::try_from(n)?)
+}
+
 /// A new database on the server of `admin_url`.
 async fn fresh_database(admin_url: &str) -> Result<String, Error> {
     let admin = Database::connect(admin_url).await?;
@@ -262,6 +284,7 @@ fn print_table(r: &Report) {
             f.name, f.connections, f.events_per_second, f.p50_ms, f.p99_ms
         );
     }
+    export::print(&r.export_on_postgres);
     let shown: Vec<String> = r
         .failover_seconds
         .iter()
