@@ -37,10 +37,14 @@ pub fn spawn(
     status: LeaderStatus,
     stop: Arc<Notify>,
 ) -> JoinHandle<()> {
+    // The only process leads from the start: no request may see it not
+    // leading while the task has yet to run.
+    if matches!(election, Election::Sole) {
+        status.set(true);
+    }
     tokio::spawn(async move {
         match election {
             Election::Sole => {
-                status.set(true);
                 let running = loops.start();
                 stop.notified().await;
                 running.stop().await;
