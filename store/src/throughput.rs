@@ -32,7 +32,9 @@ impl Store {
         let mut lo = first;
         for i in 0..=THROUGHPUT_BUCKETS {
             let boundary = t.since + Duration::seconds(THROUGHPUT_BUCKET_SECONDS * i as i64);
-            lo = self.first_id_received_at_or_after(to_us(boundary), lo, end).await?;
+            lo = self
+                .first_id_received_at_or_after(to_us(boundary), lo, end)
+                .await?;
             starts.push(lo);
         }
         for (i, pair) in starts.windows(2).enumerate() {
