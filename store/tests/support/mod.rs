@@ -56,9 +56,13 @@ pub async fn empty_postgres_database(test: &str) -> Option<String> {
             return None;
         }
     };
+    // Tests of one process start together: the clock alone can give two of
+    // them one name.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = format!(
-        "telltale_test_{}_{}",
+        "telltale_test_{}_{}_{}",
         std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("clock after 1970")
