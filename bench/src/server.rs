@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 pub struct Server {
     pub base: String,
-    child: Child,
+    /// `None` once stopped; dropped while running, it is killed (a bench
+    /// that fails midway must not leave a server loading the machine).
+    child: Option<Child>,
     _dir: tempfile::TempDir,
 }
 
@@ -67,7 +69,7 @@ impl Server {
         }
         Ok(Server {
             base,
-            child,
+            child: Some(child),
             _dir: dir,
         })
     }
@@ -90,7 +92,7 @@ impl Server {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     pub async fn count_events(&self) -> Result<u64, Error> {
@@ -115,19 +117,28 @@ impl Server {
     }
 
     /// SIGKILL, as a crashed machine would stop.
-    // Only telltale-bench-instances kills; the main bench compiles this too.
-    #[allow(dead_code)]
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     pub async fn stop(mut self) {
         // SIGTERM for a clean shutdown; the temp dir goes with self.
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
         let _ = Command::new("kill")
             .arg("-TERM")
-            .arg(self.child.id().to_string())
+            .arg(child.id().to_string())
             .status();
-        let _ = tokio::task::spawn_blocking(move || self.child.wait()).await;
+        let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
