@@ -50,6 +50,14 @@ struct Args {
     /// rate), skipping every other measurement.
     #[arg(long)]
     export_only: bool,
+    /// Skip the ingest throughput measurements: seed, then measure reads
+    /// and pages (for work on the read side).
+    #[arg(long)]
+    pages_only: bool,
+    /// After measuring, keep the seeded server running (its address is
+    /// printed) until Ctrl-C, to profile or query it by hand.
+    #[arg(long)]
+    hold: bool,
 }
 
 #[derive(Serialize)]
@@ -111,14 +119,17 @@ async fn main() -> Result<(), Error> {
     let base = server.base.clone();
 
     let mut single_event_posts = Vec::new();
-    for conns in [1, 16, 64] {
-        single_event_posts.push(post_singles(&base, conns, run_for).await?);
-    }
     let mut batch_ingest = Vec::new();
-    for size in [100, 1000] {
-        batch_ingest.push(post_batches(&base, size, 4, run_for).await?);
+    let mut delivery_stuck = Vec::new();
+    if !args.pages_only {
+        for conns in [1, 16, 64] {
+            single_event_posts.push(post_singles(&base, conns, run_for).await?);
+        }
+        for size in [100, 1000] {
+            batch_ingest.push(post_batches(&base, size, 4, run_for).await?);
+        }
+        delivery_stuck = delivery::ingest_with_hanging_webhook(&base, run_for).await?;
     }
-    let delivery_stuck = delivery::ingest_with_hanging_webhook(&base, run_for).await?;
     let seeding = seed(&base, args.events, args.runs, args.jobs).await?;
     let stored_events = server.count_events().await?;
     let stored_jobs = server.count_jobs().await?;
@@ -173,6 +184,13 @@ async fn main() -> Result<(), Error> {
     // Last: it resets the server's high-water mark.
     let peak_rss_mib = server.peak_rss_mib()?;
     let export = export::export_events(&server, stored_events).await?;
+    if args.hold {
+        println!(
+            "holding the server at {base} (pid {}): Ctrl-C ends it",
+            server.pid()
+        );
+        tokio::signal::ctrl_c().await?;
+    }
     server.stop().await;
 
     let report = Report {

@@ -12,9 +12,10 @@ pub const THROUGHPUT_BUCKET_SECONDS: i64 = 60;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Throughput {
-    /// Start of the first (oldest) bucket.
+    /// Start of the first (oldest) bucket: a whole minute.
     pub since: DateTime<Utc>,
-    /// End of the last bucket (exclusive): the moment it was counted.
+    /// End of the last bucket (exclusive): the moment it was counted, so
+    /// the last bucket is the current minute so far.
     pub until: DateTime<Utc>,
     pub bucket_seconds: i64,
     /// Events per bucket, oldest first.
@@ -22,14 +23,26 @@ pub struct Throughput {
 }
 
 impl Throughput {
-    /// The window of [`THROUGHPUT_BUCKETS`] minutes that ends at `now`.
+    /// The window of [`THROUGHPUT_BUCKETS`] whole minutes, the last of them
+    /// the one `now` is in. Buckets are clock minutes rather than minutes
+    /// counted back from `now` so that their starts stay put from one
+    /// reading to the next: the store looks each start up once.
     pub fn window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        let span = Duration::seconds(THROUGHPUT_BUCKET_SECONDS * THROUGHPUT_BUCKETS as i64);
-        (now - span, now)
+        let bucket = THROUGHPUT_BUCKET_SECONDS * 1_000_000;
+        let current = now.timestamp_micros().div_euclid(bucket) * bucket;
+        let first = current - bucket * (THROUGHPUT_BUCKETS as i64 - 1);
+        let since = DateTime::from_timestamp_micros(first).unwrap_or(now);
+        (since, now)
     }
 
-    /// Counts `arrivals` into the last hour's minute buckets ending at
-    /// `now`; arrivals outside `[now - 1 h, now)` are ignored.
+    /// The start of bucket `i` (`i` = [`THROUGHPUT_BUCKETS`] is the end of
+    /// the last whole bucket, a minute after the current one started).
+    pub fn bucket_start(&self, i: usize) -> DateTime<Utc> {
+        self.since + Duration::seconds(self.bucket_seconds * i as i64)
+    }
+
+    /// Counts `arrivals` into the minute buckets of the window at `now`;
+    /// arrivals outside `[since, now)` are ignored.
     pub fn count(now: DateTime<Utc>, arrivals: impl IntoIterator<Item = DateTime<Utc>>) -> Self {
         let (since, until) = Self::window(now);
         let bucket_us = THROUGHPUT_BUCKET_SECONDS * 1_000_000;
@@ -73,26 +86,35 @@ mod tests {
             .expect("valid time")
     }
 
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, h, m, s)
+            .single()
+            .expect("valid time")
+    }
+
     #[test]
-    fn sixty_minute_buckets_oldest_first_ending_now() {
+    fn sixty_clock_minutes_oldest_first_the_last_one_current() {
         let t = Throughput::count(now(), []);
         assert_eq!(t.counts, vec![0; 60]);
         assert_eq!(t.until, now());
-        assert_eq!(t.since, now() - Duration::hours(1));
+        assert_eq!(t.since, at(11, 1, 0), "59 whole minutes before 12:00");
+        assert_eq!(t.bucket_start(59), at(12, 0, 0));
+        assert_eq!(t.bucket_start(60), at(12, 1, 0));
         assert_eq!((t.total(), t.peak()), (0, 0));
+        // On a whole minute the current bucket has just begun.
+        assert_eq!(Throughput::window(at(12, 0, 0)).0, at(11, 1, 0));
     }
 
     #[test]
     fn each_arrival_falls_into_its_minute() {
-        let n = now();
         let t = Throughput::count(
-            n,
+            now(),
             [
-                n - Duration::seconds(1),  // the last minute
-                n - Duration::seconds(59), // still the last minute
-                n - Duration::seconds(61), // the one before
-                n - Duration::hours(1),    // the first instant: first bucket
-                n - Duration::hours(1) + Duration::seconds(59),
+                at(12, 0, 29), // the current minute
+                at(12, 0, 0),  // its first instant
+                at(11, 59, 59),
+                at(11, 1, 0), // the first instant of the window
+                at(11, 1, 59),
             ],
         );
         assert_eq!(t.counts[59], 2);
@@ -107,9 +129,9 @@ mod tests {
         let t = Throughput::count(
             n,
             [
-                n,                                             // the window ends before now
-                n + Duration::seconds(5),                      // a clock ahead
-                n - Duration::hours(1) - Duration::seconds(1), // too old
+                n,                        // the window ends before now
+                n + Duration::seconds(5), // a clock ahead
+                at(11, 0, 59),            // too old
             ],
         );
         assert_eq!(t.total(), 0);

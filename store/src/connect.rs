@@ -63,7 +63,11 @@ impl Store {
             DatabaseTarget::Sqlite { path } => Some(SqliteWriter::open(path)?),
             DatabaseTarget::Postgres { .. } => None,
         };
-        Ok(Store { db, sqlite_writer })
+        Ok(Store {
+            db,
+            sqlite_writer,
+            minute_starts: Default::default(),
+        })
     }
 
     /// A round trip to the database, for health checks.

@@ -48,4 +48,6 @@ pub struct Store {
     db: DatabaseConnection,
     /// On SQLite, the one connection that ingest writes through.
     sqlite_writer: Option<sqlite_writer::SqliteWriter>,
+    /// Where each settled minute of the throughput chart starts.
+    minute_starts: throughput::MinuteStarts,
 }

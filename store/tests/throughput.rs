@@ -49,15 +49,37 @@ async fn story(store: &Store) {
             .unwrap();
     }
 
+    // `now()` is a whole minute, so the current bucket (the last) has just
+    // begun and the busy events fell into the one before it.
     let t = store.throughput(now()).await.unwrap();
     assert_eq!(t.counts.len(), 60);
-    assert_eq!(t.counts[59], 12_000, "the last minute");
-    assert_eq!(t.counts[15], 7, "45 minutes ago: 15 minutes into the hour");
+    assert_eq!(t.counts[59], 0, "the current minute, just begun");
+    assert_eq!(t.counts[58], 12_000, "the last whole minute");
+    assert_eq!(t.counts[14], 7, "45 minutes ago: 14 minutes into the hour");
     assert_eq!(
         t.total(),
         12_007,
         "the events of two hours ago are not counted"
     );
+
+    // Settled minute starts are remembered from the first reading; the
+    // next reading, after more arrivals, must still count every event.
+    store
+        .ingest(&events(3, "late"), now() - Duration::seconds(10))
+        .await
+        .unwrap();
+    store
+        .ingest(&events(2, "current"), now() + Duration::seconds(30))
+        .await
+        .unwrap();
+    let again = store
+        .throughput(now() + Duration::seconds(40))
+        .await
+        .unwrap();
+    assert_eq!(again.counts[58], 12_003);
+    assert_eq!(again.counts[59], 2, "the current minute so far");
+    assert_eq!(again.counts[14], 7);
+    assert_eq!(again.total(), 12_012);
 
     // An hour later all of it has left the window.
     let later = store.throughput(now() + Duration::hours(1)).await.unwrap();

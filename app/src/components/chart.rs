@@ -152,7 +152,12 @@ pub fn ThroughputChart(t: Throughput) -> impl IntoView {
         .filter(|(_, c)| **c > 0)
         .map(|(i, &c)| {
             let height = (c as f64 * scale).max(1.0);
-            let ago = n - i;
+            // Buckets are clock minutes, the last one the current minute.
+            let when = match n - 1 - i {
+                0 => "this minute".to_owned(),
+                1 => "the minute before".to_owned(),
+                ago => format!("{ago} minutes ago"),
+            };
             view! {
                 <rect
                     class="bar"
@@ -161,7 +166,7 @@ pub fn ThroughputChart(t: Throughput) -> impl IntoView {
                     width=format!("{:.1}", slot * 0.8)
                     height=format!("{height:.1}")
                 >
-                    <title>{format!("{ago}–{} min ago: {c} events", ago - 1)}</title>
+                    <title>{format!("{when}: {c} events")}</title>
                 </rect>
             }
         })
