@@ -6,6 +6,7 @@
 //! the same types the REST API serializes.
 
 pub mod components;
+pub mod data;
 pub mod live;
 pub mod notify;
 pub mod pages;
@@ -131,7 +132,7 @@ pub fn App() -> impl IntoView {
 /// without JavaScript and cannot be triggered by a link from another site).
 #[component]
 fn SignedIn() -> impl IntoView {
-    let user = Resource::new(|| (), |_| server_fns::auth::current_user());
+    let user = crate::data::data(|| (), |_| server_fns::auth::current_user());
     view! {
         <Suspense>
             {move || Suspend::new(async move {

@@ -16,7 +16,7 @@ pub fn AlertDetailPage() -> impl IntoView {
     let live = use_live(&[Change::Alerts]);
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let detail = Resource::new(
+    let detail = crate::data::data(
         move || (id(), live.get()),
         |(id, _)| async move {
             match id {

@@ -40,12 +40,12 @@ pub fn AlertsPage() -> impl IntoView {
     };
     let close = ServerAction::<CloseAlert>::new();
     // A close re-reads the list, so the row moves to the closed ones.
-    let alerts = Resource::new(
+    let alerts = crate::data::data(
         move || (filter(), close.version().get(), live.get()),
         |(f, _, _)| list_alerts(f),
     );
     // Asked once: a role does not change while the page is open.
-    let admin = Resource::new(|| (), |_| may_administer());
+    let admin = crate::data::data(|| (), |_| may_administer());
     // The form shows the filter the page was loaded with.
     let current = untrack(filter);
 

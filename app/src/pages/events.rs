@@ -18,7 +18,7 @@ pub fn EventsPage() -> impl IntoView {
     let query = use_query_map();
     let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
     let page = use_page(EventFilter::DEFAULT_LIMIT);
-    let events = Resource::new(
+    let events = crate::data::data(
         move || (page.get(), live.get()),
         move |((paging, limit), _)| {
             list_events(EventFilter {

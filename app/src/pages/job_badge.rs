@@ -13,12 +13,12 @@ use crate::server_fns::badges::{SetBadgePublic, get_badge};
 pub fn JobBadge(job: String) -> impl IntoView {
     let toggle = ServerAction::<SetBadgePublic>::new();
     let asked = job.clone();
-    let badge = Resource::new(
+    let badge = crate::data::data(
         move || toggle.version().get(),
         move |_| get_badge(asked.clone()),
     );
     // Asked once: a role does not change while the page is open.
-    let admin = Resource::new(|| (), |_| may_administer());
+    let admin = crate::data::data(|| (), |_| may_administer());
     view! {
         <h2>"Badge"</h2>
         {move || {

@@ -19,7 +19,7 @@ use crate::server_fns::status::get_job_detail;
 pub fn JobDetailPage() -> impl IntoView {
     let live = use_live(&[Change::Jobs, Change::Runs, Change::Alerts]);
     let params = use_params_map();
-    let detail = Resource::new(
+    let detail = crate::data::data(
         move || (params.read().get("name").unwrap_or_default(), live.get()),
         |(name, _)| get_job_detail(name),
     );

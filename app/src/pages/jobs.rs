@@ -28,7 +28,7 @@ pub fn JobsPage() -> impl IntoView {
         })
     };
     let after = move || query.with(|q| q.get("after"));
-    let jobs = Resource::new(
+    let jobs = crate::data::data(
         move || (filter(), after(), live.get()),
         |((state, text), after, _)| list_job_overviews(state, text, after),
     );

@@ -29,11 +29,11 @@ const FAILURES: u64 = 10;
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let live = use_live(Change::ALL.as_slice());
-    let summary = Resource::new(move || live.get(), move |_| get_status_summary());
+    let summary = crate::data::data(move || live.get(), move |_| get_status_summary());
     // Re-read on new events only: other changes do not move it.
     let events_live = use_live(&[Change::Events]);
-    let throughput = Resource::new(move || events_live.get(), move |_| get_throughput());
-    let failed = Resource::new(
+    let throughput = crate::data::data(move || events_live.get(), move |_| get_throughput());
+    let failed = crate::data::data(
         move || live.get(),
         move |_| {
             list_runs(RunFilter {
@@ -43,7 +43,7 @@ pub fn OverviewPage() -> impl IntoView {
             })
         },
     );
-    let alerts = Resource::new(
+    let alerts = crate::data::data(
         move || live.get(),
         move |_| {
             list_alerts(AlertFilter {
@@ -53,15 +53,15 @@ pub fn OverviewPage() -> impl IntoView {
             })
         },
     );
-    let down = Resource::new(
+    let down = crate::data::data(
         move || live.get(),
         move |_| list_job_statuses(Some(CheckState::Down), None),
     );
-    let late = Resource::new(
+    let late = crate::data::data(
         move || live.get(),
         move |_| list_job_statuses(Some(CheckState::Late), None),
     );
-    let latest = Resource::new(
+    let latest = crate::data::data(
         move || live.get(),
         move |_| {
             list_events(EventFilter {

@@ -38,7 +38,7 @@ pub fn RunsPage() -> impl IntoView {
         text: text("text"),
         ..Default::default()
     };
-    let runs = Resource::new(
+    let runs = crate::data::data(
         move || (filter(), page.get(), live.get()),
         move |(filter, (paging, limit), _)| {
             list_runs(RunFilter {
@@ -116,7 +116,7 @@ pub fn RunsPage() -> impl IntoView {
 pub fn RunDetailPage() -> impl IntoView {
     let live = use_live(&[Change::Runs, Change::Events]);
     let params = use_params_map();
-    let detail = Resource::new(
+    let detail = crate::data::data(
         move || (params.read().get("id").unwrap_or_default(), live.get()),
         |(id, _)| get_run_detail(id),
     );

@@ -18,7 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
     let remove_user = ServerAction::<RemoveUser>::new();
     let reset_password = ServerAction::<ResetPassword>::new();
     let set_role = ServerAction::<SetRole>::new();
-    let view_data = Resource::new(
+    let view_data = crate::data::data(
         move || {
             (
                 create_key.version().get(),

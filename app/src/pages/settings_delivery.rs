@@ -15,7 +15,7 @@ pub fn DeliverySettingsSection() -> impl IntoView {
     let add = ServerAction::<AddWebhook>::new();
     let remove = ServerAction::<RemoveWebhook>::new();
     let test_hook = ServerAction::<SendTestWebhook>::new();
-    let data = Resource::new(
+    let data = crate::data::data(
         move || {
             (
                 save_email.version().get(),

@@ -15,7 +15,7 @@ use crate::server_fns::workers::list_worker_states;
 #[component]
 pub fn WorkersPage() -> impl IntoView {
     let live = use_live(&[Change::Workers]);
-    let workers = Resource::new(move || live.get(), move |_| list_worker_states());
+    let workers = crate::data::data(move || live.get(), move |_| list_worker_states());
     view! {
         <Title text="Workers" />
         <h1>"Workers"</h1>
