@@ -10,6 +10,7 @@
 //! all of it is committed; on error none of it is.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{OnConflict, Query};
@@ -52,8 +53,32 @@ impl Store {
             return Ok(Vec::new());
         }
         if let Some(writer) = &self.sqlite_writer {
+            return writer.ingest(events.into(), received_at).await;
+        }
+        self.ingest_in_transaction(events, received_at).await
+    }
+
+    /// As [`Store::ingest`], for events the caller no longer needs apart
+    /// from reading them: the SQLite writer takes them without a copy.
+    pub async fn ingest_shared(
+        &self,
+        events: Arc<[NewEvent]>,
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(writer) = &self.sqlite_writer {
             return writer.ingest(events, received_at).await;
         }
+        self.ingest_in_transaction(&events, received_at).await
+    }
+
+    async fn ingest_in_transaction(
+        &self,
+        events: &[NewEvent],
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
         let txn = self.db.begin().await?;
         let outcomes = insert_events(&txn, events, received_at).await?;
         let stored = stored_events(events, &outcomes, received_at);

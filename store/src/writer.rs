@@ -82,25 +82,33 @@ async fn commit_group(store: &Store, group: Vec<Request>) {
         }
         return;
     }
-    let all: Vec<NewEvent> = group
-        .iter()
-        .flat_map(|r| r.events.iter().cloned())
-        .collect();
-    match store.ingest(&all, received_at).await {
+    // The events move into one shared list (no copy); each request keeps
+    // its count and its reply.
+    let mut all = Vec::with_capacity(group.iter().map(|r| r.events.len()).sum());
+    let mut waiting = Vec::with_capacity(group.len());
+    for request in group {
+        waiting.push((request.events.len(), request.reply));
+        all.extend(request.events);
+    }
+    let all: Arc<[NewEvent]> = all.into();
+    match store.ingest_shared(all.clone(), received_at).await {
         Ok(outcomes) => {
             let mut rest = outcomes.as_slice();
-            for request in group {
-                let (mine, tail) = rest.split_at(request.events.len().min(rest.len()));
+            for (count, reply) in waiting {
+                let (mine, tail) = rest.split_at(count.min(rest.len()));
                 rest = tail;
-                let _ = request.reply.send(Ok(mine.to_vec()));
+                let _ = reply.send(Ok(mine.to_vec()));
             }
         }
         Err(e) => {
             // Commit each request alone, so one that cannot be stored does not
             // fail the others that happened to share its transaction.
-            tracing::warn!(error = %e, requests = group.len(), "group commit failed; retrying one by one");
-            for request in group {
-                commit_alone(store, request, received_at).await;
+            tracing::warn!(error = %e, requests = waiting.len(), "group commit failed; retrying one by one");
+            let mut from = 0;
+            for (count, reply) in waiting {
+                let events = all[from..from + count].to_vec();
+                from += count;
+                commit_alone(store, Request { events, reply }, received_at).await;
             }
         }
     }
@@ -108,7 +116,7 @@ async fn commit_group(store: &Store, group: Vec<Request>) {
 
 async fn commit_alone(store: &Store, request: Request, received_at: DateTime<Utc>) {
     let result = store
-        .ingest(&request.events, received_at)
+        .ingest_shared(request.events.into(), received_at)
         .await
         .map_err(|e| QueueError::Store(Arc::new(e)));
     // The requester may have gone (client hung up); the events are stored anyway.

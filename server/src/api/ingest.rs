@@ -43,6 +43,7 @@ pub async fn ingest_one(
         state.metrics.dropped(&e.field);
         ApiError::InvalidEvent(e)
     })?;
+    drop(value);
     let span = tracing::info_span!(
         "ingest",
         event_type = %event.event_type,
@@ -115,7 +116,11 @@ pub async fn ingest_batch(
             }
         }
     }
-    let span = tracing::info_span!("ingest_batch", size = items.len(), dropped = dropped.len());
+    // The parsed JSON is several times the size of the events made from
+    // it: it must not wait for the commit alongside them.
+    let size = items.len();
+    drop(items);
+    let span = tracing::info_span!("ingest_batch", size, dropped = dropped.len());
     let jobs: Vec<String> = valid.iter().filter_map(|e| e.job_name.clone()).collect();
     let changes = Change::of_events(&valid);
     let outcomes = if valid.is_empty() {
