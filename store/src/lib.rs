@@ -8,6 +8,7 @@ pub mod admin;
 mod auth;
 mod badges;
 mod check_context;
+mod checkpoint;
 mod checks;
 mod connect;
 mod convert;

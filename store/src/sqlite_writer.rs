@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 use telltale_model::{Event, Job, NewEvent, Run, Worker};
 
+use crate::checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use crate::convert::{job_from_row, run_from_row, to_secs, worker_from_row};
 use crate::entity::{job, run, worker};
 use crate::fold::{Keys, State, stored_events};
@@ -27,6 +28,8 @@ const WRITER_CACHE_KIB: i64 = 32 * 1024;
 #[derive(Clone)]
 pub struct SqliteWriter {
     conn: Arc<Mutex<Connection>>,
+    /// Checkpoints the WAL beside this connection while any clone lives.
+    _checkpointer: Arc<Checkpointer>,
 }
 
 impl std::fmt::Debug for SqliteWriter {
@@ -42,20 +45,24 @@ impl SqliteWriter {
         // The same durability as the pool's connections (see connect.rs).
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
+             PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES};"
         ))?;
         Ok(SqliteWriter {
             conn: Arc::new(Mutex::new(conn)),
+            _checkpointer: Arc::new(Checkpointer::start(path)?),
         })
     }
 
+    /// `events` are shared rather than copied: the connection's thread
+    /// needs them owned, and a group of 5,000 copied twice over was most
+    /// of the writer's memory at peak.
     pub async fn ingest(
         &self,
-        events: &[NewEvent],
+        events: Arc<[NewEvent]>,
         received_at: DateTime<Utc>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
         let conn = self.conn.clone();
-        let events = events.to_vec();
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().map_err(|_| StoreError::WriterPoisoned)?;
             ingest(&mut conn, &events, received_at)
