@@ -32,7 +32,7 @@ use crate::auth::{AuthState, access, headers, login};
 use crate::engine::{Clock, EngineInbox, SystemClock};
 use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
 use crate::metrics::{self, Metrics};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::{Config, api, site};
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
@@ -169,7 +169,7 @@ impl Application {
         };
         let leader_task = leader::spawn(election, loops, leader.clone(), stop_leader.clone());
         tracing::info!(%instance, "instance started");
-        let state = AppState {
+        let state = AppState::new(Services {
             instance: instance.into(),
             leader,
             metrics,
@@ -181,7 +181,7 @@ impl Application {
             config: Arc::new(config),
             auth,
             leptos_options,
-        };
+        });
         let router = build_router(state);
         Ok(Application {
             listener,

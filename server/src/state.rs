@@ -12,9 +12,27 @@ use crate::leader::LeaderStatus;
 use crate::metrics::Metrics;
 use telltale_store::LiveHub;
 
-/// What every handler and server function can reach.
+/// What every handler and server function can reach: one shared
+/// [`Services`], so that the clones axum makes for every extractor of every
+/// request are a single reference count rather than a dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub store: Store,
     /// All ingest goes through the group-commit writer.
     pub ingest: IngestQueue,
