@@ -23,6 +23,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -312,6 +313,18 @@ fn route_list() -> Vec<AxumRouteListing> {
 }
 
 /// The whole middleware stack and route table, top to bottom.
+/// tower-http's default compresses anything over 32 bytes: every ingest
+/// answer (`{"inserted":1,…}`, 43 bytes) to a client that accepts gzip, as
+/// Python's `requests` does, for a body no smaller and a compressor set up
+/// per response. Pages, lists and exports are still compressed; the live
+/// stream and images never.
+fn worth_compressing() -> impl Predicate {
+    SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+}
+
 fn build_router(state: AppState) -> Router {
     let routes = route_list();
     let store = state.store.clone();
@@ -349,7 +362,7 @@ fn build_router(state: AppState) -> Router {
             state.clone(),
             access::enforce,
         ))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(worth_compressing()))
         .layer(middleware::from_fn_with_state(state.clone(), headers::add))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(GlobalConcurrencyLimitLayer::new(concurrency))

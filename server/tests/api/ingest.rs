@@ -249,3 +249,39 @@ async fn a_body_that_is_not_json_by_content_type_is_a_415() {
     assert!(app.events().await.is_empty());
     app.stop().await;
 }
+
+/// A worker whose HTTP library accepts gzip (Python's `requests` does) gets
+/// its small ingest answers as they are; large reads are still compressed.
+#[tokio::test]
+async fn small_answers_are_not_compressed_large_ones_are() {
+    let app = TestApp::spawn().await;
+    let answer = app
+        .client
+        .post(app.url("/v1/events"))
+        .header("content-type", "application/json")
+        .header("accept-encoding", "gzip")
+        .body(event("job.started", "render A001").to_string())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers().get("content-encoding"), None);
+    let body: serde_json::Value = answer.json().await.expect("plain JSON");
+    assert_eq!(body["inserted"], 1);
+
+    let spec = app
+        .client
+        .get(app.url("/v1/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(spec.status(), 200);
+    assert_eq!(
+        spec.headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip"),
+        "the OpenAPI document (tens of KB) is compressed"
+    );
+}
