@@ -54,6 +54,10 @@ struct Args {
     /// and pages (for work on the read side).
     #[arg(long)]
     pages_only: bool,
+    /// Only the ingest measurements (single events, batches, delivery
+    /// stuck) and the server's peak memory: no seeding, reads or pages.
+    #[arg(long)]
+    ingest_only: bool,
     /// After measuring, keep the seeded server running (its address is
     /// printed) until Ctrl-C, to profile or query it by hand.
     #[arg(long)]
@@ -129,6 +133,13 @@ async fn main() -> Result<(), Error> {
             batch_ingest.push(post_batches(&base, size, 4, run_for).await?);
         }
         delivery_stuck = delivery::ingest_with_hanging_webhook(&base, run_for).await?;
+    }
+    if args.ingest_only {
+        println!("{}", serde_json::to_string_pretty(&single_event_posts)?);
+        println!("{}", serde_json::to_string_pretty(&batch_ingest)?);
+        println!("server peak RSS: {:.1} MiB", server.peak_rss_mib()?);
+        server.stop().await;
+        return Ok(());
     }
     let seeding = seed(&base, args.events, args.runs, args.jobs).await?;
     let stored_events = server.count_events().await?;
