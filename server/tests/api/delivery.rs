@@ -465,3 +465,42 @@ async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() 
     assert_eq!(status, 401, "no settings without a session");
     app.stop().await;
 }
+
+/// A burst of alerts leaves as fast as the receiver takes them, not a
+/// concurrency's worth per poll interval (2 a second here, which would
+/// take 20 s for these 40).
+#[tokio::test]
+async fn a_burst_of_alerts_is_delivered_without_waiting_for_the_poll_interval() {
+    let hook = HookReceiver::start(SECRET).await;
+    let app = TestApp::spawn_with_clock(
+        &[("MONITOR_DELIVERY_CONCURRENCY", "2")],
+        std::sync::Arc::new(telltale_server::engine::SystemClock),
+    )
+    .await;
+    app.post_json(
+        "/v1/settings/alerts/webhooks",
+        &json!({"name": "pager", "url": hook.url(), "enabledAlertTypes": ["FAILURE"], "secret": SECRET}),
+    )
+    .await;
+    let failures: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"eventId": format!("burst-{i}"), "sourceType": "worker", "level": "error",
+                   "eventType": "job.failed", "message": "failed", "jobName": format!("encode-{i}"),
+                   "runId": format!("burst-run-{i}")})
+        })
+        .collect();
+    let (status, body) = app
+        .post_raw("/v1/events/batch", Value::Array(failures).to_string())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["inserted"], 40);
+
+    let started = std::time::Instant::now();
+    wait_for("40 webhooks", || hook.accepted().len() == 40).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "40 deliveries took {:?}",
+        started.elapsed()
+    );
+    assert!(hook.accepted().iter().all(|r| r.signature_ok));
+}
