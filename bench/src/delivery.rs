@@ -1,11 +1,16 @@
-//! Ingest while alert delivery is stuck: a webhook receiver that accepts
-//! connections and never answers. Delivery runs beside ingest, so the
-//! figures with and without it should match.
+//! Ingest while alert delivery works and while it is stuck: the same
+//! failure workload with no delivery target, with a webhook receiver that
+//! answers at once, and with one that accepts connections and never
+//! answers. Delivery runs beside ingest; the middle phase separates what a
+//! configured target costs (a delivery row per alert, the sender's claims)
+//! from what a hung one adds.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use serde_json::json;
-use tokio::net::TcpListener;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::Error;
 use crate::load::{Figures, post_failures};
@@ -23,38 +28,106 @@ async fn hanging_receiver() -> Result<String, Error> {
     Ok(format!("http://{addr}/hook"))
 }
 
-/// The same failure workload twice: first with no delivery target, then
-/// with every FAILURE alert queued for a webhook that hangs.
-pub async fn ingest_with_hanging_webhook(
-    base: &str,
-    run_for: Duration,
-) -> Result<Vec<Figures>, Error> {
-    let without = post_failures(
-        base,
-        "POST /v1/events (failures, no webhook)",
-        "plain",
-        2000,
-        64,
-        run_for,
-    )
-    .await?;
-    let url = hanging_receiver().await?;
+/// Requests the answering receiver has answered.
+static ANSWERED: AtomicUsize = AtomicUsize::new(0);
+
+/// A receiver that reads each request whole and answers 204 at once.
+async fn answering_receiver() -> Result<String, Error> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(answer_each(socket));
+        }
+    });
+    Ok(format!("http://{addr}/hook"))
+}
+
+/// Reads requests (headers, then `Content-Length` bytes) and answers each
+/// with 204 until the sender closes the connection.
+async fn answer_each(mut socket: TcpStream) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while buf.len() < end + 4 + length {
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..end + 4 + length);
+        ANSWERED.fetch_add(1, Ordering::Relaxed);
+        if socket
+            .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Adds a webhook for FAILURE alerts; its id.
+async fn add_webhook(base: &str, name: &str, url: &str) -> Result<i64, Error> {
     let created = reqwest::Client::new()
         .post(format!("{base}/v1/settings/alerts/webhooks"))
-        .json(&json!({"name": "hangs", "url": url, "enabledAlertTypes": ["FAILURE"]}))
+        .json(&json!({"name": name, "url": url, "enabledAlertTypes": ["FAILURE"]}))
         .send()
         .await?;
     if !created.status().is_success() {
         return Err(format!("webhook not created: {}", created.text().await?).into());
     }
-    let with = post_failures(
-        base,
-        "POST /v1/events (failures, hanging webhook)",
-        "hung",
-        2000,
-        64,
-        run_for,
-    )
-    .await?;
-    Ok(vec![without, with])
+    let body: Value = created.json().await?;
+    body["webhook"]["id"]
+        .as_i64()
+        .ok_or_else(|| format!("no webhook id in {body}").into())
+}
+
+async fn remove_webhook(base: &str, id: i64) -> Result<(), Error> {
+    let removed = reqwest::Client::new()
+        .delete(format!("{base}/v1/settings/alerts/webhooks/{id}"))
+        .send()
+        .await?;
+    if !removed.status().is_success() {
+        return Err(format!("webhook not removed: {}", removed.text().await?).into());
+    }
+    Ok(())
+}
+
+/// The failure workload three times, each on new jobs (each job's first
+/// failure opens a FAILURE alert): no target, an answering webhook, a
+/// hanging webhook.
+pub async fn ingest_with_hanging_webhook(
+    base: &str,
+    run_for: Duration,
+) -> Result<Vec<Figures>, Error> {
+    let phase = |name: &'static str, prefix: &'static str| {
+        post_failures(base, name, prefix, 2000, 64, run_for)
+    };
+    let without = phase("POST /v1/events (failures, no webhook)", "plain").await?;
+    let answers = add_webhook(base, "answers", &answering_receiver().await?).await?;
+    let answered = phase("POST /v1/events (failures, answering webhook)", "sent").await?;
+    // Said, so that a phase whose deliveries never left is not mistaken
+    // for a cheap one.
+    eprintln!(
+        "answering webhook: {} deliveries received during its phase",
+        ANSWERED.load(Ordering::Relaxed)
+    );
+    remove_webhook(base, answers).await?;
+    add_webhook(base, "hangs", &hanging_receiver().await?).await?;
+    let hung = phase("POST /v1/events (failures, hanging webhook)", "hung").await?;
+    Ok(vec![without, answered, hung])
 }

@@ -69,7 +69,7 @@ struct Report {
     single_event_posts: Vec<Figures>,
     batch_ingest: Vec<Figures>,
     /// Failures posted with no delivery target, then with a webhook that
-    /// never answers.
+    /// answers, then with one that never answers.
     delivery_stuck: Vec<Figures>,
     seeding: Figures,
     reads: Vec<Figures>,
@@ -137,6 +137,7 @@ async fn main() -> Result<(), Error> {
     if args.ingest_only {
         println!("{}", serde_json::to_string_pretty(&single_event_posts)?);
         println!("{}", serde_json::to_string_pretty(&batch_ingest)?);
+        println!("{}", serde_json::to_string_pretty(&delivery_stuck)?);
         println!("server peak RSS: {:.1} MiB", server.peak_rss_mib()?);
         server.stop().await;
         return Ok(());
