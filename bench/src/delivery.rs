@@ -110,10 +110,7 @@ async fn remove_webhook(base: &str, id: i64) -> Result<(), Error> {
 /// The failure workload three times, each on new jobs (each job's first
 /// failure opens a FAILURE alert): no target, an answering webhook, a
 /// hanging webhook.
-pub async fn ingest_with_hanging_webhook(
-    base: &str,
-    run_for: Duration,
-) -> Result<Vec<Figures>, Error> {
+pub async fn ingest_while_delivering(base: &str, run_for: Duration) -> Result<Vec<Figures>, Error> {
     let phase = |name: &'static str, prefix: &'static str| {
         post_failures(base, name, prefix, 2000, 64, run_for)
     };

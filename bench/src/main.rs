@@ -70,7 +70,7 @@ struct Report {
     batch_ingest: Vec<Figures>,
     /// Failures posted with no delivery target, then with a webhook that
     /// answers, then with one that never answers.
-    delivery_stuck: Vec<Figures>,
+    ingest_while_delivering: Vec<Figures>,
     seeding: Figures,
     reads: Vec<Figures>,
     /// Server-side rendered dashboard pages (full HTML, auth off).
@@ -124,7 +124,7 @@ async fn main() -> Result<(), Error> {
 
     let mut single_event_posts = Vec::new();
     let mut batch_ingest = Vec::new();
-    let mut delivery_stuck = Vec::new();
+    let mut ingest_while_delivering = Vec::new();
     if !args.pages_only {
         for conns in [1, 16, 64] {
             single_event_posts.push(post_singles(&base, conns, run_for).await?);
@@ -132,12 +132,15 @@ async fn main() -> Result<(), Error> {
         for size in [100, 1000] {
             batch_ingest.push(post_batches(&base, size, 4, run_for).await?);
         }
-        delivery_stuck = delivery::ingest_with_hanging_webhook(&base, run_for).await?;
+        ingest_while_delivering = delivery::ingest_while_delivering(&base, run_for).await?;
     }
     if args.ingest_only {
         println!("{}", serde_json::to_string_pretty(&single_event_posts)?);
         println!("{}", serde_json::to_string_pretty(&batch_ingest)?);
-        println!("{}", serde_json::to_string_pretty(&delivery_stuck)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&ingest_while_delivering)?
+        );
         println!("server peak RSS: {:.1} MiB", server.peak_rss_mib()?);
         server.stop().await;
         return Ok(());
@@ -208,7 +211,7 @@ async fn main() -> Result<(), Error> {
     let report = Report {
         single_event_posts,
         batch_ingest,
-        delivery_stuck,
+        ingest_while_delivering,
         seeding,
         reads,
         pages,
@@ -230,7 +233,7 @@ fn print_table(r: &Report) {
         .single_event_posts
         .iter()
         .chain(&r.batch_ingest)
-        .chain(&r.delivery_stuck)
+        .chain(&r.ingest_while_delivering)
         .chain([&r.seeding])
         .chain(&r.reads)
         .chain(&r.pages)
