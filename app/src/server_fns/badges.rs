@@ -13,6 +13,7 @@ pub struct BadgeLinks {
 #[server(prefix = "/api", endpoint = "badges/get")]
 pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, ServerFnError> {
     use super::ssr::{store, to_server_error};
+    let origin = request_origin();
     let Some(status) = store()?
         .job_with_state(&job)
         .await
@@ -20,7 +21,10 @@ pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, ServerFnError>
     else {
         return Ok(None);
     };
-    Ok(Some(links(BadgeSetting::new(&job, status.public_badge))))
+    Ok(Some(links(
+        BadgeSetting::new(&job, status.public_badge),
+        &origin,
+    )))
 }
 
 /// Makes a job's badge public or private, like `PUT /v1/jobs/{name}/badge`.
@@ -30,6 +34,7 @@ pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, ServerFnError>
 pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, ServerFnError> {
     use super::ssr::{require_admin, store, to_server_error};
     require_admin()?;
+    let origin = request_origin();
     if !store()?
         .set_public_badge(&job, public)
         .await
@@ -38,14 +43,16 @@ pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, S
         return Err(ServerFnError::new(format!("no job {job:?}")));
     }
     tracing::info!(job = %job, public, "badge visibility changed from the dashboard");
-    Ok(links(BadgeSetting::new(&job, public)))
+    Ok(links(BadgeSetting::new(&job, public), &origin))
 }
 
-/// The Markdown snippet for the host this request came in on (behind a
-/// proxy, its forwarded scheme and host).
+/// The host this request came in on (behind a proxy, its forwarded scheme
+/// and host), for the Markdown snippet. Read before the function's first
+/// `.await`: after it the future may be polled outside the request's
+/// reactive owner, where the request is not in the context.
 #[cfg(feature = "ssr")]
-fn links(setting: BadgeSetting) -> BadgeLinks {
-    let origin = use_context::<http::request::Parts>()
+fn request_origin() -> String {
+    use_context::<http::request::Parts>()
         .and_then(|parts| {
             let header = |name: &str| {
                 parts
@@ -58,9 +65,13 @@ fn links(setting: BadgeSetting) -> BadgeLinks {
             let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
             Some(format!("{scheme}://{host}"))
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+fn links(setting: BadgeSetting, origin: &str) -> BadgeLinks {
     BadgeLinks {
-        markdown: setting.markdown(&origin),
+        markdown: setting.markdown(origin),
         setting,
     }
 }

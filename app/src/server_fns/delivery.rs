@@ -49,13 +49,17 @@ mod ssr {
 pub async fn get_delivery_settings() -> Result<DeliverySettings, ServerFnError> {
     use ssr::*;
     require_admin()?;
+    // Every context read comes before the first `.await`: after it the
+    // future may be polled outside the request's owner (under load it was,
+    // and the page rendered "delivery is not in the request context").
     let store = store()?;
+    let transport = deliverer()?.email_transport();
     let email = store.email_settings().await.map_err(to_server_error)?;
     Ok(DeliverySettings {
         email: EmailChannel {
             recipients: email.recipients,
             enabled_alert_types: email.enabled_alert_types,
-            transport: deliverer()?.email_transport(),
+            transport,
         },
         webhooks: store.list_webhooks().await.map_err(to_server_error)?,
     })
