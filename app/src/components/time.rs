@@ -30,7 +30,15 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     let iso = at.to_rfc3339_opts(SecondsFormat::Millis, true);
     let utc = format!("{} ({iso})", utc_time(at));
     let now = use_context::<Now>().map(|n| n.0);
-    let now = move || now.and_then(|n| n.get());
+    // The clock starts ticking as soon as the top of the page hydrates, but
+    // a `<Time>` inside a `<Suspense>` hydrates later, once its data is
+    // read: it must first render what the server rendered (no clock), or
+    // the browser finds an age the server's HTML does not have and
+    // hydration stops with a panic. Its own effect runs only after it has
+    // hydrated.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let now = move || now.filter(|_| hydrated.get()).and_then(|n| n.get());
     let title = move || match now() {
         Some(_) => format!(
             "{utc}; shown in {}",
