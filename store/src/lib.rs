@@ -32,7 +32,7 @@ mod workers;
 mod writer;
 
 pub use checks::{CloseOutcome, JobOutcome, JobUpdate};
-pub use connect::DatabaseTarget;
+pub use connect::{DatabaseTarget, sqlite_pool_size};
 pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use error::StoreError;
 pub use export::{EXPORT_PAGE_ROWS, EventExport, RunExport};

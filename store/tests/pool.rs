@@ -30,7 +30,7 @@ async fn story(store: &Store, max: u32) {
 #[tokio::test]
 async fn pool_use_on_sqlite() {
     let (store, _target, _dir) = support::sqlite().await;
-    story(&store, 8).await;
+    story(&store, telltale_store::sqlite_pool_size()).await;
 }
 
 #[tokio::test]
