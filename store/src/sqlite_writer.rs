@@ -23,7 +23,11 @@ use crate::time::to_us;
 use crate::{EventOutcome, StoreError};
 
 /// Page cache of the writer: index pages of a large log stay in memory.
-const WRITER_CACHE_KIB: i64 = 32 * 1024;
+/// 16 MiB holds the hot index pages as well as 32 did: `make bench` on 2
+/// cores (2026-11-26, three runs each) ingested as fast (batches of 1,000:
+/// 60–67k vs 52–56k events/s; seeding 98–111k vs 100–109k) and peaked at
+/// 194–213 MiB RSS instead of 205–227.
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
 
 #[derive(Clone)]
 pub struct SqliteWriter {
