@@ -202,6 +202,18 @@ pub struct EmailChannel {
     pub transport: Option<String>,
 }
 
+impl EmailChannel {
+    /// The stored settings as the API and the settings page show them,
+    /// with the transport mail would leave by.
+    pub fn new(settings: EmailSettings, transport: Option<String>) -> Self {
+        Self {
+            recipients: settings.recipients,
+            enabled_alert_types: settings.enabled_alert_types,
+            transport,
+        }
+    }
+}
+
 /// The body a webhook receives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

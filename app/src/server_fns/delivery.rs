@@ -56,11 +56,7 @@ pub async fn get_delivery_settings() -> Result<DeliverySettings, ServerFnError> 
     let transport = deliverer()?.email_transport();
     let email = store.email_settings().await.map_err(to_server_error)?;
     Ok(DeliverySettings {
-        email: EmailChannel {
-            recipients: email.recipients,
-            enabled_alert_types: email.enabled_alert_types,
-            transport,
-        },
+        email: EmailChannel::new(email, transport),
         webhooks: store.list_webhooks().await.map_err(to_server_error)?,
     })
 }

@@ -47,11 +47,10 @@ fn parse<T: serde::de::DeserializeOwned>(
     ))]
 pub async fn get_email(State(state): State<AppState>) -> Result<Json<EmailChannel>, ApiError> {
     let s = state.store.email_settings().await?;
-    Ok(Json(EmailChannel {
-        recipients: s.recipients,
-        enabled_alert_types: s.enabled_alert_types,
-        transport: state.deliverer.email_transport(),
-    }))
+    Ok(Json(EmailChannel::new(
+        s,
+        state.deliverer.email_transport(),
+    )))
 }
 
 /// Replace the email settings (Chief §7.4).
@@ -78,11 +77,10 @@ pub async fn put_email(
         recipients = settings.recipients.len(),
         "alert email settings changed"
     );
-    Ok(Json(EmailChannel {
-        recipients: settings.recipients,
-        enabled_alert_types: settings.enabled_alert_types,
-        transport: state.deliverer.email_transport(),
-    }))
+    Ok(Json(EmailChannel::new(
+        settings,
+        state.deliverer.email_transport(),
+    )))
 }
 
 /// Send a test email to every recipient now; says how it went.
