@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::Error;
 use crate::load::{Figures, post_failures};
@@ -31,53 +30,19 @@ async fn hanging_receiver() -> Result<String, Error> {
 /// Requests the answering receiver has answered.
 static ANSWERED: AtomicUsize = AtomicUsize::new(0);
 
-/// A receiver that reads each request whole and answers 204 at once.
+/// A receiver that answers every delivery 204 at once.
 async fn answering_receiver() -> Result<String, Error> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(answer_each(socket));
-        }
-    });
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(|| async {
+            ANSWERED.fetch_add(1, Ordering::Relaxed);
+            axum::http::StatusCode::NO_CONTENT
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(format!("http://{addr}/hook"))
-}
-
-/// Reads requests (headers, then `Content-Length` bytes) and answers each
-/// with 204 until the sender closes the connection.
-async fn answer_each(mut socket: TcpStream) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        while buf.len() < end + 4 + length {
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        buf.drain(..end + 4 + length);
-        ANSWERED.fetch_add(1, Ordering::Relaxed);
-        if socket
-            .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
 }
 
 /// Adds a webhook for FAILURE alerts; its id.

@@ -17,12 +17,13 @@ pub(crate) mod ssr {
     use leptos::prelude::*;
     use telltale_store::{Store, StoreError};
 
-    /// The store the server put into the request's context.
     // Every helper here reads the request's reactive context. Call them
     // before a server function's first `.await`: once it has yielded, the
     // future may be polled outside the request's owner, where the context
     // is empty (the settings page rendered "delivery is not in the request
     // context" under load for that reason).
+
+    /// The store the server put into the request's context.
     pub fn store() -> Result<Store, ServerFnError> {
         use_context::<Store>()
             .ok_or_else(|| ServerFnError::new("the store is not in the request context"))
