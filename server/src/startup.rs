@@ -357,7 +357,7 @@ fn build_router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(site::file_or_not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             access::enforce,

@@ -439,3 +439,98 @@ async fn pages_render_while_other_servers_start_in_the_process() {
         render.await.expect("every render finished in time");
     }
 }
+
+/// A page's own answer (its Content-Security-Policy naming its nonce, its
+/// status) stays its own while the browser fetches the site's files beside
+/// it. leptos_axum's file handler used to hand a file the `ResponseOptions`
+/// of a page rendering at the same time on that thread: with the split
+/// bundle (a hundred `.wasm` chunks per page) pages came back with the
+/// files' strict policy, and the browser refused their stylesheet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_keep_their_headers_while_files_are_fetched_alongside() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    for n in 0..40 {
+        let chunk = vec![n as u8; 32 * 1024];
+        std::fs::write(site.path().join(format!("pkg/chunk_{n}.wasm")), chunk).unwrap();
+    }
+    let root = site.path().display().to_string();
+    let app = TestApp::spawn_with(&[("MONITOR_SITE_ROOT", &root)]).await;
+    app.post_json("/v1/events", &event("job.started", "render began"))
+        .await;
+
+    let page = |path: &'static str| {
+        let (client, url) = (app.client.clone(), app.url(path));
+        tokio::spawn(async move {
+            let resp = client.get(url).send().await.unwrap();
+            let csp = resp.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (
+                path,
+                resp.status().as_u16(),
+                csp,
+                resp.text().await.unwrap(),
+            )
+        })
+    };
+    let file = |n: usize| {
+        let (client, url) = (app.client.clone(), app.url(&format!("/pkg/chunk_{n}.wasm")));
+        tokio::spawn(async move {
+            let resp = client.get(url).send().await.unwrap();
+            let status = resp.status().as_u16();
+            let csp = resp.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let kind = resp.headers()["content-type"].to_str().unwrap().to_owned();
+            (n, status, csp, kind, resp.bytes().await.unwrap().len())
+        })
+    };
+    let mut pages = Vec::new();
+    let mut files = Vec::new();
+    for round in 0..30 {
+        pages.push(page(
+            ["/", "/events", "/jobs", "/runs", "/no-such-page"][round % 5],
+        ));
+        files.extend((0..40).map(file));
+    }
+    for handle in pages {
+        let (path, status, csp, html) = handle.await.unwrap();
+        let expected = if path == "/no-such-page" { 404 } else { 200 };
+        assert_eq!(status, expected, "{path}");
+        assert!(csp.contains("script-src 'self' 'nonce-"), "{path}: {csp}");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: its own nonce"
+        );
+    }
+    for handle in files {
+        let (n, status, csp, kind, len) = handle.await.unwrap();
+        assert_eq!((status, len), (200, 32 * 1024), "chunk {n}");
+        assert_eq!(kind, "application/wasm", "chunk {n}");
+        assert!(
+            !csp.contains("nonce"),
+            "chunk {n} took a page's policy: {csp}"
+        );
+    }
+
+    // A file is only read; anything else at its path is refused, not served.
+    let post = app
+        .client
+        .post(app.url("/pkg/chunk_1.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 405);
+    assert_eq!(post.headers()["allow"], "GET, HEAD");
+    app.stop().await;
+}
