@@ -107,7 +107,10 @@ pub fn AlertsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 // Unknown (a failed call) counts as no: the button would
                 // only earn a 403.
-                let close = admin.await.unwrap_or(false).then_some(close);
+                let close = admin
+                    .await
+                    .unwrap_or(false)
+                    .then(|| Callback::new(move |id| view! { <CloseForm id action=close /> }.into_any()));
                 match alerts.await {
                     Ok(alerts) => {
                         let open = alerts.iter().filter(|a| a.status == AlertStatus::Open).count();
@@ -128,5 +131,21 @@ pub fn AlertsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Close one alert with a reason (required).
+#[component]
+fn CloseForm(id: i64, action: ServerAction<CloseAlert>) -> impl IntoView {
+    let field = format!("close-reason-{id}");
+    view! {
+        <ActionForm action attr:class="close-alert">
+            <input type="hidden" name="id" value=id />
+            <label class="visually-hidden" for=field.clone()>
+                {format!("Reason for closing alert {id}")}
+            </label>
+            <input id=field type="text" name="reason" required placeholder="reason" />
+            <button type="submit">"Close"</button>
+        </ActionForm>
     }
 }
