@@ -13,7 +13,7 @@ setup:  ## install the build tools only
 	@scripts/setup.sh
 
 build:  ## release binary and site: target/release/telltale + target/site
-	@scripts/setup.sh && PATH="$$PWD/end2end/node_modules/.bin:$$PATH" cargo leptos build --release
+	@scripts/setup.sh && PATH="$$PWD/end2end/node_modules/.bin:$$PATH" cargo leptos build --release --split
 
 bench:  ## load benchmark against the release server (prints a table, writes target/bench-results.json)
 	@$(MAKE) --no-print-directory build && cargo build --release -p telltale-bench && target/release/telltale-bench

@@ -17,7 +17,7 @@ logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 # The release build comes first: the multi-instance tests run its binary
 # (TELLTALE_BIN), as operators would, and Playwright serves its site.
-stage "release build" cargo leptos build --release
+stage "release build" cargo leptos build --release --split
 stage "cargo test" bash -c "set -o pipefail; TELLTALE_BIN='$ROOT/target/release/telltale' cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
 stage "playwright" bash -c "set -o pipefail; cd '$ROOT/end2end' && npx playwright test 2>&1 | tee '$logs/playwright.log'"
 

@@ -10,14 +10,15 @@ pub mod data;
 pub mod live;
 pub mod notify;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod security;
 pub mod server_fns;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, ParamSegment, SsrMode, StaticSegment,
     components::{A, Route, Router, Routes},
 };
 
@@ -25,18 +26,7 @@ use crate::components::theme::ThemeToggle;
 use crate::components::time::provide_clock;
 use crate::live::{LiveIndicator, provide_live};
 use crate::notify::NotifyToggle;
-use crate::pages::{
-    alerts::AlertsPage,
-    events::EventsPage,
-    job_detail::JobDetailPage,
-    jobs::JobsPage,
-    login::LoginPage,
-    not_found::NotFound,
-    overview::OverviewPage,
-    runs::{RunDetailPage, RunsPage},
-    settings::SettingsPage,
-    workers::WorkersPage,
-};
+use crate::pages::not_found::NotFound;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,6 +44,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // Static, so in the server-only shell: the app has nothing
+                // to manage about it.
+                <link rel="stylesheet" id="leptos" href="/pkg/telltale.css" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -70,12 +63,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_clock();
     provide_live();
-    mark_hydrated();
 
     // Pages render with `SsrMode::Async` so the data is in the first HTML:
     // an operator with JavaScript off (or a slow bundle) still reads it.
     view! {
-        <Stylesheet id="leptos" href="/pkg/telltale.css" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Telltale".to_owned() } else { format!("{page} · Telltale") }
         } />
@@ -99,27 +90,27 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("jobs") view=JobsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("") view={Lazy::<routes::Overview>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("events") view={Lazy::<routes::Events>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("jobs") view={Lazy::<routes::Jobs>::new()} ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("jobs"), ParamSegment("name"))
-                        view=JobDetailPage
+                        view={Lazy::<routes::JobDetail>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("runs") view=RunsPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("workers") view=WorkersPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view={Lazy::<routes::Login>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("settings") view={Lazy::<routes::Settings>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("runs") view={Lazy::<routes::Runs>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("workers") view={Lazy::<routes::Workers>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("alerts") view={Lazy::<routes::Alerts>::new()} ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("alerts"), ParamSegment("id"))
-                        view=pages::alert_detail::AlertDetailPage
+                        view={Lazy::<routes::AlertDetail>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("runs"), ParamSegment("id"))
-                        view=RunDetailPage
+                        view={Lazy::<routes::RunDetail>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>
@@ -155,17 +146,16 @@ fn SignedIn() -> impl IntoView {
     }
 }
 
-/// Sets `data-hydrated` on `<body>` once the browser has taken over the
-/// server's HTML, so tests (and curious operators) can tell the two apart.
-/// Effects never run on the server, so server HTML never carries it.
-fn mark_hydrated() {
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
+/// Sets `data-hydrated` on `<body>` once the browser has taken over all of
+/// the server's HTML, so tests (and curious operators) can tell the two
+/// apart. Called by the browser entry when hydration is complete; the
+/// server's HTML never carries it.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "");
+    }
 }
