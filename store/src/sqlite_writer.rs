@@ -1,4 +1,5 @@
-//! The SQLite write path: one dedicated connection, prepared statements.
+//! The SQLite write path: one dedicated connection on its own thread,
+//! prepared statements.
 //!
 //! sea-orm/sqlx hand every statement and row to a worker thread through a
 //! channel; for ingest that overhead, not SQLite, was the limit (~25k
@@ -8,7 +9,8 @@
 //! shared `fold`; only the I/O differs.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -31,7 +33,7 @@ const WRITER_CACHE_KIB: i64 = 16 * 1024;
 
 #[derive(Clone)]
 pub struct SqliteWriter {
-    conn: Arc<Mutex<Connection>>,
+    thread: Arc<WriterThread>,
     /// Checkpoints the WAL beside this connection while any clone lives.
     _checkpointer: Arc<Checkpointer>,
 }
@@ -39,6 +41,34 @@ pub struct SqliteWriter {
 impl std::fmt::Debug for SqliteWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SqliteWriter")
+    }
+}
+
+/// One group of events to store, and where its outcome goes.
+struct Group {
+    events: Arc<[NewEvent]>,
+    received_at: DateTime<Utc>,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<EventOutcome>, StoreError>>,
+}
+
+/// The thread that owns the connection. Every write runs on this one
+/// thread, not on whichever of tokio's blocking threads is free: SQLite
+/// allocates through glibc, which gives each thread its own arena and keeps
+/// what is freed there, so a connection passed among several threads left
+/// its page cache's worth of memory in each of their arenas.
+struct WriterThread {
+    groups: Option<mpsc::Sender<Group>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Drop for WriterThread {
+    /// Closes the connection before the last clone is gone, as dropping
+    /// the connection itself did: whoever opens the file next finds it shut.
+    fn drop(&mut self) {
+        drop(self.groups.take());
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
     }
 }
 
@@ -52,9 +82,26 @@ impl SqliteWriter {
              PRAGMA foreign_keys = ON; PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
              PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES};"
         ))?;
+        let checkpointer = Arc::new(Checkpointer::start(path)?);
+        let (groups, queue) = mpsc::channel::<Group>();
+        let handle = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                let mut conn = conn;
+                for group in queue {
+                    let outcome = ingest(&mut conn, &group.events, group.received_at);
+                    // The request may have gone (its client hung up); what
+                    // was committed stays committed.
+                    let _ = group.reply.send(outcome);
+                }
+            })
+            .map_err(|e| StoreError::Query(format!("cannot start the SQLite writer: {e}")))?;
         Ok(SqliteWriter {
-            conn: Arc::new(Mutex::new(conn)),
-            _checkpointer: Arc::new(Checkpointer::start(path)?),
+            thread: Arc::new(WriterThread {
+                groups: Some(groups),
+                handle: Some(handle),
+            }),
+            _checkpointer: checkpointer,
         })
     }
 
@@ -66,13 +113,18 @@ impl SqliteWriter {
         events: Arc<[NewEvent]>,
         received_at: DateTime<Utc>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().map_err(|_| StoreError::WriterPoisoned)?;
-            ingest(&mut conn, &events, received_at)
-        })
-        .await
-        .map_err(|e| StoreError::Query(format!("ingest task failed: {e}")))?
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let group = Group {
+            events,
+            received_at,
+            reply,
+        };
+        let sent = self.thread.groups.as_ref().map(|groups| groups.send(group));
+        if !matches!(sent, Some(Ok(()))) {
+            return Err(StoreError::WriterPoisoned);
+        }
+        // A dropped reply means the thread died (a panic) mid-job.
+        outcome.await.map_err(|_| StoreError::WriterPoisoned)?
     }
 }
 
