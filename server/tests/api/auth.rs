@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use telltale_server::engine::{ManualClock, SystemClock};
 
 use crate::helpers::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, AUTH_ON, TestApp, auth_on_with, event, session_cookie,
+    ADMIN_EMAIL, ADMIN_PASSWORD, AUTH_ON, TestApp, auth_on_with, csp_nonce, event, session_cookie,
 };
 
 const ENV_KEY: &str = "env-key-0123456789abcdef";
@@ -690,12 +690,7 @@ async fn pages_and_answers_carry_the_security_headers() {
         assert!(csp.contains(part), "{part} in {csp}");
     }
     assert!(!csp.contains("unsafe-inline"), "{csp}");
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("a nonce in the policy")
-        .to_owned();
+    let nonce = csp_nonce(&csp).expect("a nonce in the policy").to_owned();
     let html = page.text().await.unwrap();
     let scripts = html.matches("<script").count();
     assert!(scripts > 0, "{html}");

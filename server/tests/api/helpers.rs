@@ -248,3 +248,8 @@ pub fn event(event_type: &str, message: &str) -> Value {
         "workerId": "farm-01",
     })
 }
+
+/// The script nonce a page's Content-Security-Policy names.
+pub fn csp_nonce(csp: &str) -> Option<&str> {
+    csp.split("'nonce-").nth(1)?.split('\'').next()
+}

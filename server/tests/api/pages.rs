@@ -1,6 +1,6 @@
 //! The pages as a browser without JavaScript gets them: rendered on the server.
 
-use crate::helpers::{TestApp, event};
+use crate::helpers::{TestApp, csp_nonce, event};
 
 #[tokio::test]
 async fn events_page_renders_stored_events_on_the_server() {
@@ -501,13 +501,7 @@ async fn pages_keep_their_headers_while_files_are_fetched_alongside() {
         let expected = if path == "/no-such-page" { 404 } else { 200 };
         assert_eq!(status, expected, "{path}");
         assert!(csp.contains("script-src 'self' 'nonce-"), "{path}: {csp}");
-        let nonce = csp
-            .split("'nonce-")
-            .nth(1)
-            .unwrap()
-            .split('\'')
-            .next()
-            .unwrap();
+        let nonce = csp_nonce(&csp).expect("a nonce in the policy");
         assert!(
             html.contains(&format!("nonce=\"{nonce}\"")),
             "{path}: its own nonce"
