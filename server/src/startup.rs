@@ -65,7 +65,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     store: Store,
-    writer: JoinHandle<()>,
+    /// The ingest queue's grouping task (PostgreSQL; SQLite's writer
+    /// thread groups requests itself).
+    writer: Option<JoinHandle<()>>,
     /// Runs the evaluator, retention and delivery while this instance leads.
     leader: JoinHandle<()>,
     stop_leader: Arc<Notify>,
@@ -224,8 +226,11 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await?;
         // The router (and with it the last queue handle) is gone: the writer
-        // drains and ends.
-        if let Err(e) = self.writer.await {
+        // drains and ends. (SQLite's writer thread has answered every
+        // request by now: each handler waited for its own commit.)
+        if let Some(writer) = self.writer
+            && let Err(e) = writer.await
+        {
             tracing::error!(error = %e, "ingest writer ended abnormally");
         }
         // Sends in flight are abandoned; their leases expire and the leader

@@ -52,35 +52,69 @@ impl Store {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(writer) = &self.sqlite_writer {
-            return writer.ingest(events.into(), received_at).await;
-        }
-        self.ingest_in_transaction(events, received_at).await
+        self.ingest_shared(events.into(), stored_metadata(events).into(), received_at)
+            .await
     }
 
     /// As [`Store::ingest`], for events the caller no longer needs apart
-    /// from reading them: the SQLite writer takes them without a copy.
+    /// from reading them (the SQLite writer takes them without a copy),
+    /// with `metadata[i]` the stored text of `events[i].metadata`
+    /// ([`stored_metadata`]): the caller serializes it on its own thread,
+    /// beside the writer rather than in it.
     pub async fn ingest_shared(
         &self,
         events: Arc<[NewEvent]>,
+        metadata: Arc<[String]>,
         received_at: DateTime<Utc>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(writer) = &self.sqlite_writer {
-            return writer.ingest(events, received_at).await;
+        if events.len() != metadata.len() {
+            return Err(StoreError::Query(format!(
+                "{} events came with {} metadata texts",
+                events.len(),
+                metadata.len()
+            )));
         }
-        self.ingest_in_transaction(&events, received_at).await
+        if let Some(writer) = &self.sqlite_writer {
+            return writer.ingest(events, metadata, Some(received_at)).await;
+        }
+        self.ingest_in_transaction(&events, &metadata, received_at)
+            .await
+    }
+
+    /// Whether this store gathers concurrent ingest requests into shared
+    /// transactions itself ([`Store::ingest_grouped`]): SQLite's writer
+    /// thread does.
+    pub fn groups_ingest(&self) -> bool {
+        self.sqlite_writer.is_some()
+    }
+
+    /// As [`Store::ingest_shared`], received now: committed in one
+    /// transaction with the other requests waiting beside it, stamped with
+    /// the time that transaction began (so received times rise with ids).
+    /// Only where [`Store::groups_ingest`]; otherwise each call is its own
+    /// transaction.
+    pub async fn ingest_grouped(
+        &self,
+        events: Arc<[NewEvent]>,
+        metadata: Arc<[String]>,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
+        match &self.sqlite_writer {
+            Some(writer) if !events.is_empty() => writer.ingest(events, metadata, None).await,
+            _ => self.ingest_shared(events, metadata, Utc::now()).await,
+        }
     }
 
     async fn ingest_in_transaction(
         &self,
         events: &[NewEvent],
+        metadata: &[String],
         received_at: DateTime<Utc>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
         let txn = self.db.begin().await?;
-        let outcomes = insert_events(&txn, events, received_at).await?;
+        let outcomes = insert_events(&txn, events, metadata, received_at).await?;
         let stored = stored_events(events, &outcomes, received_at);
         derive_state(&txn, &stored).await?;
         txn.commit().await?;
@@ -88,9 +122,15 @@ impl Store {
     }
 }
 
+/// Each event's metadata as the log stores it: JSON text.
+pub(crate) fn stored_metadata(events: &[NewEvent]) -> Vec<String> {
+    events.iter().map(|e| e.metadata.to_string()).collect()
+}
+
 async fn insert_events(
     txn: &DatabaseTransaction,
     events: &[NewEvent],
+    metadata: &[String],
     received_at: DateTime<Utc>,
 ) -> Result<Vec<EventOutcome>, StoreError> {
     // Which eventIds are already stored?
@@ -151,7 +191,7 @@ async fn insert_events(
                     e.run_id.clone().into(),
                     e.worker_id.clone().into(),
                     e.script_path.clone().into(),
-                    e.metadata.to_string().into(),
+                    metadata[i].clone().into(),
                 ])
                 .map_err(|e| StoreError::Query(e.to_string()))?;
         }

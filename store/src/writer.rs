@@ -1,9 +1,11 @@
-//! Group commit: one task owns ingest writes and commits the requests that
-//! are waiting together, in one transaction, then answers each of them.
+//! Group commit: the requests that are waiting are committed together, in
+//! one transaction, then each is answered.
 //!
 //! SQLite commits one writer at a time and each commit costs a WAL append;
 //! many small requests sharing a commit is what makes high ingest rates
 //! possible. A request is answered only after the commit that holds it.
+//! On SQLite the writer's own thread gathers the groups (`sqlite_writer`);
+//! on PostgreSQL one task here does.
 
 use std::sync::Arc;
 
@@ -12,12 +14,13 @@ use telltale_model::NewEvent;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::ingest::stored_metadata;
 use crate::{EventOutcome, Store, StoreError};
 
 /// Events committed together at most; a larger request is committed alone.
-const MAX_GROUP_EVENTS: usize = 5_000;
+pub(crate) const MAX_GROUP_EVENTS: usize = 5_000;
 /// Requests waiting for the writer before senders wait for room.
-const QUEUE_DEPTH: usize = 1_024;
+pub(crate) const QUEUE_DEPTH: usize = 1_024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -29,6 +32,7 @@ pub enum QueueError {
 
 struct Request {
     events: Vec<NewEvent>,
+    metadata: Vec<String>,
     reply: oneshot::Sender<Result<Vec<EventOutcome>, QueueError>>,
 }
 
@@ -36,42 +40,80 @@ struct Request {
 /// The writer stops once every handle is dropped and the queue is drained.
 #[derive(Clone)]
 pub struct IngestQueue {
-    tx: mpsc::Sender<Request>,
+    route: Route,
+}
+
+#[derive(Clone)]
+enum Route {
+    /// SQLite: straight to the writer's thread, which groups them itself.
+    Sqlite(Store),
+    /// PostgreSQL: to the task that groups them.
+    Task(mpsc::Sender<Request>),
 }
 
 impl IngestQueue {
-    pub fn start(store: Store) -> (IngestQueue, JoinHandle<()>) {
+    /// The queue, and the task that commits its groups (none on SQLite,
+    /// where the store's writer thread does).
+    pub fn start(store: Store) -> (IngestQueue, Option<JoinHandle<()>>) {
+        if store.groups_ingest() {
+            let route = Route::Sqlite(store);
+            return (IngestQueue { route }, None);
+        }
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let task = tokio::spawn(run_writer(store, rx));
-        (IngestQueue { tx }, task)
+        let route = Route::Task(tx);
+        (IngestQueue { route }, Some(task))
     }
 
     /// Stores `events`; the answer comes after they are committed.
     pub async fn submit(&self, events: Vec<NewEvent>) -> Result<Vec<EventOutcome>, QueueError> {
+        // Serialized here, on the requester's task: the writer commits
+        // groups one after another, so work done before it is work done
+        // in parallel.
+        let metadata = stored_metadata(&events);
+        let tx = match &self.route {
+            Route::Sqlite(store) => {
+                return store
+                    .ingest_grouped(events.into(), metadata.into())
+                    .await
+                    .map_err(|e| QueueError::Store(Arc::new(e)));
+            }
+            Route::Task(tx) => tx,
+        };
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Request { events, reply })
-            .await
-            .map_err(|_| QueueError::Stopped)?;
+        tx.send(Request {
+            events,
+            metadata,
+            reply,
+        })
+        .await
+        .map_err(|_| QueueError::Stopped)?;
         answer.await.map_err(|_| QueueError::Stopped)?
     }
 }
 
 async fn run_writer(store: Store, mut rx: mpsc::Receiver<Request>) {
     while let Some(first) = rx.recv().await {
-        let mut group = vec![first];
-        let mut size = group[0].events.len();
-        while size < MAX_GROUP_EVENTS {
-            match rx.try_recv() {
-                Ok(next) => {
-                    size += next.events.len();
-                    group.push(next);
-                }
-                Err(_) => break,
-            }
-        }
+        let group = gather(first, |r| r.events.len(), &mut rx);
         commit_group(&store, group).await;
     }
+}
+
+/// `first` and the requests already waiting behind it, up to
+/// MAX_GROUP_EVENTS events (a larger request goes alone); never waits.
+pub(crate) fn gather<R>(
+    first: R,
+    events: impl Fn(&R) -> usize,
+    waiting: &mut mpsc::Receiver<R>,
+) -> Vec<R> {
+    let mut size = events(&first);
+    let mut group = vec![first];
+    while size < MAX_GROUP_EVENTS {
+        let Ok(next) = waiting.try_recv() else { break };
+        size += events(&next);
+        group.push(next);
+    }
+    group
 }
 
 async fn commit_group(store: &Store, group: Vec<Request>) {
@@ -84,14 +126,21 @@ async fn commit_group(store: &Store, group: Vec<Request>) {
     }
     // The events move into one shared list (no copy); each request keeps
     // its count and its reply.
-    let mut all = Vec::with_capacity(group.iter().map(|r| r.events.len()).sum());
+    let total = group.iter().map(|r| r.events.len()).sum();
+    let mut all = Vec::with_capacity(total);
+    let mut all_metadata = Vec::with_capacity(total);
     let mut waiting = Vec::with_capacity(group.len());
     for request in group {
         waiting.push((request.events.len(), request.reply));
         all.extend(request.events);
+        all_metadata.extend(request.metadata);
     }
     let all: Arc<[NewEvent]> = all.into();
-    match store.ingest_shared(all.clone(), received_at).await {
+    let all_metadata: Arc<[String]> = all_metadata.into();
+    match store
+        .ingest_shared(all.clone(), all_metadata.clone(), received_at)
+        .await
+    {
         Ok(outcomes) => {
             let mut rest = outcomes.as_slice();
             for (count, reply) in waiting {
@@ -106,9 +155,13 @@ async fn commit_group(store: &Store, group: Vec<Request>) {
             tracing::warn!(error = %e, requests = waiting.len(), "group commit failed; retrying one by one");
             let mut from = 0;
             for (count, reply) in waiting {
-                let events = all[from..from + count].to_vec();
+                let request = Request {
+                    events: all[from..from + count].to_vec(),
+                    metadata: all_metadata[from..from + count].to_vec(),
+                    reply,
+                };
                 from += count;
-                commit_alone(store, Request { events, reply }, received_at).await;
+                commit_alone(store, request, received_at).await;
             }
         }
     }
@@ -116,7 +169,7 @@ async fn commit_group(store: &Store, group: Vec<Request>) {
 
 async fn commit_alone(store: &Store, request: Request, received_at: DateTime<Utc>) {
     let result = store
-        .ingest_shared(request.events.into(), received_at)
+        .ingest_shared(request.events.into(), request.metadata.into(), received_at)
         .await
         .map_err(|e| QueueError::Store(Arc::new(e)));
     // The requester may have gone (client hung up); the events are stored anyway.
