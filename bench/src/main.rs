@@ -129,8 +129,11 @@ async fn main() -> Result<(), Error> {
         for conns in [1, 16, 64] {
             single_event_posts.push(post_singles(&base, conns, run_for).await?);
         }
-        for size in [100, 1000] {
-            batch_ingest.push(post_batches(&base, size, 4, run_for).await?);
+        // A worker's batch holds its runs' events together (20 a run, as
+        // the seeding's runs); the last row is the worst case, every event
+        // of a batch a different run.
+        for (size, per_run) in [(100, 20), (1000, 20), (1000, 1)] {
+            batch_ingest.push(post_batches(&base, size, per_run, 4, run_for).await?);
         }
         ingest_while_delivering = delivery::ingest_while_delivering(&base, run_for).await?;
     }

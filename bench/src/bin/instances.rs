@@ -168,7 +168,7 @@ async fn measure(
     let mut single = post_singles_across(bases, conns, run_for).await?;
     single.name = format!("{setup}: {}", single.name);
     out.push(single);
-    let mut batch = post_batches_across(bases, 100, conns, run_for).await?;
+    let mut batch = post_batches_across(bases, 100, 1, conns, run_for).await?;
     batch.name = format!("{setup}: {}", batch.name);
     out.push(batch);
     Ok(out)
