@@ -238,6 +238,15 @@ fn database<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<DatabaseTar
             DatabaseTarget::Postgres { url }
         }
         Some(url) => match url.strip_prefix("sqlite://") {
+            // sqlx-style options (`?mode=rwc`) would silently become part of
+            // the file's name: the file is created, WAL mode is ours.
+            Some(path) if path.contains('?') => {
+                return Err(ConfigError::new(
+                    "MONITOR_DATABASE_URL",
+                    "sqlite://PATH takes a file path only, no ?options \
+                     (the file is created if missing)",
+                ));
+            }
             Some(path) if !path.is_empty() => DatabaseTarget::Sqlite { path: path.into() },
             _ => {
                 return Err(ConfigError::new(
