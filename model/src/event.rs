@@ -159,34 +159,41 @@ impl NewEvent {
     /// empty optional strings turned into none, non-object metadata into `{}`.
     /// Text is kept verbatim; only emptiness is judged on trimmed text.
     pub fn from_json(raw: &Value, now: DateTime<Utc>) -> Result<Self, FieldError> {
-        let obj = raw
-            .as_object()
-            .ok_or_else(|| FieldError::new("event", "must be a JSON object"))?;
+        Self::from_value(raw.clone(), now)
+    }
 
-        let source_type = required_str(obj, "sourceType")?;
+    /// As [`NewEvent::from_json`], taking the item: its strings and metadata
+    /// move into the event instead of being copied (ingest parses batches of
+    /// thousands of events a second).
+    pub fn from_value(raw: Value, now: DateTime<Utc>) -> Result<Self, FieldError> {
+        let Value::Object(mut obj) = raw else {
+            return Err(FieldError::new("event", "must be a JSON object"));
+        };
+
+        let source_type = required_str(&obj, "sourceType")?;
         let source_type = SourceType::parse(source_type).ok_or_else(|| {
             FieldError::new(
                 "sourceType",
                 format!("must be one of chief, worker, scheduler, system (got {source_type:?})"),
             )
         })?;
-        let level = required_str(obj, "level")?;
+        let level = required_str(&obj, "level")?;
         let level = Level::parse(level).ok_or_else(|| {
             FieldError::new(
                 "level",
                 format!("must be one of debug, info, warn, error (got {level:?})"),
             )
         })?;
-        let event_type = required_str(obj, "eventType")?;
+        let event_type = required_str(&obj, "eventType")?;
         if event_type.len() > MAX_ID_LEN {
             return Err(FieldError::new(
                 "eventType",
                 format!("must be at most {MAX_ID_LEN} bytes"),
             ));
         }
-        let message = required_str(obj, "message")?.to_owned();
+        required_str(&obj, "message")?;
 
-        let event_at = match optional_str(obj, "eventAt")? {
+        let event_at = match optional_str(&obj, "eventAt")? {
             None => now,
             Some(s) => DateTime::parse_from_rfc3339(s)
                 .map_err(|e| {
@@ -197,25 +204,57 @@ impl NewEvent {
                 })?
                 .with_timezone(&Utc),
         };
-
-        let metadata = match obj.get("metadata") {
-            Some(Value::Object(m)) => Value::Object(m.clone()),
+        let event_id = take_optional(&mut obj, "eventId", Some(MAX_ID_LEN))?;
+        let job_name = take_optional(&mut obj, "jobName", Some(MAX_ID_LEN))?;
+        let run_id = take_optional(&mut obj, "runId", Some(MAX_ID_LEN))?;
+        let worker_id = take_optional(&mut obj, "workerId", Some(MAX_ID_LEN))?;
+        let script_path = take_optional(&mut obj, "scriptPath", None)?;
+        let metadata = match obj.remove("metadata") {
+            Some(Value::Object(m)) => Value::Object(m),
             _ => Value::Object(Map::new()),
         };
-
         Ok(NewEvent {
-            event_id: optional_id(obj, "eventId")?,
+            event_id,
             source_type,
             level,
-            event_type: event_type.to_owned(),
-            message,
+            // Both checked above: present, strings, not blank.
+            event_type: take_string(&mut obj, "eventType").unwrap_or_default(),
+            message: take_string(&mut obj, "message").unwrap_or_default(),
             event_at,
-            job_name: optional_id(obj, "jobName")?,
-            run_id: optional_id(obj, "runId")?,
-            worker_id: optional_id(obj, "workerId")?,
-            script_path: optional_str(obj, "scriptPath")?.map(str::to_owned),
+            job_name,
+            run_id,
+            worker_id,
+            script_path,
             metadata,
         })
+    }
+}
+
+/// An optional string field, checked as [`optional_str`] does (and at most
+/// `max` bytes), moved out of `obj`.
+fn take_optional(
+    obj: &mut Map<String, Value>,
+    field: &'static str,
+    max: Option<usize>,
+) -> Result<Option<String>, FieldError> {
+    let Some(value) = optional_str(obj, field)? else {
+        return Ok(None);
+    };
+    if let Some(max) = max
+        && value.len() > max
+    {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} bytes"),
+        ));
+    }
+    Ok(take_string(obj, field))
+}
+
+fn take_string(obj: &mut Map<String, Value>, field: &str) -> Option<String> {
+    match obj.remove(field) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
     }
 }
 
@@ -260,22 +299,6 @@ fn optional_str<'a>(
             format!("must be a string, not {}", json_kind(other)),
         )),
     }
-}
-
-fn optional_id(
-    obj: &Map<String, Value>,
-    field: &'static str,
-) -> Result<Option<String>, FieldError> {
-    let value = optional_str(obj, field)?;
-    if let Some(s) = value
-        && s.len() > MAX_ID_LEN
-    {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {MAX_ID_LEN} bytes"),
-        ));
-    }
-    Ok(value.map(str::to_owned))
 }
 
 fn json_kind(v: &Value) -> &'static str {

@@ -39,11 +39,10 @@ pub async fn ingest_one(
     require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let now = Utc::now();
-    let event = parse_event(&value, now).map_err(|e| {
+    let event = parse_event(value, now).map_err(|e| {
         state.metrics.dropped(&e.field);
         ApiError::InvalidEvent(e)
     })?;
-    drop(value);
     let span = tracing::info_span!(
         "ingest",
         event_type = %event.event_type,
@@ -104,7 +103,10 @@ pub async fn ingest_batch(
     let mut valid = Vec::with_capacity(items.len());
     let mut dropped = Vec::new();
     let mut dropped_fields = Vec::new();
-    for (index, item) in items.iter().enumerate() {
+    let size = items.len();
+    // Each item moves into its event: the parsed JSON is gone once the
+    // events are made, and does not wait for the commit beside them.
+    for (index, item) in items.into_iter().enumerate() {
         match parse_event(item, now) {
             Ok(event) => valid.push(event),
             Err(e) => {
@@ -116,12 +118,14 @@ pub async fn ingest_batch(
             }
         }
     }
-    // The parsed JSON is several times the size of the events made from
-    // it: it must not wait for the commit alongside them.
-    let size = items.len();
-    drop(items);
     let span = tracing::info_span!("ingest_batch", size, dropped = dropped.len());
-    let jobs: Vec<String> = valid.iter().filter_map(|e| e.job_name.clone()).collect();
+    // A batch's events come run by run: one name per stretch of a job.
+    let mut jobs: Vec<String> = Vec::new();
+    for name in valid.iter().filter_map(|e| e.job_name.as_ref()) {
+        if jobs.last() != Some(name) {
+            jobs.push(name.clone());
+        }
+    }
     let changes = Change::of_events(&valid);
     let outcomes = if valid.is_empty() {
         Vec::new()
@@ -140,8 +144,8 @@ pub async fn ingest_batch(
 /// One ingest item: the shared validation, plus the check-policy keys a
 /// job's checks depend on (a bad schedule is refused, not stored to be
 /// silently ignored).
-fn parse_event(raw: &Value, now: DateTime<Utc>) -> Result<NewEvent, FieldError> {
-    let event = NewEvent::from_json(raw, now)?;
+fn parse_event(raw: Value, now: DateTime<Utc>) -> Result<NewEvent, FieldError> {
+    let event = NewEvent::from_value(raw, now)?;
     if let Some(meta) = event.metadata.as_object() {
         validate_policy(meta).map_err(|(field, problem)| FieldError::new(field, problem))?;
     }

@@ -126,7 +126,11 @@ fn every_bad_value_names_its_variable() {
         ("MONITOR_PORT", "70000", "port number"),
         ("PORT", "http", "port number"),
         ("MONITOR_DATABASE_URL", "mysql://x/y", "postgres://"),
-        ("MONITOR_DATABASE_URL", "sqlite://db.sqlite?mode=rwc", "no ?options"),
+        (
+            "MONITOR_DATABASE_URL",
+            "sqlite://db.sqlite?mode=rwc",
+            "no ?options",
+        ),
         ("MONITOR_API_KEY", "short", "at least 16"),
         ("MONITOR_AUTH_ENABLED", "maybe", "true or false"),
         ("FORGE_MONITOR_LAN", "2", "true or false"),
