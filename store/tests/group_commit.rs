@@ -1,8 +1,9 @@
 //! Many requests at once through the ingest queue, as the HTTP handlers send
-//! them: they share transactions, yet each gets its own answer, every event
-//! is stored once, and duplicates are found across requests as well as
-//! within one. Checked on SQLite (where the writer's thread groups them and
-//! each group's rows go in multi-row statements) and PostgreSQL.
+//! them (however the writer happens to group them into transactions): each
+//! gets its own answer naming the row that holds each of its events, every
+//! event is stored once, and duplicates are found across requests as well
+//! as within one. Checked on SQLite (where the writer's thread groups them
+//! and each group's rows go in multi-row statements) and PostgreSQL.
 
 mod support;
 
