@@ -10,6 +10,7 @@ mod m20261125_000004_check_policy_and_noise;
 mod m20261125_000010_auth;
 mod m20261125_000011_alert_delivery;
 mod m20261125_000012_public_badges;
+mod m20261126_000013_level_index_without_info;
 mod triggers;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_auth::Migration),
             Box::new(m20261125_000011_alert_delivery::Migration),
             Box::new(m20261125_000012_public_badges::Migration),
+            Box::new(m20261126_000013_level_index_without_info::Migration),
         ]
     }
 }

@@ -144,6 +144,10 @@ async fn migrate_one_at_a_time(db: &DatabaseConnection, url: &str) -> Result<(),
 /// crash of the process (a committed transaction is in the WAL file, handed to
 /// the OS) and only the last commits on a power loss; foreign keys on; and a
 /// busy timeout so concurrent writers queue instead of failing.
+///
+/// Pages stay SQLite's 4 KiB: 16 KiB pages were measured (2026-11-26) to
+/// leave batches of 1,000 where they were and cost single events a quarter
+/// of their rate, each small commit writing whole bigger pages to the WAL.
 fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
