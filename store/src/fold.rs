@@ -5,9 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use telltale_model::{
-    Event, Job, NewEvent, RejectedTransition, Run, RunChange, Worker, transition,
-};
+use telltale_model::{Event, Job, NewEvent, RejectedTransition, Run, RunOutcome, Worker, apply};
 
 use crate::EventOutcome;
 
@@ -38,10 +36,9 @@ pub struct State {
     pub runs: HashMap<String, Run>,
     pub jobs: HashMap<String, Job>,
     pub workers: HashMap<String, Worker>,
-    changed_runs: Vec<String>,
-    changed_jobs: Vec<String>,
-    changed_workers: Vec<String>,
-    changed: HashSet<(u8, String)>,
+    changed_runs: Changed,
+    changed_jobs: Changed,
+    changed_workers: Changed,
     pub rejected: Vec<RejectedTransition>,
 }
 
@@ -50,61 +47,97 @@ impl State {
     /// recorded; nothing else about that run changes.
     pub fn fold(&mut self, events: &[Event]) {
         for e in events {
-            let run_key = e.run_id.as_deref();
-            let next = transition(
-                run_key.and_then(|k| self.runs.get(k)),
-                e.job_name.as_deref().and_then(|k| self.jobs.get(k)),
-                e.worker_id.as_deref().and_then(|k| self.workers.get(k)),
-                e,
-            );
-            match (next.run, run_key) {
-                (RunChange::Write(run), Some(key)) => {
-                    if self.changed.insert((0, key.to_owned())) {
-                        self.changed_runs.push(key.to_owned());
+            // Each subject is taken out of its map, changed in place by
+            // `apply` and put back under the same key: no copy per event.
+            let mut run = take(&mut self.runs, e.run_id.as_deref());
+            let mut job = take(&mut self.jobs, e.job_name.as_deref());
+            let mut worker = take(&mut self.workers, e.worker_id.as_deref());
+            let applied = apply(&mut run.1, &mut job.1, &mut worker.1, e);
+            match applied.run {
+                RunOutcome::Written => mark(&mut self.changed_runs, &run.0),
+                RunOutcome::Rejected { status, reason } => {
+                    if let Some(key) = e.run_id.as_deref() {
+                        tracing::info!(run = key, event = e.id, event_type = %e.event_type, %reason, "transition rejected");
+                        self.rejected.push(RejectedTransition {
+                            event: e.id,
+                            run_id: key.to_owned(),
+                            event_type: e.event_type.clone(),
+                            run_status: status,
+                            reason,
+                            at: e.received_at,
+                        });
                     }
-                    self.runs.insert(key.to_owned(), *run);
                 }
-                (RunChange::Rejected { status, reason }, Some(key)) => {
-                    tracing::info!(run = key, event = e.id, event_type = %e.event_type, %reason, "transition rejected");
-                    self.rejected.push(RejectedTransition {
-                        event: e.id,
-                        run_id: key.to_owned(),
-                        event_type: e.event_type.clone(),
-                        run_status: status,
-                        reason,
-                        at: e.received_at,
-                    });
-                }
-                _ => {}
+                RunOutcome::Untouched => {}
             }
-            if let Some(job) = next.job {
-                if self.changed.insert((1, job.name.clone())) {
-                    self.changed_jobs.push(job.name.clone());
-                }
-                self.jobs.insert(job.name.clone(), job);
+            if applied.job_written {
+                mark(&mut self.changed_jobs, &job.0);
             }
-            if let Some(worker) = next.worker {
-                if self.changed.insert((2, worker.worker_id.clone())) {
-                    self.changed_workers.push(worker.worker_id.clone());
-                }
-                self.workers.insert(worker.worker_id.clone(), worker);
+            if applied.worker_written {
+                mark(&mut self.changed_workers, &worker.0);
             }
+            put(&mut self.runs, run);
+            put(&mut self.jobs, job);
+            put(&mut self.workers, worker);
         }
     }
 
     pub fn changed_runs(&self) -> impl Iterator<Item = &Run> {
-        self.changed_runs.iter().filter_map(|k| self.runs.get(k))
+        self.changed_runs
+            .order
+            .iter()
+            .filter_map(|k| self.runs.get(k))
     }
 
     pub fn changed_jobs(&self) -> impl Iterator<Item = &Job> {
-        self.changed_jobs.iter().filter_map(|k| self.jobs.get(k))
+        self.changed_jobs
+            .order
+            .iter()
+            .filter_map(|k| self.jobs.get(k))
     }
 
     pub fn changed_workers(&self) -> impl Iterator<Item = &Worker> {
         self.changed_workers
+            .order
             .iter()
             .filter_map(|k| self.workers.get(k))
     }
+}
+
+/// The entry under `key` moved out of `map` (key and value), or the key
+/// alone when there is none yet; `(None, None)` when the event names none.
+fn take<T>(map: &mut HashMap<String, T>, key: Option<&str>) -> (Option<String>, Option<T>) {
+    match key {
+        None => (None, None),
+        Some(key) => match map.remove_entry(key) {
+            Some((k, v)) => (Some(k), Some(v)),
+            None => (Some(key.to_owned()), None),
+        },
+    }
+}
+
+fn put<T>(map: &mut HashMap<String, T>, (key, value): (Option<String>, Option<T>)) {
+    if let (Some(key), Some(value)) = (key, value) {
+        map.insert(key, value);
+    }
+}
+
+/// Records `key` as changed, once, in first-changed order.
+fn mark(changed: &mut Changed, key: &Option<String>) {
+    let Some(key) = key else { return };
+    // Looked up before a key is copied: most events change what an
+    // earlier event of the group already changed.
+    if !changed.seen.contains(key.as_str()) {
+        changed.seen.insert(key.clone());
+        changed.order.push(key.clone());
+    }
+}
+
+/// Keys changed by a group, in the order they first changed.
+#[derive(Default)]
+struct Changed {
+    order: Vec<String>,
+    seen: HashSet<String>,
 }
 
 /// The stored form of the events that were inserted, in input order.

@@ -346,3 +346,46 @@ fn every_policy_key_is_read_and_null_clears_it() {
     let p = job.unwrap().policy;
     assert_eq!((p.max_runtime_seconds, p.depends_on), (None, None));
 }
+
+/// The store folds with `apply`, in place: it must leave what it refuses
+/// or ignores exactly as it was, and create only what the event names.
+#[test]
+fn apply_in_place_changes_only_what_the_event_touches() {
+    let (done, job, worker, _) = replay(&[
+        ev("job.started", 0, json!({"engine": "ffmpeg"})),
+        ev("job.completed", 5, json!({})),
+    ]);
+    let (mut run, mut job, mut worker) = (done.clone(), job, worker);
+    let applied = apply(
+        &mut run,
+        &mut job,
+        &mut worker,
+        &ev("job.failed", 6, json!({"failure_reason": "late"})),
+    );
+    assert!(matches!(applied.run, RunOutcome::Rejected { .. }));
+    assert_eq!(run, done, "a refused event changed the terminal run");
+    assert!(applied.job_written && applied.worker_written);
+
+    // An event naming nothing creates nothing.
+    let mut bare = ev("worker.message", 7, json!({}));
+    (bare.job_name, bare.run_id, bare.worker_id) = (None, None, None);
+    let (mut run, mut job, mut worker) = (None, None, None);
+    let applied = apply(&mut run, &mut job, &mut worker, &bare);
+    assert_eq!(applied.run, RunOutcome::Untouched);
+    assert!(!applied.job_written && !applied.worker_written);
+    assert!(run.is_none() && job.is_none() && worker.is_none());
+
+    // A progress event for an unknown run creates it, with its job and worker.
+    let applied = apply(
+        &mut run,
+        &mut job,
+        &mut worker,
+        &ev("progress_update", 8, json!({"progress": 30})),
+    );
+    assert_eq!(applied.run, RunOutcome::Written);
+    let created = run.expect("run created");
+    assert_eq!((created.run_id.as_str(), created.progress), ("r1", Some(30)));
+    assert_eq!(created.job_name.as_deref(), Some("render"));
+    assert_eq!(job.expect("job created").last_run_id.as_deref(), Some("r1"));
+    assert_eq!(worker.expect("worker created").worker_id, "w1");
+}
