@@ -384,7 +384,10 @@ fn apply_in_place_changes_only_what_the_event_touches() {
     );
     assert_eq!(applied.run, RunOutcome::Written);
     let created = run.expect("run created");
-    assert_eq!((created.run_id.as_str(), created.progress), ("r1", Some(30)));
+    assert_eq!(
+        (created.run_id.as_str(), created.progress),
+        ("r1", Some(30))
+    );
     assert_eq!(created.job_name.as_deref(), Some("render"));
     assert_eq!(job.expect("job created").last_run_id.as_deref(), Some("r1"));
     assert_eq!(worker.expect("worker created").worker_id, "w1");
