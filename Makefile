@@ -1,7 +1,7 @@
 # The two commands of the README, plus their parts. Each sets up what it
 # needs first (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages,
 # Chromium for tests), idempotently.
-.PHONY: run test setup build bench bench-evaluator bench-instances
+.PHONY: run test setup build bench bench-evaluator bench-instances bench-writer
 
 run:    ## build and start Telltale on SQLite at http://127.0.0.1:7410
 	@scripts/run.sh
@@ -23,3 +23,6 @@ bench-evaluator:  ## check engine on 100,000 jobs, 10% due (prints a table, writ
 
 bench-instances:  ## ingest on SQLite, on one and on two PostgreSQL instances; cross-instance live latency; leader failover (writes target/bench-instances.json)
 	@$(MAKE) --no-print-directory build && cargo build --release -p telltale-bench --bin telltale-bench-instances && target/release/telltale-bench-instances
+
+bench-writer:  ## the SQLite ingest writer alone, no HTTP: batches and single events (prints a table, writes target/bench-writer.json)
+	@cargo build --release -p telltale-bench --bin telltale-bench-writer && target/release/telltale-bench-writer
