@@ -49,14 +49,19 @@ impl State {
         for e in events {
             // Each subject is taken out of its map, changed in place by
             // `apply` and put back under the same key: no copy per event.
-            let mut run = take(&mut self.runs, e.run_id.as_deref());
-            let mut job = take(&mut self.jobs, e.job_name.as_deref());
-            let mut worker = take(&mut self.workers, e.worker_id.as_deref());
-            let applied = apply(&mut run.1, &mut job.1, &mut worker.1, e);
+            let (run_id, job_name, worker_id) = (
+                e.run_id.as_deref(),
+                e.job_name.as_deref(),
+                e.worker_id.as_deref(),
+            );
+            let (run_key, mut run) = take(&mut self.runs, run_id);
+            let (job_key, mut job) = take(&mut self.jobs, job_name);
+            let (worker_key, mut worker) = take(&mut self.workers, worker_id);
+            let applied = apply(&mut run, &mut job, &mut worker, e);
             match applied.run {
-                RunOutcome::Written => mark(&mut self.changed_runs, &run.0),
+                RunOutcome::Written => mark(&mut self.changed_runs, run_id),
                 RunOutcome::Rejected { status, reason } => {
-                    if let Some(key) = e.run_id.as_deref() {
+                    if let Some(key) = run_id {
                         tracing::info!(run = key, event = e.id, event_type = %e.event_type, %reason, "transition rejected");
                         self.rejected.push(RejectedTransition {
                             event: e.id,
@@ -71,14 +76,14 @@ impl State {
                 RunOutcome::Untouched => {}
             }
             if applied.job_written {
-                mark(&mut self.changed_jobs, &job.0);
+                mark(&mut self.changed_jobs, job_name);
             }
             if applied.worker_written {
-                mark(&mut self.changed_workers, &worker.0);
+                mark(&mut self.changed_workers, worker_id);
             }
-            put(&mut self.runs, run);
-            put(&mut self.jobs, job);
-            put(&mut self.workers, worker);
+            put(&mut self.runs, run_key, run_id, run);
+            put(&mut self.jobs, job_key, job_name, job);
+            put(&mut self.workers, worker_key, worker_id, worker);
         }
     }
 
@@ -104,32 +109,32 @@ impl State {
     }
 }
 
-/// The entry under `key` moved out of `map` (key and value), or the key
-/// alone when there is none yet; `(None, None)` when the event names none.
+/// The entry under `key` moved out of `map`, key and value (so putting it
+/// back needs no new key), or nothing.
 fn take<T>(map: &mut HashMap<String, T>, key: Option<&str>) -> (Option<String>, Option<T>) {
-    match key {
+    match key.and_then(|k| map.remove_entry(k)) {
+        Some((k, v)) => (Some(k), Some(v)),
         None => (None, None),
-        Some(key) => match map.remove_entry(key) {
-            Some((k, v)) => (Some(k), Some(v)),
-            None => (Some(key.to_owned()), None),
-        },
     }
 }
 
-fn put<T>(map: &mut HashMap<String, T>, (key, value): (Option<String>, Option<T>)) {
-    if let (Some(key), Some(value)) = (key, value) {
+/// Puts `value` back under the key `take` gave, or under `name` when the
+/// event created it.
+fn put<T>(map: &mut HashMap<String, T>, key: Option<String>, name: Option<&str>, value: Option<T>) {
+    let Some(value) = value else { return };
+    if let Some(key) = key.or_else(|| name.map(str::to_owned)) {
         map.insert(key, value);
     }
 }
 
 /// Records `key` as changed, once, in first-changed order.
-fn mark(changed: &mut Changed, key: &Option<String>) {
+fn mark(changed: &mut Changed, key: Option<&str>) {
     let Some(key) = key else { return };
     // Looked up before a key is copied: most events change what an
     // earlier event of the group already changed.
-    if !changed.seen.contains(key.as_str()) {
-        changed.seen.insert(key.clone());
-        changed.order.push(key.clone());
+    if !changed.seen.contains(key) {
+        changed.seen.insert(key.to_owned());
+        changed.order.push(key.to_owned());
     }
 }
 
