@@ -8,6 +8,7 @@ pub mod badge;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod faults;
 pub mod leader;
 pub mod metrics;
 pub mod site;

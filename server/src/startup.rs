@@ -75,6 +75,7 @@ pub struct Application {
     bus: Vec<(&'static str, JoinHandle<()>, Arc<Notify>)>,
     live: LiveHub,
     addr: SocketAddr,
+    faults: crate::faults::Faults,
     /// Released when the application is dropped, after the store closes.
     _db_lock: Option<crate::admin::DatabaseLock>,
 }
@@ -170,6 +171,7 @@ impl Application {
             retention_interval: config.retention_interval,
             tick_seconds: metrics.evaluator_tick(),
         };
+        let faults = crate::faults::Faults::default();
         let leader_task = leader::spawn(election, loops, leader.clone(), stop_leader.clone());
         tracing::info!(%instance, "instance started");
         let state = AppState::new(Services {
@@ -184,6 +186,7 @@ impl Application {
             config: Arc::new(config),
             auth,
             leptos_options,
+            faults: faults.clone(),
         });
         let router = build_router(state);
         Ok(Application {
@@ -196,12 +199,18 @@ impl Application {
             bus,
             live,
             addr,
+            faults,
             _db_lock,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The faults a test may arm in this server.
+    pub fn faults(&self) -> crate::faults::Faults {
+        self.faults.clone()
     }
 
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight

@@ -52,6 +52,8 @@ pub struct Services {
     /// This instance's Prometheus counters (`GET /metrics`).
     pub metrics: Metrics,
     pub leptos_options: LeptosOptions,
+    /// Faults tests arm; never armed otherwise.
+    pub faults: crate::faults::Faults,
 }
 
 impl FromRef<AppState> for LeptosOptions {

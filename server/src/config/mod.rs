@@ -47,6 +47,43 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where the built site (`pkg/`, favicon) is; found next to the binary when unset.
     pub site_root: Option<PathBuf>,
+    /// What keeps alerting honest against producers and their clocks.
+    pub trust: TrustSettings,
+}
+
+/// Bounds that stop one producer, clock or receiver from silencing alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustSettings {
+    /// An `eventAt` further than this ahead of receipt is shown as sent but
+    /// judged at its receipt time (`MONITOR_CLOCK_SKEW_SECONDS`, 300).
+    pub clock_skew: Duration,
+    /// How long MISSED alerts are held while a scheduler that was online is
+    /// silent (`MONITOR_SCHEDULER_HOLD_SECONDS`, 900).
+    pub scheduler_hold: Duration,
+    /// Fetched after evaluator ticks, at most once a minute: a dead man's
+    /// switch for Telltale itself (`MONITOR_HEARTBEAT_URL`).
+    pub heartbeat_url: Option<String>,
+    /// Whether webhooks may target private and loopback addresses
+    /// (`MONITOR_WEBHOOK_ALLOW_PRIVATE`, false). Link-local and cloud
+    /// metadata addresses are refused either way.
+    pub webhook_allow_private: bool,
+    /// Logins hashing at once; more wait in a queue of
+    /// `login_queue` (`MONITOR_LOGIN_CONCURRENCY`, 1; `MONITOR_LOGIN_QUEUE`, 32).
+    pub login_concurrency: usize,
+    pub login_queue: usize,
+}
+
+impl Default for TrustSettings {
+    fn default() -> Self {
+        Self {
+            clock_skew: Duration::from_secs(300),
+            scheduler_hold: Duration::from_secs(900),
+            heartbeat_url: None,
+            webhook_allow_private: false,
+            login_concurrency: 1,
+            login_queue: 32,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -483,6 +520,7 @@ impl Config {
                 .unwrap_or(256) as usize,
             log_format,
             site_root: vars.string("MONITOR_SITE_ROOT").map(PathBuf::from),
+            trust: trust_settings(&vars)?,
         })
     }
 
@@ -494,6 +532,31 @@ impl Config {
     pub fn exposed(&self) -> bool {
         !self.host.is_loopback()
     }
+}
+
+fn trust_settings<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<TrustSettings, ConfigError> {
+    let d = TrustSettings::default();
+    let secs = |s: u32| Duration::from_secs(s.into());
+    Ok(TrustSettings {
+        clock_skew: vars
+            .positive("MONITOR_CLOCK_SKEW_SECONDS")?
+            .map_or(d.clock_skew, secs),
+        scheduler_hold: vars
+            .positive("MONITOR_SCHEDULER_HOLD_SECONDS")?
+            .map_or(d.scheduler_hold, secs),
+        heartbeat_url: vars.http_url("MONITOR_HEARTBEAT_URL")?,
+        webhook_allow_private: vars
+            .bool("MONITOR_WEBHOOK_ALLOW_PRIVATE")?
+            .unwrap_or(d.webhook_allow_private),
+        login_concurrency: vars
+            .positive("MONITOR_LOGIN_CONCURRENCY")?
+            .map_or(d.login_concurrency, |n| n as usize),
+        login_queue: vars
+            .positive("MONITOR_LOGIN_QUEUE")?
+            .map_or(d.login_queue, |n| n as usize),
+    })
 }
 
 #[cfg(test)]

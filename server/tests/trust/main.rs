@@ -1,0 +1,13 @@
+//! Trust: no event, credential, burst or fault silences alerting. Each test
+//! attacks a real server (SQLite, and PostgreSQL where one answers) over
+//! HTTP, then proves alerting still works: a canary job fails and its
+//! FAILURE alert must open and be delivered to a webhook receiver.
+
+mod canary;
+#[path = "../receivers/mod.rs"]
+#[allow(dead_code)]
+mod receivers;
+#[path = "../../../store/tests/support/mod.rs"]
+#[allow(dead_code)]
+mod store_support;
+mod support;
