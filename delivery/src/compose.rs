@@ -35,6 +35,9 @@ fn subject_of(alert: &Alert) -> String {
     match (&alert.job_name, &alert.worker_id) {
         (Some(job), _) => format!("job {job}"),
         (None, Some(worker)) => format!("worker {worker}"),
+        (None, None) if alert.alert_type == AlertType::SchedulerOffline => {
+            "the scheduler".to_owned()
+        }
         (None, None) => "Telltale".to_owned(),
     }
 }
@@ -45,6 +48,7 @@ fn headline(n: &Notice) -> String {
         AlertType::Missed => "missed its schedule",
         AlertType::Recovery => "recovered",
         AlertType::WorkerOffline => "went offline",
+        AlertType::SchedulerOffline => "went silent (no heartbeat)",
     };
     let tail = match n.notification {
         Notification::Opened => String::new(),

@@ -1,6 +1,7 @@
 //! Telltale's schema, one migration a file. A shipped migration is never
 //! edited: a change to the schema is a new migration added to the list.
 
+pub use m20261203_000014_sticky_alerts_and_presence::beat_expression;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_events;
@@ -11,6 +12,7 @@ mod m20261125_000010_auth;
 mod m20261125_000011_alert_delivery;
 mod m20261125_000012_public_badges;
 mod m20261126_000013_level_index_without_info;
+mod m20261203_000014_sticky_alerts_and_presence;
 mod triggers;
 
 pub struct Migrator;
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_alert_delivery::Migration),
             Box::new(m20261125_000012_public_badges::Migration),
             Box::new(m20261126_000013_level_index_without_info::Migration),
+            Box::new(m20261203_000014_sticky_alerts_and_presence::Migration),
         ]
     }
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use rules::{
-    Blind, Evaluation, JobContext, Maintenance, RunningRun, check_state, deadline, evaluate_job,
-    evaluate_worker,
+    Acks, Blind, Evaluation, JobContext, Maintenance, RunningRun, check_state, deadline,
+    evaluate_job, evaluate_worker,
 };
 
 /// Derived health of a job (Chief §11).
@@ -55,14 +55,19 @@ pub enum AlertType {
     Missed,
     Recovery,
     WorkerOffline,
+    /// A scheduler that was online went silent: MISSED alerts are held (for
+    /// a while) because Telltale cannot tell a run that did not happen
+    /// from a signal that did not arrive.
+    SchedulerOffline,
 }
 
 impl AlertType {
-    pub const ALL: [AlertType; 4] = [
+    pub const ALL: [AlertType; 5] = [
         Self::Failure,
         Self::Missed,
         Self::Recovery,
         Self::WorkerOffline,
+        Self::SchedulerOffline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +76,7 @@ impl AlertType {
             Self::Missed => "MISSED",
             Self::Recovery => "RECOVERY",
             Self::WorkerOffline => "WORKER_OFFLINE",
+            Self::SchedulerOffline => "SCHEDULER_OFFLINE",
         }
     }
 

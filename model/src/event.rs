@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -85,7 +85,22 @@ pub struct Event {
     pub metadata: Value,
 }
 
+/// How far ahead of its receipt an `eventAt` may be and still count as
+/// when the event happened (`MONITOR_CLOCK_SKEW_SECONDS`).
+pub const DEFAULT_CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(300);
+
 impl Event {
+    /// When the event counts for liveness, heartbeats, deadlines and
+    /// presence: its `eventAt`, unless that is more than `skew` ahead of its
+    /// receipt (a clock far ahead, or a date meant to keep a job up for
+    /// ever); then the receipt. The event itself keeps `eventAt` as sent.
+    pub fn judged_at(&self, skew: chrono::Duration) -> DateTime<Utc> {
+        match self.received_at.checked_add_signed(skew) {
+            Some(limit) if self.event_at > limit => self.received_at,
+            _ => self.event_at,
+        }
+    }
+
     /// True when `needle` (lower-cased) occurs in any of the text fields a
     /// person would search by. Used by the page's filter box and the API's
     /// `text` filter alike so both narrow the same way.
@@ -204,6 +219,14 @@ impl NewEvent {
                 })?
                 .with_timezone(&Utc),
         };
+        // A time that cannot be written back as RFC 3339 could not be shown,
+        // exported or compared with what the producer sent.
+        if !(0..=9999).contains(&event_at.year()) {
+            return Err(FieldError::new(
+                "eventAt",
+                "must lie in the years 0000 to 9999 once its offset is applied",
+            ));
+        }
         let event_id = take_optional(&mut obj, "eventId", Some(MAX_ID_LEN))?;
         let job_name = take_optional(&mut obj, "jobName", Some(MAX_ID_LEN))?;
         let run_id = take_optional(&mut obj, "runId", Some(MAX_ID_LEN))?;

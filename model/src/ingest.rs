@@ -25,6 +25,17 @@ pub struct Dropped {
     pub reason: String,
 }
 
+/// A metadata key of a stored event that Telltale could not accept: the
+/// event is stored, the setting the key drives keeps its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Warning {
+    pub index: usize,
+    /// `metadata.<key>`.
+    pub field: String,
+    pub reason: String,
+}
+
 /// Answer to `POST /v1/events` and `POST /v1/events/batch`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -32,4 +43,8 @@ pub struct IngestResponse {
     pub inserted: usize,
     pub duplicates: usize,
     pub dropped: Vec<Dropped>,
+    /// Values in stored events' metadata that were ignored (a bad policy
+    /// value never costs the failure report it rode on).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }

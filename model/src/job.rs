@@ -35,14 +35,19 @@ pub struct CheckPolicy {
 }
 
 impl CheckPolicy {
-    /// Policy keys whose value is a number of seconds.
-    pub const SECONDS_KEYS: &'static [&'static str] = &[
+    /// Policy keys whose value is a number (ranges in `metadata::RANGES`).
+    pub const NUMBER_KEYS: &'static [&'static str] = &[
         "grace_seconds",
         "start_grace_seconds",
         "max_runtime_seconds",
         "min_runtime_seconds",
         "repeat_interval_seconds",
+        "failure_threshold",
     ];
+
+    /// Policy keys that are `true` or `false`.
+    pub const FLAG_KEYS: &'static [&'static str] =
+        &["check_enabled", "alert_on_failure", "alert_on_miss"];
 
     /// The grace a missing start gets: `start_grace_seconds` when it is the
     /// shorter clock.
@@ -85,8 +90,15 @@ pub struct Job {
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_failure_at: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
+    /// Failed runs ever counted: never reset, so "a run failed after this
+    /// alert was closed" is a comparison, not a guess from clocks.
+    #[serde(default)]
+    pub failures_total: u64,
     /// Why the latest failed run failed, verbatim (or `too_fast: …`).
     pub last_failure_reason: Option<String>,
+    /// The run that failed last (absent when the failure named none).
+    #[serde(default)]
+    pub last_failure_run_id: Option<String>,
     /// When the next run should start (`job.next_scheduled`, or the schedule).
     pub expected_next_at: Option<DateTime<Utc>>,
     pub policy: CheckPolicy,
@@ -104,7 +116,9 @@ impl Job {
             last_success_at: None,
             last_failure_at: None,
             consecutive_failures: 0,
+            failures_total: 0,
             last_failure_reason: None,
+            last_failure_run_id: None,
             expected_next_at: None,
             policy: CheckPolicy::default(),
         }

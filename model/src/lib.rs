@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod job;
 pub mod live;
 pub mod maintenance;
+pub mod metadata;
 pub mod run;
 #[cfg(feature = "schedule")]
 pub mod schedule;
@@ -30,8 +31,8 @@ pub use auth::{
 };
 pub use badge::{BadgeLook, BadgeSetting, BadgeVisibility};
 pub use check::{
-    Alert, AlertFilter, AlertStatus, AlertType, Blind, CheckState, CheckTransition, Evaluation,
-    JobContext, Maintenance, NewAlert, RECOVERY_TTL, RunningRun, check_state, deadline,
+    Acks, Alert, AlertFilter, AlertStatus, AlertType, Blind, CheckState, CheckTransition,
+    Evaluation, JobContext, Maintenance, NewAlert, RECOVERY_TTL, RunningRun, check_state, deadline,
     evaluate_job, evaluate_worker,
 };
 pub use delivery::{
@@ -40,8 +41,8 @@ pub use delivery::{
     WebhookList, WebhookSettings,
 };
 pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
-pub use health::{Health, HealthStatus};
-pub use ingest::{Dropped, FieldError, IngestResponse};
+pub use health::{Health, HealthStatus, LoopReport, LoopStatus};
+pub use ingest::{Dropped, FieldError, IngestResponse, Warning};
 pub use job::{CheckPolicy, Job};
 pub use live::Change;
 pub use maintenance::{MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};

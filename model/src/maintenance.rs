@@ -74,8 +74,8 @@ mod active {
             let schedule = Schedule::parse(self.schedule.as_deref()?, self.timezone.as_deref());
             let length = Duration::seconds(i64::from(self.duration_seconds?));
             // Active when a start fell in (now - length, now].
-            let start = schedule.ok()?.next_after(now - length)?;
-            (start <= now).then_some(start + length)
+            let start = schedule.ok()?.next_after(now.checked_sub_signed(length)?)?;
+            (start <= now).then(|| start.checked_add_signed(length))?
         }
     }
 

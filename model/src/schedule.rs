@@ -8,11 +8,11 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
-use crate::job::{CheckPolicy, Job};
+use crate::job::Job;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
@@ -24,6 +24,8 @@ pub enum ScheduleError {
     BadCron(String, String),
     #[error("`{0}` is not an IANA time zone such as `Europe/Berlin` or `UTC`")]
     BadTimezone(String),
+    #[error("`{0}` never fires: a schedule must fire at least once in ten years")]
+    NeverFires(String),
 }
 
 /// A parsed schedule.
@@ -49,6 +51,17 @@ impl Schedule {
         }
         let cron = croner::Cron::from_str(text)
             .map_err(|e| ScheduleError::BadCron(text.to_owned(), e.to_string()))?;
+        // A cron that never fires (`0 0 30 2 *`) would make every search
+        // for its next time walk to croner's year 5000, about a third of a
+        // second of the evaluator's time per job and look. Ten years from a
+        // fixed start just below that limit hold two leap days, so any
+        // schedule that fires at all fires in them, found in microseconds.
+        let probe = DateTime::parse_from_rfc3339("4988-01-01T00:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .ok();
+        if probe.is_some_and(|t| cron.find_next_occurrence(&t, false).is_err()) {
+            return Err(ScheduleError::NeverFires(text.to_owned()));
+        }
         Ok(Self::Cron {
             cron: Box::new(cron),
             tz,
@@ -59,15 +72,18 @@ impl Schedule {
     pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
             Self::Every(d) => t.checked_add_signed(*d),
-            Self::Cron { cron, tz } => cron
+            // Converting a time near the ends of chrono's range into a zone
+            // panics; no schedule runs in those years anyway.
+            Self::Cron { cron, tz } if (1..=9999).contains(&t.year()) => cron
                 .find_next_occurrence(&t.with_timezone(tz), false)
                 .ok()
                 .map(|n| n.with_timezone(&Utc)),
+            Self::Cron { .. } => None,
         }
     }
 }
 
-fn parse_timezone(timezone: Option<&str>) -> Result<Tz, ScheduleError> {
+pub fn parse_timezone(timezone: Option<&str>) -> Result<Tz, ScheduleError> {
     match timezone.map(str::trim) {
         None | Some("") => Ok(Tz::UTC),
         Some(name) => name
@@ -92,64 +108,17 @@ pub fn expected_start(job: &Job) -> Option<DateTime<Utc>> {
     parsed.next_after(base)
 }
 
-/// Checks the policy keys of an event's metadata, so a bad schedule is a
-/// 400 naming the field at ingest rather than a job that is silently never
-/// checked. Returns the field and what is wrong.
+/// Checks the policy keys of an event's metadata (what a producer is about
+/// to send): the first key Telltale could not accept, named as
+/// `metadata.<key>`, and what is wrong with it.
 pub fn validate_policy(meta: &Map<String, Value>) -> Result<(), (String, String)> {
-    let field = |k: &str| format!("metadata.{k}");
-    let schedule = match meta.get("schedule") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(_) => return Err((field("schedule"), "must be a string".into())),
-    };
-    let timezone = match meta.get("timezone") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(_) => return Err((field("timezone"), "must be a string".into())),
-    };
-    if let Some(tz) = timezone {
-        parse_timezone(Some(tz)).map_err(|e| (field("timezone"), e.to_string()))?;
-    }
-    if let Some(s) = schedule {
-        Schedule::parse(s, timezone).map_err(|e| (field("schedule"), e.to_string()))?;
-    }
-    for key in CheckPolicy::SECONDS_KEYS {
-        match meta.get(*key) {
-            None | Some(Value::Null) => {}
-            Some(v) if v.as_u64().is_some_and(|n| u32::try_from(n).is_ok()) => {}
-            Some(_) => {
-                return Err((
-                    field(key),
-                    "must be a whole number of seconds (0 to 4294967295)".into(),
-                ));
-            }
-        }
-    }
-    match meta.get("failure_threshold") {
-        None | Some(Value::Null) => {}
-        Some(v) if v.as_u64().is_some_and(|n| (1..=1000).contains(&n)) => {}
-        Some(_) => {
-            return Err((
-                field("failure_threshold"),
-                "must be a whole number from 1 to 1000".into(),
-            ));
-        }
-    }
-    for key in ["check_enabled", "alert_on_failure", "alert_on_miss"] {
-        if meta
-            .get(key)
-            .is_some_and(|v| !v.is_boolean() && !v.is_null())
-        {
-            return Err((field(key), "must be true or false".into()));
-        }
-    }
-    if meta
-        .get("depends_on")
-        .is_some_and(|v| !v.is_string() && !v.is_null())
+    match crate::metadata::problems("", meta, chrono::Utc::now())
+        .into_iter()
+        .next()
     {
-        return Err((field("depends_on"), "must be a job name (a string)".into()));
+        Some(problem) => Err(problem),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -27,21 +27,47 @@ pub struct SchedulerPresence {
 impl SchedulerPresence {
     /// Online when the newest heartbeat is younger than
     /// `max(5, 2 × ping_interval_seconds)`, or 45 s without an interval.
+    /// A heartbeat counts at its event time capped at its receipt, so one
+    /// dated in the future cannot keep a silent scheduler online; an
+    /// interval outside 1 s to a day counts as unsaid.
     pub fn at(last: Option<&Event>, now: DateTime<Utc>) -> Self {
-        let interval = last.and_then(|e| e.metadata.get("ping_interval_seconds")?.as_u64());
-        let offline_after = match interval {
-            Some(i) => i64::try_from(i.saturating_mul(2))
-                .unwrap_or(i64::MAX)
-                .max(5),
-            None => DEFAULT_SCHEDULER_OFFLINE_SECONDS,
-        };
-        let last_at = last.map(|e| e.event_at);
+        let interval = last.and_then(ping_interval);
+        let offline_after = offline_after(interval);
+        let last_at = last.map(beat_at);
         SchedulerPresence {
             online: last_at.is_some_and(|at| now - at <= Duration::seconds(offline_after)),
             last_heartbeat_at: last_at,
             ping_interval_seconds: interval,
             offline_after_seconds: offline_after,
         }
+    }
+
+    /// Whether `beat` was fresh when it arrived: a scheduler that sent it
+    /// was online then. One sent late (or back-dated) shows no such thing.
+    pub fn fresh_on_receipt(beat: &Event) -> bool {
+        let offline_after = offline_after(ping_interval(beat));
+        beat.received_at - beat_at(beat) <= Duration::seconds(offline_after)
+    }
+}
+
+/// When a `chief.heartbeat` speaks for: its time, but never after receipt.
+pub fn beat_at(beat: &Event) -> DateTime<Utc> {
+    beat.event_at.min(beat.received_at)
+}
+
+fn ping_interval(beat: &Event) -> Option<u64> {
+    let meta = beat.metadata.as_object()?;
+    crate::metadata::number(meta, "ping_interval_seconds")
+        .value()
+        .map(u64::from)
+}
+
+fn offline_after(interval: Option<u64>) -> i64 {
+    match interval {
+        Some(i) => i64::try_from(i.saturating_mul(2))
+            .unwrap_or(i64::MAX)
+            .max(5),
+        None => DEFAULT_SCHEDULER_OFFLINE_SECONDS,
     }
 }
 

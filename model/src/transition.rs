@@ -8,8 +8,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::event::Event;
+use crate::event::{DEFAULT_CLOCK_SKEW, Event};
 use crate::job::{CheckPolicy, Job};
+use crate::metadata::{self, Read};
 use crate::run::{Run, RunStatus};
 use crate::worker::{DEFAULT_HEARTBEAT_INTERVAL_SECONDS, Worker};
 
@@ -86,7 +87,7 @@ pub fn transition(
     event: &Event,
 ) -> Transition {
     let (mut run, mut job, mut worker) = (run.cloned(), job.cloned(), worker.cloned());
-    let applied = apply(&mut run, &mut job, &mut worker, event);
+    let applied = apply(&mut run, &mut job, &mut worker, event, DEFAULT_CLOCK_SKEW);
     Transition {
         run: match applied.run {
             RunOutcome::Untouched => RunChange::None,
@@ -129,14 +130,20 @@ pub struct Applied {
 /// the old ones, showed at several percent of the SQLite writer's thread in
 /// perf). A subject that is `None` and that the
 /// event creates becomes `Some`.
+///
+/// Derived times are the event's [`Event::judged_at`]: an `eventAt` more
+/// than `skew` ahead of its receipt counts as received, so no date from a
+/// producer can keep a job up or a worker online for ever.
 pub fn apply(
     run: &mut Option<Run>,
     job: &mut Option<Job>,
     worker: &mut Option<Worker>,
     event: &Event,
+    skew: chrono::Duration,
 ) -> Applied {
     let kind = EventKind::of(&event.event_type);
-    let run_outcome = next_run(run, kind, event);
+    let at = event.judged_at(skew);
+    let run_outcome = next_run(run, kind, event, at);
     // A refused run transition must not count twice on the job either.
     let run_accepted = !matches!(run_outcome, RunOutcome::Rejected { .. });
     let written = match run_outcome {
@@ -145,8 +152,8 @@ pub fn apply(
     };
     let job_written = match event.job_name.as_deref() {
         Some(name) => {
-            let job = job.get_or_insert_with(|| Job::new(name, event.event_at));
-            next_job(job, kind, run_accepted, written, event);
+            let job = job.get_or_insert_with(|| Job::new(name, at));
+            next_job(job, kind, run_accepted, written, event, at);
             true
         }
         None => false,
@@ -156,13 +163,13 @@ pub fn apply(
             let worker = worker.get_or_insert_with(|| Worker {
                 worker_id: id.to_owned(),
                 hostname: None,
-                first_seen_at: event.event_at,
-                last_event_at: event.event_at,
+                first_seen_at: at,
+                last_event_at: at,
                 last_heartbeat_at: None,
                 current_run_id: None,
                 interval_seconds: DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
             });
-            next_worker(worker, kind, event);
+            next_worker(worker, kind, event, at);
             true
         }
         None => false,
@@ -181,7 +188,12 @@ fn set_text(slot: &mut Option<String>, value: &str) {
     }
 }
 
-fn next_run(current: &mut Option<Run>, kind: EventKind, event: &Event) -> RunOutcome {
+fn next_run(
+    current: &mut Option<Run>,
+    kind: EventKind,
+    event: &Event,
+    at: DateTime<Utc>,
+) -> RunOutcome {
     let Some(run_id) = event.run_id.as_deref() else {
         return RunOutcome::Untouched;
     };
@@ -202,7 +214,7 @@ fn next_run(current: &mut Option<Run>, kind: EventKind, event: &Event) -> RunOut
     }
 
     let meta = event.metadata.as_object();
-    let run = current.get_or_insert_with(|| Run::first_seen(run_id, event.event_at));
+    let run = current.get_or_insert_with(|| Run::first_seen(run_id, at));
 
     if let Some(job) = &event.job_name {
         set_text(&mut run.job_name, job);
@@ -230,21 +242,18 @@ fn next_run(current: &mut Option<Run>, kind: EventKind, event: &Event) -> RunOut
             merged.insert(k.clone(), v.clone());
         }
     }
-    run.created_at = run.created_at.min(event.event_at);
-    run.updated_at = run.updated_at.max(event.event_at);
+    run.created_at = run.created_at.min(at);
+    run.updated_at = run.updated_at.max(at);
 
     match kind {
         // Never moves a run backwards: a late "queued" only fills fields.
         EventKind::RunStarted => {
             run.status = RunStatus::Running;
-            run.start_time = Some(
-                run.start_time
-                    .map_or(event.event_at, |s| s.min(event.event_at)),
-            );
+            run.start_time = Some(run.start_time.map_or(at, |s| s.min(at)));
         }
         EventKind::Progress => {
-            if let Some(p) = meta.and_then(|m| m.get("progress")).and_then(Value::as_f64) {
-                run.progress = Some(p.clamp(0.0, 100.0).round() as u8);
+            if let Some(p) = meta.and_then(|m| metadata::percent(m, "progress").value()) {
+                run.progress = Some(p);
             }
             if run.status == RunStatus::Queued {
                 run.status = RunStatus::Running;
@@ -252,11 +261,11 @@ fn next_run(current: &mut Option<Run>, kind: EventKind, event: &Event) -> RunOut
         }
         EventKind::RunCompleted => {
             run.status = RunStatus::Completed;
-            run.end_time = Some(event.event_at);
+            run.end_time = Some(at);
         }
         EventKind::RunFailed => {
             run.status = RunStatus::Failed;
-            run.end_time = Some(event.event_at);
+            run.end_time = Some(at);
             // Verbatim: the producer's own words, never reworded or cut.
             run.failure_reason = Some(
                 text("failure_reason")
@@ -270,8 +279,14 @@ fn next_run(current: &mut Option<Run>, kind: EventKind, event: &Event) -> RunOut
     RunOutcome::Written
 }
 
-fn next_job(job: &mut Job, kind: EventKind, run_accepted: bool, run: Option<&Run>, event: &Event) {
-    let at = event.event_at;
+fn next_job(
+    job: &mut Job,
+    kind: EventKind,
+    run_accepted: bool,
+    run: Option<&Run>,
+    event: &Event,
+    at: DateTime<Utc>,
+) {
     job.first_seen_at = job.first_seen_at.min(at);
     job.last_event_at = job.last_event_at.max(at);
     apply_policy(&mut job.policy, event.metadata.as_object());
@@ -292,31 +307,42 @@ fn next_job(job: &mut Job, kind: EventKind, run_accepted: bool, run: Option<&Run
                 // The producer said it completed; the policy says a run this
                 // short cannot have done its work. The run keeps its status,
                 // the job counts a failure.
-                job.last_failure_at = Some(later(job.last_failure_at, at));
-                job.consecutive_failures = job.consecutive_failures.saturating_add(1);
-                job.last_failure_reason = Some(reason);
+                count_failure(job, at, reason, run);
             } else {
                 job.last_success_at = Some(later(job.last_success_at, at));
                 job.consecutive_failures = 0;
             }
         }
         EventKind::RunFailed if run_accepted => {
-            job.last_failure_at = Some(later(job.last_failure_at, at));
-            job.consecutive_failures = job.consecutive_failures.saturating_add(1);
-            job.last_failure_reason = run.and_then(|r| r.failure_reason.clone());
+            let reason = run.and_then(|r| r.failure_reason.clone());
+            count_failure(
+                job,
+                at,
+                reason.unwrap_or_else(|| event.message.clone()),
+                run,
+            );
         }
         EventKind::NextScheduled => {
             let next = event
                 .metadata
-                .get("next_run_at")
-                .and_then(Value::as_str)
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+                .as_object()
+                .and_then(|m| metadata::next_run_at(m, event.received_at).value());
             if let Some(next) = next {
-                job.expected_next_at = Some(next.with_timezone(&Utc));
+                job.expected_next_at = Some(next);
             }
         }
         _ => {}
     }
+}
+
+/// One more failed run of `job`: the counters, when, why, and which run
+/// (so an alert never names a run that did not fail).
+fn count_failure(job: &mut Job, at: DateTime<Utc>, reason: String, run: Option<&Run>) {
+    job.last_failure_at = Some(later(job.last_failure_at, at));
+    job.consecutive_failures = job.consecutive_failures.saturating_add(1);
+    job.failures_total = job.failures_total.saturating_add(1);
+    job.last_failure_reason = Some(reason);
+    job.last_failure_run_id = run.map(|r| r.run_id.clone());
 }
 
 /// `too_fast: …` when a completed run was shorter than `min_runtime_seconds`.
@@ -333,58 +359,62 @@ fn too_fast(policy: &CheckPolicy, run: Option<&Run>) -> Option<String> {
     })
 }
 
+/// The policy keys an event sets. A key whose value cannot be accepted
+/// (ingest listed it in `warnings`) leaves its setting as it was.
 fn apply_policy(policy: &mut CheckPolicy, meta: Option<&Map<String, Value>>) {
     let Some(meta) = meta else { return };
-    let flag = |key: &str| meta.get(key).and_then(Value::as_bool);
-    if let Some(v) = flag("check_enabled") {
-        policy.check_enabled = v;
+    for (key, slot) in [
+        ("check_enabled", &mut policy.check_enabled),
+        ("alert_on_failure", &mut policy.alert_on_failure),
+        ("alert_on_miss", &mut policy.alert_on_miss),
+    ] {
+        if let Read::Value(v) = metadata::flag(meta, key) {
+            *slot = v;
+        }
     }
-    if let Some(v) = flag("alert_on_failure") {
-        policy.alert_on_failure = v;
-    }
-    if let Some(v) = flag("alert_on_miss") {
-        policy.alert_on_miss = v;
-    }
-    let seconds = |key: &str| {
-        meta.get(key)
-            .and_then(Value::as_u64)
-            .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
-    };
-    if let Some(v) = seconds("grace_seconds") {
+    if let Read::Value(v) = metadata::number(meta, "grace_seconds") {
         policy.grace_seconds = v;
     }
-    // An explicit null clears an optional key; absence leaves it alone.
-    let optional = |key: &str, slot: &mut Option<u32>| match meta.get(key) {
-        Some(Value::Null) => *slot = None,
-        Some(_) => {
-            if let Some(v) = seconds(key) {
-                *slot = Some(v);
-            }
-        }
-        None => {}
-    };
-    optional("start_grace_seconds", &mut policy.start_grace_seconds);
-    optional("max_runtime_seconds", &mut policy.max_runtime_seconds);
-    optional("min_runtime_seconds", &mut policy.min_runtime_seconds);
-    optional(
-        "repeat_interval_seconds",
-        &mut policy.repeat_interval_seconds,
-    );
-    if let Some(v) = seconds("failure_threshold") {
-        policy.failure_threshold = v.max(1);
+    if let Read::Value(v) = metadata::number(meta, "failure_threshold") {
+        policy.failure_threshold = v;
     }
-    let text = |key: &str, slot: &mut Option<String>| match meta.get(key) {
-        Some(Value::Null) => *slot = None,
-        Some(Value::String(v)) => *slot = Some(v.clone()),
-        _ => {}
-    };
-    text("schedule", &mut policy.schedule);
-    text("timezone", &mut policy.timezone);
-    text("depends_on", &mut policy.depends_on);
+    // An explicit null clears an optional key; absence leaves it alone.
+    for (key, slot) in [
+        ("start_grace_seconds", &mut policy.start_grace_seconds),
+        ("max_runtime_seconds", &mut policy.max_runtime_seconds),
+        ("min_runtime_seconds", &mut policy.min_runtime_seconds),
+        (
+            "repeat_interval_seconds",
+            &mut policy.repeat_interval_seconds,
+        ),
+    ] {
+        match metadata::number(meta, key) {
+            Read::Null => *slot = None,
+            Read::Value(v) => *slot = Some(v),
+            Read::Absent | Read::Bad(_) => {}
+        }
+    }
+    #[cfg(feature = "schedule")]
+    let (schedule, timezone) = metadata::schedule(meta);
+    #[cfg(not(feature = "schedule"))]
+    let (schedule, timezone) = (
+        metadata::text(meta, "schedule"),
+        metadata::text(meta, "timezone"),
+    );
+    for (read, slot) in [
+        (schedule, &mut policy.schedule),
+        (timezone, &mut policy.timezone),
+        (metadata::text(meta, "depends_on"), &mut policy.depends_on),
+    ] {
+        match read {
+            Read::Null => *slot = None,
+            Read::Value(v) => set_text(slot, v),
+            Read::Absent | Read::Bad(_) => {}
+        }
+    }
 }
 
-fn next_worker(worker: &mut Worker, kind: EventKind, event: &Event) {
-    let at = event.event_at;
+fn next_worker(worker: &mut Worker, kind: EventKind, event: &Event, at: DateTime<Utc>) {
     worker.first_seen_at = worker.first_seen_at.min(at);
     worker.last_event_at = worker.last_event_at.max(at);
     if kind == EventKind::WorkerHeartbeat {
@@ -402,12 +432,8 @@ fn next_worker(worker: &mut Worker, kind: EventKind, event: &Event) {
                 .or_else(|| text("current_job_id"))
                 .map(str::to_owned)
                 .or_else(|| event.run_id.clone());
-            if let Some(secs) = meta
-                .and_then(|m| m.get("interval_seconds"))
-                .and_then(Value::as_u64)
-                && secs > 0
-            {
-                worker.interval_seconds = u32::try_from(secs).unwrap_or(u32::MAX);
+            if let Some(secs) = meta.and_then(|m| metadata::number(m, "interval_seconds").value()) {
+                worker.interval_seconds = secs;
             }
         }
     }

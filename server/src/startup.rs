@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::seed::{SeedError, seed_admin};
 use crate::auth::{AuthState, access, headers, login};
-use crate::engine::{Clock, EngineInbox, SystemClock};
+use crate::engine::{Clock, EngineInbox, SelfHeartbeat, SystemClock};
 use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
 use crate::metrics::{self, Metrics};
 use crate::state::{AppState, Services};
@@ -59,6 +59,8 @@ pub enum StartupError {
     Delivery(#[from] telltale_delivery::ConfigError),
     #[error("{}", .0.at_startup())]
     DatabaseLocked(#[from] crate::admin::LockError),
+    #[error("{0}")]
+    Heartbeat(String),
 }
 
 pub struct Application {
@@ -93,6 +95,10 @@ impl Application {
     ) -> Result<Application, StartupError> {
         let _db_lock = crate::admin::DatabaseLock::for_server(&config.database)?;
         let store = Store::connect(&config.database).await?;
+        store.set_clock_skew(
+            chrono::Duration::from_std(config.trust.clock_skew)
+                .unwrap_or(telltale_model::event::DEFAULT_CLOCK_SKEW),
+        );
         let auth = AuthState::new(store.clone(), clock.clone());
         if config.auth.enabled
             && let Some(seed) = &config.auth.admin
@@ -160,9 +166,16 @@ impl Application {
             ),
         };
         let stop_leader = Arc::new(Notify::new());
+        let faults = crate::faults::Faults::default();
+        let heartbeat = match &config.trust.heartbeat_url {
+            Some(url) => Some(SelfHeartbeat::new(url).map_err(|e| {
+                StartupError::Heartbeat(format!("MONITOR_HEARTBEAT_URL cannot be used: {e}"))
+            })?),
+            None => None,
+        };
         let loops = Loops {
             store: store.clone(),
-            clock: Arc::new(SystemClock),
+            clock: clock.clone(),
             inbox: inbox.clone(),
             live: live.clone(),
             deliverer: deliverer.clone(),
@@ -170,8 +183,11 @@ impl Application {
             retention_days: config.retention_days,
             retention_interval: config.retention_interval,
             tick_seconds: metrics.evaluator_tick(),
+            scheduler_hold: chrono::Duration::from_std(config.trust.scheduler_hold)
+                .unwrap_or(chrono::Duration::minutes(15)),
+            heartbeat,
+            faults: faults.clone(),
         };
-        let faults = crate::faults::Faults::default();
         let leader_task = leader::spawn(election, loops, leader.clone(), stop_leader.clone());
         tracing::info!(%instance, "instance started");
         let state = AppState::new(Services {

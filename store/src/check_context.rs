@@ -22,6 +22,7 @@ const CHUNK: usize = 1000;
 const LAST_TICK: &str = "last_tick";
 const BLIND_SINCE: &str = "blind_since";
 const BLIND_UNTIL: &str = "blind_until";
+const SCHEDULER_SEEN: &str = "scheduler_seen_online";
 
 impl Store {
     /// When the oldest still-running run of each of `jobs` started (jobs
@@ -156,6 +157,19 @@ impl Store {
         self.set_engine_value(LAST_TICK, Some(at), None).await
     }
 
+    /// When a scheduler was last seen online (a heartbeat that was fresh
+    /// when it arrived): only a scheduler seen online can go silent.
+    pub async fn scheduler_seen_online(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .engine_value(SCHEDULER_SEEN)
+            .await?
+            .and_then(|(at, _)| at))
+    }
+
+    pub async fn record_scheduler_seen_online(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.set_engine_value(SCHEDULER_SEEN, Some(at), None).await
+    }
+
     /// The latest time the engine was blind, if any.
     pub async fn blind(&self) -> Result<Option<Blind>, StoreError> {
         let Some((Some(since), cause)) = self.engine_value(BLIND_SINCE).await? else {
@@ -166,6 +180,8 @@ impl Store {
             since,
             until,
             cause: cause.unwrap_or_default(),
+            // The engine knows the hold from its settings.
+            hold_until: None,
         }))
     }
 

@@ -22,6 +22,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
+use telltale_supervise::{Beat, panic_text};
 
 use crate::StoreError;
 
@@ -44,7 +45,7 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    pub(crate) fn start(path: &Path) -> Result<Checkpointer, StoreError> {
+    pub(crate) fn start(path: &Path, beat: Beat) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         let (stop, stopped) = mpsc::channel::<()>();
@@ -53,10 +54,26 @@ impl Checkpointer {
             .spawn(move || {
                 // Any message, or the sender dropped, ends the thread.
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
-                    if let Err(e) = checkpoint(&conn) {
-                        tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+                    // A panic in one round must not end checkpoints for good:
+                    // the WAL would then grow without bound.
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        checkpoint(&conn)
+                    })) {
+                        Ok(Ok(_)) => beat.tick(),
+                        Ok(Err(e)) => {
+                            if beat.failed(&e.to_string()) % 500 == 1 {
+                                tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+                            }
+                        }
+                        Err(panic) => {
+                            let why = format!("panicked: {}", panic_text(panic));
+                            tracing::error!(error = %why, "WAL checkpoint failed; going on");
+                            beat.restarting(&why);
+                            beat.running();
+                        }
                     }
                 }
+                beat.stopped();
             })
             .map_err(|e| StoreError::Sqlite(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(Checkpointer {

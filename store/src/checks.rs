@@ -4,19 +4,22 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use telltale_model::{
-    Alert, AlertDetail, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition,
+    Acks, Alert, AlertDetail, AlertFilter, AlertStatus, AlertType, CheckState, CheckTransition,
     Evaluation, Job, JobStatus, Notification,
 };
 
 use crate::convert::{alert_from_row, job_from_row, job_status_from_row, transition_from_row};
 use crate::delivery::{Notice, enqueue};
-use crate::entity::{alert, check_transition, job};
-use crate::time::to_us;
+use crate::entity::{alert, check_transition, job, worker};
+use crate::time::{from_us, to_us};
 use crate::{Store, StoreError};
+
+/// Values per `IN (…)` list and rows per multi-row insert: well under
+/// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters, however many
+/// names a burst of ingest touched.
+pub(crate) const BIND_CHUNK: usize = 1000;
 
 /// One job's evaluation, to be recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,32 +49,81 @@ pub struct CloseOutcome {
 
 impl Store {
     /// Jobs to evaluate at `now`: those whose deadline has passed, plus
-    /// `names` (touched by ingest), each with what the engine last stored.
+    /// `names` (touched by ingest), each with what the engine last stored
+    /// and what people closed by hand. The names are looked up in chunks:
+    /// a burst of new jobs can name tens of thousands.
     pub async fn jobs_to_evaluate(
         &self,
         now: DateTime<Utc>,
         names: &[String],
         all: bool,
-    ) -> Result<Vec<(Job, JobOutcome)>, StoreError> {
-        let mut q = job::Entity::find();
+    ) -> Result<Vec<(Job, JobOutcome, Acks)>, StoreError> {
+        let mut rows = if all {
+            job::Entity::find().all(&self.db).await?
+        } else {
+            job::Entity::find()
+                .filter(job::Column::CheckDeadlineUs.lte(to_us(now)))
+                .all(&self.db)
+                .await?
+        };
         if !all {
-            let mut cond = Condition::any().add(job::Column::CheckDeadlineUs.lte(to_us(now)));
-            if !names.is_empty() {
-                cond = cond.add(job::Column::Name.is_in(names.iter().cloned()));
+            let mut seen: std::collections::HashSet<String> =
+                rows.iter().map(|r| r.name.clone()).collect();
+            for chunk in names.chunks(BIND_CHUNK) {
+                let more = job::Entity::find()
+                    .filter(job::Column::Name.is_in(chunk.iter().cloned()))
+                    .all(&self.db)
+                    .await?;
+                rows.extend(more.into_iter().filter(|r| seen.insert(r.name.clone())));
             }
-            q = q.filter(cond);
         }
-        let rows = q.all(&self.db).await?;
         rows.into_iter()
             .map(|row| {
                 let stored = JobOutcome {
                     state: CheckState::parse(&row.check_state).unwrap_or(CheckState::New),
-                    deadline: row.check_deadline_us.and_then(crate::time::from_us),
-                    expected: row.check_expected_at_us.and_then(crate::time::from_us),
+                    deadline: row.check_deadline_us.and_then(from_us),
+                    expected: row.check_expected_at_us.and_then(from_us),
                 };
-                Ok((job_from_row(row)?, stored))
+                let acks = Acks {
+                    failures: u64::try_from(row.failure_ack).unwrap_or(0),
+                    missed: row.miss_ack,
+                };
+                Ok((job_from_row(row)?, stored, acks))
             })
             .collect()
+    }
+
+    /// The heartbeat each worker had sent last when a WORKER_OFFLINE about
+    /// it was closed by hand, by worker.
+    pub async fn worker_acks(
+        &self,
+    ) -> Result<std::collections::HashMap<String, DateTime<Utc>>, StoreError> {
+        let rows: Vec<(String, Option<i64>)> = worker::Entity::find()
+            .select_only()
+            .column(worker::Column::WorkerId)
+            .column(worker::Column::OfflineAckBeatUs)
+            .filter(worker::Column::OfflineAckBeatUs.is_not_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, at)| Some((id, from_us(at?)?)))
+            .collect())
+    }
+
+    /// The newest alert of `alert_type`, open or closed.
+    pub async fn latest_alert_of_type(
+        &self,
+        alert_type: AlertType,
+    ) -> Result<Option<Alert>, StoreError> {
+        alert::Entity::find()
+            .filter(alert::Column::AlertType.eq(alert_type.as_str()))
+            .order_by_desc(alert::Column::Id)
+            .one(&self.db)
+            .await?
+            .map(alert_from_row)
+            .transpose()
     }
 
     /// Open alerts of the given jobs.
@@ -79,7 +131,7 @@ impl Store {
         let mut out = Vec::new();
         // Chunked: a start-up evaluation names every job, far past the
         // databases' limit on bound parameters.
-        for chunk in names.chunks(1000) {
+        for chunk in names.chunks(BIND_CHUNK) {
             let rows = alert::Entity::find()
                 .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
                 .filter(alert::Column::JobName.is_in(chunk.iter().cloned()))
@@ -164,7 +216,10 @@ impl Store {
             .map(alert_from_row)
             .collect::<Result<Vec<Alert>, StoreError>>()?;
         let ids: Vec<i64> = alerts.iter().map(|a| a.id).collect();
-        let mut tallies = self.delivery_tallies(&ids).await?;
+        let mut tallies = std::collections::HashMap::new();
+        for chunk in ids.chunks(BIND_CHUNK) {
+            tallies.extend(self.delivery_tallies(chunk).await?);
+        }
         for a in &mut alerts {
             a.deliveries = Some(tallies.remove(&a.id).unwrap_or_default());
         }
@@ -191,6 +246,10 @@ impl Store {
     }
 
     /// Closes one alert by hand; closing a closed alert changes nothing.
+    /// The close holds for the alert's incident: what it was about is noted
+    /// on its job or worker, so the engine does not open it again until
+    /// something new happens (a later failed run; the job UP and DOWN
+    /// again; the worker back and gone again).
     pub async fn close_alert(
         &self,
         id: i64,
@@ -200,6 +259,9 @@ impl Store {
         let txn = self.db.begin().await?;
         let closed = close(&txn, id, reason, now).await?;
         let updated = !closed.is_empty();
+        for row in &closed {
+            acknowledge(&txn, row).await?;
+        }
         enqueue(&txn, &closed_notices(&closed), now).await?;
         txn.commit().await?;
         let alert = alert::Entity::find_by_id(id)
@@ -309,11 +371,13 @@ async fn write_job_checks(
         values.push(u.outcome.expected.map(to_us).into());
         values.push(u.eval.transition.as_ref().map(|t| to_us(t.at)).into());
     }
+    // A MISSED closed by hand holds until the job is UP again.
     let sql = format!(
         "WITH v(name, state, deadline, expected, since) AS (VALUES {}) \
          UPDATE jobs SET check_state = v.state, check_deadline_us = v.deadline, \
          check_expected_at_us = v.expected, \
-         check_state_since_us = COALESCE(v.since, jobs.check_state_since_us) \
+         check_state_since_us = COALESCE(v.since, jobs.check_state_since_us), \
+         miss_ack = CASE WHEN v.state = 'UP' THEN FALSE ELSE jobs.miss_ack END \
          FROM v WHERE jobs.name = v.name",
         rows.join(", ")
     );
@@ -378,12 +442,15 @@ async fn open_and_close(
         if clear {
             update = update.col_expr(alert::Column::Suppressed, Expr::value(None::<String>));
         }
-        let told = update
-            .filter(alert::Column::Id.is_in(ids))
-            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-            .exec_with_returning(txn)
-            .await?;
-        notices.extend(told.iter().filter_map(|row| notice(row, notification)));
+        for chunk in ids.chunks(BIND_CHUNK) {
+            let told = update
+                .clone()
+                .filter(alert::Column::Id.is_in(chunk.iter().copied()))
+                .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+                .exec_with_returning(txn)
+                .await?;
+            notices.extend(told.iter().filter_map(|row| notice(row, notification)));
+        }
     }
     let rows: Vec<alert::ActiveModel> = evals
         .iter()
@@ -405,19 +472,19 @@ async fn open_and_close(
             notify_count: Set(i32::from(new.suppressed.is_none())),
         })
         .collect();
-    let opened = if rows.is_empty() {
-        Vec::new()
-    } else {
-        match alert::Entity::insert_many(rows)
+    let mut opened = Vec::new();
+    // 14 values a row.
+    for chunk in rows.chunks(BIND_CHUNK / 16) {
+        match alert::Entity::insert_many(chunk.to_vec())
             .on_conflict(OnConflict::new().do_nothing().to_owned())
             .exec_with_returning(txn)
             .await
         {
-            Ok(rows) => rows,
-            Err(sea_orm::DbErr::RecordNotInserted) => Vec::new(),
+            Ok(rows) => opened.extend(rows),
+            Err(sea_orm::DbErr::RecordNotInserted) => {}
             Err(e) => return Err(e.into()),
         }
-    };
+    }
     notices.extend(
         opened
             .iter()
@@ -455,6 +522,49 @@ async fn close<C: sea_orm::ConnectionTrait>(
         .exec_with_returning(db)
         .await?;
     Ok(closed)
+}
+
+/// Notes on an alert's job or worker that it was closed by hand, and in
+/// which incident (see [`Store::close_alert`]).
+async fn acknowledge<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    closed: &alert::Model,
+) -> Result<(), StoreError> {
+    match (
+        AlertType::parse(&closed.alert_type),
+        &closed.job_name,
+        &closed.worker_id,
+    ) {
+        (Some(AlertType::Failure), Some(name), _) => {
+            job::Entity::update_many()
+                .col_expr(
+                    job::Column::FailureAck,
+                    Expr::col(job::Column::FailuresTotal),
+                )
+                .filter(job::Column::Name.eq(name.as_str()))
+                .exec(db)
+                .await?;
+        }
+        (Some(AlertType::Missed), Some(name), _) => {
+            job::Entity::update_many()
+                .col_expr(job::Column::MissAck, Expr::value(true))
+                .filter(job::Column::Name.eq(name.as_str()))
+                .exec(db)
+                .await?;
+        }
+        (Some(AlertType::WorkerOffline), _, Some(id)) => {
+            worker::Entity::update_many()
+                .col_expr(
+                    worker::Column::OfflineAckBeatUs,
+                    Expr::col(worker::Column::LastHeartbeatAtUs),
+                )
+                .filter(worker::Column::WorkerId.eq(id.as_str()))
+                .exec(db)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Closes people hear of: those of alerts they had been told about (an

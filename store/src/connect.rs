@@ -71,14 +71,22 @@ impl Store {
             DatabaseTarget::Sqlite { .. } => Migrator::up(&db, None).await?,
             DatabaseTarget::Postgres { url } => migrate_one_at_a_time(&db, url).await?,
         }
+        let loops = telltale_supervise::Loops::default();
+        let clock_skew_ms = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+            telltale_model::event::DEFAULT_CLOCK_SKEW.num_milliseconds(),
+        ));
         let sqlite_writer = match target {
-            DatabaseTarget::Sqlite { path } => Some(SqliteWriter::open(path)?),
+            DatabaseTarget::Sqlite { path } => {
+                Some(SqliteWriter::open(path, &loops, clock_skew_ms.clone())?)
+            }
             DatabaseTarget::Postgres { .. } => None,
         };
         Ok(Store {
             db,
             sqlite_writer,
             minute_starts: Default::default(),
+            loops,
+            clock_skew_ms,
         })
     }
 

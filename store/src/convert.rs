@@ -130,7 +130,9 @@ pub fn job_from_row(row: job::Model) -> Result<Job, StoreError> {
         last_failure_at: r.opt_time("last_failure_at_us", row.last_failure_at_us)?,
         expected_next_at: r.opt_time("expected_next_at_us", row.expected_next_at_us)?,
         consecutive_failures: u32::try_from(row.consecutive_failures).unwrap_or(0),
+        failures_total: u64::try_from(row.failures_total).unwrap_or(0),
         last_failure_reason: row.last_failure_reason,
+        last_failure_run_id: row.last_failure_run_id,
         name: row.name,
         last_run_id: row.last_run_id,
         policy: CheckPolicy {
@@ -188,6 +190,11 @@ pub fn job_to_row(job: &Job) -> job::ActiveModel {
         repeat_interval_seconds: Set(to_secs(job.policy.repeat_interval_seconds)),
         depends_on: Set(job.policy.depends_on.clone()),
         last_failure_reason: Set(job.last_failure_reason.clone()),
+        failures_total: Set(i64::try_from(job.failures_total).unwrap_or(i64::MAX)),
+        last_failure_run_id: Set(job.last_failure_run_id.clone()),
+        // Closing by hand and the engine own these.
+        failure_ack: NotSet,
+        miss_ack: NotSet,
         check_state: NotSet,
         check_state_since_us: NotSet,
         check_deadline_us: NotSet,
@@ -232,6 +239,7 @@ pub fn worker_to_row(worker: &Worker) -> worker::ActiveModel {
         last_heartbeat_at_us: Set(worker.last_heartbeat_at.map(to_us)),
         current_run_id: Set(worker.current_run_id.clone()),
         interval_seconds: Set(i32::try_from(worker.interval_seconds).unwrap_or(i32::MAX)),
+        offline_ack_beat_us: NotSet,
     }
 }
 

@@ -82,11 +82,17 @@ fn filtered(filter: &EventFilter) -> Select<event::Entity> {
 }
 
 impl Store {
-    /// The newest `chief.heartbeat` (a partial index makes this one lookup).
+    /// The newest `chief.heartbeat` by its time capped at its receipt
+    /// ([`telltale_model::status::beat_at`]): one sent late or back-dated
+    /// cannot hide a newer one that arrived before it, and one dated in the
+    /// future counts as received. An index on that very expression makes
+    /// this one lookup.
     pub async fn latest_scheduler_heartbeat(&self) -> Result<Option<Event>, StoreError> {
+        use sea_orm::sea_query::{Expr, Order};
+        let capped = telltale_migration::beat_expression(self.backend());
         event::Entity::find()
             .filter(event::Column::EventType.eq("chief.heartbeat"))
-            .order_by_desc(event::Column::Id)
+            .order_by(Expr::cust(capped), Order::Desc)
             .one(&self.db)
             .await?
             .map(event_from_row)

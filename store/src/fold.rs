@@ -43,9 +43,10 @@ pub struct State {
 }
 
 impl State {
-    /// Applies `events` in order. A refused run transition is logged and
-    /// recorded; nothing else about that run changes.
-    pub fn fold(&mut self, events: &[Event]) {
+    /// Applies `events` in order, each judged at its time unless that lies
+    /// more than `skew` ahead of its receipt. A refused run transition is
+    /// logged and recorded; nothing else about that run changes.
+    pub fn fold(&mut self, events: &[Event], skew: chrono::Duration) {
         for e in events {
             // Each subject is taken out of its map, changed in place by
             // `apply` and put back under the same key: no copy per event.
@@ -57,7 +58,7 @@ impl State {
             let (run_key, mut run) = take(&mut self.runs, run_id);
             let (job_key, mut job) = take(&mut self.jobs, job_name);
             let (worker_key, mut worker) = take(&mut self.workers, worker_id);
-            let applied = apply(&mut run, &mut job, &mut worker, e);
+            let applied = apply(&mut run, &mut job, &mut worker, e, skew);
             match applied.run {
                 RunOutcome::Written => mark(&mut self.changed_runs, run_id),
                 RunOutcome::Rejected { status, reason } => {

@@ -116,7 +116,7 @@ impl Store {
         let txn = self.db.begin().await?;
         let outcomes = insert_events(&txn, events, metadata, received_at).await?;
         let stored = stored_events(events, &outcomes, received_at);
-        derive_state(&txn, &stored).await?;
+        derive_state(&txn, &stored, self.clock_skew()).await?;
         txn.commit().await?;
         Ok(outcomes)
     }
@@ -241,12 +241,16 @@ async fn insert_events(
     Ok(outcomes)
 }
 
-async fn derive_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<(), StoreError> {
+async fn derive_state(
+    txn: &DatabaseTransaction,
+    events: &[Event],
+    skew: chrono::Duration,
+) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
     let mut state = load_state(txn, events).await?;
-    state.fold(events);
+    state.fold(events, skew);
     write_state(txn, &state).await
 }
 
@@ -362,6 +366,8 @@ async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), Sto
                         job::Column::RepeatIntervalSeconds,
                         job::Column::DependsOn,
                         job::Column::LastFailureReason,
+                        job::Column::FailuresTotal,
+                        job::Column::LastFailureRunId,
                     ])
                     .to_owned(),
             )

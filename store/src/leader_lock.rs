@@ -26,6 +26,7 @@ pub enum LockError {
     Query(sqlx::Error),
 }
 
+#[derive(Debug, Clone)]
 pub struct LockConfig {
     pub url: String,
     pub instance: String,

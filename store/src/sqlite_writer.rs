@@ -8,14 +8,17 @@
 //! reads and PostgreSQL keep using sea-orm. The derivation of state is the
 //! shared `fold`; only the I/O differs.
 
-use std::path::Path;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 use telltale_model::{Event, Job, NewEvent, Run, Worker};
+use telltale_supervise::{Beat, Loops, panic_text};
 use tokio::sync::mpsc;
 
 use crate::checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
@@ -77,29 +80,41 @@ impl Drop for WriterThread {
     }
 }
 
+/// The writer's connection, set up for its work.
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // One INSERT per chunk size plus the state's reads and writes.
+    conn.set_prepared_statement_cache_capacity(32);
+    // The same durability as the pool's connections (see connect.rs).
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
+         PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES};"
+    ))?;
+    Ok(conn)
+}
+
 impl SqliteWriter {
-    pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // One INSERT per chunk size plus the state's reads and writes.
-        conn.set_prepared_statement_cache_capacity(32);
-        // The same durability as the pool's connections (see connect.rs).
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
-             PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES};"
-        ))?;
-        let checkpointer = Arc::new(Checkpointer::start(path)?);
+    /// Opens the writer's connection and starts its thread (and the
+    /// checkpointer's), both reporting to `loops`. `skew`: how far ahead of
+    /// receipt an event's time still counts.
+    pub fn open(
+        path: &Path,
+        loops: &Loops,
+        skew: Arc<AtomicI64>,
+    ) -> Result<SqliteWriter, StoreError> {
+        let conn = open_connection(path)?;
+        let checkpointer = Arc::new(Checkpointer::start(
+            path,
+            loops.register("wal_checkpointer", Some(Duration::from_secs(1)), false),
+        )?);
+        let beat = loops.register("sqlite_writer", None, true);
         let (requests, queue) = mpsc::channel::<Request>(QUEUE_DEPTH);
+        let path = path.to_owned();
         let handle = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || {
-                let mut conn = conn;
-                let mut queue = queue;
-                while let Some(group) = next_group(&mut queue) {
-                    commit_group(&mut conn, group);
-                }
-            })
+            .spawn(move || run(conn, path, queue, &beat, &skew))
             .map_err(|e| StoreError::Query(format!("cannot start the SQLite writer: {e}")))?;
         Ok(SqliteWriter {
             thread: Arc::new(WriterThread {
@@ -144,6 +159,37 @@ impl SqliteWriter {
     }
 }
 
+/// The writer thread: groups and commits until every sender is gone. A
+/// panic while committing a group (a bug, or data no one foresaw) fails
+/// that group's requests (their replies are dropped: 503, retry) and the
+/// thread goes on with a fresh connection, instead of dying and leaving
+/// every later ingest to fail.
+fn run(
+    mut conn: Connection,
+    path: PathBuf,
+    mut queue: mpsc::Receiver<Request>,
+    beat: &Beat,
+    skew: &AtomicI64,
+) {
+    while let Some(group) = next_group(&mut queue) {
+        let skew = crate::skew_of(skew);
+        let committed =
+            std::panic::catch_unwind(AssertUnwindSafe(|| commit_group(&mut conn, group, skew)));
+        let Err(panic) = committed else { continue };
+        let why = format!("panicked: {}", panic_text(panic));
+        tracing::error!(error = %why, "the SQLite writer failed a group; it goes on with a new connection");
+        beat.restarting(&why);
+        match open_connection(&path) {
+            Ok(fresh) => conn = fresh,
+            Err(e) => {
+                tracing::error!(error = %e, "could not reopen the writer's connection; keeping the old one")
+            }
+        }
+        beat.running();
+    }
+    beat.stopped();
+}
+
 /// The requests waiting, up to MAX_GROUP_EVENTS events (a larger request
 /// goes alone), after blocking for the first; `None` once every sender is
 /// gone and the queue is drained.
@@ -160,9 +206,9 @@ fn next_group(queue: &mut mpsc::Receiver<Request>) -> Option<Vec<Request>> {
 /// Commits `group` in one transaction and answers each request. Should
 /// that fail, each request is committed alone, so one that cannot be
 /// stored does not fail the others that happened to share its transaction.
-fn commit_group(conn: &mut Connection, group: Vec<Request>) {
+fn commit_group(conn: &mut Connection, group: Vec<Request>, skew: chrono::Duration) {
     let now = Utc::now();
-    let result = ingest(conn, &group, now);
+    let result = ingest(conn, &group, now, skew);
     match result {
         Ok(outcomes) => {
             for (request, outcome) in group.into_iter().zip(outcomes) {
@@ -175,7 +221,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Request>) {
             tracing::warn!(error = %e, requests = group.len(), "group commit failed; retrying one by one");
             for request in group {
                 let alone = std::slice::from_ref(&request);
-                let outcome = ingest(conn, alone, now).map(|mut all| all.pop().unwrap_or_default());
+                let outcome =
+                    ingest(conn, alone, now, skew).map(|mut all| all.pop().unwrap_or_default());
                 let _ = request.reply.send(outcome);
             }
         }
@@ -192,6 +239,7 @@ fn ingest(
     conn: &mut Connection,
     group: &[Request],
     now: DateTime<Utc>,
+    skew: chrono::Duration,
 ) -> Result<Vec<Vec<EventOutcome>>, StoreError> {
     // IMMEDIATE: take the write lock at BEGIN (waiting up to the busy
     // timeout). A deferred transaction that read first could not upgrade
@@ -207,7 +255,7 @@ fn ingest(
     }
     if !stored.is_empty() {
         let mut state = load_state(&tx, &stored)?;
-        state.fold(&stored);
+        state.fold(&stored, skew);
         write_state(&tx, &state)?;
     }
     tx.commit()?;
@@ -367,7 +415,8 @@ const JOB_COLUMNS: &str = "name, first_seen_at_us, last_event_at_us, last_heartb
     last_run_id, last_success_at_us, last_failure_at_us, consecutive_failures, \
     expected_next_at_us, check_enabled, grace_seconds, alert_on_failure, alert_on_miss, \
     schedule, timezone, start_grace_seconds, max_runtime_seconds, min_runtime_seconds, \
-    failure_threshold, repeat_interval_seconds, depends_on, last_failure_reason";
+    failure_threshold, repeat_interval_seconds, depends_on, last_failure_reason, \
+    failures_total, last_failure_run_id";
 
 fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
     Ok(job::Model {
@@ -393,6 +442,11 @@ fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
         repeat_interval_seconds: r.get(19)?,
         depends_on: r.get(20)?,
         last_failure_reason: r.get(21)?,
+        failures_total: r.get(22)?,
+        last_failure_run_id: r.get(23)?,
+        // Not selected: the engine and closing by hand own them.
+        failure_ack: 0,
+        miss_ack: false,
         // Not selected: the engine owns them and ingest does not read them.
         check_state: String::new(),
         check_state_since_us: None,
@@ -415,6 +469,8 @@ fn worker_model(r: &Row<'_>) -> rusqlite::Result<worker::Model> {
         last_heartbeat_at_us: r.get(4)?,
         current_run_id: r.get(5)?,
         interval_seconds: r.get(6)?,
+        // Not selected: closing by hand owns it.
+        offline_ack_beat_us: None,
     })
 }
 
@@ -545,6 +601,8 @@ fn job_params(j: &Job) -> Params {
         Box::new(to_secs(j.policy.repeat_interval_seconds)),
         Box::new(j.policy.depends_on.clone()),
         Box::new(j.last_failure_reason.clone()),
+        Box::new(i64::try_from(j.failures_total).unwrap_or(i64::MAX)),
+        Box::new(j.last_failure_run_id.clone()),
     ]
 }
 

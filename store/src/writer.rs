@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use telltale_model::NewEvent;
+use telltale_supervise::{Beat, panic_text};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -60,7 +61,8 @@ impl IngestQueue {
             return (IngestQueue { route }, None);
         }
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-        let task = tokio::spawn(run_writer(store, rx));
+        let beat = store.loops().register("ingest_writer", None, true);
+        let task = tokio::spawn(run_writer(store, rx, beat));
         let route = Route::Task(tx);
         (IngestQueue { route }, Some(task))
     }
@@ -92,11 +94,24 @@ impl IngestQueue {
     }
 }
 
-async fn run_writer(store: Store, mut rx: mpsc::Receiver<Request>) {
+/// Commits groups until every queue handle is gone. A panic while
+/// committing one fails that group's requests (503: retry) and the writer
+/// goes on: it must not die and fail every later ingest.
+async fn run_writer(store: Store, mut rx: mpsc::Receiver<Request>, beat: Beat) {
+    use futures_util::FutureExt;
     while let Some(first) = rx.recv().await {
         let group = gather(first, |r| r.events.len(), &mut rx);
-        commit_group(&store, group).await;
+        let committed = std::panic::AssertUnwindSafe(commit_group(&store, group))
+            .catch_unwind()
+            .await;
+        if let Err(panic) = committed {
+            let why = format!("panicked: {}", panic_text(panic));
+            tracing::error!(error = %why, "the ingest writer failed a group; it goes on");
+            beat.restarting(&why);
+            beat.running();
+        }
     }
+    beat.stopped();
 }
 
 /// `first` and the requests already waiting behind it, up to

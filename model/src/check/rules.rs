@@ -26,6 +26,10 @@ pub struct Blind {
     /// `None` while it lasts.
     pub until: Option<DateTime<Utc>>,
     pub cause: String,
+    /// While it lasts, MISSED is held at most until then; past it, a job
+    /// that is overdue goes DOWN with the cause in its reason. `None`:
+    /// held for as long as it lasts.
+    pub hold_until: Option<DateTime<Utc>>,
 }
 
 /// A maintenance window covering the job now.
@@ -46,6 +50,20 @@ pub struct JobContext {
     pub upstream_down: Option<String>,
     pub maintenance: Option<Maintenance>,
     pub blind: Option<Blind>,
+    /// What people closed by hand: those alerts stay closed for their
+    /// incident.
+    pub acks: Acks,
+}
+
+/// Alerts of a job closed by hand, and the incident each belonged to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Acks {
+    /// `failures_total` when a FAILURE was last closed by hand: it reopens
+    /// only once a run fails after that.
+    pub failures: u64,
+    /// A MISSED was closed by hand while the job was DOWN: it reopens only
+    /// once the job has been UP again and goes DOWN again.
+    pub missed: bool,
 }
 
 /// What evaluating one job decided.
@@ -65,6 +83,16 @@ fn secs(n: u32) -> Duration {
     Duration::seconds(i64::from(n))
 }
 
+/// `t + d`, saturating at the ends of time instead of panicking: no time or
+/// number a producer sends can make the rules panic.
+pub(crate) fn plus(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(if d < Duration::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
 /// The state of `job` at `now`, and why.
 pub fn check_state(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> (CheckState, String) {
     let policy = &job.policy;
@@ -75,7 +103,7 @@ pub fn check_state(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> (CheckSta
         );
     }
     if let (Some(run), Some(max)) = (&ctx.running, policy.max_runtime_seconds)
-        && now > run.started_at + secs(max)
+        && now > plus(run.started_at, secs(max))
     {
         return (
             CheckState::Down,
@@ -112,23 +140,31 @@ pub fn check_state(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> (CheckSta
             (CheckState::New, format!("first run expected at {expected}"))
         };
     }
-    let mut down_at = expected + grace;
+    let mut down_at = plus(expected, grace);
     let mut counted_from = String::new();
     if let Some(blind) = &ctx.blind
         && down_at >= blind.since
     {
         match blind.until {
-            None if now > down_at => {
-                return (
-                    CheckState::Late,
-                    format!(
-                        "monitor_blind: expected at {expected}; MISSED held while {}",
+            None if now > down_at => match blind.hold_until {
+                Some(end) if now > end => {
+                    counted_from = format!(
+                        "; {} (MISSED was held until {end} and is no longer)",
                         blind.cause
-                    ),
-                );
-            }
+                    );
+                }
+                _ => {
+                    return (
+                        CheckState::Late,
+                        format!(
+                            "monitor_blind: expected at {expected}; MISSED held while {}",
+                            blind.cause
+                        ),
+                    );
+                }
+            },
             Some(until) if expected < until => {
-                down_at = down_at.max(until + grace);
+                down_at = down_at.max(plus(until, grace));
                 counted_from = format!(
                     " (grace counted from {until}, when Telltale could see again after {})",
                     blind.cause
@@ -192,18 +228,27 @@ pub fn evaluate_job(
         alert_type: t,
         job_name: Some(job.name.clone()),
         worker_id: None,
-        run_id: job.last_run_id.clone(),
+        // A FAILURE names the run that failed, never merely the latest one.
+        run_id: match t {
+            AlertType::Failure => job.last_failure_run_id.clone(),
+            _ => job.last_run_id.clone(),
+        },
         reason,
         suppressed: suppression(t),
     };
     let mut recovered = false;
 
     // FAILURE: open once the latest runs failed `failure_threshold` times in
-    // a row; close on a success.
-    let failing = job.consecutive_failures >= policy.failure_threshold.max(1);
+    // a row, and a run failed since one was last closed by hand; close on a
+    // success.
+    let failing = job.consecutive_failures >= policy.failure_threshold.max(1)
+        && job.failures_total > ctx.acks.failures;
     match find(AlertType::Failure) {
         None if failing && policy.alert_on_failure => {
-            let last = job.last_run_id.as_deref().unwrap_or("?");
+            let last = match &job.last_failure_run_id {
+                Some(run) => format!("; last: {run}"),
+                None => String::new(),
+            };
             let why = job
                 .last_failure_reason
                 .as_deref()
@@ -212,7 +257,7 @@ pub fn evaluate_job(
             eval.open.push(alert(
                 AlertType::Failure,
                 format!(
-                    "{} consecutive failed run(s); last: {last}{why}",
+                    "{} consecutive failed run(s){last}{why}",
                     job.consecutive_failures
                 ),
             ));
@@ -224,9 +269,10 @@ pub fn evaluate_job(
         _ => {}
     }
 
-    // MISSED: open when the check is DOWN; close when it is up again.
+    // MISSED: open when the check is DOWN (unless closed by hand in this
+    // same DOWN); close when it is up again.
     match find(AlertType::Missed) {
-        None if state == CheckState::Down && policy.alert_on_miss => {
+        None if state == CheckState::Down && policy.alert_on_miss && !ctx.acks.missed => {
             eval.open.push(alert(AlertType::Missed, reason.clone()))
         }
         Some(a) if matches!(state, CheckState::Up | CheckState::New) => {
@@ -283,7 +329,7 @@ fn repeat_due(job: &Job, a: &Alert) -> Option<DateTime<Utc>> {
     if !matches!(a.alert_type, AlertType::Failure | AlertType::Missed) || a.suppressed.is_some() {
         return None;
     }
-    Some(a.notified_at.unwrap_or(a.opened_at) + secs(every))
+    Some(plus(a.notified_at.unwrap_or(a.opened_at), secs(every)))
 }
 
 /// The earliest time after `now` at which time alone can change this job's
@@ -301,25 +347,35 @@ pub fn deadline(
     if state != CheckState::Paused {
         if let Some(expected) = ctx.expected {
             let grace = secs(job.policy.start_grace());
-            let mut down_at = expected + grace;
+            let mut down_at = plus(expected, grace);
             if let Some(b) = &ctx.blind
                 && let Some(until) = b.until
                 && down_at >= b.since
                 && expected < until
             {
-                down_at = down_at.max(until + grace);
+                down_at = down_at.max(plus(until, grace));
             }
             times.push(expected);
-            times.push(down_at + Duration::microseconds(1));
+            times.push(plus(down_at, Duration::microseconds(1)));
+            // A hold ends by time alone.
+            if let Some(b) = &ctx.blind
+                && b.until.is_none()
+                && let Some(end) = b.hold_until
+            {
+                times.push(plus(end, Duration::microseconds(1)));
+            }
         }
         if let (Some(run), Some(max)) = (&ctx.running, job.policy.max_runtime_seconds) {
-            times.push(run.started_at + secs(max) + Duration::microseconds(1));
+            times.push(plus(
+                plus(run.started_at, secs(max)),
+                Duration::microseconds(1),
+            ));
         }
     }
     let closed = |id: i64| eval.close.iter().any(|(c, _)| *c == id);
     for a in alerts.iter().filter(|a| !closed(a.id)) {
         if a.alert_type == AlertType::Recovery {
-            times.push(a.opened_at + RECOVERY_TTL);
+            times.push(plus(a.opened_at, RECOVERY_TTL));
         }
         // Notified in this very evaluation: the next repeat counts from now.
         let notified_now = eval.repeat.contains(&a.id) || eval.unsuppress.contains(&a.id);
@@ -347,7 +403,7 @@ pub fn deadline(
     }
     for new in &eval.open {
         if new.alert_type == AlertType::Recovery {
-            times.push(now + RECOVERY_TTL);
+            times.push(plus(now, RECOVERY_TTL));
         }
         if new.suppressed.is_some()
             && let Some(m) = &ctx.maintenance
@@ -358,7 +414,7 @@ pub fn deadline(
             && matches!(new.alert_type, AlertType::Failure | AlertType::Missed)
             && let Some(every) = job.policy.repeat_interval_seconds.filter(|s| *s > 0)
         {
-            times.push(now + secs(every));
+            times.push(plus(now, secs(every)));
         }
     }
     times.into_iter().filter(|t| *t > now).min()
@@ -366,16 +422,22 @@ pub fn deadline(
 
 /// WORKER_OFFLINE opens when a worker that reported a run stops sending
 /// heartbeats past its offline threshold, and closes when heartbeats resume.
+///
+/// `acked_beat` is the heartbeat the worker had last sent when a
+/// WORKER_OFFLINE about it was closed by hand: while that is still its
+/// newest, it has not come back, and the closed alert stays closed.
 pub fn evaluate_worker(
     worker: &crate::worker::Worker,
     open: Option<&Alert>,
+    acked_beat: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Evaluation {
     use crate::worker::WorkerStatus;
     let offline = worker.status(now) == WorkerStatus::Offline;
     let mut eval = Evaluation::default();
+    let acked = acked_beat.is_some() && acked_beat == worker.last_heartbeat_at;
     match (open, worker.last_heartbeat_at, &worker.current_run_id) {
-        (None, Some(beat), Some(run)) if offline => eval.open.push(NewAlert {
+        (None, Some(beat), Some(run)) if offline && !acked => eval.open.push(NewAlert {
             alert_type: AlertType::WorkerOffline,
             job_name: None,
             worker_id: Some(worker.worker_id.clone()),

@@ -17,6 +17,9 @@ fn job() -> Job {
         last_success_at: None,
         last_failure_at: None,
         consecutive_failures: 0,
+        // Failures long past; nobody closed their alerts by hand.
+        failures_total: 5,
+        last_failure_run_id: None,
         last_failure_reason: None,
         expected_next_at: None,
         policy: CheckPolicy {
@@ -189,11 +192,11 @@ fn a_busy_worker_going_quiet_raises_worker_offline() {
         interval_seconds: 15,
     };
     assert_eq!(
-        evaluate_worker(&w, None, t(30)),
+        evaluate_worker(&w, None, None, t(30)),
         Evaluation::default(),
         "30 s: still online"
     );
-    let e = evaluate_worker(&w, None, t(31));
+    let e = evaluate_worker(&w, None, None, t(31));
     assert_eq!(e.open.len(), 1);
     assert_eq!(e.open[0].alert_type, AlertType::WorkerOffline);
     assert_eq!(e.open[0].dedupe_key(), "WORKER_OFFLINE:worker:farm-01");
@@ -204,7 +207,7 @@ fn a_busy_worker_going_quiet_raises_worker_offline() {
         ..w.clone()
     };
     assert!(
-        evaluate_worker(&idle, None, t(100)).open.is_empty(),
+        evaluate_worker(&idle, None, None, t(100)).open.is_empty(),
         "an idle worker going away is not an alert"
     );
 
@@ -215,7 +218,7 @@ fn a_busy_worker_going_quiet_raises_worker_offline() {
         ..w
     };
     assert_eq!(
-        evaluate_worker(&back, Some(&alert), t(41)).close,
+        evaluate_worker(&back, Some(&alert), None, t(41)).close,
         vec![(5, "heartbeats resumed".to_owned())]
     );
 }
@@ -359,6 +362,7 @@ fn a_blind_monitor_holds_missed_until_it_has_seen_a_full_grace() {
     let mut c = ctx(&j);
     // Telltale was down from 50 to 1000: the run due at 100 may have come.
     c.blind = Some(Blind {
+        hold_until: None,
         since: t(50),
         until: Some(t(1000)),
         cause: "Telltale was not running".into(),
@@ -371,6 +375,7 @@ fn a_blind_monitor_holds_missed_until_it_has_seen_a_full_grace() {
 
     // While the scheduler is offline, MISSED is held however long it lasts.
     c.blind = Some(Blind {
+        hold_until: None,
         since: t(50),
         until: None,
         cause: "the scheduler is offline".into(),
@@ -383,9 +388,121 @@ fn a_blind_monitor_holds_missed_until_it_has_seen_a_full_grace() {
 
     // A miss already past its grace before the blindness is not hidden.
     c.blind = Some(Blind {
+        hold_until: None,
         since: t(500),
         until: None,
         cause: "the scheduler is offline".into(),
     });
     assert_eq!(check_state(&j, &c, t(5000)).0, CheckState::Down);
+}
+
+#[test]
+fn a_failure_alert_closed_by_hand_reopens_only_on_a_later_failed_run() {
+    let mut j = job();
+    j.consecutive_failures = 1;
+    j.failures_total = 7;
+    j.last_failure_run_id = Some("job-1".into());
+    j.last_failure_reason = Some("disk full".into());
+    // The next run started: it is the latest run, but it has not failed.
+    j.last_run_id = Some("job-2".into());
+    let mut c = ctx(&j);
+    let (_, e) = evaluate_job(&j, &c, CheckState::Up, &[], t(10));
+    assert_eq!(e.open.len(), 1);
+    assert_eq!(e.open[0].run_id.as_deref(), Some("job-1"));
+    assert!(
+        e.open[0].reason.contains("last: job-1: disk full"),
+        "{}",
+        e.open[0].reason
+    );
+    assert!(!e.open[0].reason.contains("job-2"), "{}", e.open[0].reason);
+
+    // Closed by hand at failure 7: nothing opens while no run fails again.
+    c.acks.failures = 7;
+    assert!(
+        evaluate_job(&j, &c, CheckState::Up, &[], t(20))
+            .1
+            .open
+            .is_empty()
+    );
+    // job-2 fails: a new incident.
+    j.failures_total = 8;
+    j.consecutive_failures = 2;
+    j.last_failure_run_id = Some("job-2".into());
+    let (_, e) = evaluate_job(&j, &c, CheckState::Up, &[], t(30));
+    assert_eq!(e.open.len(), 1);
+    assert_eq!(e.open[0].run_id.as_deref(), Some("job-2"));
+}
+
+#[test]
+fn a_missed_alert_closed_by_hand_stays_closed_while_the_job_stays_down() {
+    let mut j = job();
+    j.last_heartbeat_at = Some(t(0));
+    j.expected_next_at = Some(t(100));
+    let mut c = ctx(&j);
+    c.acks.missed = true;
+    let (state, e) = evaluate_job(&j, &c, CheckState::Down, &[], t(500));
+    assert_eq!(state, CheckState::Down);
+    assert!(e.open.is_empty(), "reopened a hand-closed MISSED: {e:?}");
+    c.acks.missed = false;
+    let (_, e) = evaluate_job(&j, &c, CheckState::Down, &[], t(500));
+    assert_eq!(e.open[0].alert_type, AlertType::Missed);
+}
+
+#[test]
+fn a_worker_alert_closed_by_hand_reopens_only_after_the_worker_came_back() {
+    let w = crate::worker::Worker {
+        worker_id: "farm-01".into(),
+        hostname: None,
+        first_seen_at: t(0),
+        last_event_at: t(0),
+        last_heartbeat_at: Some(t(0)),
+        current_run_id: Some("r9".into()),
+        interval_seconds: 15,
+    };
+    // Closed by hand while its newest heartbeat was the one at 0.
+    assert!(
+        evaluate_worker(&w, None, Some(t(0)), t(100))
+            .open
+            .is_empty()
+    );
+    // It came back (a heartbeat at 200) and went silent again.
+    let again = crate::worker::Worker {
+        last_heartbeat_at: Some(t(200)),
+        ..w
+    };
+    assert_eq!(
+        evaluate_worker(&again, None, Some(t(0)), t(300)).open.len(),
+        1
+    );
+}
+
+#[test]
+fn a_scheduler_hold_ends_and_the_job_goes_down_saying_why() {
+    let mut j = job();
+    j.last_heartbeat_at = Some(t(0));
+    j.expected_next_at = Some(t(100));
+    let mut c = ctx(&j);
+    c.blind = Some(Blind {
+        since: t(50),
+        until: None,
+        cause: "the scheduler has been silent since 2025-11-24 16:00:50 UTC".into(),
+        hold_until: Some(t(950)),
+    });
+    assert_eq!(check_state(&j, &c, t(900)).0, CheckState::Late);
+    let (state, e) = evaluate_job(&j, &c, CheckState::Late, &[], t(951));
+    assert_eq!(state, CheckState::Down);
+    assert_eq!(e.open.len(), 1, "MISSED opens once the hold ends");
+    assert!(
+        e.open[0]
+            .reason
+            .contains("the scheduler has been silent since"),
+        "{}",
+        e.open[0].reason
+    );
+    // The end of the hold is a deadline: the engine looks again then.
+    let none = Evaluation::default();
+    assert_eq!(
+        deadline(&j, &c, CheckState::Late, &[], &none, t(900)),
+        Some(t(950) + Duration::microseconds(1))
+    );
 }

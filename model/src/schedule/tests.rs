@@ -1,3 +1,4 @@
+use crate::job::CheckPolicy;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -97,6 +98,8 @@ fn a_daily_berlin_job_is_late_and_down_by_local_time_on_the_dst_day() {
         last_success_at: None,
         last_failure_at: None,
         consecutive_failures: 0,
+        failures_total: 0,
+        last_failure_run_id: None,
         last_failure_reason: None,
         expected_next_at: None,
         policy: CheckPolicy {
@@ -160,4 +163,23 @@ fn bad_policy_metadata_names_the_field() {
         "metadata.alert_on_miss"
     );
     assert_eq!(field(json!({"depends_on": 3})), "metadata.depends_on");
+}
+
+#[test]
+fn a_cron_that_never_fires_is_refused_at_once() {
+    let started = std::time::Instant::now();
+    for never in ["0 0 30 2 *", "0 0 31 4 *", "0 0 31 11 *"] {
+        assert!(
+            matches!(
+                Schedule::parse(never, None),
+                Err(ScheduleError::NeverFires(_))
+            ),
+            "{never}"
+        );
+    }
+    // Feb 29 comes every four years: a real schedule.
+    assert!(Schedule::parse("0 0 29 2 *", None).is_ok());
+    // Refusing costs a ten-year search, not a search to croner's year 5000
+    // (a second here per evaluation, before): generous bound for debug builds.
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }

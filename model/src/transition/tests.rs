@@ -199,7 +199,7 @@ fn next_scheduled_and_policy_come_from_metadata() {
     let mut e = ev(
         "job.next_scheduled",
         0,
-        json!({"next_run_at": "2026-11-26T02:00:00+01:00", "grace_seconds": 120,
+        json!({"next_run_at": "2025-11-26T02:00:00+01:00", "grace_seconds": 120,
                "alert_on_miss": false, "check_enabled": true, "schedule": "0 2 * * *",
                "timezone": "Europe/Berlin"}),
     );
@@ -210,7 +210,7 @@ fn next_scheduled_and_policy_come_from_metadata() {
     assert_eq!(
         job.expected_next_at,
         Some(
-            DateTime::parse_from_rfc3339("2026-11-26T01:00:00Z")
+            DateTime::parse_from_rfc3339("2025-11-26T01:00:00Z")
                 .unwrap()
                 .with_timezone(&Utc)
         )
@@ -361,6 +361,7 @@ fn apply_in_place_changes_only_what_the_event_touches() {
         &mut job,
         &mut worker,
         &ev("job.failed", 6, json!({"failure_reason": "late"})),
+        DEFAULT_CLOCK_SKEW,
     );
     assert!(matches!(applied.run, RunOutcome::Rejected { .. }));
     assert_eq!(run, done, "a refused event changed the terminal run");
@@ -370,7 +371,7 @@ fn apply_in_place_changes_only_what_the_event_touches() {
     let mut bare = ev("worker.message", 7, json!({}));
     (bare.job_name, bare.run_id, bare.worker_id) = (None, None, None);
     let (mut run, mut job, mut worker) = (None, None, None);
-    let applied = apply(&mut run, &mut job, &mut worker, &bare);
+    let applied = apply(&mut run, &mut job, &mut worker, &bare, DEFAULT_CLOCK_SKEW);
     assert_eq!(applied.run, RunOutcome::Untouched);
     assert!(!applied.job_written && !applied.worker_written);
     assert!(run.is_none() && job.is_none() && worker.is_none());
@@ -381,6 +382,7 @@ fn apply_in_place_changes_only_what_the_event_touches() {
         &mut job,
         &mut worker,
         &ev("progress_update", 8, json!({"progress": 30})),
+        DEFAULT_CLOCK_SKEW,
     );
     assert_eq!(applied.run, RunOutcome::Written);
     let created = run.expect("run created");

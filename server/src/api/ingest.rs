@@ -11,8 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use telltale_model::schedule::validate_policy;
-use telltale_model::{Change, Dropped, FieldError, IngestResponse, NewEvent};
+use telltale_model::{Change, Dropped, IngestResponse, NewEvent, Warning, metadata};
 use telltale_store::EventOutcome;
 use tracing::Instrument;
 
@@ -39,10 +38,11 @@ pub async fn ingest_one(
     require_json(&headers)?;
     let value = parse_body(&state, body)?;
     let now = Utc::now();
-    let event = parse_event(value, now).map_err(|e| {
+    let event = NewEvent::from_value(value, now).map_err(|e| {
         state.metrics.dropped(&e.field);
         ApiError::InvalidEvent(e)
     })?;
+    let warnings = warnings_of(0, &event, now);
     let span = tracing::info_span!(
         "ingest",
         event_type = %event.event_type,
@@ -60,7 +60,7 @@ pub async fn ingest_one(
     state.engine.touch(job.as_deref());
     publish_if_stored(&state, &outcomes, changes);
     span.in_scope(|| tracing::debug!(?outcomes, "event handled"));
-    Ok(Json(response(&state, &outcomes, Vec::new())))
+    Ok(Json(response(&state, &outcomes, Vec::new(), warnings)))
 }
 
 /// Store many events: `{"events": [...]}` or a bare array. Invalid events are
@@ -103,12 +103,16 @@ pub async fn ingest_batch(
     let mut valid = Vec::with_capacity(items.len());
     let mut dropped = Vec::new();
     let mut dropped_fields = Vec::new();
+    let mut warnings = Vec::new();
     let size = items.len();
     // Each item moves into its event: the parsed JSON is gone once the
     // events are made, and does not wait for the commit beside them.
     for (index, item) in items.into_iter().enumerate() {
-        match parse_event(item, now) {
-            Ok(event) => valid.push(event),
+        match NewEvent::from_value(item, now) {
+            Ok(event) => {
+                warnings.extend(warnings_of(index, &event, now));
+                valid.push(event);
+            }
             Err(e) => {
                 dropped.push(Dropped {
                     index,
@@ -138,18 +142,24 @@ pub async fn ingest_batch(
     for field in &dropped_fields {
         state.metrics.dropped(field);
     }
-    Ok(Json(response(&state, &outcomes, dropped)))
+    Ok(Json(response(&state, &outcomes, dropped, warnings)))
 }
 
-/// One ingest item: the shared validation, plus the check-policy keys a
-/// job's checks depend on (a bad schedule is refused, not stored to be
-/// silently ignored).
-fn parse_event(raw: Value, now: DateTime<Utc>) -> Result<NewEvent, FieldError> {
-    let event = NewEvent::from_value(raw, now)?;
-    if let Some(meta) = event.metadata.as_object() {
-        validate_policy(meta).map_err(|(field, problem)| FieldError::new(field, problem))?;
-    }
-    Ok(event)
+/// The metadata keys of `event` (item `index`) that Telltale reads and
+/// cannot accept. The event is stored all the same, and the fold ignores
+/// exactly these keys (it reads them through the same functions).
+fn warnings_of(index: usize, event: &NewEvent, now: DateTime<Utc>) -> Vec<Warning> {
+    let Some(meta) = event.metadata.as_object() else {
+        return Vec::new();
+    };
+    metadata::problems(&event.event_type, meta, now)
+        .into_iter()
+        .map(|(field, reason)| Warning {
+            index,
+            field,
+            reason,
+        })
+        .collect()
 }
 
 /// Tells live pages, unless every event was a duplicate (nothing changed).
@@ -163,17 +173,26 @@ fn publish_if_stored(state: &AppState, outcomes: &[EventOutcome], changes: Vec<C
 }
 
 /// The answer, counted in the metrics.
-fn response(state: &AppState, outcomes: &[EventOutcome], dropped: Vec<Dropped>) -> IngestResponse {
+fn response(
+    state: &AppState,
+    outcomes: &[EventOutcome],
+    dropped: Vec<Dropped>,
+    warnings: Vec<Warning>,
+) -> IngestResponse {
     let inserted = outcomes
         .iter()
         .filter(|o| matches!(o, EventOutcome::Inserted(_)))
         .count();
     let duplicates = outcomes.len() - inserted;
     state.metrics.ingested(inserted, duplicates);
+    for w in &warnings {
+        state.metrics.ignored(&w.field);
+    }
     IngestResponse {
         inserted,
         duplicates,
         dropped,
+        warnings,
     }
 }
 

@@ -5,9 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use telltale_model::status::beat_at;
 use telltale_model::{
-    Alert, Blind, Job, JobContext, Level, Maintenance, MaintenanceWindow, NewEvent, RunningRun,
-    SchedulerPresence, SourceType,
+    Acks, Alert, AlertType, Blind, Evaluation, Job, JobContext, Level, Maintenance,
+    MaintenanceWindow, NewAlert, NewEvent, RunningRun, SchedulerPresence, SourceType,
 };
 use telltale_store::{Store, StoreError};
 
@@ -79,6 +80,7 @@ impl Surroundings {
         &mut self,
         job: &Job,
         expected: Option<DateTime<Utc>>,
+        acks: Acks,
     ) -> (JobContext, Vec<Alert>) {
         // Of the windows covering the job now, the one that lasts longest
         // says until when its alerts stay quiet.
@@ -102,6 +104,7 @@ impl Surroundings {
                 .filter(|up| self.down.contains(up)),
             maintenance,
             blind: self.blind.clone(),
+            acks,
         };
         (ctx, self.alerts.remove(&job.name).unwrap_or_default())
     }
@@ -112,13 +115,17 @@ impl Surroundings {
 ///
 /// - At start-up (`first`), a gap since the last recorded tick longer than
 ///   `gap` means Telltale was not running for it.
-/// - While the scheduler that sends `chief.heartbeat` is offline, Telltale
-///   cannot tell a job that did not run from a signal that did not arrive.
+/// - While a scheduler that was seen online (a `chief.heartbeat` fresh when
+///   it arrived) is silent, Telltale cannot tell a job that did not run
+///   from a signal that did not arrive: MISSED is held, for at most `hold`
+///   after the silence began. A server that never saw a scheduler online is
+///   never blind for one, whatever heartbeats arrive late or back-dated.
 pub(super) async fn update_blindness(
     store: &Store,
     now: DateTime<Utc>,
     first: bool,
     gap: chrono::Duration,
+    hold: chrono::Duration,
 ) -> Result<(Option<Blind>, bool), StoreError> {
     let mut blind = store.blind().await?;
     let mut returned = false;
@@ -130,37 +137,97 @@ pub(super) async fn update_blindness(
             since: last,
             until: Some(now),
             cause: format!("Telltale was not running from {last} to {now}"),
+            hold_until: None,
         };
         tracing::warn!(since = %last, until = %now, "restarted after a gap: MISSED held for jobs due in it");
         store.set_blind(&b).await?;
         blind = Some(b);
     }
     let latest = store.latest_scheduler_heartbeat().await?;
-    if let Some(beat) = &latest {
-        let presence = SchedulerPresence::at(Some(beat), now);
-        let ongoing = blind.as_ref().is_some_and(|b| b.until.is_none());
-        if !presence.online && !ongoing {
-            let since = beat.event_at + chrono::Duration::seconds(presence.offline_after_seconds);
-            let b = Blind {
-                since,
-                until: None,
-                cause: format!("the scheduler has been offline since {since}"),
-            };
-            tracing::warn!(%since, "scheduler offline: MISSED alerts held");
-            store.set_blind(&b).await?;
-            blind = Some(b);
-        } else if presence.online
-            && ongoing
-            && let Some(mut b) = blind.take()
-        {
-            b.until = Some(now);
-            tracing::info!(since = %b.since, "scheduler back: held jobs re-evaluated");
-            store.set_blind(&b).await?;
-            blind = Some(b);
-            returned = true;
-        }
+    let presence = SchedulerPresence::at(latest.as_ref(), now);
+    let mut seen = store.scheduler_seen_online().await?;
+    if let Some(beat) = &latest
+        && SchedulerPresence::fresh_on_receipt(beat)
+        && seen.is_none_or(|s| s < beat_at(beat))
+    {
+        store.record_scheduler_seen_online(beat_at(beat)).await?;
+        seen = Some(beat_at(beat));
+    }
+    let ongoing = blind.as_ref().is_some_and(|b| b.until.is_none());
+    if let Some(seen) = seen
+        && !presence.online
+        && !ongoing
+    {
+        let last = presence.last_heartbeat_at.map_or(seen, |at| at.max(seen));
+        let since = last
+            .checked_add_signed(chrono::Duration::seconds(presence.offline_after_seconds))
+            .unwrap_or(last);
+        let b = Blind {
+            since,
+            until: None,
+            cause: format!("the scheduler has been silent since {since}"),
+            hold_until: None,
+        };
+        tracing::warn!(%since, "scheduler silent: MISSED alerts held for a while");
+        store.set_blind(&b).await?;
+        blind = Some(b);
+    } else if presence.online
+        && ongoing
+        && let Some(mut b) = blind.take()
+    {
+        b.until = Some(now);
+        tracing::info!(since = %b.since, "scheduler back: held jobs re-evaluated");
+        store.set_blind(&b).await?;
+        blind = Some(b);
+        returned = true;
+    }
+    if let Some(b) = &mut blind
+        && b.until.is_none()
+    {
+        b.hold_until = Some(b.since.checked_add_signed(hold).unwrap_or(b.since));
     }
     Ok((blind, returned))
+}
+
+/// SCHEDULER_OFFLINE: opens once a silence begins (once per silence: one
+/// closed by hand stays closed until the scheduler came back and went
+/// silent again), closes when the scheduler is back. Returns the alerts
+/// opened and how many closed.
+pub(super) async fn scheduler_alert(
+    store: &Store,
+    blind: Option<&Blind>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Alert>, usize), StoreError> {
+    let latest = store
+        .latest_alert_of_type(AlertType::SchedulerOffline)
+        .await?;
+    let mut eval = Evaluation::default();
+    match (blind.filter(|b| b.until.is_none()), &latest) {
+        (Some(b), latest) if latest.as_ref().is_none_or(|a| a.opened_at < b.since) => {
+            let held = b
+                .hold_until
+                .map(|end| format!("; MISSED alerts are held until {end} at most"))
+                .unwrap_or_default();
+            eval.open.push(NewAlert {
+                alert_type: AlertType::SchedulerOffline,
+                job_name: None,
+                worker_id: None,
+                run_id: None,
+                reason: format!("{}{held}", b.cause),
+                suppressed: None,
+            });
+        }
+        (None, Some(a)) if a.status == telltale_model::AlertStatus::Open => {
+            eval.close.push((a.id, "the scheduler is back".into()));
+        }
+        _ => return Ok((Vec::new(), 0)),
+    }
+    let closed = eval.close.len();
+    let opened = store.apply_alert_changes(&eval, now).await?;
+    for a in &opened {
+        tracing::warn!(alert = a.alert_type.as_str(), reason = %a.reason, "alert opened");
+    }
+    Ok((opened, closed))
 }
 
 /// Writes a `worker_lost` event on the run a worker was running when it

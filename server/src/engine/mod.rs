@@ -6,27 +6,30 @@
 //! [`Clock`], so tests drive it deterministically with [`Engine::tick`].
 
 mod context;
+mod heartbeat;
+mod run;
+
+pub use heartbeat::SelfHeartbeat;
+pub use run::{EvaluatorParts, spawn, spawn_retention};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use prometheus_client::metrics::histogram::Histogram;
 use telltale_model::schedule::expected_start;
 use telltale_model::{
-    AlertType, CheckState, Evaluation, Job, deadline, evaluate_job, evaluate_worker,
+    Acks, AlertType, CheckState, Evaluation, Job, deadline, evaluate_job, evaluate_worker,
 };
 use telltale_store::{JobOutcome, JobUpdate, Store, StoreError};
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 use telltale_model::Change;
 pub use telltale_model::clock::{Clock, ManualClock, SystemClock};
 
 use context::Surroundings;
-use telltale_store::{LiveHub, Outbox};
+use telltale_store::Outbox;
 
 impl TickReport {
     /// What the tick changed, for the live stream.
@@ -64,6 +67,8 @@ pub struct Engine {
     recorded_tick: Arc<Mutex<Option<DateTime<Utc>>>>,
     /// Each tick's duration, for the metrics (none in unit tests).
     tick_seconds: Option<Histogram>,
+    /// How long MISSED is held while a scheduler that was online is silent.
+    scheduler_hold: chrono::Duration,
 }
 
 impl Engine {
@@ -74,7 +79,15 @@ impl Engine {
             blind_gap: chrono::Duration::seconds(60),
             recorded_tick: Arc::default(),
             tick_seconds: None,
+            scheduler_hold: chrono::Duration::minutes(15),
         }
+    }
+
+    /// Sets how long MISSED alerts are held while a scheduler that was
+    /// online is silent (`MONITOR_SCHEDULER_HOLD_SECONDS`).
+    pub fn with_scheduler_hold(mut self, hold: chrono::Duration) -> Self {
+        self.scheduler_hold = hold;
+        self
     }
 
     /// Records each tick's duration (ok or failed) in `histogram`.
@@ -108,11 +121,15 @@ impl Engine {
     ) -> Result<TickReport, StoreError> {
         let now = self.clock.now();
         let (blind, sight_returned) =
-            context::update_blindness(&self.store, now, all, self.blind_gap).await?;
+            context::update_blindness(&self.store, now, all, self.blind_gap, self.scheduler_hold)
+                .await?;
+        let mut report = TickReport::default();
+        let (opened, closed) = context::scheduler_alert(&self.store, blind.as_ref(), now).await?;
+        report.opened += opened.len();
+        report.closed += closed;
         // Once Telltale can see again, every held job gets a fresh look.
         let all = all || sight_returned;
         let jobs = self.store.jobs_to_evaluate(now, touched, all).await?;
-        let mut report = TickReport::default();
         let left_down = self.evaluate(jobs, blind.clone(), now, &mut report).await?;
         // Jobs waiting on one that just came back: their MISSED is no longer
         // excused by it.
@@ -122,7 +139,7 @@ impl Engine {
                 let jobs = self.store.jobs_to_evaluate(now, &dependents, false).await?;
                 let jobs = jobs
                     .into_iter()
-                    .filter(|(j, _)| dependents.contains(&j.name))
+                    .filter(|(j, ..)| dependents.contains(&j.name))
                     .collect();
                 self.evaluate(jobs, blind, now, &mut report).await?;
             }
@@ -136,17 +153,17 @@ impl Engine {
     /// DOWN. A job whose outcome is what is stored already is not written.
     async fn evaluate(
         &self,
-        jobs: Vec<(Job, JobOutcome)>,
+        jobs: Vec<(Job, JobOutcome, Acks)>,
         blind: Option<telltale_model::Blind>,
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<Vec<String>, StoreError> {
-        let refs: Vec<&Job> = jobs.iter().map(|(j, _)| j).collect();
+        let refs: Vec<&Job> = jobs.iter().map(|(j, ..)| j).collect();
         let mut around = Surroundings::load(&self.store, &refs, blind, now).await?;
         let mut left_down = Vec::new();
         let mut updates = Vec::new();
-        for (job, stored) in jobs {
-            let (ctx, alerts) = around.context(&job, expected_start(&job));
+        for (job, stored, acks) in jobs {
+            let (ctx, alerts) = around.context(&job, expected_start(&job), acks);
             let (state, eval) = evaluate_job(&job, &ctx, stored.state, &alerts, now);
             let outcome = JobOutcome {
                 state,
@@ -203,8 +220,10 @@ impl Engine {
             .filter(|a| a.alert_type == AlertType::WorkerOffline)
             .filter_map(|a| Some((a.worker_id.clone()?, a)))
             .collect();
+        let acks = self.store.worker_acks().await?;
         for worker in self.store.list_workers().await? {
-            let eval = evaluate_worker(&worker, open.get(&worker.worker_id), now);
+            let acked = acks.get(&worker.worker_id).copied();
+            let eval = evaluate_worker(&worker, open.get(&worker.worker_id), acked, now);
             if eval.open.is_empty() && eval.close.is_empty() {
                 continue;
             }
@@ -286,7 +305,7 @@ impl EngineInbox {
         self.wake.notify_one();
     }
 
-    fn take(&self) -> (Vec<String>, bool) {
+    pub(crate) fn take(&self) -> (Vec<String>, bool) {
         let jobs = self
             .pending
             .lock()
@@ -294,85 +313,4 @@ impl EngineInbox {
             .unwrap_or_default();
         (jobs, self.all.swap(false, Ordering::Relaxed))
     }
-}
-
-/// How long the engine gathers ingest wake-ups before a tick.
-const COALESCE: Duration = Duration::from_millis(200);
-
-/// Runs the engine until `stop` is notified: every job once at start (a
-/// restart may have missed deadlines), then touched jobs as ingest reports
-/// them and due jobs every `interval`.
-pub fn spawn(
-    engine: Engine,
-    inbox: EngineInbox,
-    live: LiveHub,
-    interval: Duration,
-    stop: Arc<Notify>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut timer = tokio::time::interval(interval);
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut first = true;
-        loop {
-            tokio::select! {
-                () = stop.notified() => break,
-                _ = timer.tick() => {}
-                () = inbox.wake.notified() => {}
-            }
-            // Under a stream of ingests, gather the touched jobs for a moment
-            // rather than ticking once per request: a state is still seen
-            // within a fraction of a second, at a fraction of the work.
-            tokio::select! {
-                () = stop.notified() => break,
-                () = tokio::time::sleep(COALESCE) => {}
-            }
-            let (touched, asked_all) = inbox.take();
-            match engine.tick(&touched, first || asked_all).await {
-                Ok(report) => {
-                    first = false;
-                    live.publish(report.changes());
-                    if report.opened + report.closed + report.transitions > 0 {
-                        tracing::debug!(?report, "engine tick");
-                    }
-                }
-                Err(e) => {
-                    // Retry these jobs on the next tick.
-                    inbox.touch_here(touched.iter().map(String::as_str));
-                    if asked_all {
-                        inbox.touch_all_here();
-                    }
-                    tracing::error!(error = %e, "engine tick failed");
-                }
-            }
-        }
-        tracing::info!("engine stopped");
-    })
-}
-
-/// Prunes events older than `retention_days` every `interval` (the first
-/// time at start-up), until `stop` is notified.
-pub fn spawn_retention(
-    store: Store,
-    clock: Arc<dyn Clock>,
-    retention_days: u32,
-    interval: Duration,
-    stop: Arc<Notify>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut timer = tokio::time::interval(interval);
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = stop.notified() => break,
-                _ = timer.tick() => {}
-            }
-            let cutoff = clock.now() - chrono::Duration::days(i64::from(retention_days));
-            match store.prune_events(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(pruned = n, %cutoff, "retention pruned old events"),
-                Err(e) => tracing::error!(error = %e, "retention failed; retrying next interval"),
-            }
-        }
-        tracing::info!("retention stopped");
-    })
 }

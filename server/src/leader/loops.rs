@@ -4,14 +4,18 @@ use std::time::Duration;
 use prometheus_client::metrics::histogram::Histogram;
 use telltale_delivery::Deliverer;
 use telltale_store::{LiveHub, Store};
+use telltale_supervise::{Exit, Loops as Registry, panic_text};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::engine::{self, Clock, Engine, EngineInbox};
+use crate::engine::{self, Clock, Engine, EngineInbox, SelfHeartbeat};
+use crate::faults::Faults;
 
-/// How long a stopping loop may take to finish its step at shutdown before
-/// it is dropped mid-way (its transaction then rolls back).
-const GRACE: Duration = Duration::from_secs(10);
+/// How long a stopping supervisor may take (its loop has its own grace).
+const GRACE: Duration = Duration::from_secs(15);
+
+/// The loops only the leader runs, by their names in `/v1/health`.
+pub const LEADER_LOOPS: [&str; 3] = ["evaluator", "retention", "delivery"];
 
 /// What the leader runs: the evaluator, retention and the delivery sender,
 /// with everything needed to start them again after a lost leadership.
@@ -27,44 +31,90 @@ pub struct Loops {
     pub retention_interval: Duration,
     /// Where the evaluator records how long each tick took.
     pub tick_seconds: Histogram,
+    /// How long MISSED is held while a scheduler that was online is silent.
+    pub scheduler_hold: chrono::Duration,
+    pub heartbeat: Option<SelfHeartbeat>,
+    pub faults: Faults,
 }
 
 /// The loops of one term of leadership.
 pub struct Running {
-    stops: [Arc<Notify>; 3],
+    stops: Vec<Arc<Notify>>,
     tasks: Vec<(&'static str, JoinHandle<()>)>,
 }
 
 impl Loops {
+    /// Where the loops report: the store's registry, one per server.
+    pub fn registry(&self) -> &Registry {
+        self.store.loops()
+    }
+
+    /// Marks the leader's loops as run elsewhere (this instance follows).
+    pub fn standby(&self) {
+        for (name, interval, critical) in self.kinds() {
+            self.registry().register(name, interval, critical).standby();
+        }
+    }
+
+    fn kinds(&self) -> [(&'static str, Option<Duration>, bool); 3] {
+        [
+            ("evaluator", Some(self.evaluator_interval), true),
+            ("retention", Some(self.retention_interval), false),
+            ("delivery", None, true),
+        ]
+    }
+
     pub fn start(&self) -> Running {
+        let [evaluator, retention, delivery] = self
+            .kinds()
+            .map(|(name, interval, critical)| self.registry().register(name, interval, critical));
         // One per loop, told with `notify_one`, which keeps the permit for
-        // a loop that is between two waits (`notify_waiters` would not).
-        let stops: [Arc<Notify>; 3] = Default::default();
-        let [engine_stop, retention_stop, delivery_stop] = stops.clone();
+        // a supervisor that is between two waits.
+        let stops: Vec<Arc<Notify>> = (0..3).map(|_| Arc::new(Notify::new())).collect();
+        let engine = Engine::new(self.store.clone(), self.clock.clone())
+            .with_blind_gap(
+                chrono::Duration::from_std(self.evaluator_interval * 4)
+                    .unwrap_or(chrono::Duration::MAX),
+            )
+            .with_scheduler_hold(self.scheduler_hold)
+            .with_tick_histogram(self.tick_seconds.clone());
         let engine = engine::spawn(
-            Engine::new(self.store.clone(), self.clock.clone())
-                .with_blind_gap(
-                    chrono::Duration::from_std(self.evaluator_interval * 4)
-                        .unwrap_or(chrono::Duration::MAX),
-                )
-                .with_tick_histogram(self.tick_seconds.clone()),
-            self.inbox.clone(),
-            self.live.clone(),
-            self.evaluator_interval,
-            engine_stop,
+            engine,
+            engine::EvaluatorParts {
+                inbox: self.inbox.clone(),
+                live: self.live.clone(),
+                interval: self.evaluator_interval,
+                faults: self.faults.clone(),
+                heartbeat: self.heartbeat.clone(),
+            },
+            evaluator,
+            stops[0].clone(),
         );
         let retention = engine::spawn_retention(
             self.store.clone(),
             self.clock.clone(),
             self.retention_days,
             self.retention_interval,
-            retention_stop,
+            retention,
+            stops[1].clone(),
         );
-        let delivery = telltale_delivery::spawn(self.deliverer.clone(), delivery_stop);
+        let deliverer = self.deliverer.clone();
+        let delivery = telltale_supervise::spawn(delivery, stops[2].clone(), move |_, stop| {
+            let sender = telltale_delivery::spawn(deliverer.clone(), stop);
+            async move {
+                match sender.await {
+                    Ok(()) => Exit::Stopped,
+                    Err(e) if e.is_panic() => {
+                        Exit::Failed(format!("panicked: {}", panic_text(e.into_panic())))
+                    }
+                    Err(e) => Exit::Failed(e.to_string()),
+                }
+            }
+        });
         Running {
             stops,
             tasks: vec![
-                ("engine", engine),
+                ("evaluator", engine),
                 ("retention", retention),
                 ("delivery", delivery),
             ],

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-pub use loops::Loops;
+pub use loops::{LEADER_LOOPS, Loops};
 pub use status::LeaderStatus;
 pub use telltale_store::leader_lock::{LEADER_APPLICATION, LOCK_KEY, LockConfig};
 
@@ -22,7 +22,12 @@ use telltale_store::leader_lock::{LockConnection, LockError};
 /// How often the leader checks that its lock connection is alive: how long
 /// at most it may go on after losing it.
 const CHECK_EVERY: Duration = Duration::from_millis(500);
+/// A leader whose loops have been down this long (or three evaluator
+/// intervals, if longer) gives up its lock, so that an instance whose loops
+/// can run leads instead.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(30);
 
+#[derive(Clone)]
 pub enum Election {
     /// The only process on the database (SQLite).
     Sole,
@@ -42,30 +47,46 @@ pub fn spawn(
     if matches!(election, Election::Sole) {
         status.set(true);
     }
-    tokio::spawn(async move {
-        match election {
-            Election::Sole => {
-                let running = loops.start();
-                stop.notified().await;
-                running.stop().await;
-                status.set(false);
+    let beat = loops.registry().register(
+        "leadership",
+        None,
+        matches!(election, Election::Postgres(_)),
+    );
+    telltale_supervise::spawn(beat, stop, move |_, stop| {
+        let (election, loops, status) = (election.clone(), loops.clone(), status.clone());
+        async move {
+            match election {
+                Election::Sole => {
+                    status.set(true);
+                    let running = loops.start();
+                    stop.notified().await;
+                    running.stop().await;
+                    status.set(false);
+                }
+                Election::Postgres(config) => {
+                    loops.standby();
+                    elect(config, &loops, &status, &stop).await;
+                    status.set(false);
+                }
             }
-            Election::Postgres(config) => elect(config, loops, status, stop).await,
+            telltale_supervise::Exit::Stopped
         }
     })
 }
 
-async fn elect(config: LockConfig, loops: Loops, status: LeaderStatus, stop: Arc<Notify>) {
+async fn elect(config: LockConfig, loops: &Loops, status: &LeaderStatus, stop: &Notify) {
     let mut conn: Option<LockConnection> = None;
     let mut said_follow = false;
     loop {
+        let mut wait = config.retry;
         match attempt(&config, &mut conn).await {
             Ok(true) => {
                 if let Some(held) = conn.take() {
                     tracing::info!(instance = %config.instance, "leader: this instance leads; it runs the evaluator, retention and delivery");
                     status.set(true);
                     let running = loops.start();
-                    match hold(held, &config, &stop).await {
+                    let give_up = GIVE_UP_AFTER.max(loops.evaluator_interval * 3);
+                    match hold(held, &config, stop, loops, give_up).await {
                         Held::Stopping(held) => {
                             running.stop().await;
                             status.set(false);
@@ -75,8 +96,19 @@ async fn elect(config: LockConfig, loops: Loops, status: LeaderStatus, stop: Arc
                         Held::Lost(reason) => {
                             status.set(false);
                             running.abort().await;
+                            loops.standby();
                             tracing::error!(instance = %config.instance, %reason, "leader: lost the lock connection; stopped the loops, trying to lead again");
                             said_follow = false;
+                        }
+                        Held::GaveUp(held, why) => {
+                            status.set(false);
+                            running.abort().await;
+                            loops.standby();
+                            held.close().await;
+                            tracing::error!(instance = %config.instance, %why, "leader: its loops cannot run; gave up the lock so that another instance leads");
+                            said_follow = false;
+                            // Long enough for a follower to take the lock.
+                            wait = config.retry * 3;
                         }
                     }
                 }
@@ -93,7 +125,7 @@ async fn elect(config: LockConfig, loops: Loops, status: LeaderStatus, stop: Arc
             }
         }
         tokio::select! {
-            () = tokio::time::sleep(config.retry) => {}
+            () = tokio::time::sleep(wait) => {}
             () = stop.notified() => {
                 if let Some(c) = conn.take() {
                     c.close().await;
@@ -119,10 +151,19 @@ async fn attempt(
 enum Held {
     Stopping(LockConnection),
     Lost(LockError),
+    /// The loops have been down for too long: the lock is handed back.
+    GaveUp(LockConnection, String),
 }
 
-/// Holds the lock until shutdown or until its connection fails.
-async fn hold(mut conn: LockConnection, config: &LockConfig, stop: &Notify) -> Held {
+/// Holds the lock until shutdown, until its connection fails, or until the
+/// loops it is held for have been down for `give_up`.
+async fn hold(
+    mut conn: LockConnection,
+    config: &LockConfig,
+    stop: &Notify,
+    loops: &Loops,
+    give_up: Duration,
+) -> Held {
     loop {
         tokio::select! {
             () = stop.notified() => return Held::Stopping(conn),
@@ -130,6 +171,22 @@ async fn hold(mut conn: LockConnection, config: &LockConfig, stop: &Notify) -> H
         }
         if let Err(reason) = conn.check(config.retry).await {
             return Held::Lost(reason);
+        }
+        let now = chrono::Utc::now();
+        let report = loops.registry().report();
+        let stuck = LEADER_LOOPS.iter().find_map(|name| {
+            let r = report.get(name)?;
+            let down_for = (now - r.since).to_std().unwrap_or_default();
+            (r.critical && r.is_down() && down_for > give_up).then(|| {
+                format!(
+                    "{name} has been down since {} ({})",
+                    r.since,
+                    r.last_error.as_deref().unwrap_or("no round completed")
+                )
+            })
+        });
+        if let Some(why) = stuck {
+            return Held::GaveUp(conn, why);
         }
     }
 }

@@ -106,6 +106,7 @@ struct Inner {
     registry: Registry,
     ingest_events: Family<OutcomeLabels, Counter>,
     ingest_dropped: Family<ReasonLabels, Counter>,
+    ingest_ignored: Family<ReasonLabels, Counter>,
     requests: Latency,
     evaluator_tick: Histogram,
     delivery: DeliveryMetrics,
@@ -135,6 +136,12 @@ impl Metrics {
             "Ingested events refused, by the field that was missing or invalid",
             ingest_dropped.clone(),
         );
+        let ingest_ignored = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "ingest_values_ignored",
+            "Metadata values of stored events that were ignored (listed in the answer's warnings)",
+            ingest_ignored.clone(),
+        );
         let requests: Latency = Family::new_with_constructor(latency_histogram);
         registry.register_with_unit(
             "http_request_duration",
@@ -155,6 +162,7 @@ impl Metrics {
                 registry,
                 ingest_events,
                 ingest_dropped,
+                ingest_ignored,
                 requests,
                 evaluator_tick,
                 delivery,
@@ -172,6 +180,16 @@ impl Metrics {
                     .inc_by(n as u64);
             }
         }
+    }
+
+    /// Counts one metadata value stored but ignored.
+    pub fn ignored(&self, field: &str) {
+        self.inner
+            .ingest_ignored
+            .get_or_create(&ReasonLabels {
+                reason: drop_reason(field),
+            })
+            .inc();
     }
 
     /// Counts one event refused for `field`.

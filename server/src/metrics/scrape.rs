@@ -9,10 +9,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use telltale_model::{AlertType, CheckState};
+use std::sync::atomic::AtomicU64;
+use telltale_model::{AlertType, CheckState, LoopStatus};
 use telltale_store::{Store, StoreError};
 
 use super::PREFIX;
@@ -32,6 +34,11 @@ struct TypeLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabels {
     status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LoopLabels {
+    r#loop: &'static str,
 }
 
 pub async fn serve(State(state): State<AppState>) -> Response {
@@ -94,6 +101,41 @@ fn instance_gauges(state: &AppState, registry: &mut Registry) {
         "The most connections this instance's database pool opens",
         gauge(pool.max),
     );
+    loop_gauges(state, registry);
+}
+
+/// The supervised loops of this instance: restarts, whether each is up,
+/// and when the evaluator last completed a tick (an alert rule on its age
+/// catches an evaluator that is stuck without dying).
+fn loop_gauges(state: &AppState, registry: &mut Registry) {
+    let restarts = Family::<LoopLabels, Counter>::default();
+    let up = Family::<LoopLabels, Gauge>::default();
+    let loops = state.store.loops();
+    for (name, report) in loops.report() {
+        let labels = LoopLabels { r#loop: name };
+        restarts.get_or_create(&labels).inc_by(report.restarts);
+        let running = report.status == LoopStatus::Running && !report.is_down();
+        up.get_or_create(&labels).set(i64::from(running));
+    }
+    registry.register(
+        "loop_restarts",
+        "Times each background loop or thread was started again after a panic or errors in a row",
+        restarts,
+    );
+    registry.register(
+        "loop_up",
+        "1 when a background loop runs here and is not stuck, else 0 (standby on an instance that does not lead)",
+        up,
+    );
+    if let Some(at) = loops.last_tick("evaluator") {
+        let g = Gauge::<f64, AtomicU64>::default();
+        g.set(at.timestamp_micros() as f64 / 1e6);
+        registry.register(
+            "evaluator_last_tick_timestamp_seconds",
+            "When this instance's evaluator last completed a tick (Unix time)",
+            g,
+        );
+    }
 }
 
 /// Read from the database: the same on every instance. The queries are

@@ -13,7 +13,10 @@ async fn one_event_is_stored_and_listed() {
     e["metadata"] = json!({"exit_code": 1});
     let (status, body) = app.post_json("/v1/events", &e).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, json!({"inserted": 1, "duplicates": 0, "dropped": []}));
+    assert_eq!(
+        body,
+        json!({"inserted": 1, "duplicates": 0, "dropped": [], "warnings": []})
+    );
 
     let events = app.events().await;
     assert_eq!(events.len(), 1);
@@ -55,33 +58,65 @@ async fn a_bad_event_is_a_400_naming_the_field_and_stores_nothing() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "message");
 
-    // A check policy that could never be evaluated is refused, not stored.
+    assert_eq!(
+        app.events().await.len(),
+        1,
+        "the earlier event is untouched"
+    );
+    app.stop().await;
+}
+
+/// A failure report is never lost over a policy typo: the event is stored,
+/// the bad key is listed in `warnings` and the setting keeps its value.
+#[tokio::test]
+async fn a_bad_policy_value_is_a_warning_and_the_event_is_stored() {
+    let app = TestApp::spawn().await;
+    let mut first = event("job.started", "ok");
+    first["metadata"] = json!({"grace_seconds": 120, "schedule": "0 2 * * *"});
+    let (status, body) = app.post_json("/v1/events", &first).await;
+    assert_eq!(
+        (status, body["warnings"].clone()),
+        (200, json!([])),
+        "{body}"
+    );
     for (meta, field) in [
         (
             json!({"schedule": "every fortnight-ish"}),
             "metadata.schedule",
         ),
         (
-            json!({"schedule": "0 2 * * *", "timezone": "Europe/Atlantis"}),
+            json!({"schedule": "0 3 * * *", "timezone": "Europe/Atlantis"}),
             "metadata.timezone",
         ),
         (
             json!({"max_runtime_seconds": "1h"}),
             "metadata.max_runtime_seconds",
         ),
+        (json!({"grace_seconds": -5}), "metadata.grace_seconds"),
     ] {
-        let mut bad = event("job.started", "x");
-        bad["metadata"] = meta;
-        let (status, body) = app.post_json("/v1/events", &bad).await;
-        assert_eq!(status, 400, "{body}");
-        assert_eq!(body["error"]["field"], field, "{body}");
+        let mut failed = event("job.failed", "disk full");
+        failed["level"] = json!("error");
+        failed["metadata"] = meta;
+        let (status, body) = app.post_json("/v1/events", &failed).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["inserted"], 1, "{body}");
+        assert_eq!(body["warnings"][0]["index"], 0, "{body}");
+        assert_eq!(body["warnings"][0]["field"], field, "{body}");
     }
+    // An integral float is a whole number.
+    let mut float = event("job.started", "ok");
+    float["metadata"] = json!({"grace_seconds": 60.0});
+    let (_, body) = app.post_json("/v1/events", &float).await;
+    assert_eq!(body["warnings"], json!([]), "{body}");
 
-    assert_eq!(
-        app.events().await.len(),
-        1,
-        "the earlier event is untouched"
-    );
+    assert_eq!(app.events().await.len(), 6, "every event stored");
+    let (_, job) = app.get_json("/v1/status/jobs/nightly-proxy-render").await;
+    let policy = &job["job"]["policy"];
+    // 120 stayed through the -5; the 60.0 came after and took.
+    assert_eq!(policy["graceSeconds"], 60, "{job}");
+    assert_eq!(policy["schedule"], "0 3 * * *", "{job}");
+    assert_eq!(policy["timezone"], json!(null), "{job}");
+    assert_eq!(policy["maxRuntimeSeconds"], json!(null), "{job}");
     app.stop().await;
 }
 
@@ -109,7 +144,10 @@ async fn retried_event_ids_are_counted_as_duplicates() {
     assert_eq!(app.post_json("/v1/events", &e).await.1["inserted"], 1);
     let (status, body) = app.post_json("/v1/events", &e).await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"inserted": 0, "duplicates": 1, "dropped": []}));
+    assert_eq!(
+        body,
+        json!({"inserted": 0, "duplicates": 1, "dropped": [], "warnings": []})
+    );
     assert_eq!(app.events().await.len(), 1);
     app.stop().await;
 }

@@ -5,14 +5,24 @@ use crate::helpers::{TestApp, event};
 #[tokio::test]
 async fn health_reports_version_database_and_leadership() {
     let app = TestApp::spawn_with(&[("MONITOR_INSTANCE_NAME", "render-farm-a")]).await;
-    let (status, body) = app.get_json("/v1/health").await;
-    assert_eq!(status, 200);
+    let (status, mut body) = app.get_json("/v1/health").await;
+    assert_eq!(status, 200, "{body}");
+    let loops = body.as_object_mut().unwrap().remove("loops").unwrap();
     // One process on SQLite always leads.
     assert_eq!(
         body,
         json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok",
-               "instance": "render-farm-a", "leader": true})
+               "instance": "render-farm-a", "leader": true, "problems": []})
     );
+    for name in [
+        "evaluator",
+        "delivery",
+        "retention",
+        "sqlite_writer",
+        "leadership",
+    ] {
+        assert_eq!(loops[name]["status"], "running", "{name}: {loops}");
+    }
     app.stop().await;
 }
 

@@ -10,4 +10,5 @@ mod receivers;
 #[path = "../../../store/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod store_support;
+#[allow(dead_code)]
 mod support;

@@ -35,6 +35,13 @@ pub struct Model {
     /// Set by an operator alone (`PUT /v1/jobs/{name}/badge`); neither
     /// ingest nor the engine writes it.
     pub public_badge: bool,
+    /// Written by ingest, with the columns above it.
+    pub failures_total: i64,
+    pub last_failure_run_id: Option<String>,
+    /// Written when an alert is closed by hand (and `miss_ack` cleared by
+    /// the engine); ingest never writes them.
+    pub failure_ack: i64,
+    pub miss_ack: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,9 @@ pub struct Model {
     pub last_heartbeat_at_us: Option<i64>,
     pub current_run_id: Option<String>,
     pub interval_seconds: i32,
+    /// The newest heartbeat when a WORKER_OFFLINE about this worker was
+    /// closed by hand; ingest never writes it.
+    pub offline_ack_beat_us: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,144 @@
+//! The engine's loops, supervised: the evaluator (woken by ingest and by a
+//! timer) and retention. A panic, or ticks failing in a row, ends a run of
+//! the loop; its supervisor starts a fresh one after a backoff, and health
+//! reports it meanwhile.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use telltale_store::{LiveHub, Store};
+use telltale_supervise::{Beat, Exit};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::{Clock, Engine, EngineInbox, SelfHeartbeat};
+use crate::faults::Faults;
+
+/// How long the engine gathers ingest wake-ups before a tick.
+const COALESCE: Duration = Duration::from_millis(200);
+/// Ticks that may fail in a row before the evaluator is started afresh.
+const FAILURES_BEFORE_RESTART: u32 = 3;
+
+/// What the evaluator loop needs besides the engine.
+#[derive(Clone)]
+pub struct EvaluatorParts {
+    pub inbox: EngineInbox,
+    pub live: LiveHub,
+    pub interval: Duration,
+    pub faults: Faults,
+    pub heartbeat: Option<SelfHeartbeat>,
+}
+
+/// Runs the engine, supervised, until `stop` is notified: every job once
+/// at the start of each run (a restart may have missed deadlines), then
+/// touched jobs as ingest reports them and due jobs every interval.
+pub fn spawn(
+    engine: Engine,
+    parts: EvaluatorParts,
+    beat: Beat,
+    stop: Arc<Notify>,
+) -> JoinHandle<()> {
+    telltale_supervise::spawn(beat, stop, move |beat, stop| {
+        evaluate(engine.clone(), parts.clone(), beat, stop)
+    })
+}
+
+async fn evaluate(engine: Engine, parts: EvaluatorParts, beat: Beat, stop: Arc<Notify>) -> Exit {
+    let EvaluatorParts {
+        inbox,
+        live,
+        interval,
+        faults,
+        heartbeat,
+    } = parts;
+    let mut timer = tokio::time::interval(interval);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut first = true;
+    loop {
+        tokio::select! {
+            () = stop.notified() => return Exit::Stopped,
+            _ = timer.tick() => {}
+            () = inbox.wake.notified() => {}
+        }
+        // Under a stream of ingests, gather the touched jobs for a moment
+        // rather than ticking once per request: a state is still seen
+        // within a fraction of a second, at a fraction of the work.
+        tokio::select! {
+            () = stop.notified() => return Exit::Stopped,
+            () = tokio::time::sleep(COALESCE) => {}
+        }
+        let (touched, asked_all) = inbox.take();
+        if faults.evaluator_should_panic() {
+            panic!("injected fault: evaluator tick");
+        }
+        match engine.tick(&touched, first || asked_all).await {
+            Ok(report) => {
+                first = false;
+                beat.tick();
+                live.publish(report.changes());
+                if report.opened + report.closed + report.transitions > 0 {
+                    tracing::debug!(?report, "engine tick");
+                }
+                if let Some(h) = &heartbeat {
+                    h.after_tick();
+                }
+            }
+            Err(e) => {
+                // The next tick looks at every job: those reads are chunked
+                // and bind no list of names, so whatever in this tick's
+                // input made it fail is not handed back to fail again.
+                inbox.touch_all_here();
+                let n = beat.failed(&e.to_string());
+                tracing::error!(error = %e, failures_in_a_row = n, "engine tick failed");
+                if n >= FAILURES_BEFORE_RESTART {
+                    return Exit::Failed(format!("{n} ticks failed in a row; the last: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// Prunes events older than `retention_days` every `interval` (the first
+/// time at once), supervised, until `stop` is notified.
+pub fn spawn_retention(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    retention_days: u32,
+    interval: Duration,
+    beat: Beat,
+    stop: Arc<Notify>,
+) -> JoinHandle<()> {
+    telltale_supervise::spawn(beat, stop, move |beat, stop| {
+        let (store, clock) = (store.clone(), clock.clone());
+        async move {
+            let mut timer = tokio::time::interval(interval);
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = stop.notified() => return Exit::Stopped,
+                    _ = timer.tick() => {}
+                }
+                let Some(cutoff) = clock
+                    .now()
+                    .checked_sub_signed(chrono::Duration::days(i64::from(retention_days)))
+                else {
+                    // A retention longer than recorded time prunes nothing.
+                    beat.tick();
+                    continue;
+                };
+                match store.prune_events(cutoff).await {
+                    Ok(n) => {
+                        beat.tick();
+                        if n > 0 {
+                            tracing::info!(pruned = n, %cutoff, "retention pruned old events");
+                        }
+                    }
+                    Err(e) => {
+                        beat.failed(&e.to_string());
+                        tracing::error!(error = %e, "retention failed; retrying next interval");
+                    }
+                }
+            }
+        }
+    })
+}
