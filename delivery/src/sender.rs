@@ -224,7 +224,7 @@ impl Deliverer {
                 }
                 let now = self.clock.now();
                 let payload = match target.webhook.format {
-                    WebhookFormat::Generic => compose::webhook_payload(&notice, d.id, now),
+                    WebhookFormat::Generic => compose::webhook_payload(&notice, d.delivery_id, now),
                     WebhookFormat::Slack => compose::slack_payload(&notice),
                 };
                 webhook::post(
@@ -234,7 +234,7 @@ impl Deliverer {
                         secret: &target.secret,
                         timestamp: now.timestamp(),
                         event: d.notification.event_name(),
-                        delivery_id: Some(d.id),
+                        delivery_id: Some(d.delivery_id),
                         body: serde_json::to_vec(&payload).unwrap_or_default(),
                     },
                 )

@@ -11,6 +11,7 @@ mod m20261125_000010_auth;
 mod m20261125_000011_alert_delivery;
 mod m20261125_000012_public_badges;
 mod m20261126_000013_level_index_without_info;
+mod m20261127_000014_delivery_first_attempt;
 mod triggers;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_alert_delivery::Migration),
             Box::new(m20261125_000012_public_badges::Migration),
             Box::new(m20261126_000013_level_index_without_info::Migration),
+            Box::new(m20261127_000014_delivery_first_attempt::Migration),
         ]
     }
 }
