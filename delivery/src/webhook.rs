@@ -31,6 +31,7 @@ pub(crate) struct Post<'a> {
     pub secret: &'a str,
     pub timestamp: i64,
     pub event: &'a str,
+    /// The same on every attempt of one delivery, so receivers can dedupe.
     pub delivery_id: Option<i64>,
     pub body: Vec<u8>,
 }
@@ -53,6 +54,15 @@ pub(crate) async fn post(client: &reqwest::Client, p: Post<'_>) -> Result<(), Se
     judge(response).await
 }
 
+/// How much of a receiver's answer is read: enough for the start of an
+/// error message. The rest is never read; dropping the response closes
+/// the connection (a receiver that answered 300 MiB once cost the server
+/// 800 MB of memory).
+pub(crate) const BODY_CAP: usize = 8 * 1024;
+
+/// How much of that is kept in the delivery's error text.
+const SHOWN_CHARS: usize = 500;
+
 /// 2xx is delivered; 408, 429 and 5xx may pass later; any other answer
 /// (4xx, or a redirect, which is not followed) will not.
 pub(crate) async fn judge(response: reqwest::Response) -> Result<(), SendError> {
@@ -64,16 +74,15 @@ pub(crate) async fn judge(response: reqwest::Response) -> Result<(), SendError> 
         .headers()
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response.text().await.unwrap_or_default();
-    let mut body: String = body.chars().take(500).collect();
-    if let Some(to) = location {
-        body = format!("redirected to {to} (redirects are not followed: set the final URL)");
-    }
-    let text = if body.trim().is_empty() {
+        .map(|v| one_line(v, SHOWN_CHARS));
+    let body = match location {
+        Some(to) => format!("redirected to {to} (redirects are not followed: set the final URL)"),
+        None => one_line(&read_start(response, BODY_CAP).await, SHOWN_CHARS),
+    };
+    let text = if body.is_empty() {
         format!("HTTP {status}")
     } else {
-        format!("HTTP {status}: {}", body.trim())
+        format!("HTTP {status}: {body}")
     };
     let retry = status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
     if retry {
@@ -81,6 +90,48 @@ pub(crate) async fn judge(response: reqwest::Response) -> Result<(), SendError> 
     } else {
         Err(SendError::permanent(text))
     }
+}
+
+/// At most `cap` bytes of the body, as text; a read error ends it early
+/// (what was read is still worth showing).
+async fn read_start(mut response: reqwest::Response, cap: usize) -> String {
+    let mut start = Vec::new();
+    while start.len() < cap {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = cap - start.len();
+                start.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&start).into_owned()
+}
+
+/// A receiver's text as one line of at most `max` characters: it ends up
+/// in log lines and on the alert's page, where its control characters
+/// have no business.
+fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if chars > 0 {
+            out.push(' ');
+            chars += 1;
+        }
+        for c in word.chars() {
+            if chars >= max {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            chars += 1;
+        }
+    }
+    out
 }
 
 pub(crate) fn network_error_text(e: &reqwest::Error) -> String {
@@ -99,7 +150,7 @@ pub(crate) fn network_error_text(e: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sign;
+    use super::*;
 
     #[test]
     fn signature_matches_a_known_vector() {
@@ -108,5 +159,90 @@ mod tests {
             sign("whsec_test", 1_700_000_000, br#"{"a":1}"#),
             "sha256=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
         );
+    }
+
+    /// A receiver on loopback that answers `head`, then streams `x` until
+    /// the client goes away. Returns its URL and how many body bytes it
+    /// managed to write.
+    async fn endless(head: &'static str) -> (String, tokio::task::JoinHandle<usize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = vec![0u8; 64 * 1024];
+            let _ = socket.read(&mut request).await;
+            socket.write_all(head.as_bytes()).await.unwrap();
+            let chunk = vec![b'x'; 64 * 1024];
+            let mut written = 0;
+            while written < 1 << 30 {
+                match socket.write_all(&chunk).await {
+                    Ok(()) => written += chunk.len(),
+                    Err(_) => break,
+                }
+            }
+            written
+        });
+        (url, task)
+    }
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    fn post_to(url: &str) -> Post<'_> {
+        Post {
+            url,
+            secret: "whsec_test",
+            timestamp: 0,
+            event: "test",
+            delivery_id: Some(1),
+            body: b"{}".to_vec(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_huge_error_body_is_read_only_up_to_the_cap() {
+        let (url, receiver) =
+            endless("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 1073741824\r\n\r\n")
+                .await;
+        let e = post(&client(), post_to(&url)).await.unwrap_err();
+        assert!(!e.permanent);
+        assert!(
+            e.message
+                .starts_with("HTTP 500 Internal Server Error: xxxx"),
+            "{}",
+            &e.message[..40]
+        );
+        assert!(e.message.chars().count() <= 540, "{}", e.message.len());
+        // The client hung up after the cap: the receiver could not write
+        // its gigabyte (only what socket buffers hold).
+        let written = receiver.await.unwrap();
+        assert!(written < 64 << 20, "receiver wrote {written} bytes");
+    }
+
+    #[tokio::test]
+    async fn a_chunked_endless_error_body_is_cut_too() {
+        // One chunk of 1 GiB announced, streamed forever.
+        let (url, receiver) = endless(
+            "HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: chunked\r\n\r\n40000000\r\n",
+        )
+        .await;
+        let e = post(&client(), post_to(&url)).await.unwrap_err();
+        assert!(e.message.starts_with("HTTP 503 Service Unavailable: xxx"));
+        assert!(receiver.await.unwrap() < 64 << 20);
+    }
+
+    #[test]
+    fn receiver_text_is_one_line_and_short() {
+        assert_eq!(
+            one_line("  bad\r\n\tgateway\u{1b}[31m ", 100),
+            "bad gateway [31m"
+        );
+        assert_eq!(one_line("abcdef", 3), "abc…");
+        assert_eq!(one_line("", 3), "");
     }
 }
