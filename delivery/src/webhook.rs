@@ -5,10 +5,14 @@
 //! recomputes it and refuses old timestamps, so a captured request cannot be
 //! replayed later.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::error::SendError;
+use crate::target::GuardedResolver;
 
 pub const SIGNATURE_HEADER: &str = "x-telltale-signature";
 pub const TIMESTAMP_HEADER: &str = "x-telltale-timestamp";
@@ -26,6 +30,20 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// The client webhooks are sent with. Their URLs come from admins, not
+/// operators: its resolver keeps them off refused addresses
+/// ([`crate::target`]), and it follows no redirect, so a receiver cannot
+/// send the request on to one.
+pub(crate) fn client(timeout: Duration, allow_private: bool) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .user_agent(concat!("Telltale/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 pub(crate) struct Post<'a> {
     pub url: &'a str,
     pub secret: &'a str,
@@ -36,9 +54,18 @@ pub(crate) struct Post<'a> {
     pub body: Vec<u8>,
 }
 
-pub(crate) async fn post(client: &reqwest::Client, p: Post<'_>) -> Result<(), SendError> {
+/// Posts to a webhook. `client` resolves names through the guard
+/// ([`crate::target`]); an IP literal never reaches a resolver, so it is
+/// judged here.
+pub(crate) async fn post(
+    client: &reqwest::Client,
+    allow_private: bool,
+    p: Post<'_>,
+) -> Result<(), SendError> {
+    crate::target::check_literal(p.url, allow_private)
+        .map_err(|e| SendError::permanent(e.to_string()))?;
     let mut request = client
-        .post(p.url)
+        .post(p.url.trim())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(SIGNATURE_HEADER, sign(p.secret, p.timestamp, &p.body))
         .header(TIMESTAMP_HEADER, p.timestamp.to_string())
@@ -50,7 +77,7 @@ pub(crate) async fn post(client: &reqwest::Client, p: Post<'_>) -> Result<(), Se
         .body(p.body)
         .send()
         .await
-        .map_err(|e| SendError::transient(network_error_text(&e)))?;
+        .map_err(|e| send_error(&e))?;
     judge(response).await
 }
 
@@ -134,6 +161,15 @@ fn one_line(text: &str, max: usize) -> String {
     out
 }
 
+/// A request that got no answer. Refused by the address guard (at
+/// connect time, after DNS): permanent, and says why.
+pub(crate) fn send_error(e: &reqwest::Error) -> SendError {
+    match crate::target::refusal_in(e) {
+        Some(refused) => SendError::permanent(format!("refused: {refused}")),
+        None => SendError::transient(network_error_text(e)),
+    }
+}
+
 pub(crate) fn network_error_text(e: &reqwest::Error) -> String {
     let what = if e.is_timeout() {
         "timed out"
@@ -187,10 +223,36 @@ mod tests {
     }
 
     fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        super::client(Duration::from_secs(10), true).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_clients_resolver_refuses_at_connect_time_for_good() {
+        // Straight to the client, past `post`'s own check of the URL: the
+        // resolver is what refuses, and the refusal is found in reqwest's
+        // error and made permanent.
+        for (allow_private, url, says) in [
+            (
+                false,
+                "http://localhost:9/hook",
+                "refused: localhost is a loopback address",
+            ),
+            (
+                true,
+                "http://metadata.google.internal/",
+                "refused: metadata.google.internal is a cloud metadata service",
+            ),
+        ] {
+            let e = super::client(Duration::from_secs(10), allow_private)
+                .unwrap()
+                .post(url)
+                .send()
+                .await
+                .unwrap_err();
+            let e = send_error(&e);
+            assert!(e.permanent, "{url}: {}", e.message);
+            assert!(e.message.starts_with(says), "{url}: {}", e.message);
+        }
     }
 
     fn post_to(url: &str) -> Post<'_> {
@@ -209,7 +271,7 @@ mod tests {
         let (url, receiver) =
             endless("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 1073741824\r\n\r\n")
                 .await;
-        let e = post(&client(), post_to(&url)).await.unwrap_err();
+        let e = post(&client(), true, post_to(&url)).await.unwrap_err();
         assert!(!e.permanent);
         assert!(
             e.message
@@ -231,9 +293,27 @@ mod tests {
             "HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: chunked\r\n\r\n40000000\r\n",
         )
         .await;
-        let e = post(&client(), post_to(&url)).await.unwrap_err();
+        let e = post(&client(), true, post_to(&url)).await.unwrap_err();
         assert!(e.message.starts_with("HTTP 503 Service Unavailable: xxx"));
         assert!(receiver.await.unwrap() < 64 << 20);
+    }
+
+    #[tokio::test]
+    async fn refused_targets_are_not_contacted_and_fail_permanently() {
+        let e = post(&client(), true, post_to("http://169.254.169.254/latest"))
+            .await
+            .unwrap_err();
+        assert!(e.permanent);
+        assert!(e.message.contains("link-local"), "{}", e.message);
+        let e = post(&client(), false, post_to("http://127.0.0.1:9/hook"))
+            .await
+            .unwrap_err();
+        assert!(e.permanent);
+        assert!(
+            e.message.contains("MONITOR_WEBHOOK_ALLOW_PRIVATE"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
