@@ -48,6 +48,8 @@ impl Server {
             .env("MONITOR_PORT", port.to_string())
             .env("MONITOR_DB_PATH", dir.path().join("bench.sqlite"))
             .env("MONITOR_AUTH_ENABLED", "false")
+            // The bench's webhook receivers listen on loopback.
+            .env("MONITOR_WEBHOOK_ALLOW_PRIVATE", "true")
             .env("RUST_LOG", "warn")
             .envs(vars.iter().copied())
             .stdout(Stdio::null())

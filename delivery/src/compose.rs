@@ -1,6 +1,10 @@
 //! What a notification says: email subject and bodies, webhook payloads.
-//! Reasons and failure texts are quoted verbatim; only HTML escaping is
-//! applied, and only in the HTML body.
+//!
+//! Job names, run and worker ids, reasons and failure texts come from
+//! producers, so each is text wherever it lands: verbatim in the plain-text
+//! body and in JSON, HTML-escaped in the HTML body, on one line without
+//! control characters in the subject (a header), and with Slack's markup
+//! characters escaped in chat messages (so text cannot ping or link).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -63,7 +67,11 @@ fn headline(n: &Notice) -> String {
 /// by subject groups one job's alerts together under each type.
 pub fn email(n: &Notice) -> EmailContent {
     let a = n.alert;
-    let subject = format!("[Telltale] {} {}", a.alert_type.as_str(), headline(n));
+    let subject = header_text(&format!(
+        "[Telltale] {} {}",
+        a.alert_type.as_str(),
+        headline(n)
+    ));
     let mut text = format!(
         "{}\n\nAlert {} ({}) opened {}.\n",
         headline(n),
@@ -194,6 +202,7 @@ pub fn test_email(public_url: Option<&str>, now: DateTime<Utc>) -> EmailContent 
 }
 
 /// Telltale's generic webhook payload, version 1 (README, "Webhooks").
+/// `delivery_id` is the same on every attempt of one delivery.
 pub fn webhook_payload(n: &Notice, delivery_id: i64, sent_at: DateTime<Utc>) -> Value {
     json!({
         "version": 1,
@@ -207,17 +216,76 @@ pub fn webhook_payload(n: &Notice, delivery_id: i64, sent_at: DateTime<Utc>) -> 
     })
 }
 
-/// Slack's incoming-webhook format: one mrkdwn text.
+/// Slack's incoming-webhook format: one mrkdwn text. Everything a
+/// producer wrote is escaped ([`mrkdwn`]); the failure reason sits in a
+/// code block it cannot close.
 pub fn slack_payload(n: &Notice) -> Value {
     let a = n.alert;
-    let mut text = format!("*{}* {}\n{}", a.alert_type.as_str(), headline(n), a.reason);
+    let mut text = format!(
+        "*{}* {}\n{}",
+        a.alert_type.as_str(),
+        mrkdwn(&headline(n)),
+        mrkdwn(&a.reason)
+    );
     if let Some(f) = n.run.and_then(|r| r.failure_reason.as_deref()) {
-        text.push_str(&format!("\n```{}```", f.replace("```", "'''")));
+        text.push_str(&format!("\n```\n{}\n```", mrkdwn(f)));
     }
     if let Some(link) = &n.link {
+        // Ours (MONITOR_PUBLIC_URL), not a producer's; escaped as Slack
+        // asks for URLs, and `|` would end the URL early.
+        let link = link
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('|', "%7C");
         text.push_str(&format!("\n<{link}|Open in Telltale>"));
     }
     json!({ "text": text })
+}
+
+/// Producer text for a Slack message:
+/// - `&`, `<` and `>` escaped as Slack documents, so `<!channel>`,
+///   `<@U123>` and `<http://x|label>` are shown, not acted on;
+/// - a zero-width space after each `@`: Slack-compatible receivers
+///   (Mattermost, Discord's /slack endpoint) turn a bare `@channel`,
+///   `@here` or `@everyone` into a ping;
+/// - a zero-width space between two backticks, so no run of three can
+///   open or close a code block (ours around the failure reason, or one
+///   of its own that would swallow the rest of the message).
+///
+/// The text reads the same; only invisible characters are added.
+pub(crate) fn mrkdwn(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut after_backtick = false;
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("@\u{200B}"),
+            '`' if after_backtick => out.push_str("\u{200B}`"),
+            c => out.push(c),
+        }
+        after_backtick = c == '`';
+    }
+    out
+}
+
+/// Text for a mail header: one line. CR and LF would end the header and
+/// start another (header injection); other control and bidirectional
+/// formatting characters would garble or disguise the subject.
+pub(crate) fn header_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// The body of a webhook test.
@@ -333,5 +401,96 @@ mod tests {
         assert_eq!(p["deliveryId"], 7);
         assert_eq!(p["alert"]["id"], 42);
         assert_eq!(p["alert"]["alertType"], "FAILURE");
+    }
+
+    /// What a hostile producer can put in every text it controls.
+    const HOSTILE: &str = "<!channel> <@U123> <http://evil.example|click> @here & </pre><script>x</script>\r\nBcc: victim@example.com";
+
+    fn hostile_notice_parts() -> (Alert, Run) {
+        let mut a = alert();
+        a.job_name = Some(format!("job ``` {HOSTILE}"));
+        a.run_id = Some(format!("run {HOSTILE}"));
+        a.reason = format!("reason {HOSTILE}");
+        let mut run = Run::first_seen(&format!("run {HOSTILE}"), a.opened_at);
+        run.job_name = a.job_name.clone();
+        run.worker_id = Some(format!("worker {HOSTILE}"));
+        run.failure_reason = Some(format!("failure ``` {HOSTILE} ```\n<!everyone>`"));
+        (a, run)
+    }
+
+    #[test]
+    fn a_subject_is_one_line_whatever_the_job_name() {
+        let (a, run) = hostile_notice_parts();
+        let n = Notice {
+            alert: &a,
+            notification: Notification::Opened,
+            run: Some(&run),
+            link: None,
+        };
+        let m = email(&n);
+        assert!(!m.subject.contains(['\r', '\n']), "{:?}", m.subject);
+        assert!(m.subject.chars().all(|c| !c.is_control()));
+        assert!(
+            m.subject.contains("@example.com"),
+            "the text is kept: {:?}",
+            m.subject
+        );
+        assert_eq!(
+            header_text("a\u{202E}b\u{2028}c\u{0}d\te"),
+            "a b c d e",
+            "bidi overrides, line separators and NULs go too"
+        );
+    }
+
+    #[test]
+    fn the_html_body_escapes_everything_a_producer_wrote() {
+        let (a, run) = hostile_notice_parts();
+        let n = Notice {
+            alert: &a,
+            notification: Notification::Opened,
+            run: Some(&run),
+            link: None,
+        };
+        let m = email(&n);
+        for raw in [
+            "<!channel>",
+            "<script>",
+            "<@U123>",
+            "<!everyone>",
+            "<http://evil",
+        ] {
+            assert!(!m.html.contains(raw), "{raw} raw in the HTML body");
+        }
+        // Only our own two <pre> blocks close: the producer's </pre> is text.
+        assert_eq!(m.html.matches("</pre>").count(), 2, "{}", m.html);
+        assert!(m.html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        // The plain-text body stays verbatim.
+        assert!(m.text.contains(&format!("reason {HOSTILE}")), "{}", m.text);
+        assert!(m.text.contains("failure ``` "), "{}", m.text);
+    }
+
+    #[test]
+    fn slack_text_cannot_ping_link_or_leave_the_code_block() {
+        let (a, run) = hostile_notice_parts();
+        let n = Notice {
+            alert: &a,
+            notification: Notification::Opened,
+            run: Some(&run),
+            link: alert_link(Some("https://tt.example/?a=1&b=2"), 42),
+        };
+        let text = slack_payload(&n)["text"].as_str().unwrap().to_owned();
+        // Our own link is the only `<…>` in the message.
+        assert_eq!(text.matches('<').count(), 1, "{text}");
+        assert!(
+            text.ends_with("<https://tt.example/?a=1&amp;b=2/alerts/42|Open in Telltale>"),
+            "{text}"
+        );
+        assert!(text.contains("&lt;!channel&gt; &lt;@\u{200B}U123&gt; &lt;http://evil.example|click&gt; @\u{200B}here &amp;"));
+        // One code block: its fences are the only runs of backticks, though
+        // the job name and the failure reason both hold one.
+        assert_eq!(text.matches("```").count(), 2, "{text}");
+        let block = text.split("```").nth(1).unwrap();
+        assert!(block.contains("failure `\u{200B}`\u{200B}` "), "{block}");
+        assert!(block.contains("&lt;!everyone&gt;`\n"), "{block}");
     }
 }

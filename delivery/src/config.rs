@@ -17,6 +17,9 @@ pub struct DeliveryConfig {
     pub concurrency: usize,
     /// How often the queue is looked at for due deliveries.
     pub poll_interval: Duration,
+    /// `MONITOR_WEBHOOK_ALLOW_PRIVATE`: webhooks may reach loopback and
+    /// private addresses. Link-local and metadata addresses stay refused.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -30,6 +33,7 @@ impl Default for DeliveryConfig {
             timeout: Duration::from_secs(10),
             concurrency: 8,
             poll_interval: Duration::from_secs(1),
+            webhook_allow_private: false,
         }
     }
 }

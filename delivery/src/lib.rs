@@ -14,6 +14,7 @@ mod email;
 mod error;
 mod metrics;
 mod sender;
+mod target;
 mod webhook;
 
 pub use compose::{EmailContent, alert_link};
@@ -22,6 +23,7 @@ pub use email::Mailer;
 pub use error::SendError;
 pub use metrics::DeliveryMetrics;
 pub use sender::{Deliverer, spawn};
+pub use target::{Restriction, TargetError, check_webhook_url, restriction};
 pub use webhook::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 
 /// A new webhook signing secret (256 random bits, hex).

@@ -17,6 +17,7 @@ use crate::config::{ConfigError, DeliveryConfig};
 use crate::email::Mailer;
 use crate::error::SendError;
 use crate::metrics::DeliveryMetrics;
+use crate::target::TargetError;
 use crate::webhook::{self, Post};
 
 const NO_TRANSPORT: &str = "no email transport is configured: set MONITOR_SMTP_URL (and \
@@ -47,16 +48,12 @@ impl Deliverer {
             .map(|c| Mailer::new(c, config.timeout))
             .transpose()?
             .map(Arc::new);
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Telltale/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConfigError {
+        let http = webhook::client(config.timeout, config.webhook_allow_private).map_err(|e| {
+            ConfigError {
                 variable: "MONITOR_DELIVERY_TIMEOUT_SECONDS",
                 problem: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(Self {
             store,
             clock,
@@ -79,6 +76,12 @@ impl Deliverer {
     pub fn with_metrics(mut self, metrics: DeliveryMetrics) -> Self {
         self.metrics = metrics;
         self
+    }
+
+    /// Whether a webhook may be saved with `url` (the REST API and the
+    /// settings page ask the same question, with the server's setting).
+    pub async fn check_webhook_url(&self, url: &str) -> Result<(), TargetError> {
+        crate::target::check_webhook_url(url, self.config.webhook_allow_private).await
     }
 
     /// How email leaves (`None`: it cannot).
@@ -224,17 +227,18 @@ impl Deliverer {
                 }
                 let now = self.clock.now();
                 let payload = match target.webhook.format {
-                    WebhookFormat::Generic => compose::webhook_payload(&notice, d.id, now),
+                    WebhookFormat::Generic => compose::webhook_payload(&notice, d.delivery_id, now),
                     WebhookFormat::Slack => compose::slack_payload(&notice),
                 };
                 webhook::post(
                     &self.http,
+                    self.config.webhook_allow_private,
                     Post {
                         url: &target.webhook.url,
                         secret: &target.secret,
                         timestamp: now.timestamp(),
                         event: d.notification.event_name(),
-                        delivery_id: Some(d.id),
+                        delivery_id: Some(d.delivery_id),
                         body: serde_json::to_vec(&payload).unwrap_or_default(),
                     },
                 )
@@ -289,6 +293,7 @@ impl Deliverer {
             compose::webhook_test_payload(target.webhook.format == WebhookFormat::Slack, now);
         let sent = webhook::post(
             &self.http,
+            self.config.webhook_allow_private,
             Post {
                 url: &target.webhook.url,
                 secret: &target.secret,

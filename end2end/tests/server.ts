@@ -42,6 +42,8 @@ export async function startTelltale(env: Record<string, string> = {}): Promise<T
       MONITOR_PORT: String(port),
       MONITOR_DB_PATH: join(dir, "telltale.sqlite"),
       MONITOR_AUTH_ENABLED: "false",
+      // The tests' webhook receivers listen on loopback.
+      MONITOR_WEBHOOK_ALLOW_PRIVATE: "true",
       RUST_LOG: "info",
       ...env,
     },

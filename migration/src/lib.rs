@@ -13,6 +13,7 @@ mod m20261125_000011_alert_delivery;
 mod m20261125_000012_public_badges;
 mod m20261126_000013_level_index_without_info;
 mod m20261203_000014_sticky_alerts_and_presence;
+mod m20261203_000015_delivery_first_attempt;
 mod triggers;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000012_public_badges::Migration),
             Box::new(m20261126_000013_level_index_without_info::Migration),
             Box::new(m20261203_000014_sticky_alerts_and_presence::Migration),
+            Box::new(m20261203_000015_delivery_first_attempt::Migration),
         ]
     }
 }

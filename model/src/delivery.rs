@@ -112,6 +112,10 @@ impl DeliveryStatus {
 #[serde(rename_all = "camelCase")]
 pub struct AlertDelivery {
     pub id: i64,
+    /// Shared by every attempt of one delivery (the first attempt's id):
+    /// the webhook's `deliveryId` and `X-Telltale-Delivery`, so a receiver
+    /// can tell a retry from a new notification.
+    pub delivery_id: i64,
     pub alert_id: i64,
     pub notification: Notification,
     pub channel: Channel,

@@ -73,6 +73,8 @@ impl Rig {
             max_attempts: 3,
             backoff_base: StdDuration::from_secs(30),
             timeout: StdDuration::from_millis(500),
+            // The receivers listen on loopback.
+            webhook_allow_private: true,
             ..Default::default()
         };
         let sender = Deliverer::new(store.clone(), clock.clone(), config).unwrap();
@@ -286,6 +288,25 @@ async fn a_transient_failure_is_retried_after_a_backoff(rig: Rig) {
     assert_eq!(rig.smtp.mails().len(), 1);
     assert_eq!(rig.hook.accepted().len(), 1);
     assert_eq!(rig.hook.requests(), 2);
+    // A retry is the same delivery to its receiver: it carries the id of
+    // the delivery's first attempt.
+    for d in &all {
+        let first = all
+            .iter()
+            .find(|f| f.attempt == 1 && f.channel == d.channel)
+            .expect("a first attempt");
+        assert_eq!(d.delivery_id, first.id, "{d:?}");
+    }
+    let hook_chain = all
+        .iter()
+        .find(|d| d.attempt == 1 && d.channel == Channel::Webhook)
+        .expect("the webhook's first attempt");
+    let accepted = &rig.hook.accepted()[0];
+    assert_eq!(
+        accepted.headers["x-telltale-delivery"],
+        hook_chain.id.to_string().as_str()
+    );
+    assert_eq!(accepted.body["deliveryId"], hook_chain.id);
     let tallies = rig
         .store
         .delivery_tallies(&[alert, alert + 1])

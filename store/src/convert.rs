@@ -332,6 +332,7 @@ pub fn delivery_from_row(
     };
     Ok(telltale_model::AlertDelivery {
         id: row.id,
+        delivery_id: row.first_attempt_id.unwrap_or(row.id),
         alert_id: row.alert_id,
         notification: Notification::parse(&row.notification)
             .ok_or_else(|| r.corrupt(format!("unknown notification {:?}", row.notification)))?,

@@ -122,8 +122,14 @@ pub async fn add_webhook(
     request
         .validate()
         .map_err(|e| ServerFnError::new(e.to_string()))?;
+    // Context first: after an `.await` the request's owner may be gone.
+    let store = store()?;
+    deliverer()?
+        .check_webhook_url(&request.url)
+        .await
+        .map_err(|e| ServerFnError::new(telltale_model::FieldError::from(e).to_string()))?;
     let secret = telltale_delivery::new_secret();
-    let webhook = store()?
+    let webhook = store
         .create_webhook(&request, &secret, chrono::Utc::now())
         .await
         .map_err(to_server_error)?;

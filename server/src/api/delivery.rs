@@ -38,6 +38,17 @@ fn parse<T: serde::de::DeserializeOwned>(
     serde_json::from_value(value).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }
 
+/// A webhook may not point at link-local or metadata addresses, nor at
+/// private ones unless `MONITOR_WEBHOOK_ALLOW_PRIVATE=true`: a 400 naming
+/// `url`. The dashboard's form asks the same deliverer.
+async fn check_target(state: &AppState, request: &WebhookSettings) -> Result<(), ApiError> {
+    state
+        .deliverer
+        .check_webhook_url(&request.url)
+        .await
+        .map_err(|e| ApiError::InvalidField(e.into()))
+}
+
 /// Who gets alert email, about which types, and how mail leaves.
 #[utoipa::path(get, path = "/settings/alerts/email", tag = "settings",
     responses(
@@ -113,7 +124,7 @@ pub async fn list_webhooks(State(state): State<AppState>) -> Result<Json<Webhook
     request_body = WebhookSettings,
     responses(
         (status = 201, body = CreatedWebhook),
-        (status = 400, body = ErrorBody),
+        (status = 400, description = "A bad field; `url` also when it points at a link-local, metadata or (unless MONITOR_WEBHOOK_ALLOW_PRIVATE=true) private address", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     ))]
@@ -123,6 +134,7 @@ pub async fn create_webhook(
 ) -> Result<(StatusCode, Json<CreatedWebhook>), ApiError> {
     let request: WebhookSettings = parse(body)?;
     request.validate().map_err(ApiError::InvalidField)?;
+    check_target(&state, &request).await?;
     let secret = request
         .secret
         .clone()
@@ -144,7 +156,7 @@ pub async fn create_webhook(
     request_body = WebhookSettings,
     responses(
         (status = 200, body = Webhook),
-        (status = 400, body = ErrorBody),
+        (status = 400, description = "A bad field; `url` also when it points at a link-local, metadata or (unless MONITOR_WEBHOOK_ALLOW_PRIVATE=true) private address", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
@@ -156,6 +168,7 @@ pub async fn update_webhook(
 ) -> Result<Json<Webhook>, ApiError> {
     let request: WebhookSettings = parse(body)?;
     request.validate().map_err(ApiError::InvalidField)?;
+    check_target(&state, &request).await?;
     state
         .store
         .update_webhook(id, &request, state.auth.clock.now())

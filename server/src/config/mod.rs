@@ -188,6 +188,7 @@ impl Config {
             backoff_base: self.delivery.backoff,
             timeout: self.delivery.timeout,
             concurrency: self.delivery.concurrency,
+            webhook_allow_private: self.trust.webhook_allow_private,
             ..Default::default()
         }
     }

@@ -44,6 +44,8 @@ impl TestApp {
             ("MONITOR_PORT".into(), "0".into()),
             ("MONITOR_AUTH_ENABLED".into(), "false".into()),
             ("MONITOR_DB_PATH".into(), db.display().to_string()),
+            // The tests' webhook receivers listen on loopback.
+            ("MONITOR_WEBHOOK_ALLOW_PRIVATE".into(), "true".into()),
         ]);
         for (k, v) in vars {
             env.insert((*k).into(), (*v).into());

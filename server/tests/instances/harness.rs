@@ -103,6 +103,8 @@ impl Instance {
             .env("MONITOR_INSTANCE_NAME", &self.name)
             .env("MONITOR_LEADER_RETRY_SECONDS", RETRY.as_secs().to_string())
             .env("MONITOR_EVALUATOR_INTERVAL_SECONDS", "1")
+            // The webhook receivers listen on loopback.
+            .env("MONITOR_WEBHOOK_ALLOW_PRIVATE", "true")
             .env("RUST_LOG", "info")
             .envs(self.extra.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())

@@ -1,15 +1,16 @@
 //! An HTTP receiver for webhooks: checks `X-Telltale-Signature` against
 //! its secret (HMAC-SHA256 over `timestamp.body`, computed here, not by the
 //! code under test) and can be told to answer the next requests with a
-//! status, or to hang.
+//! status, with a huge body, or to hang.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State as Ext;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -17,9 +18,18 @@ use sha2::Sha256;
 #[derive(Debug, Clone)]
 pub enum Answer {
     Status(u16),
+    /// Answers `status` with a body of `bytes` bytes of `x`, made as it is
+    /// sent (never held in memory), until done or the client hangs up.
+    Huge {
+        status: u16,
+        bytes: u64,
+    },
     /// Never answers.
     Hang,
 }
+
+/// The piece a huge answer is made of.
+static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
 
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -34,6 +44,8 @@ struct State {
     script: VecDeque<Answer>,
     /// Requests answered 2xx.
     accepted: Vec<Received>,
+    /// Every request, however it was answered.
+    seen: Vec<Received>,
     requests: usize,
 }
 
@@ -78,41 +90,54 @@ impl HookReceiver {
     pub fn requests(&self) -> usize {
         self.state.lock().unwrap().requests
     }
+
+    /// Every request so far, answered 2xx or not (a hung one too).
+    pub fn seen(&self) -> Vec<Received> {
+        self.state.lock().unwrap().seen.clone()
+    }
 }
 
-async fn receive(
-    Ext(state): Ext<Arc<Mutex<State>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
+async fn receive(Ext(state): Ext<Arc<Mutex<State>>>, headers: HeaderMap, body: Bytes) -> Response {
     let (answer, secret) = {
         let mut s = state.lock().unwrap();
         s.requests += 1;
         (s.script.pop_front(), s.secret.clone())
     };
+    let timestamp = headers
+        .get("x-telltale-timestamp")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(&body);
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    let signature_ok = headers
+        .get("x-telltale-signature")
+        .and_then(|v| v.to_str().ok())
+        == Some(expected.as_str());
+    let received = Received {
+        headers,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        signature_ok,
+    };
+    state.lock().unwrap().seen.push(received.clone());
     match answer {
-        Some(Answer::Hang) => std::future::pending::<StatusCode>().await,
-        Some(Answer::Status(code)) => StatusCode::from_u16(code).unwrap(),
+        Some(Answer::Hang) => std::future::pending::<Response>().await,
+        Some(Answer::Status(code)) => StatusCode::from_u16(code).unwrap().into_response(),
+        Some(Answer::Huge { status, bytes }) => {
+            let chunks = bytes.div_ceil(CHUNK.len() as u64);
+            let stream = futures_util::stream::iter(
+                (0..chunks).map(|_| Ok::<_, std::convert::Infallible>(Bytes::from_static(&CHUNK))),
+            );
+            (
+                StatusCode::from_u16(status).unwrap(),
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
         None => {
-            let timestamp = headers
-                .get("x-telltale-timestamp")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-            mac.update(format!("{timestamp}.").as_bytes());
-            mac.update(&body);
-            let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-            let signature_ok = headers
-                .get("x-telltale-signature")
-                .and_then(|v| v.to_str().ok())
-                == Some(expected.as_str());
-            let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            state.lock().unwrap().accepted.push(Received {
-                headers,
-                body,
-                signature_ok,
-            });
-            StatusCode::NO_CONTENT
+            state.lock().unwrap().accepted.push(received);
+            StatusCode::NO_CONTENT.into_response()
         }
     }
 }

@@ -4,11 +4,13 @@
 //! FAILURE alert must open and be delivered to a webhook receiver.
 
 mod canary;
+mod delivery;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;
 #[path = "../../../store/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod store_support;
+// Shared by every trust test: not each uses all of it.
 #[allow(dead_code)]
 mod support;

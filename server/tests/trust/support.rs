@@ -188,10 +188,20 @@ impl Rig {
 
     /// Stops the server and starts it again on the same database and
     /// receiver, as an operator's restart would.
-    pub async fn restart(mut self) -> Rig {
+    pub async fn restart(self) -> Rig {
+        self.restart_with(&[]).await
+    }
+
+    /// As [`Rig::restart`], with `vars` changed, as an operator who edits
+    /// the configuration before the restart.
+    pub async fn restart_with(mut self, vars: &[(&str, &str)]) -> Rig {
         self.shutdown().await;
-        let vars = std::mem::take(&mut self.vars);
-        Rig::boot(vars, self.clock.clone(), self.hook.clone()).await
+        let mut all = std::mem::take(&mut self.vars);
+        for (k, v) in vars {
+            all.retain(|(key, _)| key != k);
+            all.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        Rig::boot(all, self.clock.clone(), self.hook.clone()).await
     }
 
     async fn shutdown(&mut self) {

@@ -59,6 +59,7 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
             claimed_until_us: Set(None),
             finished_at_us: Set(None),
             retry_at_us: Set(None),
+            first_attempt_id: Set(None),
         }
     };
     for n in notices {

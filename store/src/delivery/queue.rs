@@ -1,7 +1,7 @@
 //! The delivery queue: pending rows are claimed with a lease by a
 //! conditional update (so two senders never take the same row), and each
 //! finished attempt either ends the chain or schedules the next attempt as
-//! a new row.
+//! a new row, which keeps the chain's delivery id (its first attempt's).
 
 use std::collections::HashMap;
 
@@ -144,6 +144,7 @@ impl Store {
                 claimed_until_us: Set(None),
                 finished_at_us: Set(None),
                 retry_at_us: Set(None),
+                first_attempt_id: Set(Some(delivery.delivery_id)),
             })
             .exec_without_returning(&txn)
             .await?;

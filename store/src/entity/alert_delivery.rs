@@ -21,6 +21,8 @@ pub struct Model {
     pub claimed_until_us: Option<i64>,
     pub finished_at_us: Option<i64>,
     pub retry_at_us: Option<i64>,
+    /// The first attempt of this delivery; NULL on the first attempt itself.
+    pub first_attempt_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
