@@ -50,6 +50,8 @@ pub enum ApiError {
     AuthDisabled,
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("too many sign-ins are waiting for a password check; retry in a moment")]
+    LoginBusy,
     #[error("no such API endpoint: {0}")]
     NotFound(String),
     #[error("content-type must be application/json (got {0:?})")]
@@ -78,7 +80,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_event`, `malformed_json`,
     /// `unsupported_media_type`, `body_too_large`, `batch_too_large`,
-    /// `unauthorized`, `not_found`, `invalid_query`, `store_unavailable`, …
+    /// `unauthorized`, `not_found`, `invalid_query`, `store_unavailable`,
+    /// `login_busy`, `internal`, …
     pub code: String,
     /// What is wrong, for a person.
     pub message: String,
@@ -108,6 +111,7 @@ impl ApiError {
             Self::MalformedForm(_) => (StatusCode::BAD_REQUEST, "malformed_form"),
             Self::AuthDisabled => (StatusCode::NOT_FOUND, "auth_disabled"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::LoginBusy => (StatusCode::SERVICE_UNAVAILABLE, "login_busy"),
             Self::Store(StoreError::DuplicateEmail) => (StatusCode::CONFLICT, "duplicate_email"),
             Self::Store(StoreError::LastAdmin) => (StatusCode::CONFLICT, "last_admin"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
@@ -139,7 +143,16 @@ impl From<telltale_accounts::AccountError> for ApiError {
         match e {
             AccountError::Invalid(field) => Self::InvalidField(field),
             AccountError::Store(e) => Self::Store(e),
-            AccountError::Password(e) => Self::Internal(e.to_string()),
+            AccountError::Password(e) => e.into(),
+        }
+    }
+}
+
+impl From<telltale_accounts::PasswordError> for ApiError {
+    fn from(e: telltale_accounts::PasswordError) -> Self {
+        match e {
+            telltale_accounts::PasswordError::Busy { .. } => Self::LoginBusy,
+            e => Self::Internal(e.to_string()),
         }
     }
 }
@@ -162,6 +175,8 @@ impl IntoResponse for ApiError {
         };
         let retry_after = match &self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            // A password check takes a fraction of a second: the line moves.
+            Self::LoginBusy => Some(1),
             _ => None,
         };
         let body = ErrorBody {

@@ -93,7 +93,7 @@ impl Application {
     ) -> Result<Application, StartupError> {
         let _db_lock = crate::admin::DatabaseLock::for_server(&config.database)?;
         let store = Store::connect(&config.database).await?;
-        let auth = AuthState::new(store.clone(), clock.clone());
+        let auth = AuthState::new(store.clone(), clock.clone(), &config.trust);
         if config.auth.enabled
             && let Some(seed) = &config.auth.admin
         {
