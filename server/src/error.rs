@@ -50,6 +50,12 @@ pub enum ApiError {
     AuthDisabled,
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("a request handler panicked: {0}")]
+    Panicked(String),
+    #[error("no answer within {secs} s; retry later")]
+    Timeout { secs: u64 },
+    #[error("the server cannot answer this now; retry later")]
+    Unavailable,
     #[error("too many sign-ins are waiting for a password check; retry in a moment")]
     LoginBusy,
     #[error("no such API endpoint: {0}")]
@@ -81,7 +87,7 @@ pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_event`, `malformed_json`,
     /// `unsupported_media_type`, `body_too_large`, `batch_too_large`,
     /// `unauthorized`, `not_found`, `invalid_query`, `store_unavailable`,
-    /// `login_busy`, `internal`, …
+    /// `timeout`, `login_busy`, `internal`, …
     pub code: String,
     /// What is wrong, for a person.
     pub message: String,
@@ -110,7 +116,11 @@ impl ApiError {
             Self::InvalidField(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
             Self::MalformedForm(_) => (StatusCode::BAD_REQUEST, "malformed_form"),
             Self::AuthDisabled => (StatusCode::NOT_FOUND, "auth_disabled"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Internal(_) | Self::Panicked(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+            Self::Timeout { .. } => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::LoginBusy => (StatusCode::SERVICE_UNAVAILABLE, "login_busy"),
             Self::Store(StoreError::DuplicateEmail) => (StatusCode::CONFLICT, "duplicate_email"),
             Self::Store(StoreError::LastAdmin) => (StatusCode::CONFLICT, "last_admin"),
@@ -170,7 +180,9 @@ impl IntoResponse for ApiError {
         let message = match &self {
             Self::Store(StoreError::DuplicateEmail | StoreError::LastAdmin) => self.to_string(),
             Self::Store(_) | Self::Queue(_) => "the store is unavailable; retry later".to_owned(),
-            Self::Internal(_) => "internal error; the server log has the details".to_owned(),
+            Self::Internal(_) | Self::Panicked(_) => {
+                "internal error; the server log has the details".to_owned()
+            }
             _ => self.to_string(),
         };
         let retry_after = match &self {

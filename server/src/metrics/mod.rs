@@ -107,6 +107,7 @@ struct Inner {
     ingest_events: Family<OutcomeLabels, Counter>,
     ingest_dropped: Family<ReasonLabels, Counter>,
     requests: Latency,
+    panics: Counter,
     evaluator_tick: Histogram,
     delivery: DeliveryMetrics,
 }
@@ -142,6 +143,12 @@ impl Metrics {
             Unit::Seconds,
             requests.clone(),
         );
+        let panics = Counter::default();
+        registry.register(
+            "http_panics",
+            "Requests whose handler panicked, answered 500",
+            panics.clone(),
+        );
         let evaluator_tick = latency_histogram();
         registry.register_with_unit(
             "evaluator_tick_duration",
@@ -156,6 +163,7 @@ impl Metrics {
                 ingest_events,
                 ingest_dropped,
                 requests,
+                panics,
                 evaluator_tick,
                 delivery,
             }),
@@ -182,6 +190,11 @@ impl Metrics {
                 reason: drop_reason(field),
             })
             .inc();
+    }
+
+    /// Counts a request whose handler panicked.
+    pub fn panicked(&self) {
+        self.inner.panics.inc();
     }
 
     /// The histogram the evaluator records each tick's duration in.
