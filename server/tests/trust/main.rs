@@ -4,10 +4,13 @@
 //! FAILURE alert must open and be delivered to a webhook receiver.
 
 mod canary;
+mod edges;
+mod markup;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;
 #[path = "../../../store/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod store_support;
+#[allow(dead_code)]
 mod support;
