@@ -248,21 +248,30 @@ async fn producer_control_characters_cannot_forge_log_lines() {
     const FORGED: &str = "2026-01-01T00:00:00.000000Z  INFO telltale: all clear";
     let log = Captured::default();
     let writer = log.clone();
-    // The server's own human format; its tasks run on this (current-thread)
-    // runtime, so a default for this thread hears them.
+    // The server's own human format. Its request handlers run on this
+    // (current-thread) runtime, so a default for this thread hears them.
     let subscriber = tracing_subscriber::fmt()
         .fmt_fields(telltale_server::telemetry::OneLine)
         .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
+        .with_env_filter("info,telltale_server=debug")
         .with_writer(move || writer.clone())
         .finish();
+    // tracing-core works out once whether a log statement is wanted. While
+    // one dispatcher is registered it asks only the default of the thread
+    // that runs the statement first: the thread of another test, which
+    // has none, and the statement would stay off for this test too. With
+    // a second one registered it asks every registered dispatcher.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let _logging = tracing::subscriber::set_default(subscriber);
 
     crate::on_each_backend!("markup_logs", &[], |rig| {
         let job = format!("etl\r\n{FORGED}");
         let run = format!("run\n{FORGED}");
         let reason = format!("disk full\n{FORGED} \x1b[31mred\x1b[0m");
-        rig.event(event("job.started", &job, &run, "w1", "started", json!({})))
+        // Ingest logs each event in a span that names its type (as
+        // Display), job, run and worker.
+        let kind = format!("note\r\n{FORGED} \x1b[31mred\x1b[0m");
+        rig.event(event(&kind, &job, &run, "w1", "a note", json!({})))
             .await;
         rig.event(event(
             "job.failed",
@@ -275,12 +284,10 @@ async fn producer_control_characters_cannot_forge_log_lines() {
         .await;
         rig.open_alert(&job, "FAILURE", Duration::from_secs(20))
             .await;
-        // The engine logs the alert it opened, the reason (with the run id
-        // and the failure reason in it) among its fields.
         let text = rig
-            .wait_for("the alert in the log", Duration::from_secs(10), || {
+            .wait_for("the note in the log", Duration::from_secs(10), || {
                 let text = log.text();
-                async move { text.contains(r"etl\r\n2026").then_some(text) }
+                async move { text.contains("event_type=note").then_some(text) }
             })
             .await;
         for line in text.lines() {
@@ -296,7 +303,7 @@ async fn producer_control_characters_cannot_forge_log_lines() {
             rig.backend
         );
         assert!(
-            text.contains(r"\u{1b}[31mred"),
+            text.contains(r"event_type=note\r\n2026") && text.contains(r"\u{1b}[31mred"),
             "[{}] shown escaped: {text}",
             rig.backend
         );
