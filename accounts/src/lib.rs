@@ -12,7 +12,7 @@ use telltale_model::{
 };
 use telltale_store::{Store, StoreError};
 
-pub use password::{Hasher, MIN_PASSWORD_CHARS, PasswordError};
+pub use password::{Hasher, MIN_PASSWORD_CHARS, PasswordError, Turn};
 
 const MAX_KEY_NAME_CHARS: usize = 100;
 /// The stored "hash" of accounts made for the proxy header: not a PHC
@@ -38,10 +38,12 @@ pub struct Accounts {
 
 impl Accounts {
     pub fn new(store: Store) -> Self {
-        Self {
-            store,
-            hasher: Hasher::default(),
-        }
+        Self::with_hasher(store, Hasher::default())
+    }
+
+    /// With a hasher of the configured concurrency and queue.
+    pub fn with_hasher(store: Store, hasher: Hasher) -> Self {
+        Self { store, hasher }
     }
 
     pub fn hasher(&self) -> &Hasher {

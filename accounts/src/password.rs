@@ -3,22 +3,28 @@
 //! Parameters: m = 64 MiB, t = 3 passes, p = 1 lane — RFC 9106's second
 //! recommended set with one lane, well above OWASP's minimum (19 MiB, t = 2)
 //! that the crate uses by default. About 0.1–0.3 s per hash on a current
-//! core; at most [`CONCURRENT_HASHES`] run at once, so a flood of logins
-//! queues instead of eating 64 MiB each. Hashes are stored as PHC strings,
-//! which carry their parameters: raising them later keeps old hashes valid.
+//! core. Hashes run a few at a time ([`Hasher::new`]'s `concurrency`, one
+//! by default, so on a small machine the other cores stay free for ingest)
+//! and wait in a bounded line (`queue`): past it, a hash is refused at once
+//! ([`PasswordError::Busy`]) instead of waiting with its request, so a flood
+//! of logins can neither eat 64 MiB each nor pile up without end. Hashes are
+//! stored as PHC strings, which carry their parameters: raising them later
+//! keeps old hashes valid.
 
 use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 pub const MEMORY_KIB: u32 = 64 * 1024;
 pub const PASSES: u32 = 3;
 pub const LANES: u32 = 1;
-/// Hashes computed at the same time (the rest wait).
-pub const CONCURRENT_HASHES: usize = 2;
+/// Hashes computed at the same time by default (`MONITOR_LOGIN_CONCURRENCY`).
+pub const CONCURRENT_HASHES: usize = 1;
+/// Hashes that may wait for a turn by default (`MONITOR_LOGIN_QUEUE`).
+pub const QUEUED_HASHES: usize = 32;
 /// The shortest password accepted for a new account or a reset.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -28,6 +34,8 @@ pub enum PasswordError {
     Hash(String),
     #[error("the password hashing task failed")]
     Task,
+    #[error("{waiting} password checks are waiting already; retry in a moment")]
+    Busy { waiting: usize },
 }
 
 fn argon2() -> Result<Argon2<'static>, PasswordError> {
@@ -36,10 +44,15 @@ fn argon2() -> Result<Argon2<'static>, PasswordError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// Hashes and checks passwords off the async threads, a few at a time.
+/// Hashes and checks passwords off the async threads, a few at a time,
+/// the rest waiting in a bounded line.
 #[derive(Clone)]
 pub struct Hasher {
+    /// Hashes running now.
     permits: Arc<Semaphore>,
+    /// Places in line: running plus waiting.
+    places: Arc<Semaphore>,
+    queue: usize,
     /// Checked against when the email is unknown, so that the answer takes
     /// as long as for a wrong password and does not reveal who has an account.
     dummy: Arc<OnceCell<String>>,
@@ -47,15 +60,74 @@ pub struct Hasher {
 
 impl Default for Hasher {
     fn default() -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(CONCURRENT_HASHES)),
-            dummy: Arc::new(OnceCell::new()),
-        }
+        Self::new(CONCURRENT_HASHES, QUEUED_HASHES)
     }
 }
 
 impl Hasher {
+    /// At most `concurrency` hashes at once (at least one), and `queue` more
+    /// waiting for a turn.
+    pub fn new(concurrency: usize, queue: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            places: Arc::new(Semaphore::new(concurrency.saturating_add(queue))),
+            queue,
+            dummy: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// A place in line for the checks of one login, taken before the
+    /// account is even looked up, so that a refused login costs nothing;
+    /// [`PasswordError::Busy`] at once when the line is full.
+    pub fn enter(&self) -> Result<Turn, PasswordError> {
+        let place = self
+            .places
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| PasswordError::Busy {
+                waiting: self.queue,
+            })?;
+        Ok(Turn {
+            hasher: self.clone(),
+            _place: place,
+        })
+    }
+
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let turn = self.enter()?;
+        turn.hasher.hash_now(password).await
+    }
+
+    /// True when `password` matches the stored PHC string. An unreadable
+    /// stored hash counts as no match (and is logged).
+    pub async fn verify(&self, password: &str, stored: &str) -> Result<bool, PasswordError> {
+        self.enter()?.verify(password, stored).await
+    }
+
+    /// Spends the same work as checking a real password, and answers no.
+    pub async fn verify_nobody(&self, password: &str) -> Result<bool, PasswordError> {
+        self.enter()?.verify_nobody(password).await
+    }
+
+    /// Computes the dummy hash ahead of the first login with an unknown
+    /// email, which would otherwise take twice as long as any other and so
+    /// tell that the email is unknown.
+    pub async fn prepare(&self) -> Result<(), PasswordError> {
+        self.dummy().await.map(|_| ())
+    }
+
+    async fn dummy(&self) -> Result<String, PasswordError> {
+        // Without a place in line: the dummy is made once, at start-up, and
+        // a login that needs it early has a place already.
+        Ok(self
+            .dummy
+            .get_or_try_init(|| self.hash_now("no account has this password"))
+            .await?
+            .clone())
+    }
+
+    async fn hash_now(&self, password: &str) -> Result<String, PasswordError> {
         let password = password.to_owned();
         self.blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
@@ -67,9 +139,7 @@ impl Hasher {
         .await
     }
 
-    /// True when `password` matches the stored PHC string. An unreadable
-    /// stored hash counts as no match (and is logged).
-    pub async fn verify(&self, password: &str, stored: &str) -> Result<bool, PasswordError> {
+    async fn verify_now(&self, password: &str, stored: &str) -> Result<bool, PasswordError> {
         let password = password.to_owned();
         let stored = stored.to_owned();
         self.blocking(move || {
@@ -87,27 +157,6 @@ impl Hasher {
         .await
     }
 
-    /// Spends the same work as checking a real password, and answers no.
-    pub async fn verify_nobody(&self, password: &str) -> Result<bool, PasswordError> {
-        let dummy = self.dummy().await?;
-        self.verify(password, &dummy).await.map(|_| false)
-    }
-
-    /// Computes the dummy hash ahead of the first login with an unknown
-    /// email, which would otherwise take twice as long as any other and so
-    /// tell that the email is unknown.
-    pub async fn prepare(&self) -> Result<(), PasswordError> {
-        self.dummy().await.map(|_| ())
-    }
-
-    async fn dummy(&self) -> Result<String, PasswordError> {
-        Ok(self
-            .dummy
-            .get_or_try_init(|| self.hash("no account has this password"))
-            .await?
-            .clone())
-    }
-
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
@@ -120,6 +169,28 @@ impl Hasher {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|_| PasswordError::Task)?
+    }
+}
+
+/// A place in the hasher's line ([`Hasher::enter`]), given back when dropped.
+pub struct Turn {
+    hasher: Hasher,
+    _place: OwnedSemaphorePermit,
+}
+
+impl Turn {
+    /// As [`Hasher::verify`], in this place.
+    pub async fn verify(&self, password: &str, stored: &str) -> Result<bool, PasswordError> {
+        self.hasher.verify_now(password, stored).await
+    }
+
+    /// As [`Hasher::verify_nobody`], in this place.
+    pub async fn verify_nobody(&self, password: &str) -> Result<bool, PasswordError> {
+        let dummy = self.hasher.dummy().await?;
+        self.hasher
+            .verify_now(password, &dummy)
+            .await
+            .map(|_| false)
     }
 }
 
@@ -139,5 +210,21 @@ mod tests {
         assert!(!hasher.verify("correct horse batterY", &hash).await.unwrap());
         assert!(!hasher.verify("x", "not a phc string").await.unwrap());
         assert!(!hasher.verify_nobody("anything").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn past_the_line_a_hash_is_refused_at_once() {
+        let hasher = Hasher::new(1, 2);
+        let places: Vec<Turn> = (0..3).map(|_| hasher.enter().unwrap()).collect();
+        assert!(matches!(
+            hasher.enter(),
+            Err(PasswordError::Busy { waiting: 2 })
+        ));
+        assert!(matches!(
+            hasher.hash("correct horse battery").await,
+            Err(PasswordError::Busy { .. })
+        ));
+        drop(places);
+        assert!(hasher.enter().is_ok(), "places come back when dropped");
     }
 }

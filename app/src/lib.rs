@@ -67,9 +67,7 @@ pub fn App() -> impl IntoView {
     // Pages render with `SsrMode::Async` so the data is in the first HTML:
     // an operator with JavaScript off (or a slow bundle) still reads it.
     view! {
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Telltale".to_owned() } else { format!("{page} · Telltale") }
-        } />
+        <Title formatter=page_title />
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">
@@ -119,6 +117,32 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The document title of every page: each `<Title text=…>` below passes
+/// through here, so this is the one place its text is made safe.
+///
+/// leptos_meta writes the title into the server's `<head>` as it is, not
+/// escaped, and titles carry producer text (job names, run ids): a job
+/// named `</title><script>…` would end the element and write markup. On the
+/// server the text is escaped for HTML; in the browser it is set through
+/// `document.title`, which takes text, so it is left alone there.
+pub fn page_title(page: String) -> String {
+    as_head_text(if page.is_empty() {
+        "Telltale".to_owned()
+    } else {
+        format!("{page} · Telltale")
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn as_head_text(title: String) -> String {
+    html_escape::encode_text(&title).into_owned()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn as_head_text(title: String) -> String {
+    title
+}
+
 /// Who is signed in, and the sign-out button (a form POST, so it works
 /// without JavaScript and cannot be triggered by a link from another site).
 #[component]
@@ -157,5 +181,20 @@ pub fn mark_hydrated() {
         .and_then(|d| d.body())
     {
         let _ = body.set_attribute("data-hydrated", "");
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::page_title;
+
+    #[test]
+    fn producer_text_in_the_title_stays_text() {
+        let title = page_title("Job </title><script>alert(1)</script> & co".to_owned());
+        assert_eq!(
+            title,
+            "Job &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; co · Telltale"
+        );
+        assert_eq!(page_title(String::new()), "Telltale");
     }
 }

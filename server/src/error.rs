@@ -50,6 +50,14 @@ pub enum ApiError {
     AuthDisabled,
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("a request handler panicked: {0}")]
+    Panicked(String),
+    #[error("no answer within {secs} s; retry later")]
+    Timeout { secs: u64 },
+    #[error("the server cannot answer this now; retry later")]
+    Unavailable,
+    #[error("too many sign-ins are waiting for a password check; retry in a moment")]
+    LoginBusy,
     #[error("no such API endpoint: {0}")]
     NotFound(String),
     #[error("content-type must be application/json (got {0:?})")]
@@ -78,7 +86,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_event`, `malformed_json`,
     /// `unsupported_media_type`, `body_too_large`, `batch_too_large`,
-    /// `unauthorized`, `not_found`, `invalid_query`, `store_unavailable`, …
+    /// `unauthorized`, `not_found`, `invalid_query`, `store_unavailable`,
+    /// `timeout`, `login_busy`, `internal`, …
     pub code: String,
     /// What is wrong, for a person.
     pub message: String,
@@ -107,7 +116,12 @@ impl ApiError {
             Self::InvalidField(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
             Self::MalformedForm(_) => (StatusCode::BAD_REQUEST, "malformed_form"),
             Self::AuthDisabled => (StatusCode::NOT_FOUND, "auth_disabled"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Internal(_) | Self::Panicked(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+            Self::Timeout { .. } => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::LoginBusy => (StatusCode::SERVICE_UNAVAILABLE, "login_busy"),
             Self::Store(StoreError::DuplicateEmail) => (StatusCode::CONFLICT, "duplicate_email"),
             Self::Store(StoreError::LastAdmin) => (StatusCode::CONFLICT, "last_admin"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
@@ -139,7 +153,16 @@ impl From<telltale_accounts::AccountError> for ApiError {
         match e {
             AccountError::Invalid(field) => Self::InvalidField(field),
             AccountError::Store(e) => Self::Store(e),
-            AccountError::Password(e) => Self::Internal(e.to_string()),
+            AccountError::Password(e) => e.into(),
+        }
+    }
+}
+
+impl From<telltale_accounts::PasswordError> for ApiError {
+    fn from(e: telltale_accounts::PasswordError) -> Self {
+        match e {
+            telltale_accounts::PasswordError::Busy { .. } => Self::LoginBusy,
+            e => Self::Internal(e.to_string()),
         }
     }
 }
@@ -157,11 +180,15 @@ impl IntoResponse for ApiError {
         let message = match &self {
             Self::Store(StoreError::DuplicateEmail | StoreError::LastAdmin) => self.to_string(),
             Self::Store(_) | Self::Queue(_) => "the store is unavailable; retry later".to_owned(),
-            Self::Internal(_) => "internal error; the server log has the details".to_owned(),
+            Self::Internal(_) | Self::Panicked(_) => {
+                "internal error; the server log has the details".to_owned()
+            }
             _ => self.to_string(),
         };
         let retry_after = match &self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            // A password check takes a fraction of a second: the line moves.
+            Self::LoginBusy => Some(1),
             _ => None,
         };
         let body = ErrorBody {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod badge;
 pub mod config;
+pub mod edge;
 pub mod engine;
 pub mod error;
 pub mod faults;

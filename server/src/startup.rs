@@ -4,10 +4,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::{get, post};
@@ -21,11 +19,10 @@ use telltale_store::{DatabaseTarget, IngestQueue, LiveHub, Outbox, Store, StoreE
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::seed::{SeedError, seed_admin};
@@ -34,13 +31,11 @@ use crate::engine::{Clock, EngineInbox, SelfHeartbeat, SystemClock};
 use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
 use crate::metrics::{self, Metrics};
 use crate::state::{AppState, Services};
-use crate::{Config, api, site};
+use crate::{Config, api, edge, site};
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
 /// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
 const OUTPUT_NAME: &str = "telltale";
-/// A request that takes longer than this is answered 503 and dropped.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -99,7 +94,7 @@ impl Application {
             chrono::Duration::from_std(config.trust.clock_skew)
                 .unwrap_or(telltale_model::event::DEFAULT_CLOCK_SKEW),
         );
-        let auth = AuthState::new(store.clone(), clock.clone());
+        let auth = AuthState::new(store.clone(), clock.clone(), &config.trust);
         if config.auth.enabled
             && let Some(seed) = &config.auth.admin
         {
@@ -342,7 +337,6 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole middleware stack and route table, top to bottom.
 /// tower-http's default compresses anything over 32 bytes: every ingest
 /// answer (`{"inserted":1,…}`, 43 bytes) to a client that accepts gzip, as
 /// Python's `requests` does, for a body no smaller and a compressor set up
@@ -355,6 +349,7 @@ fn worth_compressing() -> impl Predicate {
         .and(NotForContentType::SSE)
 }
 
+/// The whole middleware stack and route table, top to bottom.
 fn build_router(state: AppState) -> Router {
     let routes = route_list();
     let store = state.store.clone();
@@ -363,11 +358,22 @@ fn build_router(state: AppState) -> Router {
     let deliverer = state.deliverer.clone();
     let options = state.leptos_options.clone();
     // Every route, the fallback included, sits behind the same stack. Read
-    // bottom-up for the order a request meets it: metrics (latency), trace, timeout (503),
-    // concurrency limit (waits), body limit (413), security headers,
-    // compression, then access control (CSRF + access table) and routing.
+    // bottom-up for the order a request meets it:
+    // - metrics (latency and status of every answer, these layers' own too),
+    //   then trace;
+    // - security headers, outside everything that can answer on its own, so
+    //   no answer goes without them;
+    // - JSON errors: the plain-text 413, 408, 500 or 503 of a layer or an
+    //   extractor below gets the API's error shape;
+    // - panics: a handler, server function or layer below that panics gets
+    //   a 500 JSON answer, and the connection lives on;
+    // - the timeout (503), then the request slots (a request waits for one;
+    //   sign-ins skip them, see `edge::slots`), the body limit (413),
+    //   compression, access control (CSRF + access table), the test-only
+    //   fault hook, and routing.
     let body_limit = state.config.ingest.max_body_bytes.saturating_add(64 * 1024);
-    let concurrency = state.config.max_concurrent_requests;
+    let slots = edge::Slots::new(state.config.max_concurrent_requests);
+    let timeout = state.config.request_timeout;
     Router::new()
         .nest("/v1", api::router(&state))
         .merge(crate::badge::router())
@@ -388,18 +394,23 @@ fn build_router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(site::file_or_not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), edge::fault))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             access::enforce,
         ))
         .layer(CompressionLayer::new().compress_when(worth_compressing()))
-        .layer(middleware::from_fn_with_state(state.clone(), headers::add))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(GlobalConcurrencyLimitLayer::new(concurrency))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(slots, edge::slots))
+        .layer(middleware::from_fn_with_state(timeout, edge::timeout))
+        .layer(CatchPanicLayer::custom(edge::panic_answer(
+            state.metrics.clone(),
+        )))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            edge::json_errors,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::add))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(
             state.clone(),

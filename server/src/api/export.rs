@@ -57,9 +57,11 @@ pub const RUN_COLUMNS: [&str; 19] = [
     params(RunQuery),
     description = "RFC 4180 CSV (CRLF line ends, quotes only where needed) with a header row; \
         one column per field of `Run`, times in RFC 3339 UTC, `metadata` as JSON text, an \
-        absent value as an empty cell. Newest first. `before` is where the export starts; \
-        `limit` caps the number of rows (no upper bound; default everything). Streamed: an \
-        export cut short by a server-side error ends without the final chunk.",
+        absent value as an empty cell. A text cell that starts with `=`, `+`, `-`, `@`, tab \
+        or CR gets a leading `'`, so spreadsheets do not run it as a formula. Newest first. \
+        `before` is where the export starts; `limit` caps the number of rows (no upper \
+        bound; default everything). Streamed: an export cut short by a server-side error ends \
+        without the final chunk.",
     responses(
         (status = 200, content_type = "text/csv", body = String,
             description = "Sent as an attachment (`Content-Disposition`)"),
@@ -225,13 +227,24 @@ fn runs_to_csv(buf: Vec<u8>, runs: &[Run]) -> Result<Vec<u8>, String> {
     w.into_inner().map_err(|e| e.to_string())
 }
 
-/// A JSON value as a CSV cell: strings as they are, absent as empty,
-/// numbers and objects as JSON text.
+/// A JSON value as a CSV cell: strings as they are (but see
+/// [`defuse_formula`]), absent as empty, numbers and objects as JSON text.
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => defuse_formula(s),
         other => other.to_string(),
+    }
+}
+
+/// Producer text a spreadsheet would run as a formula (`=HYPERLINK(…)`,
+/// `+cmd|…`, `@SUM(…)`) gets a leading `'`, which spreadsheets show as text:
+/// OWASP's advice against CSV injection. Only strings need it: numbers are
+/// our own, and JSON text starts with `{` or `[`.
+fn defuse_formula(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_owned(),
     }
 }
 
@@ -246,6 +259,27 @@ fn events_to_ndjson(mut buf: Vec<u8>, events: &[Event]) -> Result<Vec<u8>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_text() {
+        for (raw, cell) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("nightly-render", "nightly-render"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(super::cell(&Value::from(raw)), cell, "{raw:?}");
+        }
+        assert_eq!(super::cell(&Value::from(-1)), "-1", "numbers are ours");
+    }
 
     #[test]
     fn the_columns_are_every_field_of_a_run() {

@@ -103,21 +103,17 @@ pub async fn login(
         });
     }
 
-    let hasher = state.auth.accounts.hasher();
+    // A place in the hasher's line before anything else is spent: when it
+    // is full the login is refused at once (503), whoever it is for.
+    let turn = state.auth.accounts.hasher().enter()?;
     let user = match state.store.user_credentials(&email).await? {
-        Some((user, hash)) => hasher
-            .verify(&password, &hash)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .then_some(user),
+        Some((user, hash)) => turn.verify(&password, &hash).await?.then_some(user),
         None => {
-            hasher
-                .verify_nobody(&password)
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            turn.verify_nobody(&password).await?;
             None
         }
     };
+    drop(turn);
     let Some(user) = user else {
         tracing::info!(ip = %client.ip, "login failed");
         return match shape {

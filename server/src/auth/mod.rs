@@ -15,9 +15,10 @@ pub mod throttle;
 
 use std::sync::Arc;
 
-use telltale_accounts::Accounts;
+use telltale_accounts::{Accounts, Hasher};
 use telltale_store::Store;
 
+use crate::config::TrustSettings;
 use crate::engine::Clock;
 
 /// What the auth layer keeps between requests.
@@ -32,9 +33,12 @@ pub struct AuthState {
 }
 
 impl AuthState {
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+    /// Password checks wait in the bounded line `trust` sets, apart from
+    /// the request slots (see [`crate::edge`]).
+    pub fn new(store: Store, clock: Arc<dyn Clock>, trust: &TrustSettings) -> Self {
+        let hasher = Hasher::new(trust.login_concurrency, trust.login_queue);
         Self {
-            accounts: Accounts::new(store),
+            accounts: Accounts::with_hasher(store, hasher),
             throttle: throttle::LoginThrottle::default(),
             clock,
         }

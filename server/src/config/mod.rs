@@ -44,6 +44,9 @@ pub struct Config {
     pub ingest: IngestLimits,
     /// Requests served at once; more wait (`MONITOR_MAX_CONCURRENT_REQUESTS`).
     pub max_concurrent_requests: usize,
+    /// A request not answered within this is answered 503
+    /// (`MONITOR_REQUEST_TIMEOUT_SECONDS`, 30).
+    pub request_timeout: Duration,
     pub log_format: LogFormat,
     /// Where the built site (`pkg/`, favicon) is; found next to the binary when unset.
     pub site_root: Option<PathBuf>,
@@ -519,6 +522,11 @@ impl Config {
             max_concurrent_requests: vars
                 .positive("MONITOR_MAX_CONCURRENT_REQUESTS")?
                 .unwrap_or(256) as usize,
+            request_timeout: Duration::from_secs(
+                vars.positive("MONITOR_REQUEST_TIMEOUT_SECONDS")?
+                    .unwrap_or(30)
+                    .into(),
+            ),
             log_format,
             site_root: vars.string("MONITOR_SITE_ROOT").map(PathBuf::from),
             trust: trust_settings(&vars)?,

@@ -108,6 +108,7 @@ struct Inner {
     ingest_dropped: Family<ReasonLabels, Counter>,
     ingest_ignored: Family<ReasonLabels, Counter>,
     requests: Latency,
+    panics: Counter,
     evaluator_tick: Histogram,
     delivery: DeliveryMetrics,
 }
@@ -149,6 +150,12 @@ impl Metrics {
             Unit::Seconds,
             requests.clone(),
         );
+        let panics = Counter::default();
+        registry.register(
+            "http_panics",
+            "Requests whose handler panicked, answered 500",
+            panics.clone(),
+        );
         let evaluator_tick = latency_histogram();
         registry.register_with_unit(
             "evaluator_tick_duration",
@@ -164,6 +171,7 @@ impl Metrics {
                 ingest_dropped,
                 ingest_ignored,
                 requests,
+                panics,
                 evaluator_tick,
                 delivery,
             }),
@@ -200,6 +208,11 @@ impl Metrics {
                 reason: drop_reason(field),
             })
             .inc();
+    }
+
+    /// Counts a request whose handler panicked.
+    pub fn panicked(&self) {
+        self.inner.panics.inc();
     }
 
     /// The histogram the evaluator records each tick's duration in.

@@ -5,6 +5,8 @@
 
 mod canary;
 mod delivery;
+mod edges;
+mod markup;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;

@@ -17,6 +17,14 @@ use crate::receivers::http::{HookReceiver, Received};
 
 pub const SECRET: &str = "whsec_trust_suite_0123456789";
 
+/// The admin a rig with login on seeds ([`Rig::start_with_auth`]); the rig
+/// signs in as it to subscribe its receiver.
+pub const ADMIN_EMAIL: &str = "admin@trust.example";
+pub const ADMIN_PASSWORD: &str = "trust suite admin password";
+/// `MONITOR_API_KEY` of a rig with login on: the rig's own ingest and reads
+/// (the canary's included) send it as `x-api-key`.
+pub const API_KEY: &str = "tt_trust_suite_env_key_0123456789abcdef";
+
 /// Where a rig keeps its data: a SQLite file or a PostgreSQL database of
 /// its own, dropped with it.
 pub enum Db {
@@ -106,6 +114,8 @@ pub struct Rig {
     pub backend: &'static str,
     /// Faults this server can be made to suffer.
     pub faults: telltale_server::faults::Faults,
+    /// Sent as `x-api-key` by the rig's own requests (login on only).
+    api_key: Option<String>,
     vars: Vec<(String, String)>,
     clock: Arc<dyn Clock>,
     stop: Option<oneshot::Sender<()>>,
@@ -120,6 +130,20 @@ impl Rig {
     /// webhook for every alert type.
     pub async fn start(db: &Db, vars: &[(&str, &str)]) -> Rig {
         Self::start_with_clock(db, vars, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Rig::start`], with login on: an admin seeded
+    /// ([`ADMIN_EMAIL`]) and `MONITOR_API_KEY` set to [`API_KEY`], which the
+    /// rig's own requests carry. `vars` come last and win.
+    pub async fn start_with_auth(db: &Db, vars: &[(&str, &str)]) -> Rig {
+        let mut all = vec![
+            ("MONITOR_AUTH_ENABLED", "true"),
+            ("MONITOR_AUTH_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("MONITOR_AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("MONITOR_API_KEY", API_KEY),
+        ];
+        all.extend_from_slice(vars);
+        Self::start(db, &all).await
     }
 
     pub async fn start_with_clock(db: &Db, vars: &[(&str, &str)], clock: Arc<dyn Clock>) -> Rig {
@@ -141,6 +165,11 @@ impl Rig {
     async fn boot(vars: Vec<(String, String)>, clock: Arc<dyn Clock>, hook: HookReceiver) -> Rig {
         let env: HashMap<String, String> = vars.iter().cloned().collect();
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
+        let api_key = config
+            .auth
+            .enabled
+            .then(|| config.api_key.clone())
+            .flatten();
         let backend = match config.database {
             telltale_store::DatabaseTarget::Sqlite { .. } => "sqlite",
             telltale_store::DatabaseTarget::Postgres { .. } => "postgres",
@@ -164,6 +193,7 @@ impl Rig {
             hook,
             backend,
             faults,
+            api_key,
             vars,
             clock,
             stop: Some(stop),
@@ -172,18 +202,61 @@ impl Rig {
     }
 
     async fn subscribe(&mut self) {
-        let (status, body) = self
-            .post(
-                "/v1/settings/alerts/webhooks",
-                &json!({
-                    "name": "trust receiver",
-                    "url": self.hook.url(),
-                    "secret": SECRET,
-                    "enabledAlertTypes": ["FAILURE", "MISSED", "RECOVERY", "WORKER_OFFLINE"],
-                }),
-            )
-            .await;
+        let webhook = json!({
+            "name": "trust receiver",
+            "url": self.hook.url(),
+            "secret": SECRET,
+            "enabledAlertTypes": ["FAILURE", "MISSED", "RECOVERY", "WORKER_OFFLINE"],
+        });
+        let (status, body) = if self.api_key.is_some() {
+            // Settings take an admin's session, as from the dashboard.
+            let cookie = self.admin_session().await;
+            let resp = self
+                .client
+                .post(self.url("/v1/settings/alerts/webhooks"))
+                .header("cookie", cookie)
+                .header("origin", self.url(""))
+                .json(&webhook)
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status().as_u16();
+            (status, resp.json().await.unwrap_or(Value::Null))
+        } else {
+            self.post("/v1/settings/alerts/webhooks", &webhook).await
+        };
         assert_eq!(status, 201, "webhook for the trust receiver: {body}");
+    }
+
+    /// Signs in as the seeded admin; the `Cookie` header value.
+    pub async fn admin_session(&self) -> String {
+        let resp = self
+            .client
+            .post(self.url("/auth/login"))
+            .header("origin", self.url(""))
+            .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200, "[{}] admin sign-in", self.backend);
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .find(|pair| pair.contains('='))
+            .expect("a session cookie")
+            .to_owned()
+    }
+
+    /// A request to `path` with the rig's credentials (its API key when
+    /// login is on).
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match &self.api_key {
+            Some(key) => builder.header("x-api-key", key),
+            None => builder,
+        }
     }
 
     /// Stops the server and starts it again on the same database and
@@ -223,8 +296,7 @@ impl Rig {
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let resp = self
-            .client
-            .post(self.url(path))
+            .request(reqwest::Method::POST, path)
             .json(body)
             .send()
             .await
@@ -235,8 +307,7 @@ impl Rig {
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let resp = self
-            .client
-            .get(self.url(path))
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .expect("request");
