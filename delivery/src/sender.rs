@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use telltale_supervise::Beat;
 
 use chrono::{DateTime, Utc};
 use telltale_model::clock::Clock;
@@ -91,6 +92,12 @@ impl Deliverer {
 
     /// The longest one send may take: a webhook request, or an SMTP
     /// session of several commands, each with its own timeout.
+    /// The longest a healthy round of the sender takes: a poll, and a wait
+    /// for a slot that a slow receiver holds up to the send timeout.
+    pub fn round_bound(&self) -> Duration {
+        self.config.poll_interval + self.send_limit()
+    }
+
     fn send_limit(&self) -> Duration {
         self.config.timeout.saturating_mul(4)
     }
@@ -335,7 +342,10 @@ fn outcome(attempted: usize, errors: Vec<String>, via: &str) -> TestOutcome {
 /// sender claims again as soon as a slot frees instead of at the next tick
 /// (claiming at most `concurrency` a tick, a burst of 2,000 alerts took
 /// four minutes to leave at 8 a second).
-pub fn spawn(deliverer: Deliverer, stop: Arc<Notify>) -> JoinHandle<()> {
+///
+/// Each round reports to `beat` (a claim that failed counts as a failed
+/// round), so a sender that is stuck shows in `/v1/health`.
+pub fn spawn(deliverer: Deliverer, beat: Beat, stop: Arc<Notify>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let slots = Arc::new(Semaphore::new(deliverer.config.concurrency.max(1)));
         let mut timer = tokio::time::interval(deliverer.config.poll_interval);
@@ -356,8 +366,12 @@ pub fn spawn(deliverer: Deliverer, stop: Arc<Notify>) -> JoinHandle<()> {
             let Ok(first) = first else { break };
             let wanted = slots.available_permits() + 1;
             let batch = match deliverer.claim(wanted as u64).await {
-                Ok(batch) => batch,
+                Ok(batch) => {
+                    beat.tick();
+                    batch
+                }
                 Err(e) => {
+                    beat.failed(&e.to_string());
                     tracing::error!(error = %e, "could not read the delivery queue; retrying");
                     backlog = false;
                     continue;

@@ -11,6 +11,8 @@
 //!   once the job is UP again.
 //! - `workers.offline_ack_beat_us`: the worker's newest heartbeat when its
 //!   WORKER_OFFLINE was closed by hand; it reopens only after a newer one.
+//! - SCHEDULER_OFFLINE is a new alert type: whoever is told of MISSED
+//!   alerts is told of it too (a silent scheduler is why MISSED is held).
 //! - Scheduler presence reads the newest `chief.heartbeat` by its time
 //!   capped at its receipt; an index on that expression keeps the lookup a
 //!   single probe (the old index ordered by arrival).
@@ -97,6 +99,16 @@ impl MigrationTrait for Migration {
         // ones in a row now.
         db.execute_unprepared("UPDATE jobs SET failures_total = consecutive_failures")
             .await?;
+        db.execute_unprepared(
+            "UPDATE webhooks SET alert_types = alert_types || ',SCHEDULER_OFFLINE' \
+             WHERE alert_types LIKE '%MISSED%'",
+        )
+        .await?;
+        db.execute_unprepared(
+            "UPDATE settings SET value = REPLACE(value, '\"MISSED\"', '\"MISSED\",\"SCHEDULER_OFFLINE\"') \
+             WHERE key = 'alert_email_settings'",
+        )
+        .await?;
         db.execute_unprepared("DROP INDEX IF EXISTS ix_events_chief_heartbeat")
             .await?;
         db.execute_unprepared(&format!(

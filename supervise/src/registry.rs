@@ -21,6 +21,10 @@ struct Entry {
     critical: bool,
 }
 
+/// The least silence that counts as stuck, however short the interval: one
+/// round of a loop on a large database can take seconds.
+const MIN_STALE: Duration = Duration::from_secs(10);
+
 /// The registry of one server's loops; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Loops {
@@ -63,7 +67,7 @@ impl Loops {
                 let stale = e.status == LoopStatus::Running
                     && e.interval.is_some_and(|every| {
                         let last = e.last_tick.map_or(e.since_instant, |(_, at)| at);
-                        now.duration_since(last) > every.saturating_mul(3)
+                        now.duration_since(last) > every.saturating_mul(3).max(MIN_STALE)
                     });
                 let report = LoopReport {
                     status: e.status,
@@ -179,10 +183,15 @@ mod tests {
     #[test]
     fn a_loop_silent_for_three_intervals_is_down() {
         let loops = Loops::default();
-        let beat = loops.register("evaluator", Some(Duration::from_millis(10)), true);
+        let beat = loops.register("evaluator", Some(Duration::from_secs(4)), true);
         beat.tick();
         assert!(loops.down().is_empty());
-        std::thread::sleep(Duration::from_millis(40));
+        // As if its last round ended 13 s ago: past 3 × 4 s.
+        loops.update("evaluator", |e| {
+            e.last_tick = e
+                .last_tick
+                .map(|(at, i)| (at, i.checked_sub(Duration::from_secs(13)).unwrap_or(i)));
+        });
         assert_eq!(loops.down(), ["evaluator"]);
         beat.tick();
         assert!(loops.down().is_empty());

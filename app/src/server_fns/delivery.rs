@@ -32,12 +32,14 @@ mod ssr {
         missed: Option<String>,
         recovery: Option<String>,
         worker_offline: Option<String>,
+        scheduler_offline: Option<String>,
     ) -> Vec<AlertType> {
         [
             (failure, AlertType::Failure),
             (missed, AlertType::Missed),
             (recovery, AlertType::Recovery),
             (worker_offline, AlertType::WorkerOffline),
+            (scheduler_offline, AlertType::SchedulerOffline),
         ]
         .into_iter()
         .filter_map(|(v, t)| v.map(|_| t))
@@ -69,6 +71,7 @@ pub async fn save_email_settings(
     #[server(default)] missed: Option<String>,
     #[server(default)] recovery: Option<String>,
     #[server(default)] worker_offline: Option<String>,
+    #[server(default)] scheduler_offline: Option<String>,
 ) -> Result<(), ServerFnError> {
     use ssr::*;
     require_admin()?;
@@ -79,7 +82,7 @@ pub async fn save_email_settings(
             .filter(|r| !r.is_empty())
             .map(str::to_owned)
             .collect(),
-        enabled_alert_types: ticked(failure, missed, recovery, worker_offline),
+        enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
     };
     settings
         .validate()
@@ -107,6 +110,7 @@ pub async fn add_webhook(
     #[server(default)] missed: Option<String>,
     #[server(default)] recovery: Option<String>,
     #[server(default)] worker_offline: Option<String>,
+    #[server(default)] scheduler_offline: Option<String>,
 ) -> Result<CreatedWebhook, ServerFnError> {
     use ssr::*;
     require_admin()?;
@@ -115,7 +119,7 @@ pub async fn add_webhook(
         url,
         format: telltale_model::WebhookFormat::parse(&format)
             .ok_or_else(|| ServerFnError::new(format!("format: unknown value {format:?}")))?,
-        enabled_alert_types: ticked(failure, missed, recovery, worker_offline),
+        enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
         enabled: true,
         secret: None,
     };

@@ -60,7 +60,9 @@ impl Loops {
         [
             ("evaluator", Some(self.evaluator_interval), true),
             ("retention", Some(self.retention_interval), false),
-            ("delivery", None, true),
+            // A round waits for a free slot, which a slow receiver holds for
+            // up to the send timeout.
+            ("delivery", Some(self.deliverer.round_bound()), true),
         ]
     }
 
@@ -99,8 +101,8 @@ impl Loops {
             stops[1].clone(),
         );
         let deliverer = self.deliverer.clone();
-        let delivery = telltale_supervise::spawn(delivery, stops[2].clone(), move |_, stop| {
-            let sender = telltale_delivery::spawn(deliverer.clone(), stop);
+        let delivery = telltale_supervise::spawn(delivery, stops[2].clone(), move |beat, stop| {
+            let sender = telltale_delivery::spawn(deliverer.clone(), beat, stop);
             async move {
                 match sender.await {
                     Ok(()) => Exit::Stopped,

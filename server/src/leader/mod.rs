@@ -25,7 +25,7 @@ const CHECK_EVERY: Duration = Duration::from_millis(500);
 /// A leader whose loops have been down this long (or three evaluator
 /// intervals, if longer) gives up its lock, so that an instance whose loops
 /// can run leads instead.
-const GIVE_UP_AFTER: Duration = Duration::from_secs(30);
+const GIVE_UP_AFTER: Duration = Duration::from_secs(15);
 
 #[derive(Clone)]
 pub enum Election {

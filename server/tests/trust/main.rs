@@ -6,10 +6,12 @@
 mod canary;
 mod delivery;
 mod edges;
+mod loops;
 mod markup;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;
+mod scheduler;
 #[path = "../../../store/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod store_support;

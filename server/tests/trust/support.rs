@@ -206,7 +206,7 @@ impl Rig {
             "name": "trust receiver",
             "url": self.hook.url(),
             "secret": SECRET,
-            "enabledAlertTypes": ["FAILURE", "MISSED", "RECOVERY", "WORKER_OFFLINE"],
+            "enabledAlertTypes": ["FAILURE", "MISSED", "RECOVERY", "WORKER_OFFLINE", "SCHEDULER_OFFLINE"],
         });
         let (status, body) = if self.api_key.is_some() {
             // Settings take an admin's session, as from the dashboard.
