@@ -163,9 +163,14 @@ impl Application {
         let stop_leader = Arc::new(Notify::new());
         let faults = crate::faults::Faults::default();
         let heartbeat = match &config.trust.heartbeat_url {
-            Some(url) => Some(SelfHeartbeat::new(url).map_err(|e| {
-                StartupError::Heartbeat(format!("MONITOR_HEARTBEAT_URL cannot be used: {e}"))
-            })?),
+            Some(url) => Some(
+                SelfHeartbeat::new(url, config.trust.heartbeat_api_key.as_deref(), &instance)
+                    .map_err(|e| {
+                        StartupError::Heartbeat(format!(
+                            "MONITOR_HEARTBEAT_URL cannot be used: {e}"
+                        ))
+                    })?,
+            ),
             None => None,
         };
         let loops = Loops {

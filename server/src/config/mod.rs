@@ -66,6 +66,9 @@ pub struct TrustSettings {
     /// Fetched after evaluator ticks, at most once a minute: a dead man's
     /// switch for Telltale itself (`MONITOR_HEARTBEAT_URL`).
     pub heartbeat_url: Option<String>,
+    /// The ingest key sent with the heartbeat when it goes to another
+    /// Telltale's `/v1/events` (`MONITOR_HEARTBEAT_API_KEY`).
+    pub heartbeat_api_key: Option<String>,
     /// Whether webhooks may target private and loopback addresses
     /// (`MONITOR_WEBHOOK_ALLOW_PRIVATE`, false). Link-local and cloud
     /// metadata addresses are refused either way.
@@ -82,6 +85,7 @@ impl Default for TrustSettings {
             clock_skew: Duration::from_secs(300),
             scheduler_hold: Duration::from_secs(900),
             heartbeat_url: None,
+            heartbeat_api_key: None,
             webhook_allow_private: false,
             login_concurrency: 1,
             login_queue: 32,
@@ -556,6 +560,7 @@ fn trust_settings<F: Fn(&str) -> Option<String>>(
             .positive("MONITOR_SCHEDULER_HOLD_SECONDS")?
             .map_or(d.scheduler_hold, secs),
         heartbeat_url: vars.http_url("MONITOR_HEARTBEAT_URL")?,
+        heartbeat_api_key: vars.string("MONITOR_HEARTBEAT_API_KEY"),
         webhook_allow_private: vars
             .bool("MONITOR_WEBHOOK_ALLOW_PRIVATE")?
             .unwrap_or(d.webhook_allow_private),

@@ -1,11 +1,17 @@
 //! Telltale's own dead man's switch (`MONITOR_HEARTBEAT_URL`): after a
-//! successful evaluator tick, at most once a minute, a GET to a URL that
-//! another monitor watches — another Telltale, healthchecks, any switch.
-//! When the evaluator stops ticking, the pings stop and that monitor alerts:
-//! the one failure Telltale cannot report about itself.
+//! successful evaluator tick, at most once a minute, a ping to a monitor
+//! that watches Telltale — healthchecks, any switch, or another Telltale.
+//! When the evaluator stops ticking, the pings stop and that monitor
+//! alerts: the one failure Telltale cannot report about itself.
+//!
+//! A URL ending in `/v1/events` is another Telltale: it gets an event of a
+//! job named after this instance, scheduled every minute, so a silence
+//! there is a MISSED alert like any other. Any other URL gets a GET.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use serde_json::json;
 
 /// At most one ping per this.
 const EVERY: Duration = Duration::from_secs(60);
@@ -15,14 +21,21 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct SelfHeartbeat {
     url: Arc<str>,
+    /// The job this instance is on a watching Telltale (`telltale@<instance>`),
+    /// when the URL is one; `None` for a plain GET.
+    job: Option<Arc<str>>,
+    api_key: Option<Arc<str>>,
     client: reqwest::Client,
     last: Arc<Mutex<Option<Instant>>>,
 }
 
 impl SelfHeartbeat {
-    pub fn new(url: &str) -> Result<Self, reqwest::Error> {
+    pub fn new(url: &str, api_key: Option<&str>, instance: &str) -> Result<Self, reqwest::Error> {
+        let to_telltale = url.trim_end_matches('/').ends_with("/v1/events");
         Ok(Self {
             url: url.into(),
+            job: to_telltale.then(|| format!("telltale@{instance}").into()),
+            api_key: api_key.map(Into::into),
             client: reqwest::Client::builder()
                 .timeout(TIMEOUT)
                 .user_agent(concat!("telltale/", env!("CARGO_PKG_VERSION")))
@@ -40,9 +53,26 @@ impl SelfHeartbeat {
             }
             *last = Some(Instant::now());
         }
-        let (client, url) = (self.client.clone(), self.url.clone());
+        let request = match &self.job {
+            None => self.client.get(&*self.url),
+            Some(job) => {
+                let mut r = self.client.post(&*self.url).json(&json!({
+                    "sourceType": "system",
+                    "level": "info",
+                    "eventType": "job.completed",
+                    "message": "Telltale's evaluator ticked",
+                    "jobName": job,
+                    // Missed after two silent minutes.
+                    "metadata": {"schedule": "every 1m", "grace_seconds": 60},
+                }));
+                if let Some(key) = &self.api_key {
+                    r = r.header("x-api-key", &**key);
+                }
+                r
+            }
+        };
         tokio::spawn(async move {
-            match client.get(&*url).send().await {
+            match request.send().await {
                 Ok(r) if r.status().is_success() => tracing::debug!("self-heartbeat sent"),
                 Ok(r) => tracing::warn!(status = r.status().as_u16(), "self-heartbeat refused"),
                 Err(e) => tracing::warn!(error = %e, "self-heartbeat failed"),

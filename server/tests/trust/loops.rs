@@ -171,3 +171,38 @@ async fn a_leader_whose_evaluator_cannot_run_gives_up_its_lock() {
         first.stop().await;
     }
 }
+
+/// Two Telltales watching each other: each one's heartbeat is a job on the
+/// other, due every minute, so a silent one is a MISSED alert there.
+#[tokio::test]
+async fn two_telltales_watch_each_other_through_their_heartbeats() {
+    let dbs = crate::support::databases("mutual_watch_b").await;
+    let watcher = crate::support::Rig::start(&dbs[0], &[]).await;
+    let url = watcher.url("/v1/events");
+    crate::on_each_backend!(
+        "mutual_watch_a",
+        &[
+            ("MONITOR_HEARTBEAT_URL", &url),
+            ("MONITOR_INSTANCE_NAME", "telltale-a")
+        ],
+        |rig| {
+            let job = watcher
+                .wait_for(
+                    "telltale-a's heartbeat job",
+                    Duration::from_secs(10),
+                    || async {
+                        let (_, body) = watcher.get("/v1/status/jobs/telltale%40telltale-a").await;
+                        (body["job"]["checkState"] == "UP").then_some(body)
+                    },
+                )
+                .await;
+            assert_eq!(
+                job["job"]["policy"]["schedule"], "every 1m",
+                "[{}] {job}",
+                rig.backend
+            );
+            rig
+        }
+    );
+    watcher.stop().await;
+}
