@@ -304,32 +304,59 @@ fn link_instances(
     live.attach(outbox.clone());
     inbox.attach(outbox.clone());
     let stop_sender = Arc::new(Notify::new());
-    let sender = live::spawn_sender(store.clone(), outbox, stop_sender.clone());
+    let loops = store.loops();
+    let sender = {
+        let store = store.clone();
+        supervised(
+            loops.register("live_outbox", None, true),
+            stop_sender.clone(),
+            move |stop| live::spawn_sender(store.clone(), outbox.clone(), stop),
+        )
+    };
     let stop_listener = Arc::new(Notify::new());
     let (inbox, leader) = (inbox.clone(), leader.clone());
-    let listener = live::listener::spawn(
-        ListenerConfig {
-            url: url.to_owned(),
-            application_name: format!("telltale-live {instance}"),
-            from,
-        },
-        live.clone(),
-        move |bulletin| {
-            if !leader.is_leader() {
-                return;
-            }
-            if bulletin.all_jobs {
-                inbox.touch_all_here();
-            } else {
-                inbox.touch_here(bulletin.jobs.iter().map(String::as_str));
-            }
-        },
-        stop_listener.clone(),
-    );
+    let on_bulletin = Arc::new(move |bulletin: &telltale_store::Bulletin| {
+        if !leader.is_leader() {
+            return;
+        }
+        if bulletin.all_jobs {
+            inbox.touch_all_here();
+        } else {
+            inbox.touch_here(bulletin.jobs.iter().map(String::as_str));
+        }
+    });
+    let config = ListenerConfig {
+        url: url.to_owned(),
+        application_name: format!("telltale-live {instance}"),
+        from,
+    };
+    let listener = {
+        let live = live.clone();
+        supervised(
+            loops.register("live_listener", None, true),
+            stop_listener.clone(),
+            move |stop| {
+                let on_bulletin = on_bulletin.clone();
+                live::listener::spawn(config.clone(), live.clone(), move |b| on_bulletin(b), stop)
+            },
+        )
+    };
     vec![
         ("live sender", sender, stop_sender),
         ("live listener", listener, stop_listener),
     ]
+}
+
+/// Runs a loop that handles its own errors (reconnecting, retrying) under
+/// a supervisor, which starts it again should it panic.
+fn supervised(
+    beat: telltale_supervise::Beat,
+    stop: Arc<Notify>,
+    start: impl Fn(Arc<Notify>) -> JoinHandle<()> + Send + 'static,
+) -> JoinHandle<()> {
+    telltale_supervise::spawn(beat, stop, move |_, stop| {
+        telltale_supervise::join(start(stop))
+    })
 }
 
 /// The app's routes, generated once per process. Generating them sets a

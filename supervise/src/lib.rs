@@ -11,4 +11,4 @@ mod registry;
 mod task;
 
 pub use registry::{Beat, LoopReport, LoopStatus, Loops};
-pub use task::{Exit, panic_text, spawn};
+pub use task::{Exit, join, panic_text, spawn};

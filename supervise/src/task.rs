@@ -79,6 +79,18 @@ where
     })
 }
 
+/// Waits for a loop that spawned its own task and says how it ended, for
+/// [`spawn`]. Dropping the wait (the supervisor aborted: leadership lost)
+/// aborts that task too, so no loop outlives its supervisor.
+pub async fn join(task: JoinHandle<()>) -> Exit {
+    let mut task = AbortOnDrop(task);
+    match (&mut task.0).await {
+        Ok(()) => Exit::Stopped,
+        Err(e) if e.is_panic() => Exit::Failed(format!("panicked: {}", panic_text(e.into_panic()))),
+        Err(e) => Exit::Failed(e.to_string()),
+    }
+}
+
 /// A panic's message, as far as it is text.
 pub fn panic_text(payload: Box<dyn Any + Send>) -> String {
     match payload.downcast::<String>() {
@@ -92,9 +104,9 @@ pub fn panic_text(payload: Box<dyn Any + Send>) -> String {
 
 /// The loop's task, aborted when its supervisor is dropped (a lost
 /// leadership aborts the supervisor; the loop must not live on).
-struct AbortOnDrop(JoinHandle<Exit>);
+struct AbortOnDrop<T>(JoinHandle<T>);
 
-impl Drop for AbortOnDrop {
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
@@ -166,6 +178,37 @@ mod tests {
             alive.load(Ordering::SeqCst),
             seen,
             "the loop outlived its supervisor"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn aborting_the_supervisor_aborts_a_loop_that_spawned_its_own_task() {
+        let loops = Loops::default();
+        let alive = Arc::new(AtomicU32::new(0));
+        let counter = alive.clone();
+        let task = spawn(
+            loops.register("delivery", None, true),
+            Arc::new(Notify::new()),
+            move |_, _| {
+                let counter = counter.clone();
+                join(tokio::spawn(async move {
+                    loop {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }))
+            },
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        task.abort();
+        let _ = task.await;
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let seen = alive.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            alive.load(Ordering::SeqCst),
+            seen,
+            "the sender outlived its supervisor"
         );
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 use prometheus_client::metrics::histogram::Histogram;
 use telltale_delivery::Deliverer;
 use telltale_store::{LiveHub, Store};
-use telltale_supervise::{Exit, Loops as Registry, panic_text};
+use telltale_supervise::Loops as Registry;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -101,17 +101,9 @@ impl Loops {
             stops[1].clone(),
         );
         let deliverer = self.deliverer.clone();
+        // Aborting the supervisor (a lost leadership) aborts the sender too.
         let delivery = telltale_supervise::spawn(delivery, stops[2].clone(), move |beat, stop| {
-            let sender = telltale_delivery::spawn(deliverer.clone(), beat, stop);
-            async move {
-                match sender.await {
-                    Ok(()) => Exit::Stopped,
-                    Err(e) if e.is_panic() => {
-                        Exit::Failed(format!("panicked: {}", panic_text(e.into_panic())))
-                    }
-                    Err(e) => Exit::Failed(e.to_string()),
-                }
-            }
+            telltale_supervise::join(telltale_delivery::spawn(deliverer.clone(), beat, stop))
         });
         Running {
             stops,
