@@ -136,26 +136,28 @@ pub fn text<'a>(meta: &'a Map<String, Value>, key: &str) -> Read<&'a str> {
     }
 }
 
-/// The schedule and time zone an event sets, each checked: a bad one is
-/// `Bad` and the other may still apply.
+/// The schedule an event sets, checked (a cron that never fires included).
 #[cfg(feature = "schedule")]
-pub fn schedule(meta: &Map<String, Value>) -> (Read<&str>, Read<&str>) {
-    use crate::schedule::{Schedule, parse_timezone};
-    let timezone = match text(meta, "timezone") {
-        Read::Value(tz) => match parse_timezone(Some(tz)) {
-            Ok(_) => Read::Value(tz),
-            Err(e) => Read::Bad(e.to_string()),
-        },
-        other => other,
-    };
-    let schedule = match text(meta, "schedule") {
-        Read::Value(s) => match Schedule::parse(s, None) {
+pub fn schedule(meta: &Map<String, Value>) -> Read<&str> {
+    match text(meta, "schedule") {
+        Read::Value(s) => match crate::schedule::Schedule::parse(s, None) {
             Ok(_) => Read::Value(s),
             Err(e) => Read::Bad(e.to_string()),
         },
         other => other,
-    };
-    (schedule, timezone)
+    }
+}
+
+/// The time zone an event sets, checked.
+#[cfg(feature = "schedule")]
+pub fn timezone(meta: &Map<String, Value>) -> Read<&str> {
+    match text(meta, "timezone") {
+        Read::Value(tz) => match crate::schedule::parse_timezone(Some(tz)) {
+            Ok(_) => Read::Value(tz),
+            Err(e) => Read::Bad(e.to_string()),
+        },
+        other => other,
+    }
 }
 
 /// `next_run_at` of a `job.next_scheduled`: an RFC 3339 time no more than
@@ -207,9 +209,8 @@ pub fn problems(
     note("depends_on", text(meta, "depends_on").problem());
     #[cfg(feature = "schedule")]
     {
-        let (schedule, timezone) = schedule(meta);
-        note("schedule", schedule.problem());
-        note("timezone", timezone.problem());
+        note("schedule", schedule(meta).problem());
+        note("timezone", timezone(meta).problem());
     }
     match kind {
         EventKind::Progress => note("progress", percent(meta, "progress").problem()),

@@ -394,8 +394,24 @@ fn apply_policy(policy: &mut CheckPolicy, meta: Option<&Map<String, Value>>) {
             Read::Absent | Read::Bad(_) => {}
         }
     }
+    // Producers often repeat their policy on every event: a schedule or
+    // zone equal to the current one was checked when it was set, and is
+    // not parsed again on the writer's thread.
     #[cfg(feature = "schedule")]
-    let (schedule, timezone) = metadata::schedule(meta);
+    let unchanged = |key: &str, current: &Option<String>| matches!(metadata::text(meta, key), Read::Value(v) if current.as_deref() == Some(v));
+    #[cfg(feature = "schedule")]
+    let (schedule, timezone) = (
+        if unchanged("schedule", &policy.schedule) {
+            Read::Absent
+        } else {
+            metadata::schedule(meta)
+        },
+        if unchanged("timezone", &policy.timezone) {
+            Read::Absent
+        } else {
+            metadata::timezone(meta)
+        },
+    );
     #[cfg(not(feature = "schedule"))]
     let (schedule, timezone) = (
         metadata::text(meta, "schedule"),

@@ -3,6 +3,8 @@
 //! arbitrary inputs, the ends of time and of every integer included. A
 //! panic here would kill the evaluator or the writer in the server.
 
+#![cfg(feature = "schedule")]
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::{Value, json};
