@@ -56,6 +56,10 @@ struct Args {
     /// which one breaks what.
     #[arg(long, value_enum, value_delimiter = ',')]
     skip: Vec<Kind>,
+    /// Only these kinds of hostile request (comma-separated), besides the
+    /// valid traffic.
+    #[arg(long, value_enum, value_delimiter = ',', conflicts_with = "skip")]
+    only: Vec<Kind>,
     /// Seconds of valid traffic only, at the start: the first canaries show
     /// the baseline.
     #[arg(long, default_value_t = 30)]
@@ -75,6 +79,10 @@ struct Args {
     /// Longest wait for the last canaries' alerts after the run.
     #[arg(long, default_value_t = 40)]
     settle_seconds: u64,
+    /// A canary delivered later than this fails (a dead evaluator revived
+    /// by the next restart must not pass).
+    #[arg(long, default_value_t = 60)]
+    max_latency_seconds: u64,
     #[arg(long, default_value = "target/release/telltale")]
     binary: PathBuf,
     /// A PostgreSQL URL whose user may create databases.
@@ -170,6 +178,7 @@ async fn variant(args: &Args, seed: u64, backend: Backend) -> Result<bool> {
         kinds: Kind::ALL
             .into_iter()
             .filter(|k| *k == Kind::Valid || !args.skip.contains(k))
+            .filter(|k| *k == Kind::Valid || args.only.is_empty() || args.only.contains(k))
             .collect(),
         calm: Duration::from_secs(args.calm_seconds),
         canary_every: Duration::from_secs(args.canary_every.max(1)),
@@ -177,6 +186,7 @@ async fn variant(args: &Args, seed: u64, backend: Backend) -> Result<bool> {
         pg_cuts: args.pg_cuts,
         refuse_percent: args.refuse_percent.min(100),
         settle: Duration::from_secs(args.settle_seconds),
+        max_latency: Duration::from_secs(args.max_latency_seconds),
         binary: args.binary.clone(),
         out_dir: args.out_dir.clone(),
         target,

@@ -53,7 +53,7 @@ impl Generator {
                 with(e, "jobName", job)
             })
             .collect();
-        Request::batch(Kind::NameBurst, events)
+        Request::batch(Kind::NameBurst, events).described("1,000 new job names")
     }
 
     pub(super) fn malformed(&mut self) -> Request {
@@ -62,11 +62,14 @@ impl Generator {
             .choose(&mut self.rng)
             .cloned()
             .unwrap_or_default();
+        let start: String = String::from_utf8_lossy(&body).chars().take(40).collect();
+        let detail = format!("{content_type}, {} bytes: {start:?}", body.len());
         Request {
             kind: Kind::Malformed,
             path,
             content_type,
             body,
+            detail,
         }
     }
 
@@ -165,7 +168,7 @@ impl Generator {
             )
         };
         match self.rng.random_range(0..3) {
-            0 => Request::single(Kind::Oversize, &big(1_200_000)),
+            0 => Request::single(Kind::Oversize, &big(1_200_000)).described("a 1.2 MB event"),
             1 => {
                 let events = (0..1001)
                     .map(|i| {
@@ -173,9 +176,10 @@ impl Generator {
                         with(e, "jobName", format!("soak-hostile-{}", i % 10))
                     })
                     .collect();
-                Request::batch(Kind::Oversize, events)
+                Request::batch(Kind::Oversize, events).described("a batch of 1,001 events")
             }
-            _ => Request::batch(Kind::Oversize, (0..4).map(|_| big(400_000)).collect()),
+            _ => Request::batch(Kind::Oversize, (0..4).map(|_| big(400_000)).collect())
+                .described("a 1.6 MB batch of 4 events"),
         }
     }
 }

@@ -209,6 +209,8 @@ pub struct Watch {
     pub summary_ok: u64,
     pub summary_failed: u64,
     pub peak_rss_mib: f64,
+    /// The server's resident memory every 10 s: (seconds into the run, MiB).
+    pub rss_mib: Vec<(f64, f64)>,
     /// Each distinct answer that was not a plain 200: how often, and the
     /// first and last time (seconds into the run).
     pub samples: BTreeMap<String, (u64, f64, f64)>,
@@ -229,6 +231,10 @@ pub async fn watch(
         let summary = client.get(format!("{base}/v1/status/summary")).send().await;
         if let Ok(rss) = crate::server::status_mib(pid.load(Ordering::Relaxed), "VmRSS:") {
             w.peak_rss_mib = w.peak_rss_mib.max(rss);
+            let t = (began - start).as_secs_f64();
+            if w.rss_mib.last().is_none_or(|(last, _)| t - last >= 10.0) {
+                w.rss_mib.push((t, rss));
+            }
         }
         if !disruption.covers(began) {
             let at = (began - start).as_secs_f64();

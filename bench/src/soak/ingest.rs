@@ -13,7 +13,7 @@ use super::Disruption;
 use super::traffic::{Generator, Kind, Request};
 
 /// Distinct unexpected answers kept for the report, with what caused them.
-const SAMPLES_CAP: usize = 20;
+const SAMPLES_CAP: usize = 40;
 
 #[derive(Default)]
 pub struct Counters {
@@ -145,11 +145,12 @@ impl Ingest {
                 c.other.fetch_add(1, Ordering::Relaxed);
             }
             let body = response.text().await.unwrap_or_default();
-            let body: String = body.chars().take(200).collect();
+            let body: String = body.chars().take(120).collect();
             self.tallies.sample(format!(
-                "{} {}: HTTP {status}: {body}",
+                "{} {} {}: HTTP {status}: {body}",
                 r.kind.name(),
-                r.path
+                r.path,
+                r.detail
             ));
         }
     }

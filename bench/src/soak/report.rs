@@ -38,8 +38,15 @@ impl CanaryResult {
     }
 }
 
-/// Judges one canary from what the API and the receiver say.
-pub fn judge(c: &Canary, alerts: Result<Vec<Value>, String>, got: &[Reception]) -> CanaryResult {
+/// Judges one canary from what the API and the receiver say. An alert
+/// later than `limit` fails it too: a server whose evaluator is dead would
+/// otherwise pass, its canaries alerted by the soak's next restart.
+pub fn judge(
+    c: &Canary,
+    alerts: Result<Vec<Value>, String>,
+    got: &[Reception],
+    limit: std::time::Duration,
+) -> CanaryResult {
     let mut problems = Vec::new();
     if c.answered.is_none() {
         problems.push(format!(
@@ -104,6 +111,13 @@ pub fn judge(c: &Canary, alerts: Result<Vec<Value>, String>, got: &[Reception]) 
         (Some(from), Some(at)) => Some(ms(at.saturating_duration_since(from))),
         _ => None,
     };
+    if let Some(late) = latency_ms.filter(|l| *l > ms(limit)) {
+        problems.push(format!(
+            "delivered {:.1} s after it failed (limit {} s)",
+            late / 1000.0,
+            limit.as_secs()
+        ));
+    }
     CanaryResult {
         n: c.n,
         job: c.job.clone(),

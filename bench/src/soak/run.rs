@@ -33,6 +33,8 @@ pub struct Settings {
     pub pg_cuts: u32,
     pub refuse_percent: u64,
     pub settle: Duration,
+    /// Longest acceptable time from a canary to its delivery.
+    pub max_latency: Duration,
     pub binary: PathBuf,
     pub out_dir: PathBuf,
     /// The database variable and its value.
@@ -207,7 +209,12 @@ pub async fn run(s: Settings, pg: Option<Arc<PgDatabase>>) -> Result<bool> {
         let alerts = api::failure_alerts(&admin, &base, &c.job)
             .await
             .map_err(|e| e.to_string());
-        results.push(report::judge(c, alerts, &receiver.canary(&c.job)));
+        results.push(report::judge(
+            c,
+            alerts,
+            &receiver.canary(&c.job),
+            s.max_latency,
+        ));
     }
     results.sort_by_key(|r| r.n);
     server.stop(Stop::Term, Duration::from_secs(10)).await;

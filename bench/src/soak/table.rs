@@ -92,6 +92,23 @@ pub fn print(r: &Report) {
         w.summary_failed,
         w.peak_rss_mib
     );
+    // About one memory sample a minute is enough to see a trend.
+    let mut minute = -60.0;
+    let mut trend = Vec::new();
+    for (t, mib) in &w.rss_mib {
+        if t - minute >= 59.0 {
+            trend.push(format!("{:.0} s {mib:.0}", t));
+            minute = *t;
+        }
+    }
+    if let Some((t, mib)) = w.rss_mib.last()
+        && *t > minute
+    {
+        trend.push(format!("{t:.0} s {mib:.0}"));
+    }
+    if !trend.is_empty() {
+        println!("server RSS (MiB): {}", trend.join(", "));
+    }
     let l = &r.server_log;
     println!(
         "server log ({}): {} panics, {} errors, {} warnings",

@@ -90,6 +90,9 @@ pub struct Request {
     pub path: &'static str,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// What is hostile about it, for the report when the server answers
+    /// badly ("" for valid requests).
+    pub detail: String,
 }
 
 impl Request {
@@ -100,6 +103,7 @@ impl Request {
             path: "/v1/events/batch",
             content_type: "application/json",
             body,
+            detail: String::new(),
         }
     }
 
@@ -109,8 +113,34 @@ impl Request {
             path: "/v1/events",
             content_type: "application/json",
             body: serde_json::to_vec(event).unwrap_or_default(),
+            detail: String::new(),
         }
     }
+
+    pub(super) fn described(mut self, detail: impl Into<String>) -> Request {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// An event's hostile parts in a few words: type, `eventAt`, metadata.
+fn describe(e: &Value) -> String {
+    let mut out = e["eventType"]
+        .as_str()
+        .unwrap_or("?")
+        .chars()
+        .take(40)
+        .collect::<String>();
+    if let Some(at) = e["eventAt"].as_str() {
+        out.push_str(&format!(" eventAt={at}"));
+    }
+    if e["metadata"].as_object().is_some_and(|m| !m.is_empty()) {
+        out.push_str(&format!(" metadata={}", e["metadata"]));
+    }
+    if let Some(job) = e["jobName"].as_str().filter(|j| !j.starts_with("soak-")) {
+        out.push_str(&format!(" jobName={job:?}"));
+    }
+    out.chars().take(160).collect()
 }
 
 /// An event with its four required fields; `with` adds the others.
@@ -183,7 +213,8 @@ impl Generator {
             Kind::Oversize => self.oversize(),
             _ => {
                 let event = self.hostile(kind);
-                self.send(kind, vec![event])
+                let detail = describe(&event);
+                self.send(kind, vec![event]).described(detail)
             }
         }
     }
