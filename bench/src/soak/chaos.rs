@@ -21,7 +21,7 @@ pub enum Action {
 }
 
 /// Restarts every `every` (± a fifth, seeded), none in the last 20 s; on
-/// PostgreSQL `cuts` connection cuts placed between them.
+/// PostgreSQL up to `cuts` connection cuts, halfway between restarts.
 pub fn plan(seed: u64, run: Duration, every: Duration, cuts: u32) -> Vec<(Duration, Action)> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0xC4A0_5EED);
     let mut out = Vec::new();
@@ -46,11 +46,18 @@ pub fn plan(seed: u64, run: Duration, every: Duration, cuts: u32) -> Vec<(Durati
         middles.push(m);
         m += every.as_secs_f64();
     }
-    for i in 0..cuts as usize {
+    // Fewer middles than cuts (a short run): one cut per middle, no two at
+    // the same moment.
+    let n = if middles.is_empty() {
+        cuts as usize
+    } else {
+        middles.len().min(cuts as usize)
+    };
+    for i in 0..n {
         let t = if middles.is_empty() {
-            run.as_secs_f64() * (i + 1) as f64 / f64::from(cuts + 1)
+            run.as_secs_f64() * (i + 1) as f64 / (n + 1) as f64
         } else {
-            middles[(i * middles.len() / cuts as usize).min(middles.len() - 1)]
+            middles[i * middles.len() / n]
         };
         out.push((Duration::from_secs_f64(t.max(10.0)), Action::Cut));
     }
@@ -299,5 +306,15 @@ mod tests {
         assert_eq!(p.iter().filter(|(_, a)| *a == Action::Cut).count(), 2);
         assert!(p.iter().all(|(t, _)| *t <= Duration::from_secs(580)));
         assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
+    }
+
+    #[test]
+    fn a_short_run_never_cuts_twice_at_once() {
+        let p = plan(11, Duration::from_secs(120), Duration::from_secs(45), 2);
+        let cuts: Vec<_> = p.iter().filter(|(_, a)| *a == Action::Cut).collect();
+        assert_eq!(cuts.len(), 1);
+        let none = plan(11, Duration::from_secs(120), Duration::ZERO, 2);
+        assert_eq!(none.len(), 2);
+        assert_ne!(none[0].0, none[1].0);
     }
 }
