@@ -83,6 +83,10 @@ struct Args {
     /// by the next restart must not pass).
     #[arg(long, default_value_t = 60)]
     max_latency_seconds: u64,
+    /// Server memory (RSS) at which the run is stopped and failed, so that
+    /// a leak cannot take the machine down.
+    #[arg(long, default_value_t = 8192)]
+    max_rss_mib: u64,
     #[arg(long, default_value = "target/release/telltale")]
     binary: PathBuf,
     /// A PostgreSQL URL whose user may create databases.
@@ -140,7 +144,7 @@ async fn run_all(mut args: Args) -> ExitCode {
         match variant(&args, seed, backend).await {
             Ok(passed) => failed |= !passed,
             Err(e) => {
-                eprintln!("soak {backend:?}: {e}");
+                eprintln!("soak {}: {e}", format!("{backend:?}").to_lowercase());
                 return ExitCode::from(2);
             }
         }
@@ -187,6 +191,7 @@ async fn variant(args: &Args, seed: u64, backend: Backend) -> Result<bool> {
         refuse_percent: args.refuse_percent.min(100),
         settle: Duration::from_secs(args.settle_seconds),
         max_latency: Duration::from_secs(args.max_latency_seconds),
+        max_rss_mib: args.max_rss_mib as f64,
         binary: args.binary.clone(),
         out_dir: args.out_dir.clone(),
         target,

@@ -93,8 +93,10 @@ impl Chaos<'_> {
     pub async fn run(&mut self, plan: Vec<(Duration, Action)>) -> Vec<Done> {
         let mut done = Vec::new();
         for (at, action) in plan {
-            let when = tokio::time::Instant::from_std(self.start + at);
-            tokio::time::sleep_until(when).await;
+            // In short steps: a run stopped early must not wait here.
+            while Instant::now() < self.start + at && !self.stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
             if self.stop.load(Ordering::Relaxed) {
                 break;
             }
@@ -218,6 +220,9 @@ pub struct Watch {
     pub peak_rss_mib: f64,
     /// The server's resident memory every 10 s: (seconds into the run, MiB).
     pub rss_mib: Vec<(f64, f64)>,
+    /// Set when the server went over `--max-rss-mib` and the run was
+    /// stopped there.
+    pub over_memory: Option<f64>,
     /// Each distinct answer that was not a plain 200: how often, and the
     /// first and last time (seconds into the run).
     pub samples: BTreeMap<String, (u64, f64, f64)>,
@@ -230,6 +235,7 @@ pub async fn watch(
     disruption: Arc<Disruption>,
     (start, end): (Instant, Instant),
     stop: Arc<AtomicBool>,
+    max_rss_mib: f64,
 ) -> Watch {
     let mut w = Watch::default();
     while Instant::now() < end && !stop.load(Ordering::Relaxed) {
@@ -241,6 +247,16 @@ pub async fn watch(
             let t = (began - start).as_secs_f64();
             if w.rss_mib.last().is_none_or(|(last, _)| t - last >= 10.0) {
                 w.rss_mib.push((t, rss));
+            }
+            // The machine is shared: a server that runs away with memory
+            // ends the run (and fails it) before it takes the machine down.
+            if rss > max_rss_mib {
+                println!(
+                    "soak: the server uses {rss:.0} MiB, over --max-rss-mib: stopping the run"
+                );
+                w.over_memory = Some(rss);
+                stop.store(true, Ordering::Relaxed);
+                break;
             }
         }
         if !disruption.covers(began) {

@@ -35,6 +35,8 @@ pub struct Settings {
     pub settle: Duration,
     /// Longest acceptable time from a canary to its delivery.
     pub max_latency: Duration,
+    /// The server's memory at which the run is stopped (and failed).
+    pub max_rss_mib: f64,
     pub binary: PathBuf,
     pub out_dir: PathBuf,
     /// The database variable and its value.
@@ -148,6 +150,7 @@ pub async fn run(s: Settings, pg: Option<Arc<PgDatabase>>) -> Result<bool> {
         disruption.clone(),
         (start, end),
         stop.clone(),
+        s.max_rss_mib,
     ));
 
     let done = Chaos {
@@ -251,7 +254,10 @@ pub async fn run(s: Settings, pg: Option<Arc<PgDatabase>>) -> Result<bool> {
         latency_p50_ms: report::percentile(&latencies, 0.50),
         latency_p99_ms: report::percentile(&latencies, 0.99),
         latency_max_ms: latencies.last().copied(),
-        passed: !results.is_empty() && passed_n == results.len() && chaos_ok,
+        passed: !results.is_empty()
+            && passed_n == results.len()
+            && chaos_ok
+            && watch.over_memory.is_none(),
         canaries: results,
         receiver: receiver.totals(),
         chaos: done,

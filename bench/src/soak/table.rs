@@ -109,6 +109,9 @@ pub fn print(r: &Report) {
     if !trend.is_empty() {
         println!("server RSS (MiB): {}", trend.join(", "));
     }
+    if let Some(rss) = w.over_memory {
+        println!("STOPPED EARLY: the server reached {rss:.0} MiB (--max-rss-mib)");
+    }
     let l = &r.server_log;
     println!(
         "server log ({}): {} panics, {} errors, {} warnings",
