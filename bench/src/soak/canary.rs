@@ -112,7 +112,7 @@ impl Canaries {
                     break;
                 }
                 Ok(r) => format!("HTTP {}", r.status()),
-                Err(e) => format!("no answer: {e}"),
+                Err(e) => format!("no answer: {}", super::ingest::chain(&e)),
             };
             c.error = Some(problem);
             if Instant::now() >= self.retry_until || self.stop.load(Ordering::Relaxed) {

@@ -285,7 +285,10 @@ pub async fn watch(
                 }
                 Err(e) => {
                     w.health_failed += 1;
-                    note(&mut w, format!("health: no answer: {e}"));
+                    note(
+                        &mut w,
+                        format!("health: no answer: {}", super::ingest::chain(&e)),
+                    );
                 }
             }
             match summary {
@@ -296,7 +299,10 @@ pub async fn watch(
                 }
                 Err(e) => {
                     w.summary_failed += 1;
-                    note(&mut w, format!("status summary: no answer: {e}"));
+                    note(
+                        &mut w,
+                        format!("status summary: no answer: {}", super::ingest::chain(&e)),
+                    );
                 }
             }
         }

@@ -115,8 +115,13 @@ impl Ingest {
                     c.in_window.fetch_add(1, Ordering::Relaxed);
                 } else {
                     c.dropped.fetch_add(1, Ordering::Relaxed);
-                    self.tallies
-                        .sample(format!("{} {}: no answer: {e}", r.kind.name(), r.path));
+                    self.tallies.sample(format!(
+                        "{} {} {}: no answer: {}",
+                        r.kind.name(),
+                        r.path,
+                        r.detail,
+                        chain(&e)
+                    ));
                 }
                 return;
             }
@@ -154,4 +159,18 @@ impl Ingest {
             ));
         }
     }
+}
+
+/// An error with its causes: reqwest's own text ("error sending request")
+/// does not say whether the connection was reset, closed or timed out.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    // The URL's port changes each run; the cause is what matters.
+    text.replace("http://127.0.0.1", "")
 }
