@@ -1,7 +1,7 @@
 # The two commands of the README, plus their parts. Each sets up what it
 # needs first (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages,
 # Chromium for tests), idempotently.
-.PHONY: run test setup build bench bench-evaluator bench-instances bench-writer
+.PHONY: run test setup build bench bench-evaluator bench-instances bench-writer soak
 
 run:    ## build and start Telltale on SQLite at http://127.0.0.1:7410
 	@scripts/run.sh
@@ -26,3 +26,6 @@ bench-instances:  ## ingest on SQLite, on one and on two PostgreSQL instances; c
 
 bench-writer:  ## the SQLite ingest writer alone, no HTTP: batches and single events (prints a table, writes target/bench-writer.json)
 	@cargo build --release -p telltale-bench --bin telltale-bench-writer && target/release/telltale-bench-writer
+
+soak:  ## 10-minute soak per backend on loopback (SQLite, then PostgreSQL if one answers): hostile ingest, restarts, a canary failure every 10 s that must be alerted and delivered exactly once (prints a table, writes target/soak-<backend>.json); options: SOAK_ARGS="--minutes 2 --backend sqlite"
+	@cargo build --release -p telltale-server -p telltale-bench --bin telltale --bin telltale-soak && target/release/telltale-soak $(SOAK_ARGS)
