@@ -554,6 +554,13 @@ fn write_state(tx: &rusqlite::Transaction<'_>, state: &State) -> Result<(), Stor
 
 type Params = Vec<Box<dyn rusqlite::ToSql>>;
 
+/// These columns are INTEGERs that the read side takes as `i32` (as the
+/// PostgreSQL path writes them): a larger value would make the row
+/// unreadable for every later ingest and tick. Saturate, as `convert` does.
+fn to_i32(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
 fn run_params(r: &Run) -> Params {
     vec![
         Box::new(r.run_id.clone()),
@@ -586,10 +593,10 @@ fn job_params(j: &Job) -> Params {
         Box::new(j.last_run_id.clone()),
         Box::new(j.last_success_at.map(to_us)),
         Box::new(j.last_failure_at.map(to_us)),
-        Box::new(i64::from(j.consecutive_failures)),
+        Box::new(to_i32(j.consecutive_failures)),
         Box::new(j.expected_next_at.map(to_us)),
         Box::new(j.policy.check_enabled),
-        Box::new(i64::from(j.policy.grace_seconds)),
+        Box::new(to_i32(j.policy.grace_seconds)),
         Box::new(j.policy.alert_on_failure),
         Box::new(j.policy.alert_on_miss),
         Box::new(j.policy.schedule.clone()),
@@ -597,7 +604,7 @@ fn job_params(j: &Job) -> Params {
         Box::new(to_secs(j.policy.start_grace_seconds)),
         Box::new(to_secs(j.policy.max_runtime_seconds)),
         Box::new(to_secs(j.policy.min_runtime_seconds)),
-        Box::new(i64::from(j.policy.failure_threshold)),
+        Box::new(to_i32(j.policy.failure_threshold)),
         Box::new(to_secs(j.policy.repeat_interval_seconds)),
         Box::new(j.policy.depends_on.clone()),
         Box::new(j.last_failure_reason.clone()),
@@ -614,7 +621,7 @@ fn worker_params(w: &Worker) -> Params {
         Box::new(to_us(w.last_event_at)),
         Box::new(w.last_heartbeat_at.map(to_us)),
         Box::new(w.current_run_id.clone()),
-        Box::new(i64::from(w.interval_seconds)),
+        Box::new(to_i32(w.interval_seconds)),
     ]
 }
 
