@@ -216,10 +216,7 @@ impl Store {
             .map(alert_from_row)
             .collect::<Result<Vec<Alert>, StoreError>>()?;
         let ids: Vec<i64> = alerts.iter().map(|a| a.id).collect();
-        let mut tallies = std::collections::HashMap::new();
-        for chunk in ids.chunks(BIND_CHUNK) {
-            tallies.extend(self.delivery_tallies(chunk).await?);
-        }
+        let mut tallies = self.delivery_tallies(&ids).await?;
         for a in &mut alerts {
             a.deliveries = Some(tallies.remove(&a.id).unwrap_or_default());
         }
