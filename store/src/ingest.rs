@@ -71,11 +71,7 @@ impl Store {
             return Ok(Vec::new());
         }
         if events.len() != metadata.len() {
-            return Err(StoreError::Query(format!(
-                "{} events came with {} metadata texts",
-                events.len(),
-                metadata.len()
-            )));
+            return Err(mismatched(&events, &metadata));
         }
         if let Some(writer) = &self.sqlite_writer {
             return writer.ingest(events, metadata, Some(received_at)).await;
@@ -101,6 +97,9 @@ impl Store {
         events: Arc<[NewEvent]>,
         metadata: Arc<[String]>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
+        if events.len() != metadata.len() {
+            return Err(mismatched(&events, &metadata));
+        }
         match &self.sqlite_writer {
             Some(writer) if !events.is_empty() => writer.ingest(events, metadata, None).await,
             _ => self.ingest_shared(events, metadata, Utc::now()).await,
@@ -120,6 +119,16 @@ impl Store {
         txn.commit().await?;
         Ok(outcomes)
     }
+}
+
+/// The writer pairs `events[i]` with `metadata[i]` by slicing both: lists
+/// of different lengths are refused before they reach it.
+fn mismatched(events: &[NewEvent], metadata: &[String]) -> StoreError {
+    StoreError::Query(format!(
+        "{} events came with {} metadata texts",
+        events.len(),
+        metadata.len()
+    ))
 }
 
 /// Each event's metadata as the log stores it: JSON text.
