@@ -6,8 +6,11 @@
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
-use telltale_model::{KeyScope, Level, NewEvent, RunFilter, SourceType};
-use telltale_store::{DatabaseTarget, Store, StoreError};
+use telltale_model::{
+    AlertType, CheckState, EmailSettings, Evaluation, KeyScope, Level, NewAlert, NewEvent,
+    NewMaintenanceWindow, RunFilter, SourceType, WebhookFormat, WebhookSettings,
+};
+use telltale_store::{DatabaseTarget, JobOutcome, JobUpdate, Store, StoreError};
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_764_000_000, 0).unwrap()
@@ -114,6 +117,186 @@ async fn story(store: &Store, target: &DatabaseTarget) {
         .expect("use the key again")
         .expect("a live key");
     assert_eq!(key.last_used_at, Some(later));
+}
+
+fn event(event_type: &str, job: Option<&str>, worker: Option<&str>) -> NewEvent {
+    let mut e = NewEvent::new(
+        SourceType::Worker,
+        Level::Info,
+        event_type,
+        event_type,
+        now() - Duration::minutes(5),
+    );
+    e.job_name = job.map(str::to_owned);
+    e.worker_id = worker.map(str::to_owned);
+    e
+}
+
+fn opens(job: &str, alert_type: AlertType) -> JobUpdate {
+    JobUpdate {
+        job_name: job.into(),
+        outcome: JobOutcome {
+            state: CheckState::Down,
+            deadline: None,
+            expected: None,
+        },
+        eval: Evaluation {
+            open: vec![NewAlert {
+                alert_type,
+                job_name: Some(job.into()),
+                worker_id: None,
+                run_id: None,
+                reason: "test".into(),
+                suppressed: None,
+            }],
+            ..Evaluation::default()
+        },
+    }
+}
+
+/// One damaged row of each kind the engine reads on every tick. Each
+/// costs its own job, alert, worker, window or channel; the rest is read,
+/// and an alert for a sound job still opens and is queued for delivery.
+async fn damaged_rows_cost_only_themselves(store: &Store, target: &DatabaseTarget) {
+    let hook = |name: &str| WebhookSettings {
+        name: name.into(),
+        url: format!("https://hooks.example.com/{name}"),
+        format: WebhookFormat::Generic,
+        enabled_alert_types: AlertType::ALL.to_vec(),
+        enabled: true,
+        secret: None,
+    };
+    for name in ["sound", "damaged"] {
+        store
+            .create_webhook(&hook(name), "whsec-0123456789abcdef", now())
+            .await
+            .expect("webhook");
+    }
+    store
+        .put_email_settings(
+            &EmailSettings {
+                recipients: vec!["oncall@example.com".into()],
+                enabled_alert_types: AlertType::ALL.to_vec(),
+            },
+            now(),
+        )
+        .await
+        .expect("email settings");
+    store
+        .add_maintenance_window(
+            &NewMaintenanceWindow {
+                job_name: Some("damaged".into()),
+                starts_at: Some(now()),
+                ends_at: Some(now() + Duration::hours(1)),
+                reason: "upgrade".into(),
+                ..NewMaintenanceWindow::default()
+            },
+            now(),
+        )
+        .await
+        .expect("window");
+    let events = [
+        event("job.started", Some("damaged"), None),
+        event("job.started", Some("sound"), None),
+        event("worker.heartbeat", None, Some("w-damaged")),
+        event("worker.heartbeat", None, Some("w-sound")),
+        event("chief.heartbeat", None, None),
+    ];
+    store.ingest(&events, now()).await.expect("ingest");
+    store
+        .apply_evaluations(&[opens("damaged", AlertType::Missed)], now())
+        .await
+        .expect("an alert to damage");
+    let far = i64::MAX;
+    sql(
+        target,
+        &format!(
+            "UPDATE jobs SET first_seen_at_us = {far} WHERE name = 'damaged';
+             UPDATE alerts SET opened_at_us = {far} WHERE job_name = 'damaged';
+             UPDATE workers SET first_seen_at_us = {far} WHERE worker_id = 'w-damaged';
+             UPDATE maintenance_windows SET created_at_us = {far};
+             UPDATE settings SET value = 'not json' WHERE key = 'alert_email_settings';
+             UPDATE webhooks SET alert_types = 'NO_SUCH_TYPE' WHERE name = 'damaged';
+             INSERT INTO events (source_type, level, event_type, message, event_at_us, \
+               received_at_us, metadata) VALUES ('chief', 'loud', 'chief.heartbeat', 'x', {at}, {at}, '{{}}');",
+            at = now().timestamp_micros()
+        ),
+    )
+    .await;
+
+    let jobs = store
+        .jobs_to_evaluate(now(), &[], true)
+        .await
+        .expect("jobs to evaluate");
+    let names: Vec<&str> = jobs.iter().map(|(j, ..)| j.name.as_str()).collect();
+    assert_eq!(names, ["sound"]);
+    let both = ["damaged".to_owned(), "sound".to_owned()];
+    let open = store
+        .open_alerts_for_jobs(&both)
+        .await
+        .expect("open alerts");
+    assert!(open.is_empty(), "{open:?}");
+    assert!(
+        store
+            .latest_alert_of_type(AlertType::Missed)
+            .await
+            .expect("latest MISSED")
+            .is_none()
+    );
+    let workers = store.list_workers().await.expect("workers");
+    assert_eq!(workers.len(), 1);
+    assert_eq!(workers[0].worker_id, "w-sound");
+    assert!(
+        store
+            .maintenance_windows()
+            .await
+            .expect("windows")
+            .is_empty()
+    );
+    assert!(
+        store
+            .latest_scheduler_heartbeat()
+            .await
+            .expect("scheduler heartbeat")
+            .is_none()
+    );
+    assert!(
+        store
+            .open_worker_alerts()
+            .await
+            .expect("worker alerts")
+            .is_empty()
+    );
+
+    let opened = store
+        .apply_evaluations(&[opens("sound", AlertType::Failure)], now())
+        .await
+        .expect("an alert for the sound job");
+    assert_eq!(opened.len(), 1);
+    let tallies = store
+        .delivery_tallies(&[opened[0].id])
+        .await
+        .expect("tallies");
+    assert_eq!(
+        tallies[&opened[0].id].pending, 1,
+        "queued for the sound webhook; no email while its settings are unreadable"
+    );
+}
+
+#[tokio::test]
+async fn damaged_rows_cost_only_themselves_on_sqlite() {
+    let (store, target, _dir) = support::sqlite().await;
+    damaged_rows_cost_only_themselves(&store, &target).await;
+}
+
+#[tokio::test]
+async fn damaged_rows_cost_only_themselves_on_postgres() {
+    let Some((store, target)) =
+        support::postgres("damaged_rows_cost_only_themselves_on_postgres").await
+    else {
+        return;
+    };
+    damaged_rows_cost_only_themselves(&store, &target).await;
 }
 
 #[tokio::test]

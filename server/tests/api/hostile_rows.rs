@@ -96,3 +96,61 @@ async fn runs_at_the_ends_of_time_leave_the_engine_and_the_pages_working() {
     assert_eq!(jobs.status(), 200);
     app.stop().await;
 }
+
+/// A job row no version writes (its first sighting past the end of the
+/// calendar) costs that job its checks, not everyone's: before, every tick
+/// that read it failed, the next tick read every job again, and no alert
+/// of any kind opened until someone mended the row by hand.
+#[tokio::test]
+async fn one_damaged_job_does_not_stop_the_alerts_of_the_others() {
+    let app = TestApp::spawn().await;
+    for (job, run) in [("damaged", "r-d"), ("canary", "r-c")] {
+        let (status, body) = app.post_json("/v1/events", &started(job, run)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    tamper(
+        &app,
+        &format!(
+            "UPDATE jobs SET first_seen_at_us = {} WHERE name = 'damaged'",
+            i64::MAX
+        ),
+    );
+    // A new maintenance window makes the engine look at every job.
+    let starts = Utc::now() + chrono::Duration::days(1);
+    let (status, body) = app
+        .post_json(
+            "/v1/maintenance-windows",
+            &json!({
+                "jobName": "elsewhere",
+                "startsAt": starts,
+                "endsAt": starts + chrono::Duration::hours(1),
+                "reason": "upgrade",
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app
+        .post_json(
+            "/v1/events",
+            &json!({
+                "sourceType": "worker", "level": "error", "eventType": "job.failed",
+                "message": "disk full", "jobName": "canary", "runId": "r-c",
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let alerts = loop {
+        let (status, body) = app.get_json("/v1/alerts?job=canary&status=OPEN").await;
+        assert_eq!(status, 200, "{body}");
+        let alerts = body["alerts"].as_array().cloned().unwrap_or_default();
+        if !alerts.is_empty() || std::time::Instant::now() > deadline {
+            break alerts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(alerts.len(), 1, "the canary's FAILURE opened");
+    assert_eq!(alerts[0]["alertType"], "FAILURE", "{}", alerts[0]);
+    app.stop().await;
+}
