@@ -281,6 +281,25 @@ async fn damaged_rows_cost_only_themselves(store: &Store, target: &DatabaseTarge
         tallies[&opened[0].id].pending, 1,
         "queued for the sound webhook; no email while its settings are unreadable"
     );
+    // A damaged delivery due long ago, first in the queue.
+    sql(
+        target,
+        &format!(
+            "INSERT INTO alert_deliveries (alert_id, notification, channel, target, status, \
+             attempt, permanent, created_at_us, due_at_us) \
+             VALUES ({}, 'OPENED', 'pigeon', 'loft', 'PENDING', 1, FALSE, 0, 0)",
+            opened[0].id
+        ),
+    )
+    .await;
+    let claimed = store
+        .claim_due_deliveries(now(), Duration::minutes(5), 10)
+        .await
+        .expect("claim");
+    // The three queued with the damaged job's alert before its row was
+    // damaged, and the sound job's: every readable one.
+    assert_eq!(claimed.len(), 4, "{claimed:?}");
+    assert!(claimed.iter().any(|d| d.alert_id == opened[0].id));
 }
 
 #[tokio::test]

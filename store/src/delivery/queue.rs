@@ -14,7 +14,7 @@ use sea_orm::{
 use telltale_model::{AlertDelivery, Channel, DeliveryStatus, DeliveryTally, FailingChannel};
 
 use crate::checks::BIND_CHUNK;
-use crate::convert::delivery_from_row;
+use crate::convert::{delivery_from_row, readable};
 use crate::entity::alert_delivery;
 use crate::time::to_us;
 use crate::{Store, StoreError};
@@ -74,7 +74,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        alert_delivery::Entity::update_many()
+        let claimed = alert_delivery::Entity::update_many()
             .col_expr(
                 alert_delivery::Column::ClaimedUntilUs,
                 Expr::value(to_us(until)),
@@ -83,10 +83,10 @@ impl Store {
             .filter(pending())
             .filter(free())
             .exec_with_returning(&self.db)
-            .await?
-            .into_iter()
-            .map(delivery_from_row)
-            .collect()
+            .await?;
+        // The oldest due rows come first: one that cannot be read would
+        // otherwise fail every claim, and no alert would leave again.
+        Ok(readable(claimed, delivery_from_row))
     }
 
     /// Records how an attempt ended, and queues the next attempt when the
