@@ -300,6 +300,14 @@ async fn damaged_rows_cost_only_themselves(store: &Store, target: &DatabaseTarge
     // damaged, and the sound job's: every readable one.
     assert_eq!(claimed.len(), 4, "{claimed:?}");
     assert!(claimed.iter().any(|d| d.alert_id == opened[0].id));
+
+    // An event naming the damaged job and worker is stored, and starts
+    // them afresh: their rows read again.
+    let again = [event("job.failed", Some("damaged"), Some("w-damaged"))];
+    store.ingest(&again, now()).await.expect("ingest");
+    let job = store.get_job("damaged").await.expect("mended job");
+    assert_eq!(job.map(|j| j.failures_total), Some(1));
+    assert_eq!(store.list_workers().await.expect("workers").len(), 2);
 }
 
 #[tokio::test]

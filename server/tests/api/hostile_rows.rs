@@ -154,3 +154,41 @@ async fn one_damaged_job_does_not_stop_the_alerts_of_the_others() {
     assert_eq!(alerts[0]["alertType"], "FAILURE", "{}", alerts[0]);
     app.stop().await;
 }
+
+/// Events naming a job whose row cannot be read are stored, and start the
+/// job afresh, mending the row. Before, each was refused with a 503 for
+/// ever, and a worker's spool (sent in order, retried on 503) stalled
+/// behind the first of them: its later failures never arrived.
+#[tokio::test]
+async fn events_for_a_damaged_job_are_stored_and_mend_it() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .post_json("/v1/events", &started("damaged", "r-1"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    tamper(
+        &app,
+        &format!(
+            "UPDATE jobs SET first_seen_at_us = {} WHERE name = 'damaged'",
+            i64::MAX
+        ),
+    );
+    let (status, _) = app.get_json("/v1/status/jobs/damaged").await;
+    assert_eq!(status, 503, "the row cannot be read");
+
+    let (status, body) = app
+        .post_json(
+            "/v1/events",
+            &json!({
+                "sourceType": "worker", "level": "error", "eventType": "job.failed",
+                "message": "disk full", "jobName": "damaged", "runId": "r-1",
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["inserted"], 1, "{body}");
+    let (status, job) = app.get_json("/v1/status/jobs/damaged").await;
+    assert_eq!(status, 200, "mended: {job}");
+    assert_eq!(job["job"]["failuresTotal"], 1, "{job}");
+    app.stop().await;
+}
