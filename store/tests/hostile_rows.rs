@@ -301,6 +301,20 @@ async fn damaged_rows_cost_only_themselves(store: &Store, target: &DatabaseTarge
     assert_eq!(claimed.len(), 4, "{claimed:?}");
     assert!(claimed.iter().any(|d| d.alert_id == opened[0].id));
 
+    // A damaged attempt among the finished ones the summary reads.
+    sql(
+        target,
+        &format!(
+            "INSERT INTO alert_deliveries (alert_id, notification, channel, target, status, \
+             attempt, permanent, created_at_us, due_at_us, finished_at_us) \
+             VALUES ({}, 'OPENED', 'pigeon', 'loft', 'FAILED', 1, TRUE, 0, 0, {})",
+            opened[0].id,
+            now().timestamp_micros()
+        ),
+    )
+    .await;
+    store.status_summary(now()).await.expect("status summary");
+
     // An event naming the damaged job and worker is stored, and starts
     // them afresh: their rows read again.
     let again = [event("job.failed", Some("damaged"), Some("w-damaged"))];
