@@ -27,6 +27,15 @@ pub const CONCURRENT_HASHES: usize = 1;
 pub const QUEUED_HASHES: usize = 32;
 /// The shortest password accepted for a new account or a reset.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The most a stored hash may ask of a check. A PHC string names its own
+/// parameters and verifying spends what they say: from a damaged or
+/// hand-written row, `m=4294967295` (4 TiB) aborted the process on
+/// allocation, `t=4294967295` held the hasher for days. Far above anything
+/// this server writes, so raising [`MEMORY_KIB`] or [`PASSES`] later keeps
+/// old and new hashes valid.
+pub const MAX_STORED_MEMORY_KIB: u32 = 1024 * 1024;
+pub const MAX_STORED_PASSES: u32 = 64;
+pub const MAX_STORED_LANES: u32 = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -150,6 +159,10 @@ impl Hasher {
                     return Ok(false);
                 }
             };
+            if let Err(why) = affordable(&parsed) {
+                tracing::error!(problem = %why, "a stored password hash asks too much to check");
+                return Ok(false);
+            }
             Ok(argon2()?
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok())
@@ -170,6 +183,24 @@ impl Hasher {
             .await
             .map_err(|_| PasswordError::Task)?
     }
+}
+
+/// Whether checking against `hash` stays within the `MAX_STORED_*` costs.
+fn affordable(hash: &PasswordHash<'_>) -> Result<(), String> {
+    let params = Params::try_from(hash).map_err(|e| e.to_string())?;
+    if params.m_cost() > MAX_STORED_MEMORY_KIB
+        || params.t_cost() > MAX_STORED_PASSES
+        || params.p_cost() > MAX_STORED_LANES
+    {
+        return Err(format!(
+            "m={}, t={}, p={}; at most m={MAX_STORED_MEMORY_KIB}, t={MAX_STORED_PASSES}, \
+             p={MAX_STORED_LANES}",
+            params.m_cost(),
+            params.t_cost(),
+            params.p_cost()
+        ));
+    }
+    Ok(())
 }
 
 /// A place in the hasher's line ([`Hasher::enter`]), given back when dropped.
@@ -210,6 +241,29 @@ mod tests {
         assert!(!hasher.verify("correct horse batterY", &hash).await.unwrap());
         assert!(!hasher.verify("x", "not a phc string").await.unwrap());
         assert!(!hasher.verify_nobody("anything").await.unwrap());
+    }
+
+    /// A stored hash whose parameters ask for terabytes or for days is no
+    /// match, answered at once; before, checking it aborted the process.
+    #[tokio::test]
+    async fn a_stored_hash_that_asks_too_much_matches_nothing() {
+        let hasher = Hasher::default();
+        let hash = hasher.hash("correct horse battery").await.unwrap();
+        for params in [
+            "m=4294967295,t=3,p=1",
+            "m=65536,t=4294967295,p=1",
+            "m=65536,t=3,p=4096",
+        ] {
+            let hostile = hash.replace("m=65536,t=3,p=1", params);
+            assert_ne!(hostile, hash);
+            let started = std::time::Instant::now();
+            let matched = hasher.verify("correct horse battery", &hostile).await;
+            assert!(!matched.unwrap(), "{params}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{params}"
+            );
+        }
     }
 
     #[tokio::test]

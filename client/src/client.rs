@@ -178,7 +178,7 @@ impl Client {
     /// Waits until everything spooled so far is delivered, or `timeout`
     /// passes. A pending retry is brought forward.
     pub fn flush(&self, timeout: Duration) -> FlushReport {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::deadline::after(timeout);
         let mut state = self.shared.lock();
         state.urgent = true;
         self.shared.changed.notify_all();
@@ -303,4 +303,27 @@ fn checked_line(event: &NewEvent) -> Result<String, ClientError> {
         return Err(ClientError::TooLarge { size: line.len() });
     }
     Ok(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flush with no end (`--timeout` as large as it parses) is a wait
+    /// that ends when delivery does, not a panic adding it to the clock.
+    #[test]
+    fn a_flush_without_end_returns_once_nothing_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = dir.path().display().to_string();
+        let config = Config::from_lookup(|k| match k {
+            "TELLTALE_SPOOL_DIR" => Some(spool.clone()),
+            // Nothing listens there; nothing is sent either.
+            "TELLTALE_URL" => Some("http://127.0.0.1:9".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let client = Client::start(config, "endless").unwrap();
+        let report = client.close(Duration::MAX);
+        assert!(report.is_complete(), "{report:?}");
+    }
 }

@@ -155,8 +155,9 @@ fn seconds(var: &'static str, raw: &str) -> Result<Duration, ConfigError> {
     raw.trim()
         .parse::<f64>()
         .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+        // Finite, not negative, and within what a Duration holds (1e30
+        // made `from_secs_f64` panic).
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
         .ok_or_else(|| {
             ConfigError::new(
                 var,
@@ -285,6 +286,9 @@ mod tests {
             ),
             ("TELLTALE_FLUSH_TIMEOUT", "soon", "number of seconds"),
             ("TELLTALE_FLUSH_TIMEOUT", "-1", "number of seconds"),
+            ("TELLTALE_FLUSH_TIMEOUT", "1e30", "number of seconds"),
+            ("TELLTALE_FLUSH_TIMEOUT", "NaN", "number of seconds"),
+            ("TELLTALE_FLUSH_TIMEOUT", "inf", "number of seconds"),
         ];
         for (var, value, expected) in cases {
             let err = config(&[(var, value)]).unwrap_err();

@@ -215,7 +215,7 @@ fn beat_loop(shared: &Shared, config: &Config, worker_id: &str, interval: Durati
             }
             Err(_) => {}
         }
-        let until = Instant::now() + interval;
+        let until = crate::deadline::after(interval);
         let mut state = shared.lock();
         while !state.stop && !state.now {
             let now = Instant::now();

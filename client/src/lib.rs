@@ -24,6 +24,7 @@
 mod backoff;
 pub mod client;
 pub mod config;
+mod deadline;
 mod delivery;
 pub mod heartbeat;
 pub mod spool;

@@ -435,6 +435,24 @@ pub struct DeliveryTally {
 impl DeliveryTally {
     /// No recipient or webhook took the alert (or it was suppressed).
     pub fn is_empty(&self) -> bool {
-        self.sent + self.failed + self.pending == 0
+        // Not a sum: each count saturates at u32::MAX when read, and three
+        // of those would overflow one.
+        self.sent == 0 && self.failed == 0 && self.pending == 0
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::DeliveryTally;
+
+    #[test]
+    fn a_tally_of_saturated_counts_is_not_empty() {
+        let full = DeliveryTally {
+            sent: u32::MAX,
+            failed: u32::MAX,
+            pending: 1,
+        };
+        assert!(!full.is_empty());
+        assert!(DeliveryTally::default().is_empty());
     }
 }

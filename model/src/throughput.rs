@@ -65,8 +65,12 @@ impl Throughput {
         }
     }
 
+    /// Every count, saturating: they come from differences of stored ids,
+    /// which a damaged table can set anywhere.
     pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
+        self.counts
+            .iter()
+            .fold(0u64, |total, &c| total.saturating_add(c))
     }
 
     /// The busiest minute's count.
@@ -135,5 +139,14 @@ mod tests {
             ],
         );
         assert_eq!(t.total(), 0);
+    }
+
+    #[test]
+    fn counts_past_an_integer_total_saturate() {
+        let mut t = Throughput::count(now(), []);
+        t.counts[0] = u64::MAX;
+        t.counts[1] = 5;
+        assert_eq!(t.total(), u64::MAX);
+        assert_eq!(t.peak(), u64::MAX);
     }
 }

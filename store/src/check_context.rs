@@ -12,6 +12,7 @@ use telltale_model::{
     Blind, CheckState, MaintenanceWindow, NewMaintenanceWindow, RunStatus, RunningRun,
 };
 
+use crate::convert::readable;
 use crate::entity::{engine_state, job, maintenance_window, run};
 use crate::time::{from_us, to_us};
 use crate::{Store, StoreError};
@@ -108,14 +109,13 @@ impl Store {
         Ok(out)
     }
 
+    /// Every window that can be read ([`readable`]), oldest first.
     pub async fn maintenance_windows(&self) -> Result<Vec<MaintenanceWindow>, StoreError> {
-        maintenance_window::Entity::find()
+        let rows = maintenance_window::Entity::find()
             .order_by_asc(maintenance_window::Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(window_from_row)
-            .collect()
+            .await?;
+        Ok(readable(rows, window_from_row))
     }
 
     /// Stores a window the caller has validated.

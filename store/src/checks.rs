@@ -10,7 +10,9 @@ use telltale_model::{
     Evaluation, Job, JobStatus, Notification,
 };
 
-use crate::convert::{alert_from_row, job_from_row, job_status_from_row, transition_from_row};
+use crate::convert::{
+    alert_from_row, job_from_row, job_status_from_row, readable, transition_from_row,
+};
 use crate::delivery::{Notice, enqueue};
 use crate::entity::{alert, check_transition, job, worker};
 use crate::time::{from_us, to_us};
@@ -77,20 +79,18 @@ impl Store {
                 rows.extend(more.into_iter().filter(|r| seen.insert(r.name.clone())));
             }
         }
-        rows.into_iter()
-            .map(|row| {
-                let stored = JobOutcome {
-                    state: CheckState::parse(&row.check_state).unwrap_or(CheckState::New),
-                    deadline: row.check_deadline_us.and_then(from_us),
-                    expected: row.check_expected_at_us.and_then(from_us),
-                };
-                let acks = Acks {
-                    failures: u64::try_from(row.failure_ack).unwrap_or(0),
-                    missed: row.miss_ack,
-                };
-                Ok((job_from_row(row)?, stored, acks))
-            })
-            .collect()
+        Ok(readable(rows, |row| {
+            let stored = JobOutcome {
+                state: CheckState::parse(&row.check_state).unwrap_or(CheckState::New),
+                deadline: row.check_deadline_us.and_then(from_us),
+                expected: row.check_expected_at_us.and_then(from_us),
+            };
+            let acks = Acks {
+                failures: u64::try_from(row.failure_ack).unwrap_or(0),
+                missed: row.miss_ack,
+            };
+            Ok((job_from_row(row)?, stored, acks))
+        }))
     }
 
     /// The heartbeat each worker had sent last when a WORKER_OFFLINE about
@@ -112,21 +112,21 @@ impl Store {
             .collect())
     }
 
-    /// The newest alert of `alert_type`, open or closed.
+    /// The newest alert of `alert_type`, open or closed (one that cannot be
+    /// read counts as none: see [`readable`]).
     pub async fn latest_alert_of_type(
         &self,
         alert_type: AlertType,
     ) -> Result<Option<Alert>, StoreError> {
-        alert::Entity::find()
+        let row = alert::Entity::find()
             .filter(alert::Column::AlertType.eq(alert_type.as_str()))
             .order_by_desc(alert::Column::Id)
             .one(&self.db)
-            .await?
-            .map(alert_from_row)
-            .transpose()
+            .await?;
+        Ok(readable(row, alert_from_row).pop())
     }
 
-    /// Open alerts of the given jobs.
+    /// Open alerts of the given jobs (those that can be read: [`readable`]).
     pub async fn open_alerts_for_jobs(&self, names: &[String]) -> Result<Vec<Alert>, StoreError> {
         let mut out = Vec::new();
         // Chunked: a start-up evaluation names every job, far past the
@@ -137,9 +137,7 @@ impl Store {
                 .filter(alert::Column::JobName.is_in(chunk.iter().cloned()))
                 .all(&self.db)
                 .await?;
-            for row in rows {
-                out.push(alert_from_row(row)?);
-            }
+            out.extend(readable(rows, alert_from_row));
         }
         Ok(out)
     }
@@ -180,16 +178,14 @@ impl Store {
         Ok(opened)
     }
 
-    /// Open alerts about workers.
+    /// Open alerts about workers (those that can be read: [`readable`]).
     pub async fn open_worker_alerts(&self) -> Result<Vec<Alert>, StoreError> {
-        alert::Entity::find()
+        let rows = alert::Entity::find()
             .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
             .filter(alert::Column::WorkerId.is_not_null())
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(alert_from_row)
-            .collect()
+            .await?;
+        Ok(readable(rows, alert_from_row))
     }
 
     /// Alerts newest first; open ones first when no status is asked for.
@@ -216,10 +212,7 @@ impl Store {
             .map(alert_from_row)
             .collect::<Result<Vec<Alert>, StoreError>>()?;
         let ids: Vec<i64> = alerts.iter().map(|a| a.id).collect();
-        let mut tallies = std::collections::HashMap::new();
-        for chunk in ids.chunks(BIND_CHUNK) {
-            tallies.extend(self.delivery_tallies(chunk).await?);
-        }
+        let mut tallies = self.delivery_tallies(&ids).await?;
         for a in &mut alerts {
             a.deliveries = Some(tallies.remove(&a.id).unwrap_or_default());
         }

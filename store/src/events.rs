@@ -4,7 +4,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use telltale_model::{Event, EventFilter, EventPage, Level};
 
-use crate::convert::event_from_row;
+use crate::convert::{event_from_row, readable};
 use crate::entity::event;
 use crate::time::to_us;
 use crate::{Store, StoreError};
@@ -90,13 +90,14 @@ impl Store {
     pub async fn latest_scheduler_heartbeat(&self) -> Result<Option<Event>, StoreError> {
         use sea_orm::sea_query::{Expr, Order};
         let capped = telltale_migration::beat_expression(self.backend());
-        event::Entity::find()
+        let row = event::Entity::find()
             .filter(event::Column::EventType.eq("chief.heartbeat"))
             .order_by(Expr::cust(capped), Order::Desc)
             .one(&self.db)
-            .await?
-            .map(event_from_row)
-            .transpose()
+            .await?;
+        // One that cannot be read counts as none ([`readable`]): the engine
+        // asks on every tick.
+        Ok(readable(row, event_from_row).pop())
     }
 }
 

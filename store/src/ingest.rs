@@ -21,7 +21,7 @@ use sea_orm::{
 use telltale_model::{Event, NewEvent};
 
 use crate::convert::{
-    job_from_row, job_to_row, rejected_to_row, run_from_row, run_to_row, worker_from_row,
+    job_from_row, job_to_row, readable, rejected_to_row, run_from_row, run_to_row, worker_from_row,
     worker_to_row,
 };
 use crate::entity::{event, job, rejected_transition, run, worker};
@@ -71,11 +71,7 @@ impl Store {
             return Ok(Vec::new());
         }
         if events.len() != metadata.len() {
-            return Err(StoreError::Query(format!(
-                "{} events came with {} metadata texts",
-                events.len(),
-                metadata.len()
-            )));
+            return Err(mismatched(&events, &metadata));
         }
         if let Some(writer) = &self.sqlite_writer {
             return writer.ingest(events, metadata, Some(received_at)).await;
@@ -101,6 +97,9 @@ impl Store {
         events: Arc<[NewEvent]>,
         metadata: Arc<[String]>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
+        if events.len() != metadata.len() {
+            return Err(mismatched(&events, &metadata));
+        }
         match &self.sqlite_writer {
             Some(writer) if !events.is_empty() => writer.ingest(events, metadata, None).await,
             _ => self.ingest_shared(events, metadata, Utc::now()).await,
@@ -120,6 +119,16 @@ impl Store {
         txn.commit().await?;
         Ok(outcomes)
     }
+}
+
+/// The writer pairs `events[i]` with `metadata[i]` by slicing both: lists
+/// of different lengths are refused before they reach it.
+fn mismatched(events: &[NewEvent], metadata: &[String]) -> StoreError {
+    StoreError::Query(format!(
+        "{} events came with {} metadata texts",
+        events.len(),
+        metadata.len()
+    ))
 }
 
 /// Each event's metadata as the log stores it: JSON text.
@@ -254,6 +263,11 @@ async fn derive_state(
     write_state(txn, &state).await
 }
 
+/// The runs, jobs and workers `events` name. One that cannot be read is
+/// left out ([`readable`]): the events then start it afresh, and writing it
+/// mends the row. Failing instead refused every later event naming it
+/// (503, retried by the producer for ever), and a worker's spool, sent in
+/// order, stalled behind the first.
 async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State, StoreError> {
     let Keys {
         run_ids,
@@ -269,8 +283,7 @@ async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State
             // Serialize concurrent instances on the same run until commit.
             q = q.lock_exclusive();
         }
-        for row in q.all(txn).await? {
-            let run = run_from_row(row)?;
+        for run in readable(q.all(txn).await?, run_from_row) {
             state.runs.insert(run.run_id.clone(), run);
         }
     }
@@ -279,8 +292,7 @@ async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State
         if postgres {
             q = q.lock_exclusive();
         }
-        for row in q.all(txn).await? {
-            let job = job_from_row(row)?;
+        for job in readable(q.all(txn).await?, job_from_row) {
             state.jobs.insert(job.name.clone(), job);
         }
     }
@@ -290,8 +302,7 @@ async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State
         if postgres {
             q = q.lock_exclusive();
         }
-        for row in q.all(txn).await? {
-            let worker = worker_from_row(row)?;
+        for worker in readable(q.all(txn).await?, worker_from_row) {
             state.workers.insert(worker.worker_id.clone(), worker);
         }
     }

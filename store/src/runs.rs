@@ -108,8 +108,7 @@ impl Store {
             .await?;
         let mut durations: Vec<f64> = spans
             .into_iter()
-            .filter(|(s, e)| e >= s)
-            .map(|(s, e)| (e - s) as f64 / 1e6)
+            .filter_map(|(s, e)| span_seconds(Some(s), Some(e)))
             .collect();
         durations.sort_by(f64::total_cmp);
         stats.duration_p50_seconds = percentile(&durations, 50.0);
@@ -118,10 +117,25 @@ impl Store {
     }
 }
 
+/// A run's duration from its stored start and end (µs), when both are
+/// there and the end is not before the start. The columns are plain
+/// integers: a row written by hand can hold any two, and their difference
+/// may not fit in an `i64`, so it is taken in `i128`.
+pub(crate) fn span_seconds(start: Option<i64>, end: Option<i64>) -> Option<f64> {
+    let (start, end) = (start?, end?);
+    (end >= start).then(|| (i128::from(end) - i128::from(start)) as f64 / 1e6)
+}
+
 fn conditions(filter: &RunFilter) -> Condition {
     let mut cond = Condition::all();
     if !filter.status.is_empty() {
-        cond = cond.add(run::Column::Status.is_in(filter.status.iter().map(|s| s.as_str())));
+        // Each status once: a filter from a request (a server function's
+        // body can repeat one 50,000 times) binds at most four values.
+        let wanted = RunStatus::ALL
+            .into_iter()
+            .filter(|s| filter.status.contains(s))
+            .map(RunStatus::as_str);
+        cond = cond.add(run::Column::Status.is_in(wanted));
     }
     if let Some(job) = &filter.job {
         cond = cond.add(run::Column::JobName.eq(job.as_str()));

@@ -22,7 +22,7 @@ use telltale_supervise::{Beat, Loops, panic_text};
 use tokio::sync::mpsc;
 
 use crate::checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
-use crate::convert::{job_from_row, run_from_row, to_secs, worker_from_row};
+use crate::convert::{job_from_row, readable, run_from_row, to_secs, worker_from_row};
 use crate::entity::{job, run, worker};
 use crate::fold::{Keys, State, stored_events};
 use crate::time::to_us;
@@ -474,27 +474,31 @@ fn worker_model(r: &Row<'_>) -> rusqlite::Result<worker::Model> {
     })
 }
 
+/// As `ingest::load_state`: a row that cannot be read is started afresh.
 fn load_state(tx: &rusqlite::Transaction<'_>, events: &[Event]) -> Result<State, StoreError> {
     let keys = Keys::of(events);
     let mut state = State::default();
     let mut q = tx.prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1"))?;
     for id in &keys.run_ids {
-        if let Some(row) = q.query_row([id], run_model).optional()? {
-            state.runs.insert(id.clone(), run_from_row(row)?);
+        let row = q.query_row([id], run_model).optional()?;
+        if let Some(run) = readable(row, run_from_row).pop() {
+            state.runs.insert(id.clone(), run);
         }
     }
     let mut q = tx.prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE name = ?1"))?;
     for name in &keys.job_names {
-        if let Some(row) = q.query_row([name], job_model).optional()? {
-            state.jobs.insert(name.clone(), job_from_row(row)?);
+        let row = q.query_row([name], job_model).optional()?;
+        if let Some(job) = readable(row, job_from_row).pop() {
+            state.jobs.insert(name.clone(), job);
         }
     }
     let mut q = tx.prepare_cached(&format!(
         "SELECT {WORKER_COLUMNS} FROM workers WHERE worker_id = ?1"
     ))?;
     for id in &keys.worker_ids {
-        if let Some(row) = q.query_row([id], worker_model).optional()? {
-            state.workers.insert(id.clone(), worker_from_row(row)?);
+        let row = q.query_row([id], worker_model).optional()?;
+        if let Some(worker) = readable(row, worker_from_row).pop() {
+            state.workers.insert(id.clone(), worker);
         }
     }
     Ok(state)

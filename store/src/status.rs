@@ -16,8 +16,10 @@ use telltale_model::{
     WorkerStatus, sort_failures_first,
 };
 
+use crate::checks::BIND_CHUNK;
 use crate::convert::job_status_from_row;
 use crate::entity::{job, run};
+use crate::runs::span_seconds;
 use crate::{Store, StoreError};
 
 /// How many recent runs and transitions one job's detail carries.
@@ -199,16 +201,28 @@ impl Store {
     }
 
     /// The latest `per_job` runs of each of `jobs`, oldest first, in one
-    /// statement (a window function; SQLite ≥ 3.25 and PostgreSQL both have
-    /// it) rather than a query per job.
+    /// statement per [`BIND_CHUNK`] names (a window function; SQLite ≥ 3.25
+    /// and PostgreSQL both have it) rather than a query per job. Chunked
+    /// like every other list of names: however many a caller hands in, no
+    /// statement binds more than either database takes.
     pub async fn recent_runs_by_job(
         &self,
         jobs: &[String],
         per_job: u64,
     ) -> Result<HashMap<String, Vec<RunSpan>>, StoreError> {
-        if jobs.is_empty() {
-            return Ok(HashMap::new());
+        let mut out: HashMap<String, Vec<RunSpan>> = HashMap::new();
+        for chunk in jobs.chunks(BIND_CHUNK) {
+            self.recent_runs_of_chunk(chunk, per_job, &mut out).await?;
         }
+        Ok(out)
+    }
+
+    async fn recent_runs_of_chunk(
+        &self,
+        jobs: &[String],
+        per_job: u64,
+        out: &mut HashMap<String, Vec<RunSpan>>,
+    ) -> Result<(), StoreError> {
         let backend = self.backend();
         let placeholders: Vec<String> = (1..=jobs.len())
             .map(|i| match backend {
@@ -229,7 +243,6 @@ impl Store {
             .db
             .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
-        let mut out: HashMap<String, Vec<RunSpan>> = HashMap::new();
         for row in rows {
             let job: String = row.try_get("", "job_name")?;
             let status: String = row.try_get("", "status")?;
@@ -238,16 +251,12 @@ impl Store {
             };
             let start: Option<i64> = row.try_get("", "start_time_us")?;
             let end: Option<i64> = row.try_get("", "end_time_us")?;
-            let duration_seconds = match (start, end) {
-                (Some(s), Some(e)) if e >= s => Some((e - s) as f64 / 1e6),
-                _ => None,
-            };
             out.entry(job).or_default().push(RunSpan {
                 status,
-                duration_seconds,
+                duration_seconds: span_seconds(start, end),
             });
         }
-        Ok(out)
+        Ok(())
     }
 
     /// One job: policy, check state, recent runs, transitions (newest

@@ -93,8 +93,10 @@ impl Store {
             starts.push(start);
             lo = Some(start);
         }
-        for (i, pair) in starts.windows(2).enumerate() {
-            t.counts[i] = u64::try_from(pair[1] - pair[0]).unwrap_or(0);
+        // Ids are whatever the table holds: two far apart need more than
+        // an i64 to subtract.
+        for (count, pair) in t.counts.iter_mut().zip(starts.windows(2)) {
+            *count = u64::try_from(i128::from(pair[1]) - i128::from(pair[0])).unwrap_or(0);
         }
         Ok(t)
     }
@@ -109,7 +111,9 @@ impl Store {
         mut end: i64,
     ) -> Result<i64, StoreError> {
         while lo < end {
-            let mid = lo + (end - lo) / 2;
+            // In [lo, end), without overflowing between ids far apart.
+            let mid = i64::try_from(i128::from(lo) + (i128::from(end) - i128::from(lo)) / 2)
+                .unwrap_or(lo);
             match self.event_at_or_after(mid).await? {
                 // The first event at or after `mid` exists below `end`.
                 Some((id, received)) if id < end => {

@@ -3,20 +3,19 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use telltale_model::{Job, Worker};
 
-use crate::convert::{job_from_row, worker_from_row};
+use crate::convert::{job_from_row, readable, worker_from_row};
 use crate::entity::{job, worker};
 use crate::{Store, StoreError};
 
 impl Store {
-    /// Every worker ever seen, by id.
+    /// Every worker ever seen that can be read ([`readable`]), by id: the
+    /// engine judges each one's liveness from this list.
     pub async fn list_workers(&self) -> Result<Vec<Worker>, StoreError> {
-        worker::Entity::find()
+        let rows = worker::Entity::find()
             .order_by_asc(worker::Column::WorkerId)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(worker_from_row)
-            .collect()
+            .await?;
+        Ok(readable(rows, worker_from_row))
     }
 
     pub async fn get_worker(&self, worker_id: &str) -> Result<Option<Worker>, StoreError> {

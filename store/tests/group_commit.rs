@@ -165,3 +165,20 @@ async fn concurrent_requests_on_postgres() {
     };
     concurrent_requests(store).await;
 }
+
+/// Events and their stored metadata texts come as two lists paired by
+/// index; lists of different lengths are refused with an error, before the
+/// SQLite writer slices them (where they made its thread panic and start
+/// over, failing every request of its group).
+#[tokio::test]
+async fn events_without_their_metadata_are_refused_not_sliced() {
+    let (store, _target, _dir) = support::sqlite().await;
+    let events: Arc<[NewEvent]> = request(4).into();
+    let metadata: Arc<[String]> = vec!["{}".to_owned()].into();
+    let refused = store.ingest_grouped(events, metadata).await;
+    assert!(
+        matches!(refused, Err(telltale_store::StoreError::Query(_))),
+        "{refused:?}"
+    );
+    assert_eq!(store.loops().report()["sqlite_writer"].restarts, 0);
+}

@@ -60,7 +60,7 @@ pub fn heartbeat(args: HeartbeatArgs, config: Config) -> ExitCode {
     }
     let mut failing = false;
     loop {
-        let next = Instant::now() + interval;
+        let next = crate::deadline::after(interval);
         match beater.beat(current().as_deref()) {
             Ok(()) if failing => {
                 tracing::warn!(worker = %args.worker, "heartbeats delivered again");

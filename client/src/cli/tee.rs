@@ -74,7 +74,7 @@ impl Tee {
     /// close. A background process the command left behind may hold it open;
     /// then the tail so far is used and its later output still passes through.
     pub fn last_lines(&self, lines: usize, wait: Duration) -> Vec<u8> {
-        let deadline = Instant::now() + wait;
+        let deadline = crate::deadline::after(wait);
         let (lock, changed) = &*self.shared;
         let mut tail = lock.lock().unwrap_or_else(|e| e.into_inner());
         while !tail.eof {

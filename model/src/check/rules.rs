@@ -241,8 +241,11 @@ pub fn evaluate_job(
     // FAILURE: open once the latest runs failed `failure_threshold` times in
     // a row, and a run failed since one was last closed by hand; close on a
     // success.
+    // `!=`, not `>`: the count only grows, except when a job row that could
+    // not be read was started afresh (its old ack then stands above it), and
+    // a stale ack must not hold back that job's failures.
     let failing = job.consecutive_failures >= policy.failure_threshold.max(1)
-        && job.failures_total > ctx.acks.failures;
+        && job.failures_total != ctx.acks.failures;
     match find(AlertType::Failure) {
         None if failing && policy.alert_on_failure => {
             let last = match &job.last_failure_run_id {

@@ -431,6 +431,13 @@ fn a_failure_alert_closed_by_hand_reopens_only_on_a_later_failed_run() {
     let (_, e) = evaluate_job(&j, &c, CheckState::Up, &[], t(30));
     assert_eq!(e.open.len(), 1);
     assert_eq!(e.open[0].run_id.as_deref(), Some("job-2"));
+
+    // The job's row was damaged and started afresh by its next event: its
+    // count begins again below the old ack, and a failure still alerts.
+    j.failures_total = 1;
+    j.consecutive_failures = 1;
+    let (_, e) = evaluate_job(&j, &c, CheckState::Up, &[], t(40));
+    assert_eq!(e.open.len(), 1, "an ack above the count holds nothing back");
 }
 
 #[test]

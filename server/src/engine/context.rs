@@ -50,7 +50,11 @@ impl Surroundings {
                 continue;
             };
             // Which run it is matters only for the words of an overrun.
-            let overrun = now > *started + chrono::Duration::seconds(i64::from(max));
+            // A start read from the database may lie so near the end of
+            // time that its deadline does not exist: then it is not past.
+            let overrun = started
+                .checked_add_signed(chrono::Duration::seconds(i64::from(max)))
+                .is_some_and(|deadline| now > deadline);
             let run = match overrun {
                 true => store.oldest_running_run(&job.name).await?,
                 false => None,

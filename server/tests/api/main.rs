@@ -9,6 +9,7 @@ mod delivery;
 mod export;
 mod fuzz;
 mod helpers;
+mod hostile_rows;
 mod ingest;
 mod maintenance;
 mod metrics;

@@ -102,7 +102,7 @@ impl Store {
         let now_us = to_us(now);
         let stale = row
             .last_used_at_us
-            .is_none_or(|us| now_us - us >= TOUCH_EVERY_SECONDS * 1_000_000);
+            .is_none_or(|us| now_us.saturating_sub(us) >= TOUCH_EVERY_SECONDS * 1_000_000);
         if stale {
             api_key::Entity::update_many()
                 .col_expr(api_key::Column::LastUsedAtUs, Expr::value(now_us))

@@ -52,7 +52,7 @@ impl Store {
             self.delete_session(id_hash).await?;
             return Ok(None);
         }
-        if now_us - row.last_seen_at_us >= TOUCH_EVERY_SECONDS * 1_000_000 {
+        if now_us.saturating_sub(row.last_seen_at_us) >= TOUCH_EVERY_SECONDS * 1_000_000 {
             session::Entity::update_many()
                 .col_expr(session::Column::LastSeenAtUs, Expr::value(now_us))
                 .filter(session::Column::IdHash.eq(id_hash))

@@ -39,7 +39,15 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
     if notices.is_empty() {
         return Ok(0);
     }
-    let email = settings::email_settings(db).await?;
+    // Settings that cannot be read send no email, and say so; failing here
+    // would fail the alert's own transaction, and every later one alike.
+    let email = match settings::email_settings(db).await {
+        Err(e @ StoreError::Corrupt { .. }) => {
+            tracing::error!(error = %e, "alert email settings unreadable: no email is queued");
+            telltale_model::EmailSettings::default()
+        }
+        other => other?,
+    };
     let webhooks = settings::enabled_webhooks(db).await?;
     let mut rows = Vec::new();
     let row = |n: &Notice, channel: Channel, target: &str, webhook_id: Option<i64>| {

@@ -13,7 +13,8 @@ use sea_orm::{
 };
 use telltale_model::{AlertDelivery, Channel, DeliveryStatus, DeliveryTally, FailingChannel};
 
-use crate::convert::delivery_from_row;
+use crate::checks::BIND_CHUNK;
+use crate::convert::{delivery_from_row, readable};
 use crate::entity::alert_delivery;
 use crate::time::to_us;
 use crate::{Store, StoreError};
@@ -38,15 +39,21 @@ pub struct NewAttempt {
 }
 
 impl Store {
-    /// Takes up to `limit` deliveries due at `now` for `lease`: no other
-    /// sender takes them until the lease ends (a sender that dies mid-send
-    /// leaves them to be sent again after it).
+    /// Takes up to `limit` deliveries due at `now` for `lease` (at most
+    /// [`BIND_CHUNK`] at a time: their ids are bound in one statement): no
+    /// other sender takes them until the lease ends (a sender that dies
+    /// mid-send leaves them to be sent again after it).
     pub async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u64,
     ) -> Result<Vec<AlertDelivery>, StoreError> {
+        let limit = limit.min(BIND_CHUNK as u64);
+        // A lease past the end of time lasts as long as time does.
+        let until = now
+            .checked_add_signed(lease)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let free = || {
             Condition::any()
                 .add(alert_delivery::Column::ClaimedUntilUs.is_null())
@@ -67,19 +74,19 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        alert_delivery::Entity::update_many()
+        let claimed = alert_delivery::Entity::update_many()
             .col_expr(
                 alert_delivery::Column::ClaimedUntilUs,
-                Expr::value(to_us(now + lease)),
+                Expr::value(to_us(until)),
             )
             .filter(alert_delivery::Column::Id.is_in(ids))
             .filter(pending())
             .filter(free())
             .exec_with_returning(&self.db)
-            .await?
-            .into_iter()
-            .map(delivery_from_row)
-            .collect()
+            .await?;
+        // The oldest due rows come first: one that cannot be read would
+        // otherwise fail every claim, and no alert would leave again.
+        Ok(readable(claimed, delivery_from_row))
     }
 
     /// Records how an attempt ended, and queues the next attempt when the
@@ -170,39 +177,41 @@ impl Store {
 
     /// Where the deliveries of each of `alert_ids` stand: each delivery's
     /// latest attempt by status (a failed attempt that was retried is
-    /// superseded by its retry). Alerts without deliveries are absent.
+    /// superseded by its retry). Alerts without deliveries are absent. The
+    /// ids are looked up [`BIND_CHUNK`] at a time, however many are asked.
     pub async fn delivery_tallies(
         &self,
         alert_ids: &[i64],
     ) -> Result<HashMap<i64, DeliveryTally>, StoreError> {
-        if alert_ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows: Vec<(i64, String, i64)> = alert_delivery::Entity::find()
-            .select_only()
-            .column(alert_delivery::Column::AlertId)
-            .column(alert_delivery::Column::Status)
-            .column_as(alert_delivery::Column::Id.count(), "n")
-            .filter(alert_delivery::Column::AlertId.is_in(alert_ids.iter().copied()))
-            .filter(
-                Condition::any()
-                    .add(alert_delivery::Column::Status.ne(DeliveryStatus::Failed.as_str()))
-                    .add(alert_delivery::Column::RetryAtUs.is_null()),
-            )
-            .group_by(alert_delivery::Column::AlertId)
-            .group_by(alert_delivery::Column::Status)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
         let mut tallies: HashMap<i64, DeliveryTally> = HashMap::new();
-        for (alert_id, status, n) in rows {
-            let tally = tallies.entry(alert_id).or_default();
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
-            match DeliveryStatus::parse(&status) {
-                Some(DeliveryStatus::Sent) => tally.sent += n,
-                Some(DeliveryStatus::Failed) => tally.failed += n,
-                Some(DeliveryStatus::Pending) => tally.pending += n,
-                None => tracing::warn!(alert_id, status, "alert_deliveries: unknown status"),
+        for chunk in alert_ids.chunks(BIND_CHUNK) {
+            let rows: Vec<(i64, String, i64)> = alert_delivery::Entity::find()
+                .select_only()
+                .column(alert_delivery::Column::AlertId)
+                .column(alert_delivery::Column::Status)
+                .column_as(alert_delivery::Column::Id.count(), "n")
+                .filter(alert_delivery::Column::AlertId.is_in(chunk.iter().copied()))
+                .filter(
+                    Condition::any()
+                        .add(alert_delivery::Column::Status.ne(DeliveryStatus::Failed.as_str()))
+                        .add(alert_delivery::Column::RetryAtUs.is_null()),
+                )
+                .group_by(alert_delivery::Column::AlertId)
+                .group_by(alert_delivery::Column::Status)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (alert_id, status, n) in rows {
+                let tally = tallies.entry(alert_id).or_default();
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                match DeliveryStatus::parse(&status) {
+                    Some(DeliveryStatus::Sent) => tally.sent = tally.sent.saturating_add(n),
+                    Some(DeliveryStatus::Failed) => tally.failed = tally.failed.saturating_add(n),
+                    Some(DeliveryStatus::Pending) => {
+                        tally.pending = tally.pending.saturating_add(n);
+                    }
+                    None => tracing::warn!(alert_id, status, "alert_deliveries: unknown status"),
+                }
             }
         }
         Ok(tallies)
@@ -223,16 +232,20 @@ impl Store {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<FailingChannel>, StoreError> {
+        let week_ago = now
+            .checked_sub_signed(Duration::days(7))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let rows = alert_delivery::Entity::find()
-            .filter(alert_delivery::Column::FinishedAtUs.gte(to_us(now - Duration::days(7))))
+            .filter(alert_delivery::Column::FinishedAtUs.gte(to_us(week_ago)))
             .order_by_desc(alert_delivery::Column::FinishedAtUs)
             .limit(1000)
             .all(&self.db)
             .await?;
         let mut recent: HashMap<(String, String), Vec<AlertDelivery>> = HashMap::new();
         let mut order = Vec::new();
-        for row in rows {
-            let d = delivery_from_row(row)?;
+        // The summary and the overview show this: a damaged row is logged
+        // and left out rather than failing both.
+        for d in readable(rows, delivery_from_row) {
             let key = (d.channel.as_str().to_owned(), d.target.clone());
             let list = recent.entry(key.clone()).or_default();
             if list.is_empty() {

@@ -7,7 +7,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use telltale_model::{AlertType, DeliveryStatus, EmailSettings, Webhook, WebhookSettings};
 
-use crate::convert::webhook_from_row;
+use crate::convert::{readable, webhook_from_row};
 use crate::entity::{alert_delivery, setting, webhook};
 use crate::time::to_us;
 use crate::{Store, StoreError};
@@ -33,17 +33,17 @@ pub(super) async fn email_settings<C: ConnectionTrait>(
     }
 }
 
+/// The enabled webhooks that can be read ([`readable`]): a damaged one is
+/// not sent to, the others are.
 pub(super) async fn enabled_webhooks<C: ConnectionTrait>(
     db: &C,
 ) -> Result<Vec<Webhook>, StoreError> {
-    webhook::Entity::find()
+    let rows = webhook::Entity::find()
         .filter(webhook::Column::Enabled.eq(true))
         .order_by_asc(webhook::Column::Id)
         .all(db)
-        .await?
-        .iter()
-        .map(webhook_from_row)
-        .collect()
+        .await?;
+    Ok(readable(&rows, webhook_from_row))
 }
 
 fn types_column(types: &[AlertType]) -> String {
