@@ -7,6 +7,7 @@ mod canary;
 mod delivery;
 mod edges;
 mod markup;
+mod numbers;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;
