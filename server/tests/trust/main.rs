@@ -17,3 +17,4 @@ mod store_support;
 // Shared by every trust test: not each uses all of it.
 #[allow(dead_code)]
 mod support;
+mod times;
