@@ -11,6 +11,7 @@ mod numbers;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;
+mod sticky;
 #[path = "../../../store/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod store_support;
