@@ -220,3 +220,107 @@ async fn a_busy_worker_that_goes_quiet_raises_worker_offline() {
     assert_eq!(engine.tick(&[], false).await.unwrap().closed, 1);
     assert!(open_alerts(&store).await.is_empty());
 }
+
+/// The open MISSED of `nightly`, closed by hand.
+async fn close_missed(store: &Store, at: DateTime<Utc>) {
+    let missed = store
+        .list_alerts(&AlertFilter {
+            status: Some(AlertStatus::Open),
+            alert_type: Some(AlertType::Missed),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(missed.len(), 1, "one open MISSED: {missed:?}");
+    let closed = store.close_alert(missed[0].id, "known", at).await.unwrap();
+    assert!(closed.updated);
+}
+
+#[tokio::test]
+async fn a_hand_closed_missed_reopens_for_the_next_missed_run_even_unseen_up() {
+    let (store, _dir) = sqlite_store().await;
+    let clock = Arc::new(ManualClock::new(t(0)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    let names = ["nightly".to_owned()];
+    let tick = |secs: i64| {
+        clock.set(t(secs));
+        let (engine, names) = (engine.clone(), names.clone());
+        async move { engine.tick(&names, false).await.unwrap() }
+    };
+    let next = |at: i64, due: i64| {
+        ev(
+            "job.next_scheduled",
+            None,
+            at,
+            json!({"next_run_at": t(due).to_rfc3339(), "grace_seconds": 0}),
+        )
+    };
+    store.ingest(&[next(0, 100)], t(0)).await.unwrap();
+    tick(200).await;
+    assert_eq!(state(&store).await, CheckState::Down);
+    close_missed(&store, t(201)).await;
+    for secs in [202, 230] {
+        tick(secs).await;
+        assert!(
+            open_alerts(&store).await.is_empty(),
+            "{secs}: same missed run, stays closed"
+        );
+    }
+
+    // A backlog arrives at once: the run came late (UP), the next one,
+    // due at 260, never started. The engine never saw it UP.
+    store
+        .ingest(
+            &[
+                ev("job.started", Some("r1"), 250, json!({})),
+                next(251, 260),
+            ],
+            t(290),
+        )
+        .await
+        .unwrap();
+    tick(300).await;
+    assert_eq!(state(&store).await, CheckState::Down);
+    assert_eq!(open_alerts(&store).await, [AlertType::Missed], "reopened");
+    close_missed(&store, t(301)).await;
+    tick(310).await;
+    assert!(open_alerts(&store).await.is_empty(), "closed again, for it");
+
+    // Told of a later run, which is missed too: a new incident.
+    store.ingest(&[next(320, 400)], t(320)).await.unwrap();
+    tick(330).await;
+    assert_eq!(state(&store).await, CheckState::Up);
+    tick(500).await;
+    assert_eq!(state(&store).await, CheckState::Down);
+    assert_eq!(open_alerts(&store).await, [AlertType::Missed]);
+}
+
+#[tokio::test]
+async fn a_hand_closed_missed_of_a_job_that_never_ran_reopens_for_its_next_run() {
+    let (store, _dir) = sqlite_store().await;
+    let clock = Arc::new(ManualClock::new(t(0)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    let names = ["nightly".to_owned()];
+    let next = |at: i64, due: i64| {
+        ev(
+            "job.next_scheduled",
+            None,
+            at,
+            json!({"next_run_at": t(due).to_rfc3339(), "grace_seconds": 0}),
+        )
+    };
+    store.ingest(&[next(0, 100)], t(0)).await.unwrap();
+    clock.set(t(200));
+    engine.tick(&names, false).await.unwrap();
+    close_missed(&store, t(201)).await;
+    // Told of its next run: not seen yet, so NEW, not UP; that run is
+    // missed too.
+    store.ingest(&[next(210, 300)], t(210)).await.unwrap();
+    clock.set(t(220));
+    engine.tick(&names, false).await.unwrap();
+    assert_eq!(state(&store).await, CheckState::New);
+    clock.set(t(400));
+    engine.tick(&names, false).await.unwrap();
+    assert_eq!(state(&store).await, CheckState::Down);
+    assert_eq!(open_alerts(&store).await, [AlertType::Missed]);
+}

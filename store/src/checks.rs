@@ -371,13 +371,17 @@ async fn write_job_checks(
         values.push(u.outcome.expected.map(to_us).into());
         values.push(u.eval.transition.as_ref().map(|t| to_us(t.at)).into());
     }
-    // A MISSED closed by hand holds until the job is UP again.
+    // A MISSED closed by hand holds until the job is UP again, or another
+    // run is expected than the one it was about (the right-hand side reads
+    // the row as it was before this update, on both backends).
     let sql = format!(
         "WITH v(name, state, deadline, expected, since) AS (VALUES {}) \
          UPDATE jobs SET check_state = v.state, check_deadline_us = v.deadline, \
          check_expected_at_us = v.expected, \
          check_state_since_us = COALESCE(v.since, jobs.check_state_since_us), \
-         miss_ack = CASE WHEN v.state = 'UP' THEN FALSE ELSE jobs.miss_ack END \
+         miss_ack = CASE WHEN v.state = 'UP' \
+           OR COALESCE(v.expected, -1) <> COALESCE(jobs.check_expected_at_us, -1) \
+           THEN FALSE ELSE jobs.miss_ack END \
          FROM v WHERE jobs.name = v.name",
         rows.join(", ")
     );

@@ -163,7 +163,18 @@ impl Engine {
         let mut left_down = Vec::new();
         let mut updates = Vec::new();
         for (job, stored, acks) in jobs {
-            let (ctx, alerts) = around.context(&job, expected_start(&job), acks);
+            let expected = expected_start(&job);
+            // A MISSED closed by hand is about the run expected when it
+            // opened. Once another run is expected (the job ran, or was
+            // told of a new run), a DOWN is a new incident, even when the
+            // engine never saw it UP in between (a backlog sent at once).
+            // Compared as stored: to the microsecond.
+            let micros = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_micros());
+            let acks = Acks {
+                missed: acks.missed && micros(stored.expected) == micros(expected),
+                ..acks
+            };
+            let (ctx, alerts) = around.context(&job, expected, acks);
             let (state, eval) = evaluate_job(&job, &ctx, stored.state, &alerts, now);
             let outcome = JobOutcome {
                 state,

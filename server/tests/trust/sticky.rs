@@ -186,6 +186,60 @@ async fn a_hand_closed_missed_stays_closed_until_the_job_was_up_and_down_again()
     });
 }
 
+#[tokio::test]
+async fn a_hand_closed_missed_reopens_when_a_backlog_shows_the_job_ran_and_missed_again() {
+    crate::on_each_backend!("sticky_missed_backlog", &[], |rig| {
+        let job = "sticky-backlog";
+        let first = missed_job(&rig, job).await;
+        rig.close_alert(id(&first), "we know").await;
+        stays_closed(&rig, job, "MISSED", id(&first), "the job still DOWN").await;
+
+        // A producer cut off for a while sends its backlog at once: the
+        // run did start (late: the job was UP again), and the next run,
+        // due a second later, never started (DOWN again).
+        let now = Utc::now();
+        let answer = rig
+            .batch(&[
+                json!({
+                    "sourceType": "worker", "level": "info", "eventType": "job.started",
+                    "message": "started", "jobName": job, "runId": "sticky-backlog-1",
+                    "eventAt": rfc3339(now - chrono::Duration::seconds(3)),
+                }),
+                json!({
+                    "sourceType": "worker", "level": "info", "eventType": "job.completed",
+                    "message": "done", "jobName": job, "runId": "sticky-backlog-1",
+                    "eventAt": rfc3339(now - chrono::Duration::seconds(2)),
+                }),
+                json!({
+                    "sourceType": "chief", "level": "info", "eventType": "job.next_scheduled",
+                    "message": "next run", "jobName": job,
+                    "eventAt": rfc3339(now - chrono::Duration::seconds(2)),
+                    "metadata": { "next_run_at": rfc3339(now - chrono::Duration::seconds(1)) },
+                }),
+            ])
+            .await;
+        assert_eq!(answer["inserted"], 3, "[{}] {answer}", rig.backend);
+        // The engine has seen it: DOWN again, for the run due a second ago.
+        let due = now - chrono::Duration::seconds(1);
+        rig.wait_for("DOWN for the new run", OPENS, || async {
+            let state = rig.job(job).await;
+            let expected = state["expectedAt"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            (state["checkState"] == "DOWN"
+                && expected.is_some_and(|t| {
+                    (t.with_timezone(&Utc) - due).abs() < chrono::Duration::milliseconds(2)
+                }))
+            .then_some(())
+        })
+        .await;
+        let second = rig.open_alert(job, "MISSED", OPENS).await;
+        assert_ne!(id(&second), id(&first), "[{}] a new alert", rig.backend);
+        delivered_once(&rig, id(&second)).await;
+        rig
+    });
+}
+
 /// A busy worker beating every second: offline 5 s after `beat`.
 async fn beat(rig: &Rig, worker: &str, run: &str) {
     rig.event(json!({
