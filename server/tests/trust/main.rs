@@ -3,6 +3,7 @@
 //! HTTP, then proves alerting still works: a canary job fails and its
 //! FAILURE alert must open and be delivered to a webhook receiver.
 
+mod burst;
 mod canary;
 mod delivery;
 mod edges;
