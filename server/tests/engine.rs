@@ -324,3 +324,51 @@ async fn a_hand_closed_missed_of_a_job_that_never_ran_reopens_for_its_next_run()
     assert_eq!(state(&store).await, CheckState::Down);
     assert_eq!(open_alerts(&store).await, [AlertType::Missed]);
 }
+
+#[tokio::test]
+async fn a_worker_offline_closed_after_the_worker_came_back_holds_nothing() {
+    let (store, _dir) = sqlite_store().await;
+    let beat = |secs: i64| {
+        let mut beat = ev(
+            "worker.heartbeat",
+            None,
+            secs,
+            json!({"current_run_id": "r7", "interval_seconds": 10}),
+        );
+        beat.job_name = None;
+        beat.worker_id = Some("farm-09".into());
+        beat
+    };
+    store.ingest(&[beat(0)], t(0)).await.unwrap();
+    let clock = Arc::new(ManualClock::new(t(21)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 1);
+    let alert = store.list_alerts(&AlertFilter::default()).await.unwrap()[0].clone();
+
+    // Back at 30; closed by hand at 30, before the engine saw it back.
+    store.ingest(&[beat(30)], t(30)).await.unwrap();
+    assert!(
+        store
+            .close_alert(alert.id, "back", t(30))
+            .await
+            .unwrap()
+            .updated
+    );
+    clock.set(t(31));
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 0);
+    // Gone again: a new absence.
+    clock.set(t(51));
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 1);
+
+    // Closed while it is still away: that absence stays closed.
+    let alert = store.list_alerts(&AlertFilter::default()).await.unwrap()[0].clone();
+    assert!(
+        store
+            .close_alert(alert.id, "known", t(52))
+            .await
+            .unwrap()
+            .updated
+    );
+    clock.set(t(60));
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 0);
+}

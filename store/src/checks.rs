@@ -260,7 +260,7 @@ impl Store {
         let closed = close(&txn, id, reason, now).await?;
         let updated = !closed.is_empty();
         for row in &closed {
-            acknowledge(&txn, row).await?;
+            acknowledge(&txn, row, now).await?;
         }
         enqueue(&txn, &closed_notices(&closed), now).await?;
         txn.commit().await?;
@@ -533,6 +533,7 @@ async fn close<C: sea_orm::ConnectionTrait>(
 async fn acknowledge<C: sea_orm::ConnectionTrait>(
     db: &C,
     closed: &alert::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     match (
         AlertType::parse(&closed.alert_type),
@@ -557,11 +558,24 @@ async fn acknowledge<C: sea_orm::ConnectionTrait>(
                 .await?;
         }
         (Some(AlertType::WorkerOffline), _, Some(id)) => {
+            // The close holds for the absence the alert was about: only
+            // while the worker is still offline with no heartbeat since the
+            // alert opened. One that came back before the engine noticed
+            // (the alert still open) has ended that absence; holding its
+            // newest heartbeat would silence the next one.
+            let Some(row) = worker::Entity::find()
+                .filter(worker::Column::WorkerId.eq(id.as_str()))
+                .one(db)
+                .await?
+            else {
+                return Ok(());
+            };
+            let beat = row.last_heartbeat_at_us;
+            let absent = crate::convert::worker_from_row(row)?.status(now)
+                == telltale_model::WorkerStatus::Offline;
+            let held = beat.filter(|b| absent && *b <= closed.opened_at_us);
             worker::Entity::update_many()
-                .col_expr(
-                    worker::Column::OfflineAckBeatUs,
-                    Expr::col(worker::Column::LastHeartbeatAtUs),
-                )
+                .col_expr(worker::Column::OfflineAckBeatUs, Expr::value(held))
                 .filter(worker::Column::WorkerId.eq(id.as_str()))
                 .exec(db)
                 .await?;

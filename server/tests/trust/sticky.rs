@@ -295,3 +295,26 @@ async fn a_hand_closed_worker_offline_stays_closed_until_the_worker_came_back() 
         rig
     });
 }
+
+#[tokio::test]
+async fn a_worker_offline_closed_just_after_the_worker_came_back_does_not_hold_its_next_absence() {
+    crate::on_each_backend!("sticky_worker_race", &[], |rig| {
+        let worker = "sticky-worker-race";
+        beat(&rig, worker, "sticky-race-run-1").await;
+        let first = rig.open_worker_alert(worker, OPENS).await;
+        // It comes back, and a person closes the alert at once, before
+        // the engine has seen the heartbeat: that incident is over.
+        beat(&rig, worker, "sticky-race-run-2").await;
+        rig.close_alert(id(&first), "it came back").await;
+        // It goes offline again: a new incident.
+        let second = rig.open_worker_alert(worker, OPENS).await;
+        assert_ne!(id(&second), id(&first), "[{}] a new alert", rig.backend);
+        assert_eq!(
+            second["runId"], "sticky-race-run-2",
+            "[{}] {second}",
+            rig.backend
+        );
+        delivered_once(&rig, id(&second)).await;
+        rig
+    });
+}
