@@ -422,3 +422,92 @@ async fn a_batch_with_one_bad_value_stores_every_event() {
         rig
     });
 }
+
+/// A body sent as it is (JSON text no `Value` can hold).
+async fn post_raw(rig: &Rig, path: &str, body: String) -> (u16, Value) {
+    let resp = rig
+        .request(reqwest::Method::POST, path)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_number_past_every_float_in_one_event_costs_no_event() {
+    crate::on_each_backend!("numbers_overflow", &[], |rig| {
+        let job = "numbers-overflow";
+        let failed = |run: &str, meta: &str| {
+            format!(
+                r#"{{"sourceType":"worker","level":"error","eventType":"job.failed","message":"disk full","jobName":"{job}","runId":"{run}","metadata":{meta}}}"#
+            )
+        };
+        // JSON has no limit on numbers; 1e400 is past every f64.
+        let (status, answer) = post_raw(
+            &rig,
+            "/v1/events",
+            failed(
+                "overflow-1",
+                r#"{"grace_seconds": 1e400, "bytes": -1E+999}"#,
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "[{}] {answer}", rig.backend);
+        assert_stored(&rig, &answer, 1, "grace_seconds 1e400");
+        assert_warned(
+            &rig,
+            &answer,
+            0,
+            "metadata.grace_seconds",
+            "grace_seconds 1e400",
+        );
+        let digits = "9".repeat(400);
+        let (status, answer) = post_raw(
+            &rig,
+            "/v1/events/batch",
+            format!(
+                "[{}, {}]",
+                failed("overflow-2", "{}"),
+                failed(
+                    "overflow-3",
+                    &format!(r#"{{"failure_threshold": {digits}}}"#)
+                )
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "[{}] {answer}", rig.backend);
+        assert_stored(&rig, &answer, 2, "a batch with one 400-digit threshold");
+        assert_warned(
+            &rig,
+            &answer,
+            1,
+            "metadata.failure_threshold",
+            "a batch with one 400-digit threshold",
+        );
+        let state = rig.job(job).await;
+        assert_eq!(
+            state["policy"]["graceSeconds"], 300,
+            "[{}] {state}",
+            rig.backend
+        );
+        assert_eq!(
+            state["policy"]["failureThreshold"], 1,
+            "[{}] {state}",
+            rig.backend
+        );
+        assert_eq!(
+            state["failuresTotal"], 3,
+            "[{}] every failure counted: {state}",
+            rig.backend
+        );
+        // Still refused: what is not JSON at all.
+        let (status, answer) = post_raw(&rig, "/v1/events", failed("overflow-4", "{1e400}")).await;
+        assert_eq!(status, 400, "[{}] {answer}", rig.backend);
+        rig.open_alert(job, "FAILURE", Duration::from_secs(20))
+            .await;
+        rig
+    });
+}
