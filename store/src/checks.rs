@@ -93,6 +93,31 @@ impl Store {
             .collect()
     }
 
+    /// What was closed by hand of each of `names` (jobs that are gone are
+    /// absent).
+    pub async fn acks_of(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::HashMap<String, Acks>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in names.chunks(BIND_CHUNK) {
+            let rows: Vec<(String, i64, bool)> = job::Entity::find()
+                .select_only()
+                .column(job::Column::Name)
+                .column(job::Column::FailureAck)
+                .column(job::Column::MissAck)
+                .filter(job::Column::Name.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (name, failures, missed) in rows {
+                let failures = u64::try_from(failures).unwrap_or(0);
+                out.insert(name, Acks { failures, missed });
+            }
+        }
+        Ok(out)
+    }
+
     /// The heartbeat each worker had sent last when a WORKER_OFFLINE about
     /// it was closed by hand, by worker.
     pub async fn worker_acks(
