@@ -121,6 +121,30 @@ async fn a_job_whose_start_is_dated_9999_still_goes_down() {
         rig.open_alert(job, "MISSED", Duration::from_secs(20)).await;
         let state = rig.job(job).await;
         assert_eq!(state["checkState"], "DOWN", "[{}] {state}", rig.backend);
+        // The pages that show these events and runs still answer.
+        for path in [
+            "/events",
+            "/runs/times-job-1",
+            "/jobs/times-job",
+            "/workers",
+            "/v1/export/events.ndjson?job=times-job",
+            "/v1/export/runs.csv?job=times-job",
+        ] {
+            let resp = rig
+                .request(reqwest::Method::GET, path)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("[{}] {path}: {e}", rig.backend));
+            assert_eq!(resp.status(), 200, "[{}] {path}", rig.backend);
+            let body = resp.text().await.unwrap_or_default();
+            if path.contains("events") {
+                assert!(
+                    body.contains("9999-12-31"),
+                    "[{}] {path} shows the time as sent",
+                    rig.backend
+                );
+            }
+        }
         rig
     });
 }
