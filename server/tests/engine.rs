@@ -220,3 +220,155 @@ async fn a_busy_worker_that_goes_quiet_raises_worker_offline() {
     assert_eq!(engine.tick(&[], false).await.unwrap().closed, 1);
     assert!(open_alerts(&store).await.is_empty());
 }
+
+/// The open MISSED of `nightly`, closed by hand.
+async fn close_missed(store: &Store, at: DateTime<Utc>) {
+    let missed = store
+        .list_alerts(&AlertFilter {
+            status: Some(AlertStatus::Open),
+            alert_type: Some(AlertType::Missed),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(missed.len(), 1, "one open MISSED: {missed:?}");
+    let closed = store.close_alert(missed[0].id, "known", at).await.unwrap();
+    assert!(closed.updated);
+}
+
+#[tokio::test]
+async fn a_hand_closed_missed_reopens_for_the_next_missed_run_even_unseen_up() {
+    let (store, _dir) = sqlite_store().await;
+    let clock = Arc::new(ManualClock::new(t(0)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    let names = ["nightly".to_owned()];
+    let tick = |secs: i64| {
+        clock.set(t(secs));
+        let (engine, names) = (engine.clone(), names.clone());
+        async move { engine.tick(&names, false).await.unwrap() }
+    };
+    let next = |at: i64, due: i64| {
+        ev(
+            "job.next_scheduled",
+            None,
+            at,
+            json!({"next_run_at": t(due).to_rfc3339(), "grace_seconds": 0}),
+        )
+    };
+    store.ingest(&[next(0, 100)], t(0)).await.unwrap();
+    tick(200).await;
+    assert_eq!(state(&store).await, CheckState::Down);
+    close_missed(&store, t(201)).await;
+    for secs in [202, 230] {
+        tick(secs).await;
+        assert!(
+            open_alerts(&store).await.is_empty(),
+            "{secs}: same missed run, stays closed"
+        );
+    }
+
+    // A backlog arrives at once: the run came late (UP), the next one,
+    // due at 260, never started. The engine never saw it UP.
+    store
+        .ingest(
+            &[
+                ev("job.started", Some("r1"), 250, json!({})),
+                next(251, 260),
+            ],
+            t(290),
+        )
+        .await
+        .unwrap();
+    tick(300).await;
+    assert_eq!(state(&store).await, CheckState::Down);
+    assert_eq!(open_alerts(&store).await, [AlertType::Missed], "reopened");
+    close_missed(&store, t(301)).await;
+    tick(310).await;
+    assert!(open_alerts(&store).await.is_empty(), "closed again, for it");
+
+    // Told of a later run, which is missed too: a new incident.
+    store.ingest(&[next(320, 400)], t(320)).await.unwrap();
+    tick(330).await;
+    assert_eq!(state(&store).await, CheckState::Up);
+    tick(500).await;
+    assert_eq!(state(&store).await, CheckState::Down);
+    assert_eq!(open_alerts(&store).await, [AlertType::Missed]);
+}
+
+#[tokio::test]
+async fn a_hand_closed_missed_of_a_job_that_never_ran_reopens_for_its_next_run() {
+    let (store, _dir) = sqlite_store().await;
+    let clock = Arc::new(ManualClock::new(t(0)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    let names = ["nightly".to_owned()];
+    let next = |at: i64, due: i64| {
+        ev(
+            "job.next_scheduled",
+            None,
+            at,
+            json!({"next_run_at": t(due).to_rfc3339(), "grace_seconds": 0}),
+        )
+    };
+    store.ingest(&[next(0, 100)], t(0)).await.unwrap();
+    clock.set(t(200));
+    engine.tick(&names, false).await.unwrap();
+    close_missed(&store, t(201)).await;
+    // Told of its next run: not seen yet, so NEW, not UP; that run is
+    // missed too.
+    store.ingest(&[next(210, 300)], t(210)).await.unwrap();
+    clock.set(t(220));
+    engine.tick(&names, false).await.unwrap();
+    assert_eq!(state(&store).await, CheckState::New);
+    clock.set(t(400));
+    engine.tick(&names, false).await.unwrap();
+    assert_eq!(state(&store).await, CheckState::Down);
+    assert_eq!(open_alerts(&store).await, [AlertType::Missed]);
+}
+
+#[tokio::test]
+async fn a_worker_offline_closed_after_the_worker_came_back_holds_nothing() {
+    let (store, _dir) = sqlite_store().await;
+    let beat = |secs: i64| {
+        let mut beat = ev(
+            "worker.heartbeat",
+            None,
+            secs,
+            json!({"current_run_id": "r7", "interval_seconds": 10}),
+        );
+        beat.job_name = None;
+        beat.worker_id = Some("farm-09".into());
+        beat
+    };
+    store.ingest(&[beat(0)], t(0)).await.unwrap();
+    let clock = Arc::new(ManualClock::new(t(21)));
+    let engine = Engine::new(store.clone(), clock.clone());
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 1);
+    let alert = store.list_alerts(&AlertFilter::default()).await.unwrap()[0].clone();
+
+    // Back at 30; closed by hand at 30, before the engine saw it back.
+    store.ingest(&[beat(30)], t(30)).await.unwrap();
+    assert!(
+        store
+            .close_alert(alert.id, "back", t(30))
+            .await
+            .unwrap()
+            .updated
+    );
+    clock.set(t(31));
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 0);
+    // Gone again: a new absence.
+    clock.set(t(51));
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 1);
+
+    // Closed while it is still away: that absence stays closed.
+    let alert = store.list_alerts(&AlertFilter::default()).await.unwrap()[0].clone();
+    assert!(
+        store
+            .close_alert(alert.id, "known", t(52))
+            .await
+            .unwrap()
+            .updated
+    );
+    clock.set(t(60));
+    assert_eq!(engine.tick(&[], false).await.unwrap().opened, 0);
+}

@@ -93,6 +93,31 @@ impl Store {
         }))
     }
 
+    /// What was closed by hand of each of `names` (jobs that are gone are
+    /// absent).
+    pub async fn acks_of(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::HashMap<String, Acks>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in names.chunks(BIND_CHUNK) {
+            let rows: Vec<(String, i64, bool)> = job::Entity::find()
+                .select_only()
+                .column(job::Column::Name)
+                .column(job::Column::FailureAck)
+                .column(job::Column::MissAck)
+                .filter(job::Column::Name.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (name, failures, missed) in rows {
+                let failures = u64::try_from(failures).unwrap_or(0);
+                out.insert(name, Acks { failures, missed });
+            }
+        }
+        Ok(out)
+    }
+
     /// The heartbeat each worker had sent last when a WORKER_OFFLINE about
     /// it was closed by hand, by worker.
     pub async fn worker_acks(
@@ -253,7 +278,7 @@ impl Store {
         let closed = close(&txn, id, reason, now).await?;
         let updated = !closed.is_empty();
         for row in &closed {
-            acknowledge(&txn, row).await?;
+            acknowledge(&txn, row, now).await?;
         }
         enqueue(&txn, &closed_notices(&closed), now).await?;
         txn.commit().await?;
@@ -364,13 +389,17 @@ async fn write_job_checks(
         values.push(u.outcome.expected.map(to_us).into());
         values.push(u.eval.transition.as_ref().map(|t| to_us(t.at)).into());
     }
-    // A MISSED closed by hand holds until the job is UP again.
+    // A MISSED closed by hand holds until the job is UP again, or another
+    // run is expected than the one it was about (the right-hand side reads
+    // the row as it was before this update, on both backends).
     let sql = format!(
         "WITH v(name, state, deadline, expected, since) AS (VALUES {}) \
          UPDATE jobs SET check_state = v.state, check_deadline_us = v.deadline, \
          check_expected_at_us = v.expected, \
          check_state_since_us = COALESCE(v.since, jobs.check_state_since_us), \
-         miss_ack = CASE WHEN v.state = 'UP' THEN FALSE ELSE jobs.miss_ack END \
+         miss_ack = CASE WHEN v.state = 'UP' \
+           OR COALESCE(v.expected, -1) <> COALESCE(jobs.check_expected_at_us, -1) \
+           THEN FALSE ELSE jobs.miss_ack END \
          FROM v WHERE jobs.name = v.name",
         rows.join(", ")
     );
@@ -522,6 +551,7 @@ async fn close<C: sea_orm::ConnectionTrait>(
 async fn acknowledge<C: sea_orm::ConnectionTrait>(
     db: &C,
     closed: &alert::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     match (
         AlertType::parse(&closed.alert_type),
@@ -546,11 +576,24 @@ async fn acknowledge<C: sea_orm::ConnectionTrait>(
                 .await?;
         }
         (Some(AlertType::WorkerOffline), _, Some(id)) => {
+            // The close holds for the absence the alert was about: only
+            // while the worker is still offline with no heartbeat since the
+            // alert opened. One that came back before the engine noticed
+            // (the alert still open) has ended that absence; holding its
+            // newest heartbeat would silence the next one.
+            let Some(row) = worker::Entity::find()
+                .filter(worker::Column::WorkerId.eq(id.as_str()))
+                .one(db)
+                .await?
+            else {
+                return Ok(());
+            };
+            let beat = row.last_heartbeat_at_us;
+            let absent = crate::convert::worker_from_row(row)?.status(now)
+                == telltale_model::WorkerStatus::Offline;
+            let held = beat.filter(|b| absent && *b <= closed.opened_at_us);
             worker::Entity::update_many()
-                .col_expr(
-                    worker::Column::OfflineAckBeatUs,
-                    Expr::col(worker::Column::LastHeartbeatAtUs),
-                )
+                .col_expr(worker::Column::OfflineAckBeatUs, Expr::value(held))
                 .filter(worker::Column::WorkerId.eq(id.as_str()))
                 .exec(db)
                 .await?;

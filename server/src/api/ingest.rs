@@ -226,5 +226,87 @@ fn parse_body(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<V
             ApiError::BodyUnreadable(rejection.body_text())
         }
     })?;
-    serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))
+    serde_json::from_slice(&body).or_else(|e| {
+        // JSON sets no limit on numbers; the parser does (f64). A number
+        // past it (`1e400`) in one event's metadata must not cost that
+        // event, or a whole batch: it is kept as the text it was sent as,
+        // which no key Telltale reads accepts (a warning, not a 400).
+        let Some(text) = quote_overflowing_numbers(&body) else {
+            return Err(ApiError::MalformedJson(e.to_string()));
+        };
+        serde_json::from_slice(&text).map_err(|_| ApiError::MalformedJson(e.to_string()))
+    })
+}
+
+/// `body` with every number literal that overflows an `f64` written as a
+/// string instead (`1e400` → `"1e400"`); `None` when there is none.
+fn quote_overflowing_numbers(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        if in_string {
+            out.push(b);
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            // Outside strings, only a number has these characters.
+            let end = body[i..]
+                .iter()
+                .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .map_or(body.len(), |n| i + n);
+            let token = &body[i..end];
+            let overflows = std::str::from_utf8(token)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+                .is_some_and(f64::is_infinite);
+            if overflows {
+                out.push(b'"');
+                out.extend_from_slice(token);
+                out.push(b'"');
+                changed = true;
+            } else {
+                out.extend_from_slice(token);
+            }
+            i = end;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_overflowing_numbers;
+
+    #[test]
+    fn only_numbers_past_f64_become_strings() {
+        let body = br#"{"a":1e400,"b":[-1E+999, 2.5e3, 7],"c":"1e400 \" 1e999","d":-1}"#;
+        let out = quote_overflowing_numbers(body).expect("changed");
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(v["a"], "1e400");
+        assert_eq!(v["b"], serde_json::json!(["-1E+999", 2500.0, 7]));
+        assert_eq!(v["c"], "1e400 \" 1e999");
+        assert_eq!(v["d"], -1);
+        assert_eq!(
+            quote_overflowing_numbers(br#"{"a":1e300,"s":"1e999"}"#),
+            None
+        );
+    }
 }

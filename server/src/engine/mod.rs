@@ -160,11 +160,44 @@ impl Engine {
     ) -> Result<Vec<String>, StoreError> {
         let refs: Vec<&Job> = jobs.iter().map(|(j, ..)| j).collect();
         let mut around = Surroundings::load(&self.store, &refs, blind, now).await?;
+        let mut evaluated = Vec::with_capacity(jobs.len());
+        for (job, stored, acks) in jobs {
+            let expected = expected_start(&job);
+            let acks = held(acks, &stored, expected);
+            let (ctx, alerts) = around.context(&job, expected, acks);
+            let (state, eval) = evaluate_job(&job, &ctx, stored.state, &alerts, now);
+            evaluated.push((job, stored, ctx, alerts, state, eval));
+        }
+        // What was closed by hand was read with the jobs, before their open
+        // alerts: an alert closed in between looks merely not open, and
+        // would open again. For the jobs about to open a FAILURE or MISSED,
+        // read it again now that the open alerts are read.
+        let opens_sticky = |eval: &Evaluation| {
+            eval.open
+                .iter()
+                .any(|a| matches!(a.alert_type, AlertType::Failure | AlertType::Missed))
+        };
+        let opening: Vec<String> = evaluated
+            .iter()
+            .filter(|(.., eval)| opens_sticky(eval))
+            .map(|(job, ..)| job.name.clone())
+            .collect();
+        if !opening.is_empty() {
+            let fresh = self.store.acks_of(&opening).await?;
+            for (job, stored, ctx, alerts, state, eval) in &mut evaluated {
+                let Some(acks) = fresh.get(&job.name) else {
+                    continue;
+                };
+                let acks = held(*acks, stored, ctx.expected);
+                if opens_sticky(eval) && acks != ctx.acks {
+                    ctx.acks = acks;
+                    (*state, *eval) = evaluate_job(job, ctx, stored.state, alerts, now);
+                }
+            }
+        }
         let mut left_down = Vec::new();
         let mut updates = Vec::new();
-        for (job, stored, acks) in jobs {
-            let (ctx, alerts) = around.context(&job, expected_start(&job), acks);
-            let (state, eval) = evaluate_job(&job, &ctx, stored.state, &alerts, now);
+        for (job, stored, ctx, alerts, state, eval) in evaluated {
             let outcome = JobOutcome {
                 state,
                 deadline: deadline(&job, &ctx, state, &alerts, &eval, now),
@@ -251,6 +284,20 @@ impl Engine {
             }
         }
         Ok(())
+    }
+}
+
+/// What a job's hand-closed alerts hold, given what the engine last stored
+/// about it and the run now `expected`. A MISSED closed by hand is about
+/// the run expected when it opened: once another run is expected (the job
+/// ran, or was told of a new run), a DOWN is a new incident, even when the
+/// engine never saw it UP in between (a backlog sent at once). Compared as
+/// stored: to the microsecond.
+fn held(acks: Acks, stored: &JobOutcome, expected: Option<DateTime<Utc>>) -> Acks {
+    let micros = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_micros());
+    Acks {
+        missed: acks.missed && micros(stored.expected) == micros(expected),
+        ..acks
     }
 }
 

@@ -3,18 +3,22 @@
 //! HTTP, then proves alerting still works: a canary job fails and its
 //! FAILURE alert must open and be delivered to a webhook receiver.
 
+mod burst;
 mod canary;
 mod delivery;
 mod edges;
 mod loops;
 mod markup;
+mod numbers;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;
 mod scheduler;
+mod sticky;
 #[path = "../../../store/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod store_support;
 // Shared by every trust test: not each uses all of it.
 #[allow(dead_code)]
 mod support;
+mod times;

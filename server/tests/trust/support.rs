@@ -367,6 +367,78 @@ impl Rig {
         .await
     }
 
+    /// Posts a batch; its answer must be 200.
+    pub async fn batch(&self, events: &[Value]) -> Value {
+        let (status, body) = self
+            .post("/v1/events/batch", &json!({ "events": events }))
+            .await;
+        assert_eq!(status, 200, "[{}] batch answered {body}", self.backend);
+        body
+    }
+
+    /// `GET /v1/status/jobs/{name}`'s `job`: the job with its `policy`,
+    /// `checkState` and times.
+    pub async fn job(&self, name: &str) -> Value {
+        let (status, body) = self
+            .get(&format!("/v1/status/jobs/{}", urlencode(name)))
+            .await;
+        assert_eq!(status, 200, "[{}] job {name}: {body}", self.backend);
+        body["job"].clone()
+    }
+
+    /// Waits (up to `within`) until `job`'s check state is `state`; the job.
+    pub async fn job_in_state(&self, name: &str, state: &str, within: Duration) -> Value {
+        self.wait_for(&format!("{name} {state}"), within, || async {
+            let job = self.job(name).await;
+            (job["checkState"] == state).then_some(job)
+        })
+        .await
+    }
+
+    /// Closes alert `id` by hand, as a person would; it was open.
+    pub async fn close_alert(&self, id: i64, reason: &str) {
+        let (status, body) = self
+            .post(
+                &format!("/v1/alerts/{id}/close"),
+                &json!({ "reason": reason }),
+            )
+            .await;
+        assert_eq!(status, 200, "[{}] close {id}: {body}", self.backend);
+        assert_eq!(
+            body["updated"], true,
+            "[{}] alert {id} was open: {body}",
+            self.backend
+        );
+    }
+
+    /// WORKER_OFFLINE alerts of `worker`, any status, newest first.
+    pub async fn worker_alerts(&self, worker: &str) -> Vec<Value> {
+        let (status, body) = self.get("/v1/alerts?type=WORKER_OFFLINE&limit=1000").await;
+        assert_eq!(status, 200, "{body}");
+        body["alerts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a["workerId"] == worker)
+            .collect()
+    }
+
+    /// The open WORKER_OFFLINE alert of `worker`, once there is one.
+    pub async fn open_worker_alert(&self, worker: &str, within: Duration) -> Value {
+        self.wait_for(
+            &format!("an open WORKER_OFFLINE alert of {worker}"),
+            within,
+            || async {
+                self.worker_alerts(worker)
+                    .await
+                    .into_iter()
+                    .find(|a| a["status"] == "OPEN")
+            },
+        )
+        .await
+    }
+
     /// The webhook deliveries of alert `id` that the receiver accepted.
     pub fn delivered(&self, id: i64) -> Vec<Received> {
         self.hook
