@@ -86,9 +86,11 @@ async fn migrate_to_copies_100k_events_into_postgres_and_verifies_them() {
         stderr(&out)
     );
 
-    // A server on each database answers the same.
-    let sqlite = TestApp::spawn_in(dir, &[], Arc::new(SystemClock)).await;
-    let postgres = TestApp::spawn_with(&[("MONITOR_DATABASE_URL", &pg.url)]).await;
+    // A server on each database answers the same. The seed is dated: keep
+    // retention from deleting it under one server and not the other.
+    let keep = ("MONITOR_RETENTION_DAYS", "36500");
+    let sqlite = TestApp::spawn_in(dir, &[keep], Arc::new(SystemClock)).await;
+    let postgres = TestApp::spawn_with(&[("MONITOR_DATABASE_URL", &pg.url), keep]).await;
     for path in [
         "/v1/events?limit=200",
         "/v1/events?jobName=job-07&limit=50",
