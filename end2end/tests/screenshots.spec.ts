@@ -4,7 +4,7 @@ import { startTelltale, type Telltale } from "./server";
 
 // `SCREENSHOTS=1 npx playwright test screenshots --project hydrated`:
 // every page at 1280×800 and 390×844, light and dark, into docs/screenshots.
-test.skip(!process.env.SCREENSHOTS, "set SCREENSHOTS=1 to take the README's screenshots");
+test.skip(!process.env.SCREENSHOTS, "set SCREENSHOTS=1 to take the screenshots of the README and docs/dashboard.md");
 
 let telltale: Telltale;
 

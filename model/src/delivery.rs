@@ -223,7 +223,7 @@ impl EmailChannel {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum WebhookFormat {
-    /// Telltale's versioned JSON payload (README, "Webhooks").
+    /// Telltale's versioned JSON payload (docs/alerts.md, "Webhooks").
     #[default]
     Generic,
     /// Slack's incoming-webhook `{"text": …}`.

@@ -16,8 +16,8 @@ use telltale_server::{Application, Config, admin, telemetry};
 ///
 /// `telltale serve` (or `telltale` alone) starts the server. Its configuration
 /// comes from the environment (MONITOR_HOST, MONITOR_PORT, MONITOR_DB_PATH,
-/// MONITOR_DATABASE_URL, MONITOR_API_KEY, MONITOR_AUTH_*, …); the README lists
-/// every variable. A bad value stops start-up with a message naming the
+/// MONITOR_DATABASE_URL, MONITOR_API_KEY, MONITOR_AUTH_*, …); docs/configuration.md
+/// lists every variable. A bad value stops start-up with a message naming the
 /// variable.
 ///
 /// `backup`, `restore` and `migrate-to` copy the database (the same

@@ -1,7 +1,7 @@
 //! The rules of the road, in one table: which area a request falls in, and
 //! which callers may enter it. The middleware applies them to every request
-//! before routing, so no handler can forget a check. The README's access
-//! table is this table; the integration tests walk it too.
+//! before routing, so no handler can forget a check. The access table of
+//! docs/access-control.md is this table; the integration tests walk it too.
 
 use axum::extract::{Request, State};
 use axum::http::Method;

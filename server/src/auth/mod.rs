@@ -1,6 +1,6 @@
 //! Access control: accounts and sessions, API keys, the access table, CSRF
-//! and login throttling, and the security headers. See the README's
-//! "Access control" section for the rules these modules implement.
+//! and login throttling, and the security headers. docs/access-control.md
+//! states the rules these modules implement.
 
 pub mod access;
 pub mod caller;

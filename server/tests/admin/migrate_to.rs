@@ -24,7 +24,7 @@ async fn migrate_to_copies_100k_events_into_postgres_and_verifies_them() {
         seeding.elapsed().as_secs_f64()
     );
 
-    // The backup of the same file, timed for the README's figures.
+    // The backup of the same file, timed for docs/operations.md's figures.
     let copy = dir.path().join("backup.sqlite");
     let started = Instant::now();
     let out = telltale(&["backup", copy.to_str().unwrap()], &db, &[]);

@@ -338,7 +338,7 @@ async fn without_credentials_only_health_and_login_answer() {
     app.stop().await;
 }
 
-/// The access table of the README, endpoint by caller, over HTTP.
+/// The access table of docs/access-control.md, endpoint by caller, over HTTP.
 #[tokio::test]
 async fn the_access_table_holds_for_every_caller() {
     let app = TestApp::spawn_with(&auth_on_with(&[("MONITOR_API_KEY", ENV_KEY)])).await;
