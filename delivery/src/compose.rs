@@ -201,7 +201,7 @@ pub fn test_email(public_url: Option<&str>, now: DateTime<Utc>) -> EmailContent 
     }
 }
 
-/// Telltale's generic webhook payload, version 1 (docs/alerts.md, "Webhooks").
+/// Telltale's generic webhook payload, version 1 (docs/alerts.md, "Webhook payload").
 /// `delivery_id` is the same on every attempt of one delivery.
 pub fn webhook_payload(n: &Notice, delivery_id: i64, sent_at: DateTime<Utc>) -> Value {
     json!({

@@ -223,7 +223,7 @@ impl EmailChannel {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum WebhookFormat {
-    /// Telltale's versioned JSON payload (docs/alerts.md, "Webhooks").
+    /// Telltale's versioned JSON payload (docs/alerts.md, "Webhook payload").
     #[default]
     Generic,
     /// Slack's incoming-webhook `{"text": …}`.
