@@ -54,5 +54,5 @@ pub use status::{
     JobStatusList, RunSpan, SchedulerPresence, StatusSummary, sort_failures_first,
 };
 pub use throughput::{THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_BUCKETS, Throughput};
-pub use transition::{Applied, EventKind, RunChange, RunOutcome, Transition, apply, transition};
+pub use transition::{Applied, EventKind, RunOutcome, apply};
 pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::event::{DEFAULT_CLOCK_SKEW, Event};
+use crate::event::Event;
 use crate::job::{CheckPolicy, Job};
 use crate::metadata::{self, Read};
 use crate::run::{Run, RunStatus};
@@ -57,48 +57,6 @@ impl EventKind {
                 | Self::RunCompleted
                 | Self::RunFailed
         )
-    }
-}
-
-/// What happens to the event's run.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunChange {
-    /// The event says nothing about a run.
-    None,
-    /// The run as it should now be stored (new or changed).
-    Write(Box<Run>),
-    /// The run is terminal; the event's transition is refused (and logged).
-    Rejected { status: RunStatus, reason: String },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Transition {
-    pub run: RunChange,
-    /// The job as it should now be stored, when the event names one.
-    pub job: Option<Job>,
-    /// The worker as it should now be stored, when the event names one.
-    pub worker: Option<Worker>,
-}
-
-pub fn transition(
-    run: Option<&Run>,
-    job: Option<&Job>,
-    worker: Option<&Worker>,
-    event: &Event,
-) -> Transition {
-    let (mut run, mut job, mut worker) = (run.cloned(), job.cloned(), worker.cloned());
-    let applied = apply(&mut run, &mut job, &mut worker, event, DEFAULT_CLOCK_SKEW);
-    Transition {
-        run: match applied.run {
-            RunOutcome::Untouched => RunChange::None,
-            RunOutcome::Rejected { status, reason } => RunChange::Rejected { status, reason },
-            RunOutcome::Written => match run {
-                Some(run) => RunChange::Write(Box::new(run)),
-                None => RunChange::None,
-            },
-        },
-        job: job.filter(|_| applied.job_written),
-        worker: worker.filter(|_| applied.worker_written),
     }
 }
 

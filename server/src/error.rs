@@ -6,6 +6,9 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use telltale_core::ChangeError;
+use telltale_core::accounts::{AccountError, PasswordError};
+use telltale_core::error::Resource;
 use telltale_model::FieldError;
 use telltale_store::{QueueError, StoreError};
 
@@ -68,8 +71,8 @@ pub enum ApiError {
     WorkerNotFound(String),
     #[error("no job {0:?}")]
     JobNotFound(String),
-    #[error("no maintenance window {0}")]
-    MaintenanceWindowNotFound(i64),
+    #[error("no {what} {id}")]
+    Missing { what: Resource, id: i64 },
     #[error("the store is unavailable: {0}")]
     Store(#[from] StoreError),
     #[error("the store is unavailable: {0}")]
@@ -131,7 +134,7 @@ impl ApiError {
             Self::RunNotFound(_)
             | Self::WorkerNotFound(_)
             | Self::JobNotFound(_)
-            | Self::MaintenanceWindowNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            | Self::Missing { .. } => (StatusCode::NOT_FOUND, "not_found"),
             Self::Store(_) | Self::Queue(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
@@ -147,9 +150,20 @@ impl ApiError {
     }
 }
 
-impl From<telltale_accounts::AccountError> for ApiError {
-    fn from(e: telltale_accounts::AccountError) -> Self {
-        use telltale_accounts::AccountError;
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Invalid(field) => Self::InvalidField(field),
+            ChangeError::NotFound { what, id } => Self::Missing { what, id },
+            ChangeError::JobNotFound(name) => Self::JobNotFound(name),
+            ChangeError::Account(e) => e.into(),
+            ChangeError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
         match e {
             AccountError::Invalid(field) => Self::InvalidField(field),
             AccountError::Store(e) => Self::Store(e),
@@ -158,10 +172,10 @@ impl From<telltale_accounts::AccountError> for ApiError {
     }
 }
 
-impl From<telltale_accounts::PasswordError> for ApiError {
-    fn from(e: telltale_accounts::PasswordError) -> Self {
+impl From<PasswordError> for ApiError {
+    fn from(e: PasswordError) -> Self {
         match e {
-            telltale_accounts::PasswordError::Busy { .. } => Self::LoginBusy,
+            PasswordError::Busy { .. } => Self::LoginBusy,
             e => Self::Internal(e.to_string()),
         }
     }

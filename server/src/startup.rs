@@ -32,6 +32,7 @@ use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
 use crate::metrics::{self, Metrics};
 use crate::state::{AppState, Services};
 use crate::{Config, api, edge, site};
+use telltale_core::{Core, CoreParts};
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
 /// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
@@ -190,7 +191,16 @@ impl Application {
         };
         let leader_task = leader::spawn(election, loops, leader.clone(), stop_leader.clone());
         tracing::info!(%instance, "instance started");
+        let core = Core::new(CoreParts {
+            store: store.clone(),
+            engine: inbox.clone(),
+            live: live.clone(),
+            clock: clock.clone(),
+            deliverer: deliverer.clone(),
+            accounts: auth.accounts.clone(),
+        });
         let state = AppState::new(Services {
+            core,
             instance: instance.into(),
             leader,
             metrics,
@@ -384,10 +394,7 @@ fn worth_compressing() -> impl Predicate {
 /// The whole middleware stack and route table, top to bottom.
 fn build_router(state: AppState) -> Router {
     let routes = route_list();
-    let store = state.store.clone();
-    let accounts = state.auth.accounts.clone();
-    let live = state.live.clone();
-    let deliverer = state.deliverer.clone();
+    let core = state.core.clone();
     let options = state.leptos_options.clone();
     // Every route, the fallback included, sits behind the same stack. Read
     // bottom-up for the order a request meets it:
@@ -417,12 +424,7 @@ fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || {
-                provide_context(store.clone());
-                provide_context(accounts.clone());
-                provide_context(live.clone());
-                provide_context(deliverer.clone());
-            },
+            move || provide_context(core.clone()),
             move || shell(options.clone()),
         )
         .fallback(site::file_or_not_found)

@@ -33,6 +33,9 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Services {
+    /// Every change goes through here: the REST handlers and the pages'
+    /// server functions share it (the pages get it as their one context).
+    pub core: telltale_core::Core,
     pub store: Store,
     /// All ingest goes through the group-commit writer.
     pub ingest: IngestQueue,

@@ -27,17 +27,6 @@ impl Store {
             .transpose()
     }
 
-    /// Every job ever seen, by name.
-    pub async fn list_jobs(&self) -> Result<Vec<Job>, StoreError> {
-        job::Entity::find()
-            .order_by_asc(job::Column::Name)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(job_from_row)
-            .collect()
-    }
-
     pub async fn get_job(&self, name: &str) -> Result<Option<Job>, StoreError> {
         job::Entity::find()
             .filter(job::Column::Name.eq(name))

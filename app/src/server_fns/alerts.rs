@@ -10,7 +10,8 @@ pub async fn list_alerts(
     store()?.list_alerts(&filter).await.map_err(to_server_error)
 }
 
-/// Closes an alert by hand with a reason, like `POST /v1/alerts/{id}/close`.
+/// Closes an alert by hand, by the same rule as `POST /v1/alerts/{id}/close`
+/// (a blank reason is the default one).
 /// Posted by a plain HTML form (url-encoded `id` and `reason`), so it works
 /// without JavaScript: the server then redirects back to the page.
 ///
@@ -18,25 +19,10 @@ pub async fn list_alerts(
 /// already checked the session and the request's Origin (CSRF).
 #[server(prefix = "/api", endpoint = "alerts/close")]
 pub async fn close_alert(id: i64, reason: String) -> Result<CloseAlertResponse, ServerFnError> {
-    use super::ssr::{require_admin, store, to_server_error};
+    use super::ssr::{core, require_admin, to_change_error};
     require_admin()?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(ServerFnError::new("reason: say why the alert is closed"));
-    }
-    let outcome = store()?
-        .close_alert(id, reason, chrono::Utc::now())
+    core()?
+        .close_alert(id, Some(&reason))
         .await
-        .map_err(to_server_error)?;
-    tracing::info!(
-        alert = id,
-        updated = outcome.updated,
-        "alert closed from the dashboard"
-    );
-    Ok(CloseAlertResponse {
-        found: outcome.found,
-        updated: outcome.updated,
-        reason: reason.to_owned(),
-        alert: outcome.alert,
-    })
+        .map_err(to_change_error)
 }

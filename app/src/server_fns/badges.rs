@@ -32,17 +32,13 @@ pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, ServerFnError>
 /// only; the access layer has already checked the session and Origin.
 #[server(prefix = "/api", endpoint = "badges/set")]
 pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, ServerFnError> {
-    use super::ssr::{require_admin, store, to_server_error};
+    use super::ssr::{core, require_admin, to_change_error};
     require_admin()?;
     let origin = request_origin();
-    if !store()?
+    core()?
         .set_public_badge(&job, public)
         .await
-        .map_err(to_server_error)?
-    {
-        return Err(ServerFnError::new(format!("no job {job:?}")));
-    }
-    tracing::info!(job = %job, public, "badge visibility changed from the dashboard");
+        .map_err(to_change_error)?;
     Ok(links(BadgeSetting::new(&job, public), &origin))
 }
 

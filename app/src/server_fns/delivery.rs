@@ -20,16 +20,11 @@ pub struct DeliverySettings {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use leptos::prelude::*;
-    use telltale_delivery::Deliverer;
     use telltale_model::AlertType;
 
-    pub use crate::server_fns::ssr::{require_admin, store, to_server_error};
-
-    pub fn deliverer() -> Result<Deliverer, ServerFnError> {
-        use_context::<Deliverer>()
-            .ok_or_else(|| ServerFnError::new("delivery is not in the request context"))
-    }
+    pub use crate::server_fns::ssr::{
+        core, require_admin, store, to_change_error, to_server_error,
+    };
 
     /// Checkboxes of an HTML form: present ("on") when ticked.
     pub fn ticked(
@@ -56,11 +51,9 @@ mod ssr {
 pub async fn get_delivery_settings() -> Result<DeliverySettings, ServerFnError> {
     use ssr::*;
     require_admin()?;
-    // Every context read comes before the first `.await`: after it the
-    // future may be polled outside the request's owner (under load it was,
-    // and the page rendered "delivery is not in the request context").
-    let store = store()?;
-    let transport = deliverer()?.email_transport();
+    let core = core()?;
+    let store = core.store();
+    let transport = core.deliverer().email_transport();
     let email = store.email_settings().await.map_err(to_server_error)?;
     Ok(DeliverySettings {
         email: EmailChannel::new(email, transport),
@@ -89,20 +82,22 @@ pub async fn save_email_settings(
             .collect(),
         enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
     };
-    settings
-        .validate()
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
-    store()?
-        .put_email_settings(&settings.normalized(), chrono::Utc::now())
+    core()?
+        .put_email_settings(&settings)
         .await
-        .map_err(to_server_error)
+        .map(|_| ())
+        .map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/test-email")]
 pub async fn send_test_email() -> Result<TestOutcome, ServerFnError> {
     use ssr::*;
     require_admin()?;
-    deliverer()?.test_email().await.map_err(to_server_error)
+    core()?
+        .deliverer()
+        .test_email()
+        .await
+        .map_err(to_server_error)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/add-webhook")]
@@ -127,39 +122,25 @@ pub async fn add_webhook(
         enabled: true,
         secret: None,
     };
-    request
-        .validate()
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
-    // Context first: after an `.await` the request's owner may be gone.
-    let store = store()?;
-    deliverer()?
-        .check_webhook_url(&request.url)
+    core()?
+        .create_webhook(&request)
         .await
-        .map_err(|e| ServerFnError::new(telltale_model::FieldError::from(e).to_string()))?;
-    let secret = telltale_delivery::new_secret();
-    let webhook = store
-        .create_webhook(&request, &secret, chrono::Utc::now())
-        .await
-        .map_err(to_server_error)?;
-    Ok(CreatedWebhook { webhook, secret })
+        .map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/remove-webhook")]
 pub async fn remove_webhook(id: i64) -> Result<(), ServerFnError> {
     use ssr::*;
     require_admin()?;
-    store()?
-        .delete_webhook(id, chrono::Utc::now())
-        .await
-        .map_err(to_server_error)?;
-    Ok(())
+    core()?.delete_webhook(id).await.map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/test-webhook")]
 pub async fn send_test_webhook(id: i64) -> Result<TestOutcome, ServerFnError> {
     use ssr::*;
     require_admin()?;
-    deliverer()?
+    core()?
+        .deliverer()
         .test_webhook(id)
         .await
         .map_err(to_server_error)?

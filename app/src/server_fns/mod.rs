@@ -15,23 +15,54 @@ pub mod workers;
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use leptos::prelude::*;
+    use telltale_core::{ChangeError, Core};
     use telltale_store::{Store, StoreError};
 
     // Every helper here reads the request's reactive context. Call them
     // before a server function's first `.await`: once it has yielded, the
     // future may be polled outside the request's owner, where the context
-    // is empty (the settings page rendered "delivery is not in the request
-    // context" under load for that reason).
+    // is empty.
 
-    /// The store the server put into the request's context.
+    /// The service layer: the one context the server provides. Every change
+    /// goes through it, as the REST API's do.
+    pub fn core() -> Result<Core, ServerFnError> {
+        use_context::<Core>()
+            .ok_or_else(|| ServerFnError::new("the services are not in the request context"))
+    }
+
+    /// The store, for reads.
     pub fn store() -> Result<Store, ServerFnError> {
-        use_context::<Store>()
-            .ok_or_else(|| ServerFnError::new("the store is not in the request context"))
+        Ok(core()?.store().clone())
+    }
+
+    /// The one conversion from a refused or failed change to what a page
+    /// sees: what is wrong with the request is said plainly; failures are
+    /// logged and said in general terms.
+    pub fn to_change_error(e: ChangeError) -> ServerFnError {
+        use telltale_core::accounts::AccountError;
+        match e {
+            ChangeError::Invalid(field) | ChangeError::Account(AccountError::Invalid(field)) => {
+                ServerFnError::new(field.to_string())
+            }
+            ChangeError::NotFound { .. } | ChangeError::JobNotFound(_) => {
+                ServerFnError::new(e.to_string())
+            }
+            ChangeError::Store(e) | ChangeError::Account(AccountError::Store(e)) => {
+                to_server_error(e)
+            }
+            ChangeError::Account(AccountError::Password(e)) => {
+                tracing::error!(error = %e, "password hashing failed");
+                ServerFnError::new("internal error; the server log has the details")
+            }
+        }
     }
 
     /// The one conversion from the store's typed error to what a page sees:
     /// the details go to the log, never to the browser (no SQL, no paths).
     pub fn to_server_error(e: StoreError) -> ServerFnError {
+        if matches!(e, StoreError::DuplicateEmail | StoreError::LastAdmin) {
+            return ServerFnError::new(e.to_string());
+        }
         tracing::error!(error = %e, "server function failed");
         ServerFnError::new("the store is unavailable; retry later")
     }

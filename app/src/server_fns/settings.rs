@@ -16,15 +16,10 @@ pub struct SettingsLists {
 #[cfg(feature = "ssr")]
 mod ssr {
     use leptos::prelude::*;
-    use telltale_accounts::{AccountError, Accounts};
-    use telltale_store::StoreError;
 
-    pub use crate::server_fns::ssr::{require_admin, store, to_server_error};
-
-    pub fn accounts() -> Result<Accounts, ServerFnError> {
-        use_context::<Accounts>()
-            .ok_or_else(|| ServerFnError::new("accounts are not in the request context"))
-    }
+    pub use crate::server_fns::ssr::{
+        core, require_admin, store, to_change_error, to_server_error,
+    };
 
     pub fn parse_enum<T>(
         value: &str,
@@ -32,22 +27,6 @@ mod ssr {
         what: &str,
     ) -> Result<T, ServerFnError> {
         parse(value).ok_or_else(|| ServerFnError::new(format!("{what}: unknown value {value:?}")))
-    }
-
-    /// Rule violations are said plainly; failures are logged and said
-    /// in general terms.
-    pub fn to_error(e: AccountError) -> ServerFnError {
-        match e {
-            AccountError::Invalid(field) => ServerFnError::new(field.to_string()),
-            AccountError::Store(e @ (StoreError::DuplicateEmail | StoreError::LastAdmin)) => {
-                ServerFnError::new(e.to_string())
-            }
-            AccountError::Store(e) => to_server_error(e),
-            AccountError::Password(e) => {
-                tracing::error!(error = %e, "password hashing failed");
-                ServerFnError::new("internal error; the server log has the details")
-            }
-        }
     }
 }
 
@@ -68,22 +47,21 @@ pub async fn create_api_key(name: String, scope: String) -> Result<CreatedApiKey
     require_admin()?;
     let scope = parse_enum(&scope, telltale_model::KeyScope::parse, "scope")?;
     let request = telltale_model::NewApiKey { name, scope };
-    accounts()?
-        .create_api_key(&request, chrono::Utc::now())
+    core()?
+        .create_api_key(&request)
         .await
-        .map_err(to_error)
+        .map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "settings/revoke-key")]
 pub async fn revoke_api_key(id: i64) -> Result<(), ServerFnError> {
     use ssr::*;
     require_admin()?;
-    accounts()?
-        .revoke_api_key(id, chrono::Utc::now())
+    core()?
+        .revoke_api_key(id)
         .await
-        .map_err(to_error)?
         .map(|_| ())
-        .ok_or_else(|| ServerFnError::new(format!("no API key {id}")))
+        .map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "settings/add-user")]
@@ -100,34 +78,24 @@ pub async fn add_user(
         password,
         role,
     };
-    accounts()?
-        .add_user(&request, chrono::Utc::now())
-        .await
-        .map_err(to_error)
+    core()?.add_user(&request).await.map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "settings/remove-user")]
 pub async fn remove_user(id: i64) -> Result<(), ServerFnError> {
     use ssr::*;
     require_admin()?;
-    match accounts()?.remove_user(id).await.map_err(to_error)? {
-        true => Ok(()),
-        false => Err(ServerFnError::new(format!("no user {id}"))),
-    }
+    core()?.remove_user(id).await.map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "settings/reset-password")]
 pub async fn reset_password(id: i64, password: String) -> Result<(), ServerFnError> {
     use ssr::*;
     require_admin()?;
-    match accounts()?
+    core()?
         .reset_password(id, &password)
         .await
-        .map_err(to_error)?
-    {
-        true => Ok(()),
-        false => Err(ServerFnError::new(format!("no user {id}"))),
-    }
+        .map_err(to_change_error)
 }
 
 #[server(prefix = "/api", endpoint = "settings/set-role")]
@@ -135,8 +103,9 @@ pub async fn set_role(id: i64, role: String) -> Result<(), ServerFnError> {
     use ssr::*;
     require_admin()?;
     let role = parse_enum(&role, telltale_model::Role::parse, "role")?;
-    match accounts()?.set_role(id, role).await.map_err(to_error)? {
-        Some(_) => Ok(()),
-        None => Err(ServerFnError::new(format!("no user {id}"))),
-    }
+    core()?
+        .set_role(id, role)
+        .await
+        .map(|_| ())
+        .map_err(to_change_error)
 }

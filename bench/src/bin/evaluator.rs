@@ -9,8 +9,8 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use clap::Parser;
 use serde_json::json;
+use telltale_core::engine::{Engine, ManualClock};
 use telltale_model::{Level, NewEvent, SourceType};
-use telltale_server::engine::{Engine, ManualClock};
 use telltale_store::{DatabaseTarget, Store};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -2,7 +2,51 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::event::{Level, SourceType};
+use crate::event::{DEFAULT_CLOCK_SKEW, Level, SourceType};
+
+/// What one event does to copies of its run, job and worker: [`apply`]
+/// without the in-place writes, for tests that compare before and after.
+/// What happens to the event's run.
+#[derive(Debug, Clone, PartialEq)]
+enum RunChange {
+    /// The event says nothing about a run.
+    None,
+    /// The run as it should now be stored (new or changed).
+    Write(Box<Run>),
+    /// The run is terminal; the event's transition is refused (and logged).
+    Rejected { status: RunStatus, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Transition {
+    run: RunChange,
+    /// The job as it should now be stored, when the event names one.
+    job: Option<Job>,
+    /// The worker as it should now be stored, when the event names one.
+    worker: Option<Worker>,
+}
+
+fn transition(
+    run: Option<&Run>,
+    job: Option<&Job>,
+    worker: Option<&Worker>,
+    event: &Event,
+) -> Transition {
+    let (mut run, mut job, mut worker) = (run.cloned(), job.cloned(), worker.cloned());
+    let applied = apply(&mut run, &mut job, &mut worker, event, DEFAULT_CLOCK_SKEW);
+    Transition {
+        run: match applied.run {
+            RunOutcome::Untouched => RunChange::None,
+            RunOutcome::Rejected { status, reason } => RunChange::Rejected { status, reason },
+            RunOutcome::Written => match run {
+                Some(run) => RunChange::Write(Box::new(run)),
+                None => RunChange::None,
+            },
+        },
+        job: job.filter(|_| applied.job_written),
+        worker: worker.filter(|_| applied.worker_written),
+    }
+}
 
 fn t(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_764_000_000, 0).unwrap() + Duration::seconds(secs)

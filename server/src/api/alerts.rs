@@ -7,15 +7,15 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::Deserialize;
 use telltale_model::{
-    AlertDetail, AlertFilter, AlertList, AlertStatus, AlertType, Change, CloseAlertResponse,
+    AlertDetail, AlertFilter, AlertList, AlertStatus, AlertType, CloseAlertResponse,
 };
 
 use super::query::Params;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use telltale_core::error::Resource;
 
 /// Alerts, newest first.
 #[utoipa::path(get, path = "/alerts", tag = "alerts",
@@ -80,28 +80,16 @@ pub async fn close(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?
     };
-    let reason = request
-        .reason
-        .filter(|r| !r.trim().is_empty())
-        .unwrap_or_else(|| "closed by hand".to_owned());
-    let outcome = state.store.close_alert(id, &reason, Utc::now()).await?;
-    if outcome.updated {
-        state.live.publish([Change::Alerts]);
-    }
+    let outcome = state
+        .core
+        .close_alert(id, request.reason.as_deref())
+        .await?;
     let status = if outcome.found {
         StatusCode::OK
     } else {
         StatusCode::NOT_FOUND
     };
-    Ok((
-        status,
-        Json(CloseAlertResponse {
-            found: outcome.found,
-            updated: outcome.updated,
-            reason,
-            alert: outcome.alert,
-        }),
-    ))
+    Ok((status, Json(outcome)))
 }
 
 /// One alert with every attempt to deliver it (newest first).
@@ -121,5 +109,8 @@ pub async fn detail(
         .alert_detail(id)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("alert {id}")))
+        .ok_or(ApiError::Missing {
+            what: Resource::Alert,
+            id,
+        })
 }

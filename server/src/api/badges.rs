@@ -37,9 +37,6 @@ pub async fn set_public(
         .ok_or_else(|| {
             ApiError::InvalidField(FieldError::new("public", "must be true or false"))
         })?;
-    if !state.store.set_public_badge(&job_name, public).await? {
-        return Err(ApiError::JobNotFound(job_name));
-    }
-    tracing::info!(job = %job_name, public, "badge visibility changed");
+    state.core.set_public_badge(&job_name, public).await?;
     Ok(Json(BadgeSetting::new(&job_name, public)))
 }

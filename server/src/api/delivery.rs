@@ -14,6 +14,7 @@ use telltale_model::{
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use telltale_core::error::Resource;
 
 /// Parses a settings body; an unknown alert type is named by its place
 /// (`enabledAlertTypes[1]`), not only by serde's line and column.
@@ -36,17 +37,6 @@ fn parse<T: serde::de::DeserializeOwned>(
         }
     }
     serde_json::from_value(value).map_err(|e| ApiError::MalformedJson(e.to_string()))
-}
-
-/// A webhook may not point at link-local or metadata addresses, nor at
-/// private ones unless `MONITOR_WEBHOOK_ALLOW_PRIVATE=true`: a 400 naming
-/// `url`. The dashboard's form asks the same deliverer.
-async fn check_target(state: &AppState, request: &WebhookSettings) -> Result<(), ApiError> {
-    state
-        .deliverer
-        .check_webhook_url(&request.url)
-        .await
-        .map_err(|e| ApiError::InvalidField(e.into()))
 }
 
 /// Who gets alert email, about which types, and how mail leaves.
@@ -78,20 +68,7 @@ pub async fn put_email(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EmailChannel>, ApiError> {
     let settings: EmailSettings = parse(body)?;
-    settings.validate().map_err(ApiError::InvalidField)?;
-    let settings = settings.normalized();
-    state
-        .store
-        .put_email_settings(&settings, state.auth.clock.now())
-        .await?;
-    tracing::info!(
-        recipients = settings.recipients.len(),
-        "alert email settings changed"
-    );
-    Ok(Json(EmailChannel::new(
-        settings,
-        state.deliverer.email_transport(),
-    )))
+    Ok(Json(state.core.put_email_settings(&settings).await?))
 }
 
 /// Send a test email to every recipient now; says how it went.
@@ -133,21 +110,8 @@ pub async fn create_webhook(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<CreatedWebhook>), ApiError> {
     let request: WebhookSettings = parse(body)?;
-    request.validate().map_err(ApiError::InvalidField)?;
-    check_target(&state, &request).await?;
-    let secret = request
-        .secret
-        .clone()
-        .unwrap_or_else(telltale_delivery::new_secret);
-    let webhook = state
-        .store
-        .create_webhook(&request, &secret, state.auth.clock.now())
-        .await?;
-    tracing::info!(webhook = webhook.id, name = %webhook.name, "webhook added");
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedWebhook { webhook, secret }),
-    ))
+    let created = state.core.create_webhook(&request).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Change a webhook; its secret only when one is given.
@@ -167,14 +131,7 @@ pub async fn update_webhook(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Webhook>, ApiError> {
     let request: WebhookSettings = parse(body)?;
-    request.validate().map_err(ApiError::InvalidField)?;
-    check_target(&state, &request).await?;
-    state
-        .store
-        .update_webhook(id, &request, state.auth.clock.now())
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("webhook {id}")))
+    Ok(Json(state.core.update_webhook(id, &request).await?))
 }
 
 /// Remove a webhook. Its pending deliveries fail, saying why; its
@@ -191,15 +148,8 @@ pub async fn delete_webhook(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    if state
-        .store
-        .delete_webhook(id, state.auth.clock.now())
-        .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("webhook {id}")))
-    }
+    state.core.delete_webhook(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Post a signed test payload to one webhook now; says how it went.
@@ -220,5 +170,8 @@ pub async fn test_webhook(
         .test_webhook(id)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("webhook {id}")))
+        .ok_or(ApiError::Missing {
+            what: Resource::Webhook,
+            id,
+        })
 }

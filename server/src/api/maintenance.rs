@@ -6,7 +6,6 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use telltale_model::{FieldError, MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};
 
 use crate::error::{ApiError, ErrorBody};
@@ -43,12 +42,7 @@ pub async fn create(
         // "missing field `reason`", "invalid type … at line…").
         ApiError::InvalidField(FieldError::new(field_of(&e), e.to_string()))
     })?;
-    new.validate()
-        .map_err(|(field, problem)| ApiError::InvalidField(FieldError::new(field, problem)))?;
-    let window = state.store.add_maintenance_window(&new, Utc::now()).await?;
-    tracing::info!(window = window.id, job = window.job_name.as_deref(), reason = %window.reason, "maintenance window added");
-    // Alerts already open may now be covered: look at every job again.
-    state.engine.touch_all();
+    let window = state.core.add_maintenance_window(&new).await?;
     Ok((StatusCode::CREATED, Json(window)))
 }
 
@@ -64,11 +58,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    if !state.store.delete_maintenance_window(id).await? {
-        return Err(ApiError::MaintenanceWindowNotFound(id));
-    }
-    tracing::info!(window = id, "maintenance window removed");
-    state.engine.touch_all();
+    state.core.delete_maintenance_window(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

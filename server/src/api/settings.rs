@@ -50,11 +50,7 @@ pub async fn create_key(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
     let request: NewApiKey = parse(body)?;
-    let created = state
-        .auth
-        .accounts
-        .create_api_key(&request, state.auth.clock.now())
-        .await?;
+    let created = state.core.create_api_key(&request).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -71,15 +67,7 @@ pub async fn revoke_key(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<ApiKey>, ApiError> {
-    match state
-        .auth
-        .accounts
-        .revoke_api_key(id, state.auth.clock.now())
-        .await?
-    {
-        Some(key) => Ok(Json(key)),
-        None => Err(ApiError::NotFound(format!("API key {id}"))),
-    }
+    Ok(Json(state.core.revoke_api_key(id).await?))
 }
 
 /// Every account, by email.
@@ -110,11 +98,7 @@ pub async fn create_user(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let request: NewUser = parse(body)?;
-    let user = state
-        .auth
-        .accounts
-        .add_user(&request, state.auth.clock.now())
-        .await?;
+    let user = state.core.add_user(&request).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -133,11 +117,8 @@ pub async fn delete_user(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    if state.auth.accounts.remove_user(id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("user {id}")))
-    }
+    state.core.remove_user(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Set a new password; every session of that account ends.
@@ -157,16 +138,8 @@ pub async fn reset_password(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, ApiError> {
     let request: PasswordReset = parse(body)?;
-    if state
-        .auth
-        .accounts
-        .reset_password(id, &request.password)
-        .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("user {id}")))
-    }
+    state.core.reset_password(id, &request.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Make a user an admin or a viewer. Demoting the last admin is refused
@@ -188,8 +161,5 @@ pub async fn set_role(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<User>, ApiError> {
     let request: RoleChange = parse(body)?;
-    match state.auth.accounts.set_role(id, request.role).await? {
-        Some(user) => Ok(Json(user)),
-        None => Err(ApiError::NotFound(format!("user {id}"))),
-    }
+    Ok(Json(state.core.set_role(id, request.role).await?))
 }

@@ -6,11 +6,11 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use subtle::ConstantTimeEq;
-use telltale_accounts::AccountError;
+use telltale_core::accounts::AccountError;
 use telltale_model::{ApiKey, User};
 use telltale_store::StoreError;
 
-use telltale_accounts::token;
+use telltale_core::accounts::token;
 
 use super::client::Client;
 use super::cookie;

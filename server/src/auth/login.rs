@@ -16,7 +16,7 @@ use serde::Deserialize;
 use telltale_model::FieldError;
 
 use super::client::Client;
-use telltale_accounts::token;
+use telltale_core::accounts::token;
 
 use super::cookie;
 use crate::error::ApiError;

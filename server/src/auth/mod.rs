@@ -15,7 +15,7 @@ pub mod throttle;
 
 use std::sync::Arc;
 
-use telltale_accounts::{Accounts, Hasher};
+use telltale_core::accounts::{Accounts, Hasher};
 use telltale_store::Store;
 
 use crate::config::TrustSettings;

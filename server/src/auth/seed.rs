@@ -11,7 +11,7 @@ use telltale_model::Role;
 use telltale_store::{Store, StoreError};
 
 use crate::config::AdminSeed;
-use telltale_accounts::{Hasher, PasswordError};
+use telltale_core::accounts::{Hasher, PasswordError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {

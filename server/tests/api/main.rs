@@ -3,6 +3,7 @@
 
 mod auth;
 mod badge;
+mod changes;
 mod cli;
 mod client;
 mod delivery;

@@ -217,15 +217,6 @@ impl Store {
         Ok(tallies)
     }
 
-    /// Deliveries waiting to be sent (retries included).
-    pub async fn pending_delivery_count(&self) -> Result<u64, StoreError> {
-        use sea_orm::PaginatorTrait;
-        Ok(alert_delivery::Entity::find()
-            .filter(alert_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
-            .count(&self.db)
-            .await?)
-    }
-
     /// Targets whose last finished attempt (in the last week, among the
     /// newest thousand) failed, with how many of their last five did.
     pub async fn failing_channels(

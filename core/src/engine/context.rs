@@ -237,14 +237,15 @@ pub(super) async fn scheduler_alert(
 /// Writes a `worker_lost` event on the run a worker was running when it
 /// went offline, so the run's timeline says so. The run's status is not
 /// changed: the worker may come back and finish it, and only its producer
-/// may call a run failed. The event id makes a retry harmless.
+/// may call a run failed. The event id makes a retry harmless. Whether an
+/// event was written.
 pub(super) async fn mark_worker_lost(
     store: &Store,
     alert: &Alert,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let (Some(worker), Some(run_id)) = (&alert.worker_id, &alert.run_id) else {
-        return Ok(());
+        return Ok(false);
     };
     let job_name = store.get_run(run_id).await?.and_then(|r| r.job_name);
     let event = NewEvent {
@@ -264,5 +265,5 @@ pub(super) async fn mark_worker_lost(
         metadata: serde_json::json!({ "worker_id": worker, "alert_id": alert.id }),
     };
     store.ingest(&[event], now).await?;
-    Ok(())
+    Ok(true)
 }

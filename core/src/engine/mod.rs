@@ -41,6 +41,10 @@ impl TickReport {
         if self.opened + self.closed + self.renotified > 0 {
             out.push(Change::Alerts);
         }
+        // A `worker_lost` mark is an event on a run's timeline.
+        if self.marks > 0 {
+            out.extend([Change::Events, Change::Runs]);
+        }
         out
     }
 }
@@ -54,6 +58,8 @@ pub struct TickReport {
     pub closed: usize,
     /// Open alerts notified again (a repeat, or a suppression that ended).
     pub renotified: usize,
+    /// `worker_lost` events written on the runs of workers gone offline.
+    pub marks: usize,
 }
 
 #[derive(Clone)]
@@ -265,7 +271,9 @@ impl Engine {
             report.opened += opened.len();
             for alert in opened {
                 tracing::warn!(worker = %worker.worker_id, run = alert.run_id.as_deref(), reason = %alert.reason, "alert opened");
-                context::mark_worker_lost(&self.store, &alert, now).await?;
+                if context::mark_worker_lost(&self.store, &alert, now).await? {
+                    report.marks += 1;
+                }
             }
         }
         Ok(())

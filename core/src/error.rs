@@ -1,0 +1,52 @@
+//! What a change can fail with, typed: each edge converts it once (REST to
+//! an HTTP status and JSON body, server functions to their error).
+
+use telltale_model::FieldError;
+use telltale_store::StoreError;
+
+use crate::accounts::AccountError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// A field of the request is wrong; the message names it.
+    #[error("{0}")]
+    Invalid(FieldError),
+    /// The thing the change is about does not exist.
+    #[error("no {what} {id}")]
+    NotFound { what: Resource, id: i64 },
+    /// No job of that name.
+    #[error("no job {0:?}")]
+    JobNotFound(String),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a change can be about, for a not-found that names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Alert,
+    Webhook,
+    MaintenanceWindow,
+    ApiKey,
+    User,
+}
+
+impl Resource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Alert => "alert",
+            Self::Webhook => "webhook",
+            Self::MaintenanceWindow => "maintenance window",
+            Self::ApiKey => "API key",
+            Self::User => "user",
+        }
+    }
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
