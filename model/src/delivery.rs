@@ -3,11 +3,16 @@
 //! same transaction that opens, repeats, un-suppresses or closes an alert;
 //! each attempt is a row (`alert_deliveries`), so a retry is a new row.
 
+mod email;
+mod webhook;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Alert, AlertType};
-use crate::{FieldError, looks_like_email};
+use crate::check::Alert;
+
+pub use email::{EmailChannel, EmailSettings};
+pub use webhook::{CreatedWebhook, Webhook, WebhookFormat, WebhookList, WebhookSettings};
 
 /// What happened to the alert that people are told about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -147,192 +152,6 @@ pub struct AlertDetail {
     pub deliveries: Vec<AlertDelivery>,
 }
 
-/// Chief §7.4: who gets email, about which alert types.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EmailSettings {
-    pub recipients: Vec<String>,
-    pub enabled_alert_types: Vec<AlertType>,
-}
-
-impl EmailSettings {
-    /// Checks the settings; the error names the field (`recipients[2]`).
-    pub fn validate(&self) -> Result<(), FieldError> {
-        if self.recipients.len() > 100 {
-            return Err(FieldError::new("recipients", "at most 100 recipients"));
-        }
-        for (i, r) in self.recipients.iter().enumerate() {
-            if !looks_like_email(r.trim()) {
-                return Err(FieldError::new(
-                    format!("recipients[{i}]"),
-                    format!("{r:?} is not an email address"),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Trimmed, without repeats, in the order given.
-    pub fn normalized(mut self) -> Self {
-        let mut seen = std::collections::HashSet::new();
-        self.recipients = self
-            .recipients
-            .iter()
-            .map(|r| r.trim().to_owned())
-            .filter(|r| seen.insert(r.to_lowercase()))
-            .collect();
-        let mut types = Vec::new();
-        for t in self.enabled_alert_types {
-            if !types.contains(&t) {
-                types.push(t);
-            }
-        }
-        self.enabled_alert_types = types;
-        self
-    }
-}
-
-/// `GET /v1/settings/alerts/email`: the settings and how mail leaves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct EmailChannel {
-    pub recipients: Vec<String>,
-    pub enabled_alert_types: Vec<AlertType>,
-    /// `smtp://host:port`, `resend` or `None` when no transport is set up
-    /// (`MONITOR_SMTP_URL`, or `MONITOR_RESEND_API_KEY` with
-    /// `MONITOR_RESEND_FROM_EMAIL`): email is then recorded as failed.
-    pub transport: Option<String>,
-}
-
-impl EmailChannel {
-    /// The stored settings as the API and the settings page show them,
-    /// with the transport mail would leave by.
-    pub fn new(settings: EmailSettings, transport: Option<String>) -> Self {
-        Self {
-            recipients: settings.recipients,
-            enabled_alert_types: settings.enabled_alert_types,
-            transport,
-        }
-    }
-}
-
-/// The body a webhook receives.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum WebhookFormat {
-    /// Telltale's versioned JSON payload (docs/alerts.md, "Webhook payload").
-    #[default]
-    Generic,
-    /// Slack's incoming-webhook `{"text": …}`.
-    Slack,
-}
-
-impl WebhookFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Generic => "generic",
-            Self::Slack => "slack",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Generic, Self::Slack]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-}
-
-/// A configured webhook. Its secret is never listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Webhook {
-    pub id: i64,
-    pub name: String,
-    pub url: String,
-    pub format: WebhookFormat,
-    pub enabled_alert_types: Vec<AlertType>,
-    pub enabled: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-/// `POST /v1/settings/alerts/webhooks`, `PUT …/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WebhookSettings {
-    pub name: String,
-    /// `http://` or `https://`.
-    pub url: String,
-    #[serde(default)]
-    pub format: WebhookFormat,
-    pub enabled_alert_types: Vec<AlertType>,
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// The HMAC key for `X-Telltale-Signature`. On create, one is made when
-    /// absent; on update, the old one is kept when absent.
-    #[serde(default)]
-    pub secret: Option<String>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl WebhookSettings {
-    /// Checks the request; the error names the field.
-    pub fn validate(&self) -> Result<(), FieldError> {
-        if self.name.trim().is_empty() || self.name.len() > 100 {
-            return Err(FieldError::new("name", "1 to 100 characters"));
-        }
-        let url = self.url.trim();
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        match rest {
-            None => {
-                return Err(FieldError::new(
-                    "url",
-                    format!("{url:?} is not an http:// or https:// URL"),
-                ));
-            }
-            Some(rest) => {
-                let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-                if host.is_empty() || host.chars().any(char::is_whitespace) {
-                    return Err(FieldError::new("url", format!("{url:?} has no host")));
-                }
-            }
-        }
-        if url.len() > 2000 {
-            return Err(FieldError::new("url", "at most 2000 characters"));
-        }
-        if let Some(secret) = &self.secret
-            && (secret.len() < 16 || secret.len() > 200)
-        {
-            return Err(FieldError::new("secret", "16 to 200 characters"));
-        }
-        Ok(())
-    }
-}
-
-/// A webhook just created: the only time its secret is shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedWebhook {
-    pub webhook: Webhook,
-    pub secret: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WebhookList {
-    pub webhooks: Vec<Webhook>,
-}
-
 /// Chief §7.4: the answer to a test send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -356,68 +175,6 @@ pub struct FailingChannel {
     pub failed_at: DateTime<Utc>,
     /// How many of the recent finished attempts failed (of at most 5).
     pub recent_failures: u32,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hook(url: &str) -> WebhookSettings {
-        WebhookSettings {
-            name: "ops".into(),
-            url: url.into(),
-            format: WebhookFormat::Generic,
-            enabled_alert_types: vec![AlertType::Failure],
-            enabled: true,
-            secret: None,
-        }
-    }
-
-    #[test]
-    fn webhook_urls_must_be_http() {
-        assert!(hook("https://hooks.example.com/x").validate().is_ok());
-        assert!(hook("http://127.0.0.1:9000/").validate().is_ok());
-        for bad in ["ftp://x", "hooks.example.com", "https://", "http:// x", ""] {
-            let e = hook(bad).validate().unwrap_err();
-            assert_eq!(e.field, "url", "{bad}");
-        }
-    }
-
-    #[test]
-    fn short_secrets_are_refused() {
-        let mut h = hook("https://x.example");
-        h.secret = Some("short".into());
-        assert_eq!(h.validate().unwrap_err().field, "secret");
-    }
-
-    #[test]
-    fn email_settings_name_the_bad_recipient() {
-        let s = EmailSettings {
-            recipients: vec!["ops@example.com".into(), "not an address".into()],
-            enabled_alert_types: vec![AlertType::Failure],
-        };
-        assert_eq!(s.validate().unwrap_err().field, "recipients[1]");
-    }
-
-    #[test]
-    fn email_settings_drop_repeats() {
-        let s = EmailSettings {
-            recipients: vec![" a@x.io".into(), "A@x.io".into(), "b@x.io".into()],
-            enabled_alert_types: vec![AlertType::Failure, AlertType::Failure],
-        }
-        .normalized();
-        assert_eq!(s.recipients, vec!["a@x.io", "b@x.io"]);
-        assert_eq!(s.enabled_alert_types, vec![AlertType::Failure]);
-    }
-
-    #[test]
-    fn unknown_alert_types_are_refused_by_the_parser() {
-        let e = serde_json::from_str::<EmailSettings>(
-            r#"{"recipients":[],"enabledAlertTypes":["FAILURE","SOMETIMES"]}"#,
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("SOMETIMES"), "{e}");
-    }
 }
 
 /// An alert's deliveries by where each stands now: a delivery retried and
