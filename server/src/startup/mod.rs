@@ -1,37 +1,30 @@
 //! Builds the whole service from a [`Config`]: store, listener, router. Tests
 //! build it with port 0 and a temporary database, exactly as `main` does.
 
+mod instances;
+mod router;
+
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware;
-use axum::response::Redirect;
-use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
-use leptos::prelude::provide_context;
-use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use telltale_app::{App, shell};
 use telltale_delivery::Deliverer;
-use telltale_store::live::{self, ListenerConfig};
-use telltale_store::{DatabaseTarget, IngestQueue, LiveHub, Outbox, Store, StoreError};
+use telltale_store::{DatabaseTarget, IngestQueue, LiveHub, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
 
+use crate::auth::AuthState;
 use crate::auth::seed::{SeedError, seed_admin};
-use crate::auth::{AuthState, access, headers, login};
 use crate::engine::{Clock, EngineInbox, SelfHeartbeat, SystemClock};
 use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
-use crate::metrics::{self, Metrics};
+use crate::metrics::Metrics;
 use crate::state::{AppState, Services};
-use crate::{Config, api, edge, site};
+use crate::{Config, site};
+use instances::{default_instance_name, link_instances};
+use router::build_router;
 use telltale_core::{Core, CoreParts};
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
@@ -284,171 +277,4 @@ impl Application {
         self.store.close().await?;
         Ok(())
     }
-}
-
-/// `host:port`, or `telltale:port` when the host has no name.
-fn default_instance_name(addr: SocketAddr) -> String {
-    let host = hostname::get()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "telltale".to_owned());
-    format!("{host}:{}", addr.port())
-}
-
-/// Several instances on one PostgreSQL: what changes here is announced to
-/// the others (`NOTIFY`), and what changes there reaches this instance's
-/// live streams and, while it leads, its evaluator.
-fn link_instances(
-    store: &Store,
-    url: &str,
-    instance: &str,
-    live: &LiveHub,
-    inbox: &EngineInbox,
-    leader: &LeaderStatus,
-) -> Vec<(&'static str, JoinHandle<()>, Arc<Notify>)> {
-    // The process id makes two processes given one name still tell their
-    // bulletins apart.
-    let from = format!("{instance}#{}", std::process::id());
-    let outbox = Outbox::new(from.clone());
-    live.attach(outbox.clone());
-    inbox.attach(outbox.clone());
-    let stop_sender = Arc::new(Notify::new());
-    let loops = store.loops();
-    let sender = {
-        let store = store.clone();
-        supervised(
-            loops.register("live_outbox", None, true),
-            stop_sender.clone(),
-            move |stop| live::spawn_sender(store.clone(), outbox.clone(), stop),
-        )
-    };
-    let stop_listener = Arc::new(Notify::new());
-    let (inbox, leader) = (inbox.clone(), leader.clone());
-    let on_bulletin = Arc::new(move |bulletin: &telltale_store::Bulletin| {
-        if !leader.is_leader() {
-            return;
-        }
-        if bulletin.all_jobs {
-            inbox.touch_all_here();
-        } else {
-            inbox.touch_here(bulletin.jobs.iter().map(String::as_str));
-        }
-    });
-    let config = ListenerConfig {
-        url: url.to_owned(),
-        application_name: format!("telltale-live {instance}"),
-        from,
-    };
-    let listener = {
-        let live = live.clone();
-        supervised(
-            loops.register("live_listener", None, true),
-            stop_listener.clone(),
-            move |stop| {
-                let on_bulletin = on_bulletin.clone();
-                live::listener::spawn(config.clone(), live.clone(), move |b| on_bulletin(b), stop)
-            },
-        )
-    };
-    vec![
-        ("live sender", sender, stop_sender),
-        ("live listener", listener, stop_listener),
-    ]
-}
-
-/// Runs a loop that handles its own errors (reconnecting, retrying) under
-/// a supervisor, which starts it again should it panic.
-fn supervised(
-    beat: telltale_supervise::Beat,
-    stop: Arc<Notify>,
-    start: impl Fn(Arc<Notify>) -> JoinHandle<()> + Send + 'static,
-) -> JoinHandle<()> {
-    telltale_supervise::spawn(beat, stop, move |_, stop| {
-        telltale_supervise::join(start(stop))
-    })
-}
-
-/// The app's routes, generated once per process. Generating them sets a
-/// process-global flag under which any resource first polled meanwhile waits
-/// forever (leptos #4773): a second server started in the same process (the
-/// tests start dozens) would hang a page another one is rendering. Once
-/// generated, no later start-up renders the app again.
-fn route_list() -> Vec<AxumRouteListing> {
-    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// tower-http's default compresses anything over 32 bytes: every ingest
-/// answer (`{"inserted":1,…}`, 43 bytes) to a client that accepts gzip, as
-/// Python's `requests` does, for a body no smaller and a compressor set up
-/// per response. Pages, lists and exports are still compressed; the live
-/// stream and images never.
-fn worth_compressing() -> impl Predicate {
-    SizeAbove::new(1024)
-        .and(NotForContentType::GRPC)
-        .and(NotForContentType::IMAGES)
-        .and(NotForContentType::SSE)
-}
-
-/// The whole middleware stack and route table, top to bottom.
-fn build_router(state: AppState) -> Router {
-    let routes = route_list();
-    let core = state.core.clone();
-    let options = state.leptos_options.clone();
-    // Every route, the fallback included, sits behind the same stack. Read
-    // bottom-up for the order a request meets it:
-    // - metrics (latency and status of every answer, these layers' own too),
-    //   then trace;
-    // - security headers, outside everything that can answer on its own, so
-    //   no answer goes without them;
-    // - JSON errors: the plain-text 413, 408, 500 or 503 of a layer or an
-    //   extractor below gets the API's error shape;
-    // - panics: a handler, server function or layer below that panics gets
-    //   a 500 JSON answer, and the connection lives on;
-    // - the timeout (503), then the request slots (a request waits for one;
-    //   sign-ins skip them, see `edge::slots`), the body limit (413),
-    //   compression, access control (CSRF + access table), the test-only
-    //   fault hook, and routing.
-    let body_limit = state.config.ingest.max_body_bytes.saturating_add(64 * 1024);
-    let slots = edge::Slots::new(state.config.max_concurrent_requests);
-    let timeout = state.config.request_timeout;
-    Router::new()
-        .nest("/v1", api::router(&state))
-        .merge(crate::badge::router())
-        .route("/auth/login", post(login::login))
-        .route("/auth/logout", post(login::logout))
-        .route("/metrics", get(metrics::serve))
-        // Forge served its dashboard at /monitor; old bookmarks land on the overview.
-        .route("/monitor", get(|| async { Redirect::permanent("/") }))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(core.clone()),
-            move || shell(options.clone()),
-        )
-        .fallback(site::file_or_not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), edge::fault))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            access::enforce,
-        ))
-        .layer(CompressionLayer::new().compress_when(worth_compressing()))
-        .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(middleware::from_fn_with_state(slots, edge::slots))
-        .layer(middleware::from_fn_with_state(timeout, edge::timeout))
-        .layer(CatchPanicLayer::custom(edge::panic_answer(
-            state.metrics.clone(),
-        )))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            edge::json_errors,
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), headers::add))
-        .layer(TraceLayer::new_for_http())
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::http::track,
-        ))
-        .with_state(state)
 }

@@ -1,0 +1,105 @@
+//! The route table and the middleware stack every request passes.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::middleware;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use leptos::prelude::provide_context;
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use telltale_app::{App, shell};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{access, headers, login};
+use crate::metrics;
+use crate::state::AppState;
+use crate::{api, edge, site};
+
+/// The app's routes, generated once per process. Generating them sets a
+/// process-global flag under which any resource first polled meanwhile waits
+/// forever (leptos #4773): a second server started in the same process (the
+/// tests start dozens) would hang a page another one is rendering. Once
+/// generated, no later start-up renders the app again.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// tower-http's default compresses anything over 32 bytes: every ingest
+/// answer (`{"inserted":1,…}`, 43 bytes) to a client that accepts gzip, as
+/// Python's `requests` does, for a body no smaller and a compressor set up
+/// per response. Pages, lists and exports are still compressed; the live
+/// stream and images never.
+fn worth_compressing() -> impl Predicate {
+    SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+}
+
+/// The whole middleware stack and route table, top to bottom.
+pub(super) fn build_router(state: AppState) -> Router {
+    let routes = route_list();
+    let core = state.core.clone();
+    let options = state.leptos_options.clone();
+    // Every route, the fallback included, sits behind the same stack. Read
+    // bottom-up for the order a request meets it:
+    // - metrics (latency and status of every answer, these layers' own too),
+    //   then trace;
+    // - security headers, outside everything that can answer on its own, so
+    //   no answer goes without them;
+    // - JSON errors: the plain-text 413, 408, 500 or 503 of a layer or an
+    //   extractor below gets the API's error shape;
+    // - panics: a handler, server function or layer below that panics gets
+    //   a 500 JSON answer, and the connection lives on;
+    // - the timeout (503), then the request slots (a request waits for one;
+    //   sign-ins skip them, see `edge::slots`), the body limit (413),
+    //   compression, access control (CSRF + access table), the test-only
+    //   fault hook, and routing.
+    let body_limit = state.config.ingest.max_body_bytes.saturating_add(64 * 1024);
+    let slots = edge::Slots::new(state.config.max_concurrent_requests);
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .nest("/v1", api::router(&state))
+        .merge(crate::badge::router())
+        .route("/auth/login", post(login::login))
+        .route("/auth/logout", post(login::logout))
+        .route("/metrics", get(metrics::serve))
+        // Forge served its dashboard at /monitor; old bookmarks land on the overview.
+        .route("/monitor", get(|| async { Redirect::permanent("/") }))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(core.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(site::file_or_not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), edge::fault))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::enforce,
+        ))
+        .layer(CompressionLayer::new().compress_when(worth_compressing()))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn_with_state(slots, edge::slots))
+        .layer(middleware::from_fn_with_state(timeout, edge::timeout))
+        .layer(CatchPanicLayer::custom(edge::panic_answer(
+            state.metrics.clone(),
+        )))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            edge::json_errors,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::add))
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::http::track,
+        ))
+        .with_state(state)
+}
