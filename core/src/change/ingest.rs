@@ -1,5 +1,6 @@
 use telltale_model::{Change, NewEvent};
 use telltale_store::{EventOutcome, QueueError};
+use tracing::Instrument;
 
 use crate::Core;
 
@@ -33,13 +34,26 @@ struct Names {
 
 impl Core {
     /// Stores `events` through the group-commit queue; answers once they
-    /// are committed. Then, for the events actually stored, the engine
-    /// looks at their jobs and live pages hear what changed, here and on
-    /// the other instances.
+    /// are committed. Then the engine looks at their jobs, and live pages
+    /// hear what the stored ones changed, here and on the other instances.
+    ///
+    /// The effects run in a task of their own: a request dropped while its
+    /// events are committed (a client that hung up, the request timeout)
+    /// must not leave them stored but unseen by the engine. A duplicate
+    /// touches its jobs too: it may be the retry of a request whose answer
+    /// was lost, and a look at a job that did not change costs little.
     pub async fn ingest(&self, events: Vec<NewEvent>) -> Result<IngestReport, QueueError> {
         if events.is_empty() {
             return Ok(IngestReport::default());
         }
+        let core = self.clone();
+        let work = async move { core.ingest_now(events).await };
+        tokio::spawn(work.instrument(tracing::Span::current()))
+            .await
+            .unwrap_or(Err(QueueError::Stopped))
+    }
+
+    async fn ingest_now(&self, events: Vec<NewEvent>) -> Result<IngestReport, QueueError> {
         let names: Vec<Names> = events
             .iter()
             .map(|e| Names {
@@ -49,6 +63,14 @@ impl Core {
             })
             .collect();
         let outcomes = self.ingest_queue().submit(events).await?;
+        // A batch's events come run by run: one name per stretch of a job.
+        let mut jobs: Vec<&str> = Vec::new();
+        for job in names.iter().filter_map(|n| n.job.as_deref()) {
+            if jobs.last() != Some(&job) {
+                jobs.push(job);
+            }
+        }
+        self.engine().touch(jobs.iter().copied());
         let stored: Vec<&Names> = names
             .iter()
             .zip(&outcomes)
@@ -57,14 +79,6 @@ impl Core {
             .collect();
         let changed = changes_of(&stored);
         if !changed.is_empty() {
-            // A batch's events come run by run: one name per stretch of a job.
-            let mut jobs: Vec<&str> = Vec::new();
-            for job in stored.iter().filter_map(|n| n.job.as_deref()) {
-                if jobs.last() != Some(&job) {
-                    jobs.push(job);
-                }
-            }
-            self.engine().touch(jobs.iter().copied());
             self.live().publish(changed.iter().copied());
         }
         Ok(IngestReport { outcomes, changed })
