@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use telltale_delivery::Deliverer;
-use telltale_store::{LiveHub, Store};
+use telltale_store::{IngestQueue, LiveHub, Store};
 
 use crate::accounts::Accounts;
 use crate::engine::{Clock, EngineInbox};
@@ -17,6 +17,8 @@ pub struct Core(Arc<CoreParts>);
 /// What a [`Core`] is made of.
 pub struct CoreParts {
     pub store: Store,
+    /// Every ingest goes through the group-commit writer.
+    pub ingest: IngestQueue,
     /// Tells the check engine which jobs a change touched.
     pub engine: EngineInbox,
     /// What changed, for live pages here and on the other instances.
@@ -36,6 +38,10 @@ impl Core {
 
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    pub fn ingest_queue(&self) -> &IngestQueue {
+        &self.0.ingest
     }
 
     pub fn engine(&self) -> &EngineInbox {

@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::NewEvent;
-
 /// One kind of change; its name is the SSE `event:` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -38,52 +36,18 @@ impl Change {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
-
-    /// What storing `events` changes: always the event log, and the runs,
-    /// jobs and workers they name.
-    pub fn of_events(events: &[NewEvent]) -> Vec<Change> {
-        let mut out = Vec::new();
-        if events.is_empty() {
-            return out;
-        }
-        out.push(Self::Events);
-        if events.iter().any(|e| e.run_id.is_some()) {
-            out.push(Self::Runs);
-        }
-        if events.iter().any(|e| e.job_name.is_some()) {
-            out.push(Self::Jobs);
-        }
-        if events.iter().any(|e| e.worker_id.is_some()) {
-            out.push(Self::Workers);
-        }
-        out
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Level, SourceType};
 
     #[test]
-    fn stored_events_name_what_they_touch() {
-        let at = chrono::Utc::now();
-        let mut e = NewEvent::new(
-            SourceType::Worker,
-            Level::Info,
-            "worker.heartbeat",
-            "beat",
-            at,
-        );
-        e.worker_id = Some("w1".into());
-        assert_eq!(Change::of_events(&[]), vec![]);
-        assert_eq!(
-            Change::of_events(std::slice::from_ref(&e)),
-            vec![Change::Events, Change::Workers]
-        );
-        e.job_name = Some("j".into());
-        e.run_id = Some("r".into());
-        assert_eq!(Change::of_events(&[e]), Change::ALL[..4].to_vec());
+    fn a_change_is_named_as_the_stream_names_it() {
+        for change in Change::ALL {
+            assert_eq!(Change::parse(change.as_str()), Some(change));
+        }
         assert_eq!(Change::parse("alerts"), Some(Change::Alerts));
+        assert_eq!(Change::parse("nothing"), None);
     }
 }

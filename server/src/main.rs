@@ -4,8 +4,7 @@ use std::process::ExitCode;
 // Ingest allocates and frees many small strings and JSON values per event;
 // glibc's allocator spent about a sixth of the server's time on that.
 // mimalloc v2 rather than the crate's default v3: same throughput, but v3
-// held far more freed memory (`make bench` peak RSS 293.7 MiB with v3,
-// 225.0 MiB with v2, 2026-11-26; single runs, which vary by tens of MiB).
+// held on to far more freed memory (a peak RSS about a third higher).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use telltale_delivery::Deliverer;
-use telltale_store::{IngestQueue, Store};
+use telltale_store::Store;
 
 use crate::Config;
 use crate::auth::AuthState;
@@ -37,8 +37,6 @@ pub struct Services {
     /// server functions share it (the pages get it as their one context).
     pub core: telltale_core::Core,
     pub store: Store,
-    /// All ingest goes through the group-commit writer.
-    pub ingest: IngestQueue,
     /// Tells the check engine which jobs ingest touched.
     pub engine: EngineInbox,
     /// What changed, for `/v1/stream`.

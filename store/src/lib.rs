@@ -1,45 +1,49 @@
 //! Every read and write of Telltale's database goes through [`Store`].
 //!
+//! The code is grouped by role: `ingest/` (the group-commit queue, the
+//! SQLite and PostgreSQL write paths, the shared fold), `read/` (what pages
+//! and the API show), `engine/` (what the check engine reads and writes, and
+//! leadership), `alerts` (listing, closing, and the alert writes the engine
+//! shares), `auth/`, `delivery/`, `live/` (changes between instances),
+//! `upkeep/` (retention, WAL checkpoints), `admin/` (backup, restore,
+//! migrate-to), `db/` (connecting, the read pool) and `entity/` (the
+//! sea-orm tables).
+//!
 //! The invariants of the specification (append-only events, verbatim text,
 //! idempotent ingest) are enforced here and in the schema, so no caller — REST
 //! handler, server function or background loop — can break them.
 
 pub mod admin;
+mod alerts;
 mod auth;
-mod badges;
-mod check_context;
-mod checkpoint;
-mod checks;
-mod connect;
 mod convert;
+mod db;
 mod delivery;
+mod engine;
 mod entity;
 mod error;
-mod events;
-mod export;
-mod fold;
 mod ingest;
-pub mod leader_lock;
 pub mod live;
-mod pool;
-mod retention;
-mod runs;
-mod sqlite_writer;
-mod status;
-mod throughput;
+mod read;
 mod time;
-mod workers;
-mod writer;
+mod upkeep;
 
-pub use checks::{CloseOutcome, JobOutcome, JobUpdate};
-pub use connect::{DatabaseTarget, sqlite_pool_size};
+pub use alerts::CloseOutcome;
+pub use db::connect::{DatabaseTarget, sqlite_pool_size};
+pub use db::pool::PoolUse;
 pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
+pub use engine::checks::{JobOutcome, JobUpdate};
+pub use engine::leader_lock;
 pub use error::StoreError;
-pub use export::{EXPORT_PAGE_ROWS, EventExport, RunExport};
 pub use ingest::EventOutcome;
+pub use ingest::queue::{IngestQueue, QueueError};
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
-pub use pool::PoolUse;
-pub use writer::{IngestQueue, QueueError};
+pub use read::export::{EXPORT_PAGE_ROWS, EventExport, RunExport};
+
+/// Values per `IN (…)` list and rows per multi-row insert: well under
+/// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters, however many
+/// names a burst of ingest touched.
+pub(crate) const BIND_CHUNK: usize = 1000;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -52,9 +56,9 @@ use telltale_supervise::Loops;
 pub struct Store {
     db: DatabaseConnection,
     /// On SQLite, the one connection that ingest writes through.
-    sqlite_writer: Option<sqlite_writer::SqliteWriter>,
+    sqlite_writer: Option<ingest::sqlite::SqliteWriter>,
     /// Where each settled minute of the throughput chart starts.
-    minute_starts: throughput::MinuteStarts,
+    minute_starts: read::throughput::MinuteStarts,
     /// The store's own threads (SQLite writer, checkpointer) report here;
     /// the server adds its loops to the same registry.
     loops: Loops,

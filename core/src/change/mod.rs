@@ -6,6 +6,8 @@ mod accounts;
 mod alerts;
 mod badges;
 mod delivery;
+mod ingest;
 mod maintenance;
 
 pub use alerts::DEFAULT_CLOSE_REASON;
+pub use ingest::IngestReport;

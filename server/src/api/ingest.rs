@@ -11,8 +11,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use telltale_model::{Change, Dropped, IngestResponse, NewEvent, Warning, metadata};
-use telltale_store::EventOutcome;
+use telltale_core::change::IngestReport;
+use telltale_model::{Dropped, IngestResponse, NewEvent, Warning, metadata};
 use tracing::Instrument;
 
 use crate::error::{ApiError, ErrorBody};
@@ -50,17 +50,13 @@ pub async fn ingest_one(
         run = event.run_id.as_deref(),
         worker = event.worker_id.as_deref(),
     );
-    let job = event.job_name.clone();
-    let changes = Change::of_events(std::slice::from_ref(&event));
-    let outcomes = state
-        .ingest
-        .submit(vec![event])
+    let report = state
+        .core
+        .ingest(vec![event])
         .instrument(span.clone())
         .await?;
-    state.engine.touch(job.as_deref());
-    publish_if_stored(&state, &outcomes, changes);
-    span.in_scope(|| tracing::debug!(?outcomes, "event handled"));
-    Ok(Json(response(&state, &outcomes, Vec::new(), warnings)))
+    span.in_scope(|| tracing::debug!(outcomes = ?report.outcomes, "event handled"));
+    Ok(Json(response(&state, &report, Vec::new(), warnings)))
 }
 
 /// Store many events: `{"events": [...]}` or a bare array. Invalid events are
@@ -123,26 +119,12 @@ pub async fn ingest_batch(
         }
     }
     let span = tracing::info_span!("ingest_batch", size, dropped = dropped.len());
-    // A batch's events come run by run: one name per stretch of a job.
-    let mut jobs: Vec<String> = Vec::new();
-    for name in valid.iter().filter_map(|e| e.job_name.as_ref()) {
-        if jobs.last() != Some(name) {
-            jobs.push(name.clone());
-        }
-    }
-    let changes = Change::of_events(&valid);
-    let outcomes = if valid.is_empty() {
-        Vec::new()
-    } else {
-        state.ingest.submit(valid).instrument(span).await?
-    };
-    state.engine.touch(jobs.iter().map(String::as_str));
-    publish_if_stored(&state, &outcomes, changes);
+    let report = state.core.ingest(valid).instrument(span).await?;
     // Counted once answered: a batch that failed (503) is sent again.
     for field in &dropped_fields {
         state.metrics.dropped(field);
     }
-    Ok(Json(response(&state, &outcomes, dropped, warnings)))
+    Ok(Json(response(&state, &report, dropped, warnings)))
 }
 
 /// The metadata keys of `event` (item `index`) that Telltale reads and
@@ -162,28 +144,14 @@ fn warnings_of(index: usize, event: &NewEvent, now: DateTime<Utc>) -> Vec<Warnin
         .collect()
 }
 
-/// Tells live pages, unless every event was a duplicate (nothing changed).
-fn publish_if_stored(state: &AppState, outcomes: &[EventOutcome], changes: Vec<Change>) {
-    if outcomes
-        .iter()
-        .any(|o| matches!(o, EventOutcome::Inserted(_)))
-    {
-        state.live.publish(changes);
-    }
-}
-
 /// The answer, counted in the metrics.
 fn response(
     state: &AppState,
-    outcomes: &[EventOutcome],
+    report: &IngestReport,
     dropped: Vec<Dropped>,
     warnings: Vec<Warning>,
 ) -> IngestResponse {
-    let inserted = outcomes
-        .iter()
-        .filter(|o| matches!(o, EventOutcome::Inserted(_)))
-        .count();
-    let duplicates = outcomes.len() - inserted;
+    let (inserted, duplicates) = (report.inserted(), report.duplicates());
     state.metrics.ingested(inserted, duplicates);
     for w in &warnings {
         state.metrics.ignored(&w.field);

@@ -186,6 +186,7 @@ impl Application {
         tracing::info!(%instance, "instance started");
         let core = Core::new(CoreParts {
             store: store.clone(),
+            ingest,
             engine: inbox.clone(),
             live: live.clone(),
             clock: clock.clone(),
@@ -199,7 +200,6 @@ impl Application {
             metrics,
             deliverer,
             store: store.clone(),
-            ingest,
             engine: inbox,
             live: live.clone(),
             config: Arc::new(config),

@@ -182,3 +182,45 @@ async fn a_worker_lost_mid_run_reaches_the_runs_page_live() {
     assert!(lost, "{run}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_duplicate_event_changes_nothing_and_says_nothing_live() {
+    let app = TestApp::spawn().await;
+    let mut first = event("job.started", "go");
+    first["eventId"] = "once".into();
+    let (status, body) = app.post_json("/v1/events", &first).await;
+    assert_eq!(
+        (status, body["inserted"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    let mut stream = app.client.get(app.url("/v1/stream")).send().await.unwrap();
+    drain(&mut stream).await;
+
+    let (status, body) = app.post_json("/v1/events", &first).await;
+    assert_eq!(
+        (status, body["duplicates"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    let said = tokio::time::timeout(Duration::from_millis(1500), async {
+        let mut said = String::new();
+        while let Some(chunk) = stream.chunk().await.expect("stream chunk") {
+            said.push_str(&String::from_utf8_lossy(&chunk));
+            if said.contains("event: ") {
+                break;
+            }
+        }
+        said
+    })
+    .await
+    .unwrap_or_default();
+    assert!(!said.contains("event: events"), "{said}");
+
+    // A new event is announced as before.
+    let mut second = event("job.completed", "done");
+    second["eventId"] = "twice".into();
+    app.post_json("/v1/events", &second).await;
+    read_until(&mut stream, "event: events\n", Duration::from_secs(5)).await;
+    app.stop().await;
+}

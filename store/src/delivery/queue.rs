@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use telltale_model::{AlertDelivery, Channel, DeliveryStatus, DeliveryTally, FailingChannel};
 
-use crate::checks::BIND_CHUNK;
+use crate::BIND_CHUNK;
 use crate::convert::{delivery_from_row, readable};
 use crate::entity::alert_delivery;
 use crate::time::to_us;

@@ -4,14 +4,11 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use telltale_supervise::Beat;
 
 use chrono::{DateTime, Utc};
 use telltale_model::clock::Clock;
 use telltale_model::{AlertDelivery, Change, Channel, TestOutcome, WebhookFormat};
 use telltale_store::{DeliveryResult, LiveHub, NewAttempt, Store, StoreError};
-use tokio::sync::{Notify, Semaphore};
-use tokio::task::JoinHandle;
 
 use crate::compose::{self, Notice};
 use crate::config::{ConfigError, DeliveryConfig};
@@ -20,6 +17,10 @@ use crate::error::SendError;
 use crate::metrics::DeliveryMetrics;
 use crate::target::TargetError;
 use crate::webhook::{self, Post};
+
+mod run;
+
+pub use run::spawn;
 
 const NO_TRANSPORT: &str = "no email transport is configured: set MONITOR_SMTP_URL (and \
                             MONITOR_EMAIL_FROM), or MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL";
@@ -334,69 +335,4 @@ fn outcome(attempted: usize, errors: Vec<String>, via: &str) -> TestOutcome {
         failed,
         message,
     }
-}
-
-/// Runs the sender until `stop` is notified: looks at the queue every
-/// poll interval and sends what is due, at most `concurrency` at once.
-/// While a claim takes all the free slots could, more may be due: the
-/// sender claims again as soon as a slot frees instead of at the next tick
-/// (claiming at most `concurrency` a tick, a burst of 2,000 alerts took
-/// four minutes to leave at 8 a second).
-///
-/// Each round reports to `beat` (a claim that failed counts as a failed
-/// round), so a sender that is stuck shows in `/v1/health`.
-pub fn spawn(deliverer: Deliverer, beat: Beat, stop: Arc<Notify>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let slots = Arc::new(Semaphore::new(deliverer.config.concurrency.max(1)));
-        let mut timer = tokio::time::interval(deliverer.config.poll_interval);
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut backlog = false;
-        loop {
-            if !backlog {
-                tokio::select! {
-                    () = stop.notified() => break,
-                    _ = timer.tick() => {}
-                }
-            }
-            // A slot first: with every slot busy there is nothing to claim for.
-            let first = tokio::select! {
-                () = stop.notified() => break,
-                permit = slots.clone().acquire_owned() => permit,
-            };
-            let Ok(first) = first else { break };
-            let wanted = slots.available_permits() + 1;
-            let batch = match deliverer.claim(wanted as u64).await {
-                Ok(batch) => {
-                    beat.tick();
-                    batch
-                }
-                Err(e) => {
-                    beat.failed(&e.to_string());
-                    tracing::error!(error = %e, "could not read the delivery queue; retrying");
-                    backlog = false;
-                    continue;
-                }
-            };
-            backlog = batch.len() == wanted;
-            let mut first = Some(first);
-            for d in batch {
-                let permit = match first.take() {
-                    Some(permit) => permit,
-                    None => match slots.clone().acquire_owned().await {
-                        Ok(permit) => permit,
-                        Err(_) => break,
-                    },
-                };
-                let me = deliverer.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = me.deliver(d).await {
-                        tracing::error!(error = %e, "recording a delivery failed; it will be sent again after its lease");
-                    }
-                    me.publish();
-                    drop(permit);
-                });
-            }
-        }
-        tracing::info!("delivery stopped");
-    })
 }

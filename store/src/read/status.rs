@@ -16,10 +16,10 @@ use telltale_model::{
     WorkerStatus, sort_failures_first,
 };
 
-use crate::checks::BIND_CHUNK;
+use crate::BIND_CHUNK;
 use crate::convert::job_status_from_row;
 use crate::entity::{job, run};
-use crate::runs::span_seconds;
+use crate::read::runs::span_seconds;
 use crate::{Store, StoreError};
 
 /// How many recent runs and transitions one job's detail carries.
@@ -118,9 +118,56 @@ impl Store {
         text: Option<&str>,
         after: Option<&str>,
     ) -> Result<JobOverviewPage, StoreError> {
-        // Order every matching job by the three columns that decide its
-        // place, then read whole rows for one page only: with 10,000 jobs,
-        // converting every row was most of the page's time.
+        let places = self.job_places(state, text).await?;
+        let count = |s: CheckState| places.iter().filter(|(_, st)| *st == s).count() as u64;
+        let (total, down, late) = (
+            places.len() as u64,
+            count(CheckState::Down),
+            count(CheckState::Late),
+        );
+        // The list is in cursor order: the page starts past the cursor.
+        let start = after
+            .and_then(JobCursor::parse)
+            .map_or(0, |c| places.partition_point(|(p, _)| *p <= c));
+        let wanted: Vec<&JobCursor> = places
+            .iter()
+            .skip(start)
+            .take(JobOverviewPage::LIMIT + 1)
+            .map(|(p, _)| p)
+            .collect();
+        let next_cursor = (wanted.len() > JobOverviewPage::LIMIT)
+            .then(|| wanted[JobOverviewPage::LIMIT - 1].to_string());
+        let wanted = &wanted[..wanted.len().min(JobOverviewPage::LIMIT)];
+        let names: Vec<String> = wanted.iter().map(|p| p.name().to_owned()).collect();
+        let page = self.job_rows_in_order(&names).await?;
+        let names: Vec<String> = page.iter().map(|j| j.job.name.clone()).collect();
+        let mut recent = self
+            .recent_runs_by_job(&names, JobOverview::RECENT_RUNS)
+            .await?;
+        Ok(JobOverviewPage {
+            jobs: page
+                .into_iter()
+                .map(|status| JobOverview {
+                    recent_runs: recent.remove(&status.job.name).unwrap_or_default(),
+                    status,
+                })
+                .collect(),
+            total,
+            down,
+            late,
+            next_cursor,
+        })
+    }
+
+    /// Every job in `state` whose name contains `text`, as its place in
+    /// the list (cursor order) and its state. Only the three columns that
+    /// decide the place are read: with 10,000 jobs, converting every whole
+    /// row was most of the page's time.
+    async fn job_places(
+        &self,
+        state: Option<CheckState>,
+        text: Option<&str>,
+    ) -> Result<Vec<(JobCursor, CheckState)>, StoreError> {
         let text = text
             .map(str::trim)
             .filter(|t| !t.is_empty())
@@ -147,26 +194,12 @@ impl Store {
             })
             .collect();
         places.sort_by(|a, b| a.0.cmp(&b.0));
-        let count = |s: CheckState| places.iter().filter(|(_, st)| *st == s).count() as u64;
-        let (total, down, late) = (
-            places.len() as u64,
-            count(CheckState::Down),
-            count(CheckState::Late),
-        );
-        // The list is in cursor order: the page starts past the cursor.
-        let start = after
-            .and_then(JobCursor::parse)
-            .map_or(0, |c| places.partition_point(|(p, _)| *p <= c));
-        let wanted: Vec<&JobCursor> = places
-            .iter()
-            .skip(start)
-            .take(JobOverviewPage::LIMIT + 1)
-            .map(|(p, _)| p)
-            .collect();
-        let next_cursor = (wanted.len() > JobOverviewPage::LIMIT)
-            .then(|| wanted[JobOverviewPage::LIMIT - 1].to_string());
-        let wanted = &wanted[..wanted.len().min(JobOverviewPage::LIMIT)];
-        let names: Vec<String> = wanted.iter().map(|p| p.name().to_owned()).collect();
+        Ok(places)
+    }
+
+    /// The whole rows of the jobs `names` (one page), in that order; a job
+    /// deleted since its name was read is skipped.
+    async fn job_rows_in_order(&self, names: &[String]) -> Result<Vec<JobStatus>, StoreError> {
         let mut rows: HashMap<String, JobStatus> = HashMap::new();
         if !names.is_empty() {
             for row in job::Entity::find()
@@ -178,26 +211,7 @@ impl Store {
                 rows.insert(j.job.name.clone(), j);
             }
         }
-        // In cursor order; a job deleted between the two reads is skipped.
-        let page: Vec<JobStatus> = names.iter().filter_map(|n| rows.remove(n)).collect();
-        let names: Vec<String> = page.iter().map(|j| j.job.name.clone()).collect();
-        let mut recent = self
-            .recent_runs_by_job(&names, JobOverview::RECENT_RUNS)
-            .await?;
-        Ok(JobOverviewPage {
-            jobs: page
-                .iter()
-                .cloned()
-                .map(|status| JobOverview {
-                    recent_runs: recent.remove(&status.job.name).unwrap_or_default(),
-                    status,
-                })
-                .collect(),
-            total,
-            down,
-            late,
-            next_cursor,
-        })
+        Ok(names.iter().filter_map(|n| rows.remove(n)).collect())
     }
 
     /// The latest `per_job` runs of each of `jobs`, oldest first, in one

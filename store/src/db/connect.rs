@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use telltale_migration::{Migrator, MigratorTrait};
 
-use crate::sqlite_writer::SqliteWriter;
+use crate::ingest::sqlite::SqliteWriter;
 use crate::{Store, StoreError};
 
 /// Where the data lives.
@@ -27,9 +27,8 @@ pub enum DatabaseTarget {
 /// caches, so two per core keep the cores busy; each connection beyond that
 /// only adds its own page cache, statement cache and (on its own thread) a
 /// malloc arena, and the pool hands connections out in turn, so every one
-/// of them fills up. Measured with `make bench` on 2 cores (2026-11-26):
-/// 8 connections peaked at 265–350 MiB RSS, 4 at 214–227 MiB, with the
-/// same read and page latencies.
+/// of them fills up: more connections than this raised the server's peak
+/// memory by a third with the same read and page latencies.
 pub fn sqlite_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     u32::try_from(cores.saturating_mul(2))
@@ -153,9 +152,9 @@ async fn migrate_one_at_a_time(db: &DatabaseConnection, url: &str) -> Result<(),
 /// the OS) and only the last commits on a power loss; foreign keys on; and a
 /// busy timeout so concurrent writers queue instead of failing.
 ///
-/// Pages stay SQLite's 4 KiB: 16 KiB pages were measured (2026-11-26) to
-/// leave batches of 1,000 where they were and cost single events a quarter
-/// of their rate, each small commit writing whole bigger pages to the WAL.
+/// Pages stay SQLite's 4 KiB: 16 KiB pages left batches of 1,000 where they
+/// were and cost single events a quarter of their rate, each small commit
+/// writing whole bigger pages to the WAL.
 fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
