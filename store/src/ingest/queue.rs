@@ -4,7 +4,7 @@
 //! SQLite commits one writer at a time and each commit costs a WAL append;
 //! many small requests sharing a commit is what makes high ingest rates
 //! possible. A request is answered only after the commit that holds it.
-//! On SQLite the writer's own thread gathers the groups (`sqlite_writer`);
+//! On SQLite the writer's own thread gathers the groups (`sqlite`);
 //! on PostgreSQL one task here does.
 
 use std::sync::Arc;
