@@ -25,9 +25,10 @@ impl IngestReport {
     }
 }
 
-/// What an event names, kept while the event itself moves into the queue.
+/// What kinds of thing an event names, kept while the event itself moves
+/// into the queue.
 struct Names {
-    job: Option<String>,
+    job: bool,
     run: bool,
     worker: bool,
 }
@@ -57,20 +58,20 @@ impl Core {
         let names: Vec<Names> = events
             .iter()
             .map(|e| Names {
-                job: e.job_name.clone(),
+                job: e.job_name.is_some(),
                 run: e.run_id.is_some(),
                 worker: e.worker_id.is_some(),
             })
             .collect();
-        let outcomes = self.ingest_queue().submit(events).await?;
         // A batch's events come run by run: one name per stretch of a job.
-        let mut jobs: Vec<&str> = Vec::new();
-        for job in names.iter().filter_map(|n| n.job.as_deref()) {
-            if jobs.last() != Some(&job) {
-                jobs.push(job);
+        let mut jobs: Vec<String> = Vec::new();
+        for job in events.iter().filter_map(|e| e.job_name.as_ref()) {
+            if jobs.last() != Some(job) {
+                jobs.push(job.clone());
             }
         }
-        self.engine().touch(jobs.iter().copied());
+        let outcomes = self.ingest_queue().submit(events).await?;
+        self.engine().touch(jobs.iter().map(String::as_str));
         let stored: Vec<&Names> = names
             .iter()
             .zip(&outcomes)
@@ -94,7 +95,7 @@ fn changes_of(stored: &[&Names]) -> Vec<Change> {
     out.push(Change::Events);
     for (any, change) in [
         (stored.iter().any(|n| n.run), Change::Runs),
-        (stored.iter().any(|n| n.job.is_some()), Change::Jobs),
+        (stored.iter().any(|n| n.job), Change::Jobs),
         (stored.iter().any(|n| n.worker), Change::Workers),
     ] {
         if any {
@@ -108,20 +109,16 @@ fn changes_of(stored: &[&Names]) -> Vec<Change> {
 mod tests {
     use super::*;
 
-    fn named(job: Option<&str>, run: bool, worker: bool) -> Names {
-        Names {
-            job: job.map(str::to_owned),
-            run,
-            worker,
-        }
+    fn named(job: bool, run: bool, worker: bool) -> Names {
+        Names { job, run, worker }
     }
 
     #[test]
     fn stored_events_name_what_they_change() {
         assert_eq!(changes_of(&[]), vec![]);
-        let beat = named(None, false, true);
+        let beat = named(false, false, true);
         assert_eq!(changes_of(&[&beat]), vec![Change::Events, Change::Workers]);
-        let run = named(Some("j"), true, false);
+        let run = named(true, true, false);
         assert_eq!(changes_of(&[&beat, &run]), Change::ALL[..4].to_vec());
     }
 }
