@@ -7,6 +7,7 @@
 
 pub mod components;
 pub mod data;
+pub mod error;
 pub mod live;
 pub mod notify;
 pub mod pages;

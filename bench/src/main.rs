@@ -122,27 +122,20 @@ async fn main() -> Result<(), Error> {
     let server = server::Server::start(&args.binary).await?;
     let base = server.base.clone();
 
-    let mut single_event_posts = Vec::new();
-    let mut batch_ingest = Vec::new();
-    let mut ingest_while_delivering = Vec::new();
-    if !args.pages_only {
-        for conns in [1, 16, 64] {
-            single_event_posts.push(post_singles(&base, conns, run_for).await?);
-        }
-        // A worker's batch holds its runs' events together (20 a run, as
-        // the seeding's runs); the last row is the worst case, every event
-        // of a batch a different run.
-        for (size, per_run) in [(100, 20), (1000, 20), (1000, 1)] {
-            batch_ingest.push(post_batches(&base, size, per_run, 4, run_for).await?);
-        }
-        ingest_while_delivering = delivery::ingest_while_delivering(&base, run_for).await?;
-    }
+    let ingest = if args.pages_only {
+        Ingest::default()
+    } else {
+        measure_ingest(&base, run_for).await?
+    };
     if args.ingest_only {
-        println!("{}", serde_json::to_string_pretty(&single_event_posts)?);
-        println!("{}", serde_json::to_string_pretty(&batch_ingest)?);
         println!(
             "{}",
-            serde_json::to_string_pretty(&ingest_while_delivering)?
+            serde_json::to_string_pretty(&ingest.single_event_posts)?
+        );
+        println!("{}", serde_json::to_string_pretty(&ingest.batch_ingest)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&ingest.ingest_while_delivering)?
         );
         println!("server peak RSS: {:.1} MiB", server.peak_rss_mib()?);
         server.stop().await;
@@ -151,54 +144,8 @@ async fn main() -> Result<(), Error> {
     let seeding = seed(&base, args.events, args.runs, args.jobs).await?;
     let stored_events = server.count_events().await?;
     let stored_jobs = server.count_jobs().await?;
-    let reads = vec![
-        read_latency(
-            &base,
-            "GET /v1/runs (first page)",
-            |_| "/v1/runs".to_owned(),
-            "seed-run-",
-            300,
-        )
-        .await?,
-        read_latency(
-            &base,
-            "GET /v1/runs/{id} (20-event timeline)",
-            |i| format!("/v1/runs/seed-run-{}", (i * 7919) % args.runs),
-            "seed-run-",
-            300,
-        )
-        .await?,
-        read_latency(
-            &base,
-            "GET /v1/events (first page)",
-            |_| "/v1/events".to_owned(),
-            "seed-run-",
-            300,
-        )
-        .await?,
-    ];
-    // The dashboard as a browser's first request gets it: the whole
-    // server-rendered HTML, data included.
-    let mut pages = Vec::new();
-    for (path, expect) in [
-        ("/", "seed-run-"),
-        // Failing jobs sort first, and the sections before seeding made
-        // some: any job row will do.
-        ("/jobs", "data-job=\""),
-        ("/runs", "seed-run-"),
-    ] {
-        let name = format!("GET {path} (HTML, {stored_jobs} jobs)");
-        pages.push(
-            read_latency(
-                &base,
-                &name,
-                |_| path.to_owned(),
-                expect,
-                args.page_requests,
-            )
-            .await?,
-        );
-    }
+    let reads = measure_reads(&base, args.runs).await?;
+    let pages = measure_pages(&base, stored_jobs, args.page_requests).await?;
     // Last: it resets the server's high-water mark.
     let peak_rss_mib = server.peak_rss_mib()?;
     let export = export::export_events(&server, stored_events).await?;
@@ -212,9 +159,9 @@ async fn main() -> Result<(), Error> {
     server.stop().await;
 
     let report = Report {
-        single_event_posts,
-        batch_ingest,
-        ingest_while_delivering,
+        single_event_posts: ingest.single_event_posts,
+        batch_ingest: ingest.batch_ingest,
+        ingest_while_delivering: ingest.ingest_while_delivering,
         seeding,
         reads,
         pages,
@@ -225,6 +172,84 @@ async fn main() -> Result<(), Error> {
     };
     print_table(&report);
     write_json(&args.out, &report)
+}
+
+/// The ingest measurements.
+#[derive(Default)]
+struct Ingest {
+    single_event_posts: Vec<Figures>,
+    batch_ingest: Vec<Figures>,
+    ingest_while_delivering: Vec<Figures>,
+}
+
+async fn measure_ingest(base: &str, run_for: Duration) -> Result<Ingest, Error> {
+    let mut single_event_posts = Vec::new();
+    for conns in [1, 16, 64] {
+        single_event_posts.push(post_singles(base, conns, run_for).await?);
+    }
+    // A worker's batch holds its runs' events together (20 a run, as the
+    // seeding's runs); the last row is the worst case, every event of a
+    // batch a different run.
+    let mut batch_ingest = Vec::new();
+    for (size, per_run) in [(100, 20), (1000, 20), (1000, 1)] {
+        batch_ingest.push(post_batches(base, size, per_run, 4, run_for).await?);
+    }
+    Ok(Ingest {
+        single_event_posts,
+        batch_ingest,
+        ingest_while_delivering: delivery::ingest_while_delivering(base, run_for).await?,
+    })
+}
+
+/// The API's read latencies on the seeded data.
+async fn measure_reads(base: &str, runs: usize) -> Result<Vec<Figures>, Error> {
+    Ok(vec![
+        read_latency(
+            base,
+            "GET /v1/runs (first page)",
+            |_| "/v1/runs".to_owned(),
+            "seed-run-",
+            300,
+        )
+        .await?,
+        read_latency(
+            base,
+            "GET /v1/runs/{id} (20-event timeline)",
+            |i| format!("/v1/runs/seed-run-{}", (i * 7919) % runs),
+            "seed-run-",
+            300,
+        )
+        .await?,
+        read_latency(
+            base,
+            "GET /v1/events (first page)",
+            |_| "/v1/events".to_owned(),
+            "seed-run-",
+            300,
+        )
+        .await?,
+    ])
+}
+
+/// The dashboard as a browser's first request gets it: the whole
+/// server-rendered HTML, data included.
+async fn measure_pages(
+    base: &str,
+    stored_jobs: u64,
+    requests: usize,
+) -> Result<Vec<Figures>, Error> {
+    let mut pages = Vec::new();
+    for (path, expect) in [
+        ("/", "seed-run-"),
+        // Failing jobs sort first, and the sections before seeding made
+        // some: any job row will do.
+        ("/jobs", "data-job=\""),
+        ("/runs", "seed-run-"),
+    ] {
+        let name = format!("GET {path} (HTML, {stored_jobs} jobs)");
+        pages.push(read_latency(base, &name, |_| path.to_owned(), expect, requests).await?);
+    }
+    Ok(pages)
 }
 
 fn print_table(r: &Report) {

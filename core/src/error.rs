@@ -23,30 +23,6 @@ pub enum ChangeError {
     Store(#[from] StoreError),
 }
 
-/// What a change can be about, for a not-found that names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
-    Alert,
-    Webhook,
-    MaintenanceWindow,
-    ApiKey,
-    User,
-}
-
-impl Resource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Alert => "alert",
-            Self::Webhook => "webhook",
-            Self::MaintenanceWindow => "maintenance window",
-            Self::ApiKey => "API key",
-            Self::User => "user",
-        }
-    }
-}
-
-impl std::fmt::Display for Resource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// What a change can be about, for a not-found that names it: the model's,
+/// so every edge names it in the same words.
+pub use telltale_model::Resource;

@@ -59,7 +59,7 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText("etl-orders");
     await expect(page.getByTestId("event-count")).toHaveText(`1 of ${before} events`);
-    expect(page.url()).toContain("q=ETL");
+    expect(page.url()).toContain("text=ETL");
     await page.locator("#event-filter").fill("");
     await expect(rows).toHaveCount(before);
     expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true);
@@ -67,7 +67,7 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
     // Server-rendered only: the same box submits as a form.
     await page.locator("#event-filter").fill(`ETL import began ${tag}`);
     await page.locator("#event-filter").press("Enter");
-    await expect(page).toHaveURL(/\/events\?q=ETL/);
+    await expect(page).toHaveURL(/\/events\?text=ETL/);
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText("etl-orders");
   }

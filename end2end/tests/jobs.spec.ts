@@ -20,7 +20,7 @@ test("DOWN jobs come first, the state filter lives in the URL, a job shows its p
   const tag = `${test.info().project.name}-${Date.now()}`;
   const { down, up } = await seedJobs(telltale.url, tag);
 
-  await page.goto(`${telltale.url}/jobs?q=${tag}`);
+  await page.goto(`${telltale.url}/jobs?text=${tag}`);
   const rows = page.locator("table.jobs tbody tr");
   await expect(rows).toHaveCount(2);
   await expect(rows.first()).toHaveAttribute("data-job", down);
@@ -44,7 +44,7 @@ test("DOWN jobs come first, the state filter lives in the URL, a job shows its p
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toHaveAttribute("data-job", up);
 
-  await page.goto(`${telltale.url}/jobs?q=${tag}`);
+  await page.goto(`${telltale.url}/jobs?text=${tag}`);
   await rows.first().getByRole("link", { name: down, exact: true }).click();
   await expect(page).toHaveURL(`${telltale.url}/jobs/${down}`);
   await expect(page.getByTestId("policy")).toContainText("Schedule: every 1h.");

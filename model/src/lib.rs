@@ -17,6 +17,8 @@ pub mod job;
 pub mod live;
 pub mod maintenance;
 pub mod metadata;
+pub mod overview;
+pub mod resource;
 pub mod run;
 #[cfg(feature = "schedule")]
 pub mod schedule;
@@ -46,6 +48,8 @@ pub use ingest::{Dropped, FieldError, IngestResponse, Warning};
 pub use job::{CheckPolicy, Job};
 pub use live::Change;
 pub use maintenance::{MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};
+pub use overview::Overview;
+pub use resource::Resource;
 pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
 };

@@ -2,15 +2,11 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use telltale_delivery::Deliverer;
-use telltale_store::Store;
 
 use crate::Config;
 use crate::auth::AuthState;
-use crate::engine::EngineInbox;
 use crate::leader::LeaderStatus;
 use crate::metrics::Metrics;
-use telltale_store::LiveHub;
 
 /// What every handler and server function can reach: one shared
 /// [`Services`], so that the clones axum makes for every extractor of every
@@ -33,19 +29,14 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Services {
-    /// Every change goes through here: the REST handlers and the pages'
-    /// server functions share it (the pages get it as their one context).
+    /// Every change and every read goes through here: the store, the live
+    /// hub, the engine inbox, the deliverer and the clock are reached through
+    /// it. The REST handlers and the pages' server functions share it (the
+    /// pages get it as their one context).
     pub core: telltale_core::Core,
-    pub store: Store,
-    /// Tells the check engine which jobs ingest touched.
-    pub engine: EngineInbox,
-    /// What changed, for `/v1/stream`.
-    pub live: LiveHub,
     pub config: Arc<Config>,
-    /// Password hasher, login throttle and the clock sessions expire by.
+    /// The login throttle (accounts and the clock are the core's).
     pub auth: AuthState,
-    /// Sends alert deliveries; the settings' test buttons use it directly.
-    pub deliverer: Deliverer,
     /// Whether this instance runs the background loops now.
     pub leader: LeaderStatus,
     /// This process's name among the instances (`/v1/health`, logs).

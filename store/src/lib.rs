@@ -35,8 +35,8 @@ pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use engine::checks::{JobOutcome, JobUpdate};
 pub use engine::leader_lock;
 pub use error::StoreError;
-pub use ingest::EventOutcome;
 pub use ingest::queue::{IngestQueue, QueueError};
+pub use ingest::{Changed, EventOutcome, IngestReport};
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
 pub use read::export::{EXPORT_PAGE_ROWS, EventExport, RunExport};
 

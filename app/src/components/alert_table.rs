@@ -36,65 +36,75 @@ pub fn AlertTable(
     }
     view! {
         <DataTable class="alerts" headers=headers>
-                    {alerts
-                        .into_iter()
-                        .map(|a| {
-                            let open = a.status == AlertStatus::Open;
-                            let class = if open { "alert-row open" } else { "alert-row" };
-                            let subject = match (&a.job_name, &a.worker_id) {
-                                (Some(job), _) => {
-                                    view! { <a href=format!("/jobs/{}", encode(job))>{job.clone()}</a> }
-                                        .into_any()
-                                }
-                                (None, Some(w)) => view! { <span>"worker " {w.clone()}</span> }.into_any(),
-                                (None, None) => view! { <span class="muted">"—"</span> }.into_any(),
-                            };
-                            let closed = a
-                                .closed_at
-                                .map(|at| {
-                                    view! {
-                                        <Time at />
-                                        {a.close_reason.clone().map(|r| view! { <br /><span class="muted">{r}</span> })}
-                                    }
-                                });
-                            let told = a.deliveries.is_some_and(|t| !t.is_empty());
-                            let deliveries = deliveries_text(a.deliveries);
-                            view! {
-                                <tr class=class data-alert-id=a.id>
-                                    <td>
-                                        <AlertBadge status=a.status />
-                                    </td>
-                                    <td class="mono">
-                                        <a href=format!("/alerts/{}", a.id)>{a.alert_type.as_str()}</a>
-                                    </td>
-                                    <td>{subject}</td>
-                                    <td class="nowrap">
-                                        <Time at=a.opened_at />
-                                    </td>
-                                    <td class="nowrap">{closed}</td>
-                                    <td class="message">{a.reason}</td>
-                                    <td class="message">{a.suppressed.unwrap_or_default()}</td>
-                                    <td class="nowrap" data-testid="alert-deliveries">
-                                        <a href=format!("/alerts/{}", a.id)>{deliveries}</a>
-                                        {a
-                                            .notified_at
-                                            .filter(|_| told)
-                                            .map(|at| {
-                                                view! {
-                                                    <br />
-                                                    <span class="muted">"last notice " <Time at /></span>
-                                                }
-                                            })}
-                                    </td>
-                                    {close
-                                        .map(|form| view! { <td>{open.then(|| form.run(a.id))}</td> })}
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
+            {alerts.into_iter().map(|alert| view! { <AlertRow alert close /> }).collect_view()}
         </DataTable>
     }
-        .into_any()
+    .into_any()
+}
+
+/// One alert's row; `close` renders the last column's form for an open one.
+#[component]
+fn AlertRow(alert: Alert, close: Option<Callback<i64, AnyView>>) -> impl IntoView {
+    let a = alert;
+    let open = a.status == AlertStatus::Open;
+    let class = if open { "alert-row open" } else { "alert-row" };
+    let closed = a.closed_at.map(|at| {
+        view! {
+            <Time at />
+            {a.close_reason.clone().map(|r| view! { <br /><span class="muted">{r}</span> })}
+        }
+    });
+    view! {
+        <tr class=class data-alert-id=a.id>
+            <td>
+                <AlertBadge status=a.status />
+            </td>
+            <td class="mono">
+                <a href=format!("/alerts/{}", a.id)>{a.alert_type.as_str()}</a>
+            </td>
+            <td>{subject(&a)}</td>
+            <td class="nowrap">
+                <Time at=a.opened_at />
+            </td>
+            <td class="nowrap">{closed}</td>
+            <td class="message">{a.reason.clone()}</td>
+            <td class="message">{a.suppressed.clone().unwrap_or_default()}</td>
+            <td class="nowrap" data-testid="alert-deliveries">
+                <Deliveries alert=a.clone() />
+            </td>
+            {close.map(|form| view! { <td>{open.then(|| form.run(a.id))}</td> })}
+        </tr>
+    }
+}
+
+/// The job (linked) or worker an alert is about.
+fn subject(a: &Alert) -> AnyView {
+    match (&a.job_name, &a.worker_id) {
+        (Some(job), _) => {
+            view! { <a href=format!("/jobs/{}", encode(job))>{job.clone()}</a> }.into_any()
+        }
+        (None, Some(w)) => view! { <span>"worker " {w.clone()}</span> }.into_any(),
+        (None, None) => view! { <span class="muted">"—"</span> }.into_any(),
+    }
+}
+
+/// The deliveries cell: the tally, linked to the alert, and when the last
+/// notice went out.
+#[component]
+fn Deliveries(alert: Alert) -> impl IntoView {
+    let told = alert.deliveries.is_some_and(|t| !t.is_empty());
+    view! {
+        <a href=format!("/alerts/{}", alert.id)>{deliveries_text(alert.deliveries)}</a>
+        {alert
+            .notified_at
+            .filter(|_| told)
+            .map(|at| {
+                view! {
+                    <br />
+                    <span class="muted">"last notice " <Time at /></span>
+                }
+            })}
+    }
 }
 
 /// An alert's deliveries in a few words, state in text as well as icon:

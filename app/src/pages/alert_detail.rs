@@ -1,11 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use telltale_model::{AlertDelivery, Change, DeliveryStatus};
+use telltale_model::{AlertDelivery, Change, DeliveryStatus, Resource};
 
 use crate::components::alert_table::AlertTable;
 use crate::components::data_table::DataTable;
+use crate::components::loaded::Loaded;
 use crate::components::time::Time;
+use crate::error::AppError;
 use crate::live::use_live;
 use crate::server_fns::delivery::get_alert_detail;
 
@@ -15,35 +17,26 @@ use crate::server_fns::delivery::get_alert_detail;
 pub fn AlertDetailPage() -> impl IntoView {
     let live = use_live(&[Change::Alerts]);
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let detail = crate::data::data(
         move || (id(), live.get()),
         |(id, _)| async move {
-            match id {
-                Some(id) => get_alert_detail(id).await,
-                None => Ok(None),
+            // An id that is not a number names no alert: the same answer
+            // as one that is not stored.
+            match id.parse::<i64>() {
+                Ok(id) => get_alert_detail(id).await,
+                Err(_) => Err(AppError::not_found(Resource::Alert, id)),
             }
         },
     );
     view! {
         <Title text="Alert" />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(Some(d)) => {
-                        view! {
-                            <h1>{format!("Alert {} · {}", d.alert.id, d.alert.alert_type.as_str())}</h1>
-                            <AlertTable alerts=vec![d.alert] />
-                            <h2>"Deliveries"</h2>
-                            <DeliveryTable deliveries=d.deliveries />
-                        }
-                            .into_any()
-                    }
-                    Ok(None) => view! { <h1>"No such alert"</h1> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=detail loading="Loading alert…" let:d>
+            <h1>{format!("Alert {} · {}", d.alert.id, d.alert.alert_type.as_str())}</h1>
+            <AlertTable alerts=vec![d.alert] />
+            <h2>"Deliveries"</h2>
+            <DeliveryTable deliveries=d.deliveries />
+        </Loaded>
     }
 }
 

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{AlertFilter, AlertStatus, AlertType, Change};
+use telltale_model::{Alert, AlertFilter, AlertStatus, AlertType, Change};
 
 use crate::components::alert_table::AlertTable;
+use crate::components::loaded::{Loaded, action_error};
 use crate::components::pager::{Pager, Paging, page_limit};
+use crate::error::AppError;
 use crate::live::use_live;
 use crate::server_fns::alerts::{CloseAlert, list_alerts};
 use crate::server_fns::auth::may_administer;
@@ -44,14 +46,29 @@ pub fn AlertsPage() -> impl IntoView {
         move || (filter(), close.version().get(), live.get()),
         |(f, _, _)| list_alerts(f),
     );
-    // Asked once: a role does not change while the page is open.
-    let admin = crate::data::data(|| (), |_| may_administer());
-    // The form shows the filter the page was loaded with.
-    let current = untrack(filter);
-
+    // Asked once: a role does not change while the page is open. Unknown
+    // (a failed call) counts as no: the button would only earn a 403.
+    let admin = crate::data::data(
+        || (),
+        |_| async { Ok::<_, AppError>(may_administer().await.unwrap_or(false)) },
+    );
     view! {
         <Title text="Alerts" />
         <h1>"Alerts"</h1>
+        <AlertFilterForm current=untrack(filter) />
+        {action_error(close)}
+        <Loaded data=admin loading="Loading alerts…" let:admin>
+            <Loaded data=alerts loading="Loading alerts…" let:alerts>
+                <AlertList alerts admin close limit=untrack(filter).limit params=Signal::derive(params) />
+            </Loaded>
+        </Loaded>
+    }
+}
+
+/// The filters, as a plain GET form showing those the page was loaded with.
+#[component]
+fn AlertFilterForm(current: AlertFilter) -> impl IntoView {
+    view! {
         <form method="get" action="/alerts" class="filters" role="search">
             <label for="alert-status">"Status"</label>
             <select id="alert-status" name="status">
@@ -96,41 +113,35 @@ pub fn AlertsPage() -> impl IntoView {
             />
             <button type="submit">"Filter"</button>
         </form>
-        {move || {
-            close
-                .value()
-                .get()
-                .and_then(|r| r.err())
-                .map(|e| view! { <p class="error">{e.to_string()}</p> })
-        }}
-        <Transition fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>
-            {move || Suspend::new(async move {
-                // Unknown (a failed call) counts as no: the button would
-                // only earn a 403.
-                let close = admin
-                    .await
-                    .unwrap_or(false)
-                    .then(|| Callback::new(move |id| view! { <CloseForm id action=close /> }.into_any()));
-                match alerts.await {
-                    Ok(alerts) => {
-                        let open = alerts.iter().filter(|a| a.status == AlertStatus::Open).count();
-                        // Newest first by id: a full page has older ones after it.
-                        let full = Some(alerts.len() as u64) == untrack(filter).limit;
-                        let next_cursor = alerts.last().filter(|_| full).map(|a| a.id);
-                        let paging = untrack(|| query.with(Paging::from_query));
-                        view! {
-                            <p class="count" data-testid="alert-count">
-                                {format!("{} alerts, {open} open", alerts.len())}
-                            </p>
-                            <AlertTable alerts close=close />
-                            <Pager path="/alerts" params=Signal::derive(params) paging next_cursor />
-                        }
-                            .into_any()
-                    }
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+    }
+}
+
+/// The count, the table (with a close form per open alert for admins) and
+/// the pager.
+#[component]
+fn AlertList(
+    alerts: Vec<Alert>,
+    admin: bool,
+    close: ServerAction<CloseAlert>,
+    limit: Option<u64>,
+    params: Signal<Vec<(&'static str, String)>>,
+) -> impl IntoView {
+    let close =
+        admin.then(|| Callback::new(move |id| view! { <CloseForm id action=close /> }.into_any()));
+    let open = alerts
+        .iter()
+        .filter(|a| a.status == AlertStatus::Open)
+        .count();
+    // Newest first by id: a full page has older ones after it.
+    let full = Some(alerts.len() as u64) == limit;
+    let next_cursor = alerts.last().filter(|_| full).map(|a| a.id);
+    let paging = untrack(|| use_query_map().with(Paging::from_query));
+    view! {
+        <p class="count" data-testid="alert-count">
+            {format!("{} alerts, {open} open", alerts.len())}
+        </p>
+        <AlertTable alerts close=close />
+        <Pager path="/alerts" params paging next_cursor />
     }
 }
 

@@ -4,19 +4,21 @@ use leptos_router::hooks::use_query_map;
 use telltale_model::{Change, EventFilter};
 
 use crate::components::event_table::EventTable;
+use crate::components::loaded::Loaded;
 use crate::components::pager::{Pager, use_page};
 use crate::live::use_live;
 use crate::server_fns::events::list_events;
 
 /// The event log. The filter box narrows the loaded list as you type (in the
-/// browser, no reload) and keeps its text in `?q=`, so a filtered view can be
+/// browser, no reload) and keeps its text in `?text=` (the name every list
+/// and the REST API give their text filter), so a filtered view can be
 /// shared and reloaded; without JavaScript the same box submits as a form and
 /// the server renders the narrowed list.
 #[component]
 pub fn EventsPage() -> impl IntoView {
     let live = use_live(&[Change::Events]);
     let query = use_query_map();
-    let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
+    let text = RwSignal::new(query.with_untracked(|q| q.get("text").unwrap_or_default()));
     let page = use_page(EventFilter::DEFAULT_LIMIT);
     let events = crate::data::data(
         move || (page.get(), live.get()),
@@ -31,7 +33,7 @@ pub fn EventsPage() -> impl IntoView {
     // Paging keeps the filter text as typed, and the page size.
     let params = move || {
         let limit = query.with(|q| q.get("limit").unwrap_or_default());
-        vec![("q", text.get()), ("limit", limit)]
+        vec![("text", text.get()), ("limit", limit)]
     };
 
     let on_input = move |ev| {
@@ -48,36 +50,26 @@ pub fn EventsPage() -> impl IntoView {
             <input
                 id="event-filter"
                 type="search"
-                name="q"
+                name="text"
                 placeholder="type, message, job, run, worker, level"
                 autocomplete="off"
                 prop:value=move || text.get()
                 on:input=on_input
             />
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading events…"</p> }>
-            {move || Suspend::new(async move {
-                match events.await {
-                    Ok(events) => {
-                        view! {
-                            <EventTable events=events.events text />
-                            <Pager
-                                path="/events"
-                                params=Signal::derive(params)
-                                paging=page.get_untracked().0
-                                next_cursor=events.next_cursor
-                            />
-                        }
-                            .into_any()
-                    }
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=events loading="Loading events…" let:events>
+            <EventTable events=events.events text />
+            <Pager
+                path="/events"
+                params=Signal::derive(params)
+                paging=page.get_untracked().0
+                next_cursor=events.next_cursor
+            />
+        </Loaded>
     }
 }
 
-/// Keeps `?q=` in the address bar in step with the box without a navigation
+/// Keeps `?text=` in the address bar in step with the box without a navigation
 /// (which would re-run the page) and without adding history entries.
 fn replace_query(value: &str) {
     #[cfg(feature = "hydrate")]
@@ -85,7 +77,7 @@ fn replace_query(value: &str) {
         let url = if value.is_empty() {
             "/events".to_owned()
         } else {
-            format!("/events?q={}", js_sys_encode(value))
+            format!("/events?text={}", js_sys_encode(value))
         };
         if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));

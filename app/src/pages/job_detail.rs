@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use telltale_model::{Change, CheckPolicy, JobDetail, RunStatus};
+use telltale_model::{Change, CheckPolicy, CheckTransition, JobDetail, JobStatus, RunStatus};
 
 use crate::components::alert_table::AlertTable;
 use crate::components::badge::CheckBadge;
 use crate::components::chart::{Bar, DurationChart};
 use crate::components::format::{duration, encode, percent, seconds};
+use crate::components::loaded::Loaded;
 use crate::components::run_table::RunTable;
 use crate::components::time::Time;
 use crate::live::use_live;
@@ -24,28 +25,16 @@ pub fn JobDetailPage() -> impl IntoView {
         |(name, _)| get_job_detail(name),
     );
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading job…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(Some(d)) => view! { <JobView d /> }.into_any(),
-                    Ok(None) => {
-                        view! {
-                            <Title text="No such job" />
-                            <h1>"No such job"</h1>
-                        }
-                            .into_any()
-                    }
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=detail loading="Loading job…" let:d>
+            <JobView d />
+        </Loaded>
     }
 }
 
 #[component]
 fn JobView(d: JobDetail) -> impl IntoView {
     let s = d.job;
-    let job = s.job;
+    let job = s.job.clone();
     let reason = d.transitions.first().map(|t| t.reason.clone());
     let mut bars: Vec<Bar> = d
         .recent_runs
@@ -70,29 +59,7 @@ fn JobView(d: JobDetail) -> impl IntoView {
         <h1>
             "Job " <span class="mono">{job.name.clone()}</span> " " <CheckBadge state=s.check_state />
         </h1>
-        <dl class="fields">
-            <dt>"State since"</dt>
-            <dd>{s.check_state_since.map(|at| view! { <Time at /> })}</dd>
-            <dt>"Why"</dt>
-            <dd class="mono" data-testid="state-reason">{reason.unwrap_or_else(|| "—".into())}</dd>
-            <dt>"Expected next start"</dt>
-            <dd>{s.expected_at.map(|at| view! { <Time at /> })}</dd>
-            <dt>"Last run"</dt>
-            <dd>
-                {job
-                    .last_run_id
-                    .clone()
-                    .map(|id| {
-                        view! { <a class="mono" href=format!("/runs/{}", encode(&id))>{id.clone()}</a> }
-                    })}
-            </dd>
-            <dt>"Last success"</dt>
-            <dd>{job.last_success_at.map(|at| view! { <Time at /> })}</dd>
-            <dt>"Last failure"</dt>
-            <dd>{job.last_failure_at.map(|at| view! { <Time at /> })}</dd>
-            <dt>"Failures in a row"</dt>
-            <dd>{job.consecutive_failures}</dd>
-        </dl>
+        <JobFields status=s.clone() reason />
         {job
             .last_failure_reason
             .clone()
@@ -103,24 +70,7 @@ fn JobView(d: JobDetail) -> impl IntoView {
                 }
             })}
         <h2>"Policy"</h2>
-        <ul class="policy" data-testid="policy">
-            {policy_in_words(&job.policy)
-                .into_iter()
-                .map(|line| view! { <li>{line}</li> })
-                .collect_view()}
-            {job
-                .policy
-                .depends_on
-                .clone()
-                .map(|up| {
-                    view! {
-                        <li>
-                            "Depends on " <a href=format!("/jobs/{}", encode(&up))>{up.clone()}</a>
-                            ": its MISSED alerts are suppressed while that job is DOWN."
-                        </li>
-                    }
-                })}
-        </ul>
+        <Policy policy=job.policy.clone() />
         <h2>"Open alerts"</h2>
         <AlertTable alerts=d.open_alerts />
         <h2>"Durations"</h2>
@@ -135,52 +85,111 @@ fn JobView(d: JobDetail) -> impl IntoView {
         </p>
         <DurationChart bars p50=stats.duration_p50_seconds p95=stats.duration_p95_seconds />
         <h2>"State changes"</h2>
-        {if d.transitions.is_empty() {
-            view! { <p class="muted">"No change of state recorded."</p> }.into_any()
-        } else {
-            view! {
-                <table class="events transitions">
-                    <thead>
-                        <tr>
-                            <th>"At"</th>
-                            <th>"From"</th>
-                            <th>"To"</th>
-                            <th>"Reason"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {d
-                            .transitions
-                            .into_iter()
-                            .map(|t| {
-                                view! {
-                                    <tr>
-                                        <td class="nowrap">
-                                            <Time at=t.at />
-                                        </td>
-                                        <td>
-                                            <CheckBadge state=t.from />
-                                        </td>
-                                        <td>
-                                            <CheckBadge state=t.to />
-                                        </td>
-                                        <td class="message">{t.reason}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-                .into_any()
-        }}
+        <Transitions transitions=d.transitions />
         <h2>"Runs"</h2>
         <RunTable runs=d.recent_runs />
         <JobBadge job=job.name.clone() />
         <p>
-            <a href=format!("/events?q={}", encode(&job.name))>"Events of this job"</a>
+            <a href=format!("/events?text={}", encode(&job.name))>"Events of this job"</a>
         </p>
     }
+}
+
+/// The job's state and why, and its last runs' times.
+#[component]
+fn JobFields(status: JobStatus, reason: Option<String>) -> impl IntoView {
+    let s = status;
+    let job = s.job;
+    view! {
+        <dl class="fields">
+            <dt>"State since"</dt>
+            <dd>{s.check_state_since.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Why"</dt>
+            <dd class="mono" data-testid="state-reason">{reason.unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Expected next start"</dt>
+            <dd>{s.expected_at.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Last run"</dt>
+            <dd>
+                {job
+                    .last_run_id
+                    .map(|id| {
+                        view! { <a class="mono" href=format!("/runs/{}", encode(&id))>{id.clone()}</a> }
+                    })}
+            </dd>
+            <dt>"Last success"</dt>
+            <dd>{job.last_success_at.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Last failure"</dt>
+            <dd>{job.last_failure_at.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Failures in a row"</dt>
+            <dd>{job.consecutive_failures}</dd>
+        </dl>
+    }
+}
+
+/// The job's check policy in words, with a link to the job it depends on.
+#[component]
+fn Policy(policy: CheckPolicy) -> impl IntoView {
+    view! {
+        <ul class="policy" data-testid="policy">
+            {policy_in_words(&policy)
+                .into_iter()
+                .map(|line| view! { <li>{line}</li> })
+                .collect_view()}
+            {policy
+                .depends_on
+                .clone()
+                .map(|up| {
+                    view! {
+                        <li>
+                            "Depends on " <a href=format!("/jobs/{}", encode(&up))>{up.clone()}</a>
+                            ": its MISSED alerts are suppressed while that job is DOWN."
+                        </li>
+                    }
+                })}
+        </ul>
+    }
+}
+
+/// The job's changes of check state, newest first.
+#[component]
+fn Transitions(transitions: Vec<CheckTransition>) -> impl IntoView {
+    if transitions.is_empty() {
+        return view! { <p class="muted">"No change of state recorded."</p> }.into_any();
+    }
+    view! {
+        <table class="events transitions">
+            <thead>
+                <tr>
+                    <th>"At"</th>
+                    <th>"From"</th>
+                    <th>"To"</th>
+                    <th>"Reason"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {transitions
+                    .into_iter()
+                    .map(|t| {
+                        view! {
+                            <tr>
+                                <td class="nowrap">
+                                    <Time at=t.at />
+                                </td>
+                                <td>
+                                    <CheckBadge state=t.from />
+                                </td>
+                                <td>
+                                    <CheckBadge state=t.to />
+                                </td>
+                                <td class="message">{t.reason}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }
 
 /// The check policy as sentences, in the order an operator asks about it.

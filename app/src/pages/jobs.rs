@@ -1,19 +1,21 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{Change, CheckState, JobOverviewPage};
+use telltale_model::{Change, CheckState, JobOverview, JobOverviewPage};
 
 use crate::components::badge::{CheckBadge, check_row_class};
 use crate::components::chart::Sparkline;
 use crate::components::data_table::DataTable;
 use crate::components::format::{encode, percent};
+use crate::components::loaded::Loaded;
 use crate::components::time::Time;
 use crate::live::use_live;
 use crate::server_fns::status::list_job_overviews;
 
 /// Every job with its check state, DOWN and LATE first. The filters are a
-/// plain GET form, so `?state=` and `?q=` are in the address (shareable,
-/// back button works) with or without JavaScript.
+/// plain GET form, so `?state=` and `?text=` are in the address (shareable,
+/// back button works) with or without JavaScript; `?before=` is the page's
+/// cursor, as on every list.
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let live = use_live(&[Change::Jobs, Change::Runs]);
@@ -23,14 +25,14 @@ pub fn JobsPage() -> impl IntoView {
             let state = q
                 .get("state")
                 .and_then(|s| CheckState::parse(&s.to_uppercase()));
-            let text = q.get("q").filter(|t| !t.trim().is_empty());
+            let text = q.get("text").filter(|t| !t.trim().is_empty());
             (state, text)
         })
     };
-    let after = move || query.with(|q| q.get("after"));
+    let before = move || query.with(|q| q.get("before"));
     let jobs = crate::data::data(
-        move || (filter(), after(), live.get()),
-        |((state, text), after, _)| list_job_overviews(state, text, after),
+        move || (filter(), before(), live.get()),
+        |((state, text), before, _)| list_job_overviews(state, text, before),
     );
     // The form shows the filter the page was loaded with.
     let (state, text) = untrack(filter);
@@ -38,6 +40,16 @@ pub fn JobsPage() -> impl IntoView {
     view! {
         <Title text="Jobs" />
         <h1>"Jobs"</h1>
+        <JobFilterForm state text />
+        <Loaded data=jobs loading="Loading jobs…" let:page>
+            <JobTable page />
+        </Loaded>
+    }
+}
+
+#[component]
+fn JobFilterForm(state: Option<CheckState>, text: Option<String>) -> impl IntoView {
+    view! {
         <form method="get" action="/jobs" class="filters" role="search">
             <label for="job-state">"State"</label>
             <select id="job-state" name="state">
@@ -59,21 +71,13 @@ pub fn JobsPage() -> impl IntoView {
             <input
                 id="job-filter"
                 type="search"
-                name="q"
+                name="text"
                 placeholder="part of the job name"
                 autocomplete="off"
                 value=text.unwrap_or_default()
             />
             <button type="submit">"Filter"</button>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
-            {move || Suspend::new(async move {
-                match jobs.await {
-                    Ok(page) => view! { <JobTable page /> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
@@ -90,10 +94,10 @@ fn JobTable(page: JobOverviewPage) -> impl IntoView {
         return view! { <p class="muted">"No job matches."</p> }.into_any();
     }
     let summary = format!("{total} jobs: {down} DOWN, {late} LATE");
-    // The next page keeps the filters: the current address plus `after`.
+    // The next page keeps the filters: the current address plus `before`.
     let next = next_cursor.map(|cursor| {
         let query = use_query_map();
-        let mut parts: Vec<String> = ["state", "q"]
+        let mut parts: Vec<String> = ["state", "text"]
             .into_iter()
             .filter_map(|k| {
                 query
@@ -101,7 +105,7 @@ fn JobTable(page: JobOverviewPage) -> impl IntoView {
                     .map(|v| format!("{k}={}", encode(&v)))
             })
             .collect();
-        parts.push(format!("after={}", encode(&cursor)));
+        parts.push(format!("before={}", encode(&cursor)));
         view! {
             <p class="pager">
                 <a href=format!("/jobs?{}", parts.join("&")) rel="next">
@@ -113,60 +117,61 @@ fn JobTable(page: JobOverviewPage) -> impl IntoView {
     view! {
         <p class="count" data-testid="job-count">{summary}</p>
         <DataTable class="jobs" headers=vec!["State", "Job", "Since", "Last run", "Expected next start", "Failures in a row", "Success (recent)", "Durations"]>
-                    {jobs
-                        .into_iter()
-                        .map(|o| {
-                            let rate = o.success_rate().map(percent);
-                            let ran = o.recent_runs.len();
-                            let durations = o.durations();
-                            let s = o.status;
-                            let job = s.job;
-                            let href = format!("/jobs/{}", encode(&job.name));
-                            let failures = job.consecutive_failures;
-                            let failures_class = if failures > 0 { "num failing" } else { "num" };
-                            view! {
-                                <tr class=check_row_class(s.check_state) data-job=job.name.clone()>
-                                    <td>
-                                        <CheckBadge state=s.check_state />
-                                    </td>
-                                    <td>
-                                        <a href=href>{job.name.clone()}</a>
-                                    </td>
-                                    <td class="nowrap">
-                                        {s.check_state_since.map(|at| view! { <Time at /> })}
-                                    </td>
-                                    <td class="nowrap">
-                                        {job
-                                            .last_run_id
-                                            .map(|id| {
-                                                view! {
-                                                    <a class="mono" href=format!("/runs/{}", encode(&id))>
-                                                        {id.clone()}
-                                                    </a>
-                                                }
-                                            })}
-                                        {job
-                                            .last_heartbeat_at
-                                            .map(|at| view! { <br /><Time at /> })}
-                                    </td>
-                                    <td class="nowrap">
-                                        {s.expected_at.map(|at| view! { <Time at /> })}
-                                    </td>
-                                    <td class=failures_class>
-                                        {failures}
-                                    </td>
-                                    <td class="num" title=format!("over the last {ran} runs")>
-                                        {rate.unwrap_or_else(|| "—".into())}
-                                    </td>
-                                    <td>
-                                        <Sparkline values=durations />
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
+            {jobs.into_iter().map(|o| view! { <JobRow o /> }).collect_view()}
         </DataTable>
         {next}
     }
         .into_any()
+}
+
+/// One job: its state, last run, next start, failures and recent runs.
+#[component]
+fn JobRow(o: JobOverview) -> impl IntoView {
+    let rate = o.success_rate().map(percent);
+    let ran = o.recent_runs.len();
+    let durations = o.durations();
+    let s = o.status;
+    let job = s.job;
+    let href = format!("/jobs/{}", encode(&job.name));
+    let failures = job.consecutive_failures;
+    let failures_class = if failures > 0 { "num failing" } else { "num" };
+    view! {
+        <tr class=check_row_class(s.check_state) data-job=job.name.clone()>
+            <td>
+                <CheckBadge state=s.check_state />
+            </td>
+            <td>
+                <a href=href>{job.name.clone()}</a>
+            </td>
+            <td class="nowrap">
+                {s.check_state_since.map(|at| view! { <Time at /> })}
+            </td>
+            <td class="nowrap">
+                {job
+                    .last_run_id
+                    .map(|id| {
+                        view! {
+                            <a class="mono" href=format!("/runs/{}", encode(&id))>
+                                {id.clone()}
+                            </a>
+                        }
+                    })}
+                {job
+                    .last_heartbeat_at
+                    .map(|at| view! { <br /><Time at /> })}
+            </td>
+            <td class="nowrap">
+                {s.expected_at.map(|at| view! { <Time at /> })}
+            </td>
+            <td class=failures_class>
+                {failures}
+            </td>
+            <td class="num" title=format!("over the last {ran} runs")>
+                {rate.unwrap_or_else(|| "—".into())}
+            </td>
+            <td>
+                <Sparkline values=durations />
+            </td>
+        </tr>
+    }
 }

@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use telltale_model::{Change, RunFilter, RunStatus};
+use telltale_model::{Change, RejectedTransition, RunDetail, RunFilter, RunStatus};
 
 use crate::components::event_table::EventTable;
+use crate::components::loaded::Loaded;
 use crate::components::pager::{Pager, use_page};
 use crate::components::run_table::{RunTable, status_class};
 use crate::components::time::Time;
@@ -55,6 +56,25 @@ pub fn RunsPage() -> impl IntoView {
             .collect::<Vec<_>>()
     };
     let current = untrack(filter);
+    view! {
+        <Title text="Runs" />
+        <h1>"Runs"</h1>
+        <RunFilterForm current />
+        <Loaded data=runs loading="Loading runs…" let:runs>
+            <RunTable runs=runs.runs />
+            <Pager
+                path="/runs"
+                params=Signal::derive(params)
+                paging=page.get_untracked().0
+                next_cursor=runs.next_cursor
+            />
+        </Loaded>
+    }
+}
+
+/// The filters, as a plain GET form showing those the page was loaded with.
+#[component]
+fn RunFilterForm(current: RunFilter) -> impl IntoView {
     let field =
         move |id: &'static str, name: &'static str, label: &'static str, value: Option<String>| {
             view! {
@@ -63,8 +83,6 @@ pub fn RunsPage() -> impl IntoView {
             }
         };
     view! {
-        <Title text="Runs" />
-        <h1>"Runs"</h1>
         <form method="get" action="/runs" class="filters" role="search">
             <label for="run-status">"Status"</label>
             <select id="run-status" name="status">
@@ -88,25 +106,6 @@ pub fn RunsPage() -> impl IntoView {
             {field("run-text", "text", "Text", current.text.clone())}
             <button type="submit">"Filter"</button>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
-            {move || Suspend::new(async move {
-                match runs.await {
-                    Ok(runs) => {
-                        view! {
-                            <RunTable runs=runs.runs />
-                            <Pager
-                                path="/runs"
-                                params=Signal::derive(params)
-                                paging=page.get_untracked().0
-                                next_cursor=runs.next_cursor
-                            />
-                        }
-                            .into_any()
-                    }
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
@@ -121,92 +120,93 @@ pub fn RunDetailPage() -> impl IntoView {
         |(id, _)| get_run_detail(id),
     );
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading run…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(Some(d)) => {
-                        let run = d.run;
-                        let fields: Vec<(&'static str, Option<String>)> = vec![
-                            ("Job", run.job_name.clone()),
-                            ("Job type", run.job_type.clone()),
-                            ("Engine", run.engine.clone()),
-                            ("Worker", run.worker_id.clone()),
-                            ("Burn-in preset", run.burnin_preset_id.clone()),
-                            ("LUT", run.lut_id.clone()),
-                            ("Verification run", run.verification_run_id.clone()),
-                            ("Source", run.source_path.clone()),
-                            ("Output", run.output_path.clone()),
-                            ("Progress", run.progress.map(|p| format!("{p}%"))),
-                            ("Duration", run.duration_seconds().map(|s| format!("{s:.1} s"))),
-                        ];
-                        view! {
-                            <Title text=format!("Run {}", run.run_id) />
-                            <h1>
-                                "Run " <span class="mono">{run.run_id.clone()}</span> " "
-                                <span class=format!("badge {}", status_class(run.status))>
-                                    {run.status.as_str()}
-                                </span>
-                            </h1>
-                            {run
-                                .failure_reason
-                                .clone()
-                                .map(|reason| {
-                                    view! {
-                                        <h2>"Failure reason"</h2>
-                                        <pre class="failure" data-testid="failure-reason">{reason}</pre>
-                                    }
-                                })}
-                            <dl class="fields">
-                                {fields
-                                    .into_iter()
-                                    .map(|(k, v)| {
-                                        view! {
-                                            <dt>{k}</dt>
-                                            <dd class="mono">{v.unwrap_or_else(|| "—".into())}</dd>
-                                        }
-                                    })
-                                    .collect_view()}
-                                <dt>"Created"</dt>
-                                <dd>
-                                    <Time at=run.created_at />
-                                </dd>
-                                <dt>"Started"</dt>
-                                <dd>{run.start_time.map(|at| view! { <Time at /> })}</dd>
-                                <dt>"Ended"</dt>
-                                <dd>{run.end_time.map(|at| view! { <Time at /> })}</dd>
-                            </dl>
-                            <h2>"Timeline"</h2>
-                            <EventTable events=d.timeline text=Signal::stored(String::new()) />
-                            {(!d.rejected.is_empty())
-                                .then(|| {
-                                    view! {
-                                        <h2>"Refused transitions"</h2>
-                                        <ul class="rejected">
-                                            {d
-                                                .rejected
-                                                .into_iter()
-                                                .map(|r| {
-                                                    view! {
-                                                        <li>
-                                                            <Time at=r.at />
-                                                            " "
-                                                            <span class="mono">{r.event_type}</span>
-                                                            ": "
-                                                            {r.reason}
-                                                        </li>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                })}
-                        }
-                            .into_any()
-                    }
-                    Ok(None) => view! { <h1>"No such run"</h1> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+        <Loaded data=detail loading="Loading run…" let:d>
+            <RunView d />
+        </Loaded>
+    }
+}
+
+#[component]
+fn RunView(d: RunDetail) -> impl IntoView {
+    let run = d.run;
+    let fields: Vec<(&'static str, Option<String>)> = vec![
+        ("Job", run.job_name.clone()),
+        ("Job type", run.job_type.clone()),
+        ("Engine", run.engine.clone()),
+        ("Worker", run.worker_id.clone()),
+        ("Burn-in preset", run.burnin_preset_id.clone()),
+        ("LUT", run.lut_id.clone()),
+        ("Verification run", run.verification_run_id.clone()),
+        ("Source", run.source_path.clone()),
+        ("Output", run.output_path.clone()),
+        ("Progress", run.progress.map(|p| format!("{p}%"))),
+        (
+            "Duration",
+            run.duration_seconds().map(|s| format!("{s:.1} s")),
+        ),
+    ];
+    view! {
+        <Title text=format!("Run {}", run.run_id) />
+        <h1>
+            "Run " <span class="mono">{run.run_id.clone()}</span> " "
+            <span class=format!("badge {}", status_class(run.status))>{run.status.as_str()}</span>
+        </h1>
+        {run
+            .failure_reason
+            .clone()
+            .map(|reason| {
+                view! {
+                    <h2>"Failure reason"</h2>
+                    <pre class="failure" data-testid="failure-reason">{reason}</pre>
                 }
             })}
-        </Transition>
+        <dl class="fields">
+            {fields
+                .into_iter()
+                .map(|(k, v)| {
+                    view! {
+                        <dt>{k}</dt>
+                        <dd class="mono">{v.unwrap_or_else(|| "—".into())}</dd>
+                    }
+                })
+                .collect_view()}
+            <dt>"Created"</dt>
+            <dd>
+                <Time at=run.created_at />
+            </dd>
+            <dt>"Started"</dt>
+            <dd>{run.start_time.map(|at| view! { <Time at /> })}</dd>
+            <dt>"Ended"</dt>
+            <dd>{run.end_time.map(|at| view! { <Time at /> })}</dd>
+        </dl>
+        <h2>"Timeline"</h2>
+        <EventTable events=d.timeline text=Signal::stored(String::new()) />
+        <Refused rejected=d.rejected />
     }
+}
+
+/// Transitions refused because the run had already ended, if any.
+#[component]
+fn Refused(rejected: Vec<RejectedTransition>) -> impl IntoView {
+    (!rejected.is_empty()).then(|| {
+        view! {
+            <h2>"Refused transitions"</h2>
+            <ul class="rejected">
+                {rejected
+                    .into_iter()
+                    .map(|r| {
+                        view! {
+                            <li>
+                                <Time at=r.at />
+                                " "
+                                <span class="mono">{r.event_type}</span>
+                                ": "
+                                {r.reason}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
 }

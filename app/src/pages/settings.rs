@@ -2,50 +2,88 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use telltale_model::{ApiKey, Role, User};
 
+use crate::components::loaded::{Loaded, error_line};
 use crate::components::time::Time;
+use crate::error::AppError;
 use crate::pages::settings_delivery::DeliverySettingsSection;
 use crate::server_fns::settings::{
     AddUser, CreateApiKey, RemoveUser, ResetPassword, RevokeApiKey, SetRole, settings_view,
 };
 
-/// Users and API keys, for admins. Every change is a server function behind
-/// the admin check; a new key's secret is shown once, right here.
-#[component]
-pub fn SettingsPage() -> impl IntoView {
-    let create_key = ServerAction::<CreateApiKey>::new();
-    let revoke_key = ServerAction::<RevokeApiKey>::new();
-    let add_user = ServerAction::<AddUser>::new();
-    let remove_user = ServerAction::<RemoveUser>::new();
-    let reset_password = ServerAction::<ResetPassword>::new();
-    let set_role = ServerAction::<SetRole>::new();
-    let view_data = crate::data::data(
-        move || {
-            (
-                create_key.version().get(),
-                revoke_key.version().get(),
-                add_user.version().get(),
-                remove_user.version().get(),
-                reset_password.version().get(),
-                set_role.version().get(),
-            )
-        },
-        |_| settings_view(),
-    );
-    // The last failure of any form, shown above the lists.
-    let failure = move || {
+/// The forms of the settings page: each a server function behind the
+/// admin check.
+#[derive(Clone, Copy)]
+struct Forms {
+    create_key: ServerAction<CreateApiKey>,
+    revoke_key: ServerAction<RevokeApiKey>,
+    add_user: ServerAction<AddUser>,
+    remove_user: ServerAction<RemoveUser>,
+    reset_password: ServerAction<ResetPassword>,
+    set_role: ServerAction<SetRole>,
+}
+
+impl Forms {
+    fn new() -> Self {
+        Forms {
+            create_key: ServerAction::new(),
+            revoke_key: ServerAction::new(),
+            add_user: ServerAction::new(),
+            remove_user: ServerAction::new(),
+            reset_password: ServerAction::new(),
+            set_role: ServerAction::new(),
+        }
+    }
+
+    /// Changes with every submission, so the lists re-read after one.
+    fn versions(self) -> [usize; 6] {
         [
-            create_key.value().get().and_then(|r| r.err()),
-            revoke_key.value().get().and_then(|r| r.err()),
-            add_user.value().get().and_then(|r| r.err()),
-            remove_user.value().get().and_then(|r| r.err()),
-            reset_password.value().get().and_then(|r| r.err()),
-            set_role.value().get().and_then(|r| r.err()),
+            self.create_key.version().get(),
+            self.revoke_key.version().get(),
+            self.add_user.version().get(),
+            self.remove_user.version().get(),
+            self.reset_password.version().get(),
+            self.set_role.version().get(),
+        ]
+    }
+
+    /// The last failure of any form, shown above the lists.
+    fn failure(self) -> Option<AppError> {
+        [
+            self.create_key.value().get().and_then(|r| r.err()),
+            self.revoke_key.value().get().and_then(|r| r.err()),
+            self.add_user.value().get().and_then(|r| r.err()),
+            self.remove_user.value().get().and_then(|r| r.err()),
+            self.reset_password.value().get().and_then(|r| r.err()),
+            self.set_role.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
         .next()
-        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
-    };
+    }
+}
+
+/// Users and API keys, for admins. Every change is a server function behind
+/// the admin check; a new key's secret is shown once, right here.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let forms = Forms::new();
+    let view_data = crate::data::data(move || forms.versions(), |_| settings_view());
+    let failure = move || forms.failure().map(error_line);
+    view! {
+        <Title text="Settings" />
+        <h1>"Settings"</h1>
+        {failure}
+        <Loaded data=view_data let:data>
+            <DeliverySettingsSection />
+            <KeysSection keys=data.api_keys forms />
+            <UsersSection users=data.users forms />
+        </Loaded>
+    }
+}
+
+#[component]
+fn KeysSection(keys: Vec<ApiKey>, forms: Forms) -> impl IntoView {
+    let create_key = forms.create_key;
     let new_secret = move || {
         create_key
             .value()
@@ -60,60 +98,49 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })
     };
-
     view! {
-        <Title text="Settings" />
-        <h1>"Settings"</h1>
-        {failure}
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match view_data.await {
-                    Ok(data) => {
-                        view! {
-                            <DeliverySettingsSection />
-                            <h2>"API keys"</h2>
-                            {new_secret}
-                            <KeyTable keys=data.api_keys revoke=revoke_key />
-                            <ActionForm action=create_key attr:class="inline-form">
-                                <label>"Name " <input type="text" name="name" required /></label>
-                                <label>
-                                    "Scope "
-                                    <select name="scope">
-                                        <option value="ingest">"ingest"</option>
-                                        <option value="read">"read"</option>
-                                    </select>
-                                </label>
-                                <button type="submit">"Create key"</button>
-                            </ActionForm>
-                            <h2>"Users"</h2>
-                            <UserTable
-                                users=data.users
-                                remove=remove_user
-                                reset=reset_password
-                                set_role
-                            />
-                            <ActionForm action=add_user attr:class="inline-form">
-                                <label>"Email " <input type="email" name="email" required /></label>
-                                <label>
-                                    "Password "
-                                    <input type="password" name="password" minlength="12" autocomplete="new-password" required />
-                                </label>
-                                <label>
-                                    "Role "
-                                    <select name="role">
-                                        <option value="viewer">"viewer"</option>
-                                        <option value="admin">"admin"</option>
-                                    </select>
-                                </label>
-                                <button type="submit">"Add user"</button>
-                            </ActionForm>
-                        }
-                            .into_any()
-                    }
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <h2>"API keys"</h2>
+        {new_secret}
+        <KeyTable keys revoke=forms.revoke_key />
+        <ActionForm action=create_key attr:class="inline-form">
+            <label>"Name " <input type="text" name="name" required /></label>
+            <label>
+                "Scope "
+                <select name="scope">
+                    <option value="ingest">"ingest"</option>
+                    <option value="read">"read"</option>
+                </select>
+            </label>
+            <button type="submit">"Create key"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn UsersSection(users: Vec<User>, forms: Forms) -> impl IntoView {
+    view! {
+        <h2>"Users"</h2>
+        <UserTable
+            users
+            remove=forms.remove_user
+            reset=forms.reset_password
+            set_role=forms.set_role
+        />
+        <ActionForm action=forms.add_user attr:class="inline-form">
+            <label>"Email " <input type="email" name="email" required /></label>
+            <label>
+                "Password "
+                <input type="password" name="password" minlength="12" autocomplete="new-password" required />
+            </label>
+            <label>
+                "Role "
+                <select name="role">
+                    <option value="viewer">"viewer"</option>
+                    <option value="admin">"admin"</option>
+                </select>
+            </label>
+            <button type="submit">"Add user"</button>
+        </ActionForm>
     }
 }
 

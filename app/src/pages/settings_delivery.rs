@@ -1,5 +1,8 @@
 use leptos::prelude::*;
-use telltale_model::{AlertType, TestOutcome, Webhook};
+use telltale_model::{AlertType, EmailChannel, TestOutcome, Webhook};
+
+use crate::components::loaded::{Loaded, error_line};
+use crate::error::AppError;
 
 use crate::server_fns::delivery::{
     AddWebhook, RemoveWebhook, SaveEmailSettings, SendTestEmail, SendTestWebhook,
@@ -10,45 +13,97 @@ use crate::server_fns::delivery::{
 /// secret is shown once), and test sends that say what the receiver said.
 #[component]
 pub fn DeliverySettingsSection() -> impl IntoView {
-    let save_email = ServerAction::<SaveEmailSettings>::new();
-    let test_email = ServerAction::<SendTestEmail>::new();
-    let add = ServerAction::<AddWebhook>::new();
-    let remove = ServerAction::<RemoveWebhook>::new();
-    let test_hook = ServerAction::<SendTestWebhook>::new();
+    let forms = DeliveryForms {
+        save_email: ServerAction::new(),
+        test_email: ServerAction::new(),
+        add: ServerAction::new(),
+        remove: ServerAction::new(),
+        test_hook: ServerAction::new(),
+    };
     let data = crate::data::data(
         move || {
             (
-                save_email.version().get(),
-                add.version().get(),
-                remove.version().get(),
+                forms.save_email.version().get(),
+                forms.add.version().get(),
+                forms.remove.version().get(),
             )
         },
         |_| get_delivery_settings(),
     );
     let failure = move || {
         [
-            save_email.value().get().and_then(|r| r.err()),
-            add.value().get().and_then(|r| r.err()),
-            remove.value().get().and_then(|r| r.err()),
+            forms.save_email.value().get().and_then(|r| r.err()),
+            forms.add.value().get().and_then(|r| r.err()),
+            forms.remove.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
         .next()
-        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+        .map(error_line)
     };
-    let outcome = |o: Option<Result<TestOutcome, ServerFnError>>| {
-        o.map(|r| match r {
-            Ok(o) => {
-                let class = if o.failed == 0 {
-                    "test-outcome ok"
-                } else {
-                    "test-outcome error"
-                };
-                view! { <p class=class role="status">{o.message}</p> }.into_any()
-            }
-            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-        })
-    };
+    view! {
+        <h2>"Alert email"</h2>
+        {failure}
+        <Loaded data let:d>
+            <EmailSection email=d.email forms />
+            <WebhooksSection webhooks=d.webhooks forms />
+        </Loaded>
+    }
+}
+
+/// The forms of the delivery settings, each a server function behind the
+/// admin check.
+#[derive(Clone, Copy)]
+struct DeliveryForms {
+    save_email: ServerAction<SaveEmailSettings>,
+    test_email: ServerAction<SendTestEmail>,
+    add: ServerAction<AddWebhook>,
+    remove: ServerAction<RemoveWebhook>,
+    test_hook: ServerAction<SendTestWebhook>,
+}
+
+/// What a test send came to: the receiver's words, or the typed error.
+fn outcome(o: Option<Result<TestOutcome, AppError>>) -> Option<AnyView> {
+    o.map(|r| match r {
+        Ok(o) => {
+            let class = if o.failed == 0 {
+                "test-outcome ok"
+            } else {
+                "test-outcome error"
+            };
+            view! { <p class=class role="status">{o.message}</p> }.into_any()
+        }
+        Err(e) => error_line(e).into_any(),
+    })
+}
+
+#[component]
+fn EmailSection(email: EmailChannel, forms: DeliveryForms) -> impl IntoView {
+    let transport = email.transport.clone().unwrap_or_else(|| {
+        "none — set MONITOR_SMTP_URL and MONITOR_EMAIL_FROM, or MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL"
+            .to_owned()
+    });
+    let test_email = forms.test_email;
+    view! {
+        <p>"Transport: " <span class="mono">{transport}</span></p>
+        <ActionForm action=forms.save_email attr:class="stacked-form email-settings">
+            <label for="email-recipients">"Recipients (one per line)"</label>
+            <textarea id="email-recipients" name="recipients" rows="3">
+                {email.recipients.join("\n")}
+            </textarea>
+            <TypeBoxes prefix="email" checked=email.enabled_alert_types.clone() />
+            <button type="submit">"Save email settings"</button>
+        </ActionForm>
+        <ActionForm action=test_email attr:class="inline-form">
+            <button type="submit">"Send test email"</button>
+        </ActionForm>
+        {move || outcome(test_email.value().get())}
+    }
+}
+
+#[component]
+fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms) -> impl IntoView {
+    let (add, test_hook) = (forms.add, forms.test_hook);
     let new_secret = move || {
         add.value().get().and_then(|r| r.ok()).map(|created| {
             view! {
@@ -59,63 +114,27 @@ pub fn DeliverySettingsSection() -> impl IntoView {
             }
         })
     };
-
     view! {
-        <h2>"Alert email"</h2>
-        {failure}
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => {
-                        let transport = d
-                            .email
-                            .transport
-                            .clone()
-                            .unwrap_or_else(|| {
-                                "none — set MONITOR_SMTP_URL and MONITOR_EMAIL_FROM, or MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL"
-                                    .to_owned()
-                            });
-                        view! {
-                            <p>"Transport: " <span class="mono">{transport}</span></p>
-                            <ActionForm action=save_email attr:class="stacked-form email-settings">
-                                <label for="email-recipients">"Recipients (one per line)"</label>
-                                <textarea id="email-recipients" name="recipients" rows="3">
-                                    {d.email.recipients.join("\n")}
-                                </textarea>
-                                <TypeBoxes prefix="email" checked=d.email.enabled_alert_types.clone() />
-                                <button type="submit">"Save email settings"</button>
-                            </ActionForm>
-                            <ActionForm action=test_email attr:class="inline-form">
-                                <button type="submit">"Send test email"</button>
-                            </ActionForm>
-                            {move || outcome(test_email.value().get())}
-                            <h2>"Webhooks"</h2>
-                            {new_secret}
-                            <WebhookTable webhooks=d.webhooks remove test=test_hook />
-                            {move || outcome(test_hook.value().get())}
-                            <ActionForm action=add attr:class="stacked-form add-webhook">
-                                <label>"Name " <input type="text" name="name" required /></label>
-                                <label>
-                                    "URL "
-                                    <input type="url" name="url" required placeholder="https://…" />
-                                </label>
-                                <label>
-                                    "Format "
-                                    <select name="format">
-                                        <option value="generic">"generic (Telltale JSON v1)"</option>
-                                        <option value="slack">"Slack"</option>
-                                    </select>
-                                </label>
-                                <TypeBoxes prefix="hook" checked=AlertType::ALL.to_vec() />
-                                <button type="submit">"Add webhook"</button>
-                            </ActionForm>
-                        }
-                            .into_any()
-                    }
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <h2>"Webhooks"</h2>
+        {new_secret}
+        <WebhookTable webhooks remove=forms.remove test=test_hook />
+        {move || outcome(test_hook.value().get())}
+        <ActionForm action=add attr:class="stacked-form add-webhook">
+            <label>"Name " <input type="text" name="name" required /></label>
+            <label>
+                "URL "
+                <input type="url" name="url" required placeholder="https://…" />
+            </label>
+            <label>
+                "Format "
+                <select name="format">
+                    <option value="generic">"generic (Telltale JSON v1)"</option>
+                    <option value="slack">"Slack"</option>
+                </select>
+            </label>
+            <TypeBoxes prefix="hook" checked=AlertType::ALL.to_vec() />
+            <button type="submit">"Add webhook"</button>
+        </ActionForm>
     }
 }
 

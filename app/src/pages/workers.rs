@@ -5,6 +5,7 @@ use telltale_model::{Change, WorkerState, WorkerStatus};
 use crate::components::badge::WorkerBadge;
 use crate::components::data_table::DataTable;
 use crate::components::format::encode;
+use crate::components::loaded::Loaded;
 use crate::components::time::Time;
 use crate::live::use_live;
 use crate::server_fns::workers::list_worker_states;
@@ -19,14 +20,9 @@ pub fn WorkersPage() -> impl IntoView {
     view! {
         <Title text="Workers" />
         <h1>"Workers"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
-            {move || Suspend::new(async move {
-                match workers.await {
-                    Ok(workers) => view! { <WorkerTable workers /> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=workers loading="Loading workers…" let:workers>
+            <WorkerTable workers />
+        </Loaded>
     }
 }
 

@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 use telltale_model::{Alert, AlertFilter, CloseAlertResponse};
 
+use crate::error::AppError;
+
 /// Alerts matching `filter`, newest first: what `GET /v1/alerts` returns.
 #[server(prefix = "/api", endpoint = "alerts/list")]
-pub async fn list_alerts(
-    #[server(default)] filter: AlertFilter,
-) -> Result<Vec<Alert>, ServerFnError> {
-    use super::ssr::{store, to_server_error};
-    store()?.list_alerts(&filter).await.map_err(to_server_error)
+pub async fn list_alerts(#[server(default)] filter: AlertFilter) -> Result<Vec<Alert>, AppError> {
+    use super::ssr::store;
+    Ok(store()?.list_alerts(&filter).await?)
 }
 
 /// Closes an alert by hand, by the same rule as `POST /v1/alerts/{id}/close`
@@ -18,11 +18,8 @@ pub async fn list_alerts(
 /// Admins only (viewers read, change nothing); the server's access layer has
 /// already checked the session and the request's Origin (CSRF).
 #[server(prefix = "/api", endpoint = "alerts/close")]
-pub async fn close_alert(id: i64, reason: String) -> Result<CloseAlertResponse, ServerFnError> {
-    use super::ssr::{core, require_admin, to_change_error};
+pub async fn close_alert(id: i64, reason: String) -> Result<CloseAlertResponse, AppError> {
+    use super::ssr::{core, require_admin};
     require_admin()?;
-    core()?
-        .close_alert(id, Some(&reason))
-        .await
-        .map_err(to_change_error)
+    Ok(core()?.close_alert(id, Some(&reason)).await?)
 }

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use telltale_model::BadgeSetting;
 
+use crate::error::AppError;
+
 /// A job's badge: where it is served, whether it is public, and the
 /// Markdown that shows it, written for the address the page was asked at.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -9,16 +11,13 @@ pub struct BadgeLinks {
     pub markdown: String,
 }
 
-/// `public` as stored for `job` (`None` for an unknown job).
+/// `public` as stored for `job` (`None` for an unknown job: the job page
+/// already says it is missing, so the badge section shows nothing).
 #[server(prefix = "/api", endpoint = "badges/get")]
-pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, ServerFnError> {
-    use super::ssr::{store, to_server_error};
+pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, AppError> {
+    use super::ssr::store;
     let origin = request_origin();
-    let Some(status) = store()?
-        .job_with_state(&job)
-        .await
-        .map_err(to_server_error)?
-    else {
+    let Some(status) = store()?.job_with_state(&job).await? else {
         return Ok(None);
     };
     Ok(Some(links(
@@ -31,14 +30,11 @@ pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, ServerFnError>
 /// Posted by a plain HTML form, so it works without JavaScript. Admins
 /// only; the access layer has already checked the session and Origin.
 #[server(prefix = "/api", endpoint = "badges/set")]
-pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, ServerFnError> {
-    use super::ssr::{core, require_admin, to_change_error};
+pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, AppError> {
+    use super::ssr::{core, require_admin};
     require_admin()?;
     let origin = request_origin();
-    core()?
-        .set_public_badge(&job, public)
-        .await
-        .map_err(to_change_error)?;
+    core()?.set_public_badge(&job, public).await?;
     Ok(links(BadgeSetting::new(&job, public), &origin))
 }
 

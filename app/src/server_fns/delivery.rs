@@ -11,6 +11,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use telltale_model::{AlertDetail, CreatedWebhook, EmailChannel, TestOutcome, Webhook};
 
+use crate::error::AppError;
+
 /// What the settings page shows of delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliverySettings {
@@ -22,9 +24,7 @@ pub struct DeliverySettings {
 mod ssr {
     use telltale_model::AlertType;
 
-    pub use crate::server_fns::ssr::{
-        core, require_admin, store, to_change_error, to_server_error,
-    };
+    pub use crate::server_fns::ssr::{core, require_admin, store};
 
     /// Checkboxes of an HTML form: present ("on") when ticked.
     pub fn ticked(
@@ -48,16 +48,16 @@ mod ssr {
 }
 
 #[server(prefix = "/api", endpoint = "delivery/settings")]
-pub async fn get_delivery_settings() -> Result<DeliverySettings, ServerFnError> {
+pub async fn get_delivery_settings() -> Result<DeliverySettings, AppError> {
     use ssr::*;
     require_admin()?;
     let core = core()?;
     let store = core.store();
     let transport = core.deliverer().email_transport();
-    let email = store.email_settings().await.map_err(to_server_error)?;
+    let email = store.email_settings().await?;
     Ok(DeliverySettings {
         email: EmailChannel::new(email, transport),
-        webhooks: store.list_webhooks().await.map_err(to_server_error)?,
+        webhooks: store.list_webhooks().await?,
     })
 }
 
@@ -70,7 +70,7 @@ pub async fn save_email_settings(
     #[server(default)] recovery: Option<String>,
     #[server(default)] worker_offline: Option<String>,
     #[server(default)] scheduler_offline: Option<String>,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     use ssr::*;
     require_admin()?;
     let settings = telltale_model::EmailSettings {
@@ -82,22 +82,15 @@ pub async fn save_email_settings(
             .collect(),
         enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
     };
-    core()?
-        .put_email_settings(&settings)
-        .await
-        .map(|_| ())
-        .map_err(to_change_error)
+    core()?.put_email_settings(&settings).await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "delivery/test-email")]
-pub async fn send_test_email() -> Result<TestOutcome, ServerFnError> {
+pub async fn send_test_email() -> Result<TestOutcome, AppError> {
     use ssr::*;
     require_admin()?;
-    core()?
-        .deliverer()
-        .test_email()
-        .await
-        .map_err(to_server_error)
+    Ok(core()?.deliverer().test_email().await?)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/add-webhook")]
@@ -110,46 +103,46 @@ pub async fn add_webhook(
     #[server(default)] recovery: Option<String>,
     #[server(default)] worker_offline: Option<String>,
     #[server(default)] scheduler_offline: Option<String>,
-) -> Result<CreatedWebhook, ServerFnError> {
+) -> Result<CreatedWebhook, AppError> {
     use ssr::*;
     require_admin()?;
     let request = telltale_model::WebhookSettings {
         name,
         url,
         format: telltale_model::WebhookFormat::parse(&format)
-            .ok_or_else(|| ServerFnError::new(format!("format: unknown value {format:?}")))?,
+            .ok_or_else(|| AppError::bad_input("format", format!("unknown value {format:?}")))?,
         enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
         enabled: true,
         secret: None,
     };
-    core()?
-        .create_webhook(&request)
-        .await
-        .map_err(to_change_error)
+    Ok(core()?.create_webhook(&request).await?)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/remove-webhook")]
-pub async fn remove_webhook(id: i64) -> Result<(), ServerFnError> {
+pub async fn remove_webhook(id: i64) -> Result<(), AppError> {
     use ssr::*;
     require_admin()?;
-    core()?.delete_webhook(id).await.map_err(to_change_error)
+    Ok(core()?.delete_webhook(id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/test-webhook")]
-pub async fn send_test_webhook(id: i64) -> Result<TestOutcome, ServerFnError> {
+pub async fn send_test_webhook(id: i64) -> Result<TestOutcome, AppError> {
     use ssr::*;
     require_admin()?;
     core()?
         .deliverer()
         .test_webhook(id)
-        .await
-        .map_err(to_server_error)?
-        .ok_or_else(|| ServerFnError::new(format!("no webhook {id}")))
+        .await?
+        .ok_or_else(|| AppError::not_found(telltale_model::Resource::Webhook, id))
 }
 
-/// One alert and every attempt to deliver it.
+/// One alert and every attempt to deliver it: what `GET /v1/alerts/{id}`
+/// returns, and its typed not-found when there is no such alert.
 #[server(prefix = "/api", endpoint = "alerts/detail")]
-pub async fn get_alert_detail(id: i64) -> Result<Option<AlertDetail>, ServerFnError> {
+pub async fn get_alert_detail(id: i64) -> Result<AlertDetail, AppError> {
     use ssr::*;
-    store()?.alert_detail(id).await.map_err(to_server_error)
+    store()?
+        .alert_detail(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(telltale_model::Resource::Alert, id))
 }

@@ -1,16 +1,22 @@
 use leptos::prelude::*;
 use telltale_model::{RunDetail, RunFilter, RunPage};
 
+use crate::error::AppError;
+
 /// Runs matching `filter`, newest first: what `GET /v1/runs` returns.
 #[server(prefix = "/api", endpoint = "runs/list")]
-pub async fn list_runs(#[server(default)] filter: RunFilter) -> Result<RunPage, ServerFnError> {
-    use super::ssr::{store, to_server_error};
-    store()?.list_runs(&filter).await.map_err(to_server_error)
+pub async fn list_runs(#[server(default)] filter: RunFilter) -> Result<RunPage, AppError> {
+    use super::ssr::store;
+    Ok(store()?.list_runs(&filter).await?)
 }
 
-/// One run with its timeline, or none: what `GET /v1/runs/{id}` returns.
+/// One run with its timeline: what `GET /v1/runs/{id}` returns, and its
+/// typed not-found when there is no such run.
 #[server(prefix = "/api", endpoint = "runs/detail")]
-pub async fn get_run_detail(run_id: String) -> Result<Option<RunDetail>, ServerFnError> {
-    use super::ssr::{store, to_server_error};
-    store()?.run_detail(&run_id).await.map_err(to_server_error)
+pub async fn get_run_detail(run_id: String) -> Result<RunDetail, AppError> {
+    use super::ssr::store;
+    store()?
+        .run_detail(&run_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(telltale_model::Resource::Run, run_id))
 }

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use telltale_model::{ApiKey, CreatedApiKey, User};
 
+use crate::error::AppError;
+
 /// What the settings page lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsLists {
@@ -15,61 +17,50 @@ pub struct SettingsLists {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use leptos::prelude::*;
+    pub use crate::error::AppError;
+    pub use crate::server_fns::ssr::{core, require_admin, store};
 
-    pub use crate::server_fns::ssr::{
-        core, require_admin, store, to_change_error, to_server_error,
-    };
-
+    /// A form's enumerated field, refused by name when it is not one of
+    /// the values `parse` knows.
     pub fn parse_enum<T>(
         value: &str,
         parse: fn(&str) -> Option<T>,
-        what: &str,
-    ) -> Result<T, ServerFnError> {
-        parse(value).ok_or_else(|| ServerFnError::new(format!("{what}: unknown value {value:?}")))
+        field: &str,
+    ) -> Result<T, AppError> {
+        parse(value).ok_or_else(|| AppError::bad_input(field, format!("unknown value {value:?}")))
     }
 }
 
 #[server(prefix = "/api", endpoint = "settings/view")]
-pub async fn settings_view() -> Result<SettingsLists, ServerFnError> {
+pub async fn settings_view() -> Result<SettingsLists, AppError> {
     use ssr::*;
     require_admin()?;
     let store = store()?;
     Ok(SettingsLists {
-        users: store.list_users().await.map_err(to_server_error)?,
-        api_keys: store.list_api_keys().await.map_err(to_server_error)?,
+        users: store.list_users().await?,
+        api_keys: store.list_api_keys().await?,
     })
 }
 
 #[server(prefix = "/api", endpoint = "settings/create-key")]
-pub async fn create_api_key(name: String, scope: String) -> Result<CreatedApiKey, ServerFnError> {
+pub async fn create_api_key(name: String, scope: String) -> Result<CreatedApiKey, AppError> {
     use ssr::*;
     require_admin()?;
     let scope = parse_enum(&scope, telltale_model::KeyScope::parse, "scope")?;
     let request = telltale_model::NewApiKey { name, scope };
-    core()?
-        .create_api_key(&request)
-        .await
-        .map_err(to_change_error)
+    Ok(core()?.create_api_key(&request).await?)
 }
 
 #[server(prefix = "/api", endpoint = "settings/revoke-key")]
-pub async fn revoke_api_key(id: i64) -> Result<(), ServerFnError> {
+pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     use ssr::*;
     require_admin()?;
-    core()?
-        .revoke_api_key(id)
-        .await
-        .map(|_| ())
-        .map_err(to_change_error)
+    core()?.revoke_api_key(id).await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "settings/add-user")]
-pub async fn add_user(
-    email: String,
-    password: String,
-    role: String,
-) -> Result<User, ServerFnError> {
+pub async fn add_user(email: String, password: String, role: String) -> Result<User, AppError> {
     use ssr::*;
     require_admin()?;
     let role = parse_enum(&role, telltale_model::Role::parse, "role")?;
@@ -78,34 +69,28 @@ pub async fn add_user(
         password,
         role,
     };
-    core()?.add_user(&request).await.map_err(to_change_error)
+    Ok(core()?.add_user(&request).await?)
 }
 
 #[server(prefix = "/api", endpoint = "settings/remove-user")]
-pub async fn remove_user(id: i64) -> Result<(), ServerFnError> {
+pub async fn remove_user(id: i64) -> Result<(), AppError> {
     use ssr::*;
     require_admin()?;
-    core()?.remove_user(id).await.map_err(to_change_error)
+    Ok(core()?.remove_user(id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "settings/reset-password")]
-pub async fn reset_password(id: i64, password: String) -> Result<(), ServerFnError> {
+pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
     use ssr::*;
     require_admin()?;
-    core()?
-        .reset_password(id, &password)
-        .await
-        .map_err(to_change_error)
+    Ok(core()?.reset_password(id, &password).await?)
 }
 
 #[server(prefix = "/api", endpoint = "settings/set-role")]
-pub async fn set_role(id: i64, role: String) -> Result<(), ServerFnError> {
+pub async fn set_role(id: i64, role: String) -> Result<(), AppError> {
     use ssr::*;
     require_admin()?;
     let role = parse_enum(&role, telltale_model::Role::parse, "role")?;
-    core()?
-        .set_role(id, role)
-        .await
-        .map(|_| ())
-        .map_err(to_change_error)
+    core()?.set_role(id, role).await?;
+    Ok(())
 }

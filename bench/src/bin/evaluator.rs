@@ -9,7 +9,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use clap::Parser;
 use serde_json::json;
-use telltale_core::engine::{Engine, ManualClock};
+use telltale_core::engine::{Engine, ManualClock, TickReport};
 use telltale_model::{Level, NewEvent, SourceType};
 use telltale_store::{DatabaseTarget, Store};
 
@@ -58,52 +58,21 @@ async fn main() -> Result<(), Error> {
     };
     let store = Store::connect(&target).await?;
     let t0 = DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")?.with_timezone(&Utc);
-
-    // Every job has run once and says when it runs next: the due ones soon,
-    // the others in a day.
     let seeding = Instant::now();
-    let names: Vec<String> = (0..args.jobs).map(|i| format!("job-{i:06}")).collect();
-    for chunk in names.chunks(500) {
-        let mut events = Vec::with_capacity(chunk.len() * 2);
-        for name in chunk {
-            let i: usize = name[4..].parse()?;
-            let next = if i.is_multiple_of(args.due_every) {
-                t0 + Duration::seconds(60)
-            } else {
-                t0 + Duration::days(1)
-            };
-            events.push(event(name, "job.started", t0, json!({"grace_seconds": 30})));
-            events.push(event(
-                name,
-                "job.next_scheduled",
-                t0,
-                json!({"next_run_at": next.to_rfc3339()}),
-            ));
-        }
-        store.ingest(&events, t0).await?;
-    }
+    seed(&store, &args, t0).await?;
     let seeded = seeding.elapsed();
 
     let clock = Arc::new(ManualClock::new(t0 + Duration::seconds(1)));
     let engine = Engine::new(store.clone(), clock.clone());
-    let start = Instant::now();
-    let full = engine.tick(&[], true).await?;
-    let full_time = start.elapsed();
-
+    let (full, full_time) = timed_tick(&engine, true).await?;
     // 61 s later the due tenth is LATE; 31 s after that it is DOWN with a
     // MISSED alert each. The rest are not read at all.
     clock.set(t0 + Duration::seconds(61));
-    let start = Instant::now();
-    let late = engine.tick(&[], false).await?;
-    let late_time = start.elapsed();
+    let (late, late_time) = timed_tick(&engine, false).await?;
     clock.set(t0 + Duration::seconds(92));
-    let start = Instant::now();
-    let down = engine.tick(&[], false).await?;
-    let down_time = start.elapsed();
+    let (down, down_time) = timed_tick(&engine, false).await?;
     clock.set(t0 + Duration::seconds(93));
-    let start = Instant::now();
-    let idle = engine.tick(&[], false).await?;
-    let idle_time = start.elapsed();
+    let (idle, idle_time) = timed_tick(&engine, false).await?;
 
     let rows = [
         ("full evaluation (start-up)", full.evaluated, full_time),
@@ -135,4 +104,40 @@ async fn main() -> Result<(), Error> {
     });
     std::fs::write(&args.out, serde_json::to_string_pretty(&json)?)?;
     Ok(())
+}
+
+/// Every job has run once and says when it runs next: the due ones soon,
+/// the others in a day.
+async fn seed(store: &Store, args: &Args, t0: DateTime<Utc>) -> Result<(), Error> {
+    let names: Vec<String> = (0..args.jobs).map(|i| format!("job-{i:06}")).collect();
+    for chunk in names.chunks(500) {
+        let mut events = Vec::with_capacity(chunk.len() * 2);
+        for name in chunk {
+            let i: usize = name[4..].parse()?;
+            let next = if i.is_multiple_of(args.due_every) {
+                t0 + Duration::seconds(60)
+            } else {
+                t0 + Duration::days(1)
+            };
+            events.push(event(name, "job.started", t0, json!({"grace_seconds": 30})));
+            events.push(event(
+                name,
+                "job.next_scheduled",
+                t0,
+                json!({"next_run_at": next.to_rfc3339()}),
+            ));
+        }
+        store.ingest(&events, t0).await?;
+    }
+    Ok(())
+}
+
+/// One tick (of every job when `all`), and how long it took.
+async fn timed_tick(
+    engine: &Engine,
+    all: bool,
+) -> Result<(TickReport, std::time::Duration), Error> {
+    let start = Instant::now();
+    let report = engine.tick(&[], all).await?;
+    Ok((report, start.elapsed()))
 }

@@ -76,34 +76,13 @@ async fn main() -> Result<(), Error> {
     let args = Args::parse();
     let run_for = Duration::from_secs(args.seconds);
     let conns = args.connections;
-    let mut ingest = Vec::new();
-
-    let sqlite = Server::start(&args.binary).await?;
-    ingest.extend(measure("SQLite, 1 instance", &[&sqlite.base], conns, run_for).await?);
-    sqlite.stop().await;
+    let mut ingest = measure_single_instances(&args, run_for).await?;
 
     let url = fresh_database(&args.database_url).await?;
-    let pg = Server::start_with(&args.binary, &[("MONITOR_DATABASE_URL", &url)]).await?;
-    ingest.extend(measure("PostgreSQL, 1 instance", &[&pg.base], conns, run_for).await?);
-    pg.stop().await;
-
-    let url = fresh_database(&args.database_url).await?;
-    let retry = args.leader_retry_seconds.to_string();
-    let start = |name: &'static str| {
-        let (binary, url, retry) = (args.binary.clone(), url.clone(), retry.clone());
-        async move {
-            Server::start_with(
-                &binary,
-                &[
-                    ("MONITOR_DATABASE_URL", url.as_str()),
-                    ("MONITOR_INSTANCE_NAME", name),
-                    ("MONITOR_LEADER_RETRY_SECONDS", retry.as_str()),
-                ],
-            )
-            .await
-        }
-    };
-    let mut pair = [start("a").await?, start("b").await?];
+    let mut pair = [
+        start_instance(&args, &url, "a").await?,
+        start_instance(&args, &url, "b").await?,
+    ];
     let mut bases = [pair[0].base.clone(), pair[1].base.clone()];
     ingest.extend(
         measure(
@@ -117,27 +96,7 @@ async fn main() -> Result<(), Error> {
     let live_latency = cross_instance_latency(&bases[0], &bases[1], args.live_samples).await?;
     let stored = count_events(&url).await?;
     let export_on_postgres = export::export_events(&pair[0], stored).await?;
-
-    let mut failover_seconds = Vec::new();
-    for _ in 0..args.failovers {
-        let leader = wait_for_leader(&bases, Duration::from_secs(30)).await?;
-        let other = 1 - leader;
-        let killed = Instant::now();
-        pair[leader].kill();
-        loop {
-            if leads(&bases[other]).await == Some(true) {
-                break;
-            }
-            if killed.elapsed() > Duration::from_secs(60) {
-                return Err("no instance took over within 60 s".into());
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        failover_seconds.push(killed.elapsed().as_secs_f64());
-        // Back as a follower, on a new port.
-        pair[leader] = start(if leader == 0 { "a" } else { "b" }).await?;
-        bases[leader] = pair[leader].base.clone();
-    }
+    let failover_seconds = fail_over(&args, &url, &mut pair, &mut bases).await?;
     for s in pair {
         s.stop().await;
     }
@@ -156,6 +115,65 @@ async fn main() -> Result<(), Error> {
     std::fs::write(&args.out, serde_json::to_string_pretty(&report)?)?;
     println!("\nwrote {}", args.out.display());
     Ok(())
+}
+
+/// Ingest on one instance: SQLite, then PostgreSQL.
+async fn measure_single_instances(args: &Args, run_for: Duration) -> Result<Vec<Figures>, Error> {
+    let conns = args.connections;
+    let mut ingest = Vec::new();
+    let sqlite = Server::start(&args.binary).await?;
+    ingest.extend(measure("SQLite, 1 instance", &[&sqlite.base], conns, run_for).await?);
+    sqlite.stop().await;
+
+    let url = fresh_database(&args.database_url).await?;
+    let pg = Server::start_with(&args.binary, &[("MONITOR_DATABASE_URL", &url)]).await?;
+    ingest.extend(measure("PostgreSQL, 1 instance", &[&pg.base], conns, run_for).await?);
+    pg.stop().await;
+    Ok(ingest)
+}
+
+/// One of several instances on the database at `url`.
+async fn start_instance(args: &Args, url: &str, name: &str) -> Result<Server, Error> {
+    let retry = args.leader_retry_seconds.to_string();
+    Server::start_with(
+        &args.binary,
+        &[
+            ("MONITOR_DATABASE_URL", url),
+            ("MONITOR_INSTANCE_NAME", name),
+            ("MONITOR_LEADER_RETRY_SECONDS", retry.as_str()),
+        ],
+    )
+    .await
+}
+
+/// Kills the leader `--failovers` times, measuring how long the other takes
+/// to lead; each killed one comes back as a follower, on a new port.
+async fn fail_over(
+    args: &Args,
+    url: &str,
+    pair: &mut [Server; 2],
+    bases: &mut [String; 2],
+) -> Result<Vec<f64>, Error> {
+    let mut failover_seconds = Vec::new();
+    for _ in 0..args.failovers {
+        let leader = wait_for_leader(bases, Duration::from_secs(30)).await?;
+        let other = 1 - leader;
+        let killed = Instant::now();
+        pair[leader].kill();
+        loop {
+            if leads(&bases[other]).await == Some(true) {
+                break;
+            }
+            if killed.elapsed() > Duration::from_secs(60) {
+                return Err("no instance took over within 60 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        failover_seconds.push(killed.elapsed().as_secs_f64());
+        pair[leader] = start_instance(args, url, if leader == 0 { "a" } else { "b" }).await?;
+        bases[leader] = pair[leader].base.clone();
+    }
+    Ok(failover_seconds)
 }
 
 async fn measure(

@@ -110,45 +110,10 @@ impl Generator {
                 let at = list.choose(r).copied().unwrap_or_default();
                 ids(with(ev(source(t), "info", t, "odd clock"), "eventAt", at))
             }
-            Kind::BackdatedChief => {
-                let back = [3600, 86_400, 30 * 86_400]
-                    .choose(r)
-                    .copied()
-                    .unwrap_or(3600);
-                let at = (Utc::now() - TimeDelta::seconds(back))
-                    .to_rfc3339_opts(SecondsFormat::Secs, true);
-                let e = ev("chief", "info", "chief.heartbeat", "late scheduler");
-                let e = with(e, "metadata", json!({"ping_interval_seconds": 30}));
-                with(e, "eventAt", at)
-            }
-            Kind::Markup => {
-                let m = &self.markup;
-                let mut pick = || m.choose(r).cloned().unwrap_or_default();
-                let (name, message, w, run) = (pick(), pick(), pick(), pick());
-                let types = [
-                    "job.failed",
-                    "job.started",
-                    "worker.heartbeat",
-                    "job.failed",
-                ];
-                let t = types.choose(r).copied().unwrap_or("job.failed");
-                let e = ev("worker", "error", t, &message);
-                let e = with(with(e, "jobName", name.clone()), "runId", run);
-                let meta = json!({"failure_reason": message, "hostname": name});
-                with(with(e, "workerId", w), "metadata", meta)
-            }
+            Kind::BackdatedChief => backdated_chief(r),
+            Kind::Markup => markup_event(r, &self.markup),
             _ => {
-                let long = "x".repeat(300);
-                let odd = [
-                    "job.exploded",
-                    "DROP TABLE events;",
-                    "job.failed ",
-                    "JOB.FAILED",
-                    "🔥",
-                    &long,
-                ];
-                let t = odd.choose(r).copied().unwrap_or("?");
-                let e = ids(ev("worker", "info", t, "unknown"));
+                let e = ids(ev("worker", "info", &odd_type(r), "unknown"));
                 match r.random_range(0..3) {
                     0 => with(e, "sourceType", "alien"),
                     1 => with(e, "level", "fatal"),
@@ -214,4 +179,47 @@ fn numbers(r: &mut StdRng, t: &str) -> Value {
         meta.insert(key.to_owned(), value.unwrap_or_default());
     }
     Value::Object(meta)
+}
+
+/// A scheduler heartbeat from an hour, a day or a month ago.
+fn backdated_chief(r: &mut StdRng) -> Value {
+    let back = [3600, 86_400, 30 * 86_400]
+        .choose(r)
+        .copied()
+        .unwrap_or(3600);
+    let at = (Utc::now() - TimeDelta::seconds(back)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let e = ev("chief", "info", "chief.heartbeat", "late scheduler");
+    let e = with(e, "metadata", json!({"ping_interval_seconds": 30}));
+    with(e, "eventAt", at)
+}
+
+/// An event whose names and texts are markup meant to break a page.
+fn markup_event(r: &mut StdRng, markup: &[String]) -> Value {
+    let mut pick = || markup.choose(r).cloned().unwrap_or_default();
+    let (name, message, w, run) = (pick(), pick(), pick(), pick());
+    let types = [
+        "job.failed",
+        "job.started",
+        "worker.heartbeat",
+        "job.failed",
+    ];
+    let t = types.choose(r).copied().unwrap_or("job.failed");
+    let e = ev("worker", "error", t, &message);
+    let e = with(with(e, "jobName", name.clone()), "runId", run);
+    let meta = json!({"failure_reason": message, "hostname": name});
+    with(with(e, "workerId", w), "metadata", meta)
+}
+
+/// An event type no producer sends.
+fn odd_type(r: &mut StdRng) -> String {
+    let long = "x".repeat(300);
+    let odd = [
+        "job.exploded",
+        "DROP TABLE events;",
+        "job.failed ",
+        "JOB.FAILED",
+        "🔥",
+        &long,
+    ];
+    odd.choose(r).copied().unwrap_or("?").to_owned()
 }

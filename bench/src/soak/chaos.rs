@@ -243,72 +243,94 @@ pub async fn watch(
         let health = client.get(format!("{base}/v1/health")).send().await;
         let summary = client.get(format!("{base}/v1/status/summary")).send().await;
         if let Ok(rss) = crate::server::status_mib(pid.load(Ordering::Relaxed), "VmRSS:") {
-            w.peak_rss_mib = w.peak_rss_mib.max(rss);
             let t = (began - start).as_secs_f64();
-            if w.rss_mib.last().is_none_or(|(last, _)| t - last >= 10.0) {
-                w.rss_mib.push((t, rss));
-            }
             // The machine is shared: a server that runs away with memory
             // ends the run (and fails it) before it takes the machine down.
-            if rss > max_rss_mib {
+            if w.memory(t, rss, max_rss_mib) {
                 println!(
                     "soak: the server uses {rss:.0} MiB, over --max-rss-mib: stopping the run"
                 );
-                w.over_memory = Some(rss);
                 stop.store(true, Ordering::Relaxed);
                 break;
             }
         }
         if !disruption.covers(began) {
             let at = (began - start).as_secs_f64();
-            let note = |w: &mut Watch, text: String| {
-                if let Some((n, _, last)) = w.samples.get_mut(&text) {
-                    *n += 1;
-                    *last = at;
-                } else if w.samples.len() < 10 {
-                    w.samples.insert(text, (1, at, at));
-                }
-            };
-            match health {
-                Ok(r) if r.status().is_success() => w.health_ok += 1,
-                Ok(r) => {
-                    w.health_degraded += 1;
-                    let status = r.status();
-                    let body = r.text().await.unwrap_or_default();
-                    note(
-                        &mut w,
-                        format!(
-                            "health HTTP {status}: {}",
-                            body.chars().take(300).collect::<String>()
-                        ),
-                    );
-                }
-                Err(e) => {
-                    w.health_failed += 1;
-                    note(
-                        &mut w,
-                        format!("health: no answer: {}", super::ingest::chain(&e)),
-                    );
-                }
-            }
-            match summary {
-                Ok(r) if r.status().is_success() => w.summary_ok += 1,
-                Ok(r) => {
-                    w.summary_failed += 1;
-                    note(&mut w, format!("status summary HTTP {}", r.status()));
-                }
-                Err(e) => {
-                    w.summary_failed += 1;
-                    note(
-                        &mut w,
-                        format!("status summary: no answer: {}", super::ingest::chain(&e)),
-                    );
-                }
-            }
+            w.health(health, at).await;
+            w.summary(summary, at);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     w
+}
+
+impl Watch {
+    /// Records the server's memory `t` seconds in; true when it is over
+    /// `max_rss_mib`.
+    fn memory(&mut self, t: f64, rss: f64, max_rss_mib: f64) -> bool {
+        self.peak_rss_mib = self.peak_rss_mib.max(rss);
+        if self.rss_mib.last().is_none_or(|(last, _)| t - last >= 10.0) {
+            self.rss_mib.push((t, rss));
+        }
+        if rss > max_rss_mib {
+            self.over_memory = Some(rss);
+        }
+        rss > max_rss_mib
+    }
+
+    /// Counts an answer of `/v1/health` outside any disruption.
+    async fn health(&mut self, health: reqwest::Result<reqwest::Response>, at: f64) {
+        match health {
+            Ok(r) if r.status().is_success() => self.health_ok += 1,
+            Ok(r) => {
+                self.health_degraded += 1;
+                let status = r.status();
+                let body = r.text().await.unwrap_or_default();
+                self.note(
+                    at,
+                    format!(
+                        "health HTTP {status}: {}",
+                        body.chars().take(300).collect::<String>()
+                    ),
+                );
+            }
+            Err(e) => {
+                self.health_failed += 1;
+                self.note(
+                    at,
+                    format!("health: no answer: {}", super::ingest::chain(&e)),
+                );
+            }
+        }
+    }
+
+    /// Counts an answer of `/v1/status/summary` outside any disruption.
+    fn summary(&mut self, summary: reqwest::Result<reqwest::Response>, at: f64) {
+        match summary {
+            Ok(r) if r.status().is_success() => self.summary_ok += 1,
+            Ok(r) => {
+                self.summary_failed += 1;
+                self.note(at, format!("status summary HTTP {}", r.status()));
+            }
+            Err(e) => {
+                self.summary_failed += 1;
+                self.note(
+                    at,
+                    format!("status summary: no answer: {}", super::ingest::chain(&e)),
+                );
+            }
+        }
+    }
+
+    /// Keeps a sample of what was not a plain 200 (ten distinct at most).
+    fn note(&mut self, at: f64, text: String) {
+        if let Some((n, _, last)) = self.samples.get_mut(&text) {
+            *n += 1;
+            *last = at;
+        } else if self.samples.len() < 10 {
+            self.samples.insert(text, (1, at, at));
+        }
+    }
 }
 
 #[cfg(test)]

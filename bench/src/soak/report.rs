@@ -54,49 +54,13 @@ pub fn judge(
             c.error.as_deref().unwrap_or("?")
         ));
     }
-    let alert_ids: Vec<i64> = match &alerts {
-        Ok(list) => list.iter().filter_map(|a| a["id"].as_i64()).collect(),
-        Err(e) => {
-            problems.push(format!("alerts unreadable: {e}"));
-            Vec::new()
-        }
-    };
-    if let Ok(list) = &alerts {
-        if list.len() != 1 {
-            problems.push(format!("{} FAILURE alerts", list.len()));
-        }
-        for a in list {
-            let reason = a["reason"].as_str().unwrap_or_default();
-            if !reason.contains(&c.run) {
-                problems.push(format!(
-                    "alert {} reason does not name {}: {reason:?}",
-                    a["id"], c.run
-                ));
-            }
-        }
-    }
+    let alert_ids = check_alerts(c, &alerts, &mut problems);
     let failure: Vec<&Reception> = got.iter().filter(|r| r.alert_type == "FAILURE").collect();
-    let ids: BTreeSet<String> = failure
-        .iter()
-        .map(|r| {
-            r.delivery_id
-                .map_or_else(|| format!("none-{:?}", r.at), |id| id.to_string())
-        })
-        .collect();
-    if ids.len() != 1 {
-        problems.push(format!("{} deliveries (distinct deliveryIds)", ids.len()));
-    }
-    if !failure.is_empty() && !failure.iter().any(|r| r.accepted) {
-        problems.push("no delivery accepted (only refused ones)".into());
-    }
-    if alerts.is_ok()
-        && let Some(stray) = failure.iter().find(|r| !alert_ids.contains(&r.alert_id))
-    {
-        problems.push(format!(
-            "a delivery names alert {}, not the job's",
-            stray.alert_id
-        ));
-    }
+    let ids = check_deliveries(
+        &failure,
+        alerts.is_ok().then_some(&alert_ids[..]),
+        &mut problems,
+    );
     let others = got.len() - failure.len();
     if others > 0 {
         let kinds: BTreeSet<String> = got
@@ -130,6 +94,66 @@ pub fn judge(
         latency_ms,
         problems,
     }
+}
+
+/// The job's FAILURE alerts: exactly one, naming the canary's run. Returns
+/// their ids.
+fn check_alerts(
+    c: &Canary,
+    alerts: &Result<Vec<Value>, String>,
+    problems: &mut Vec<String>,
+) -> Vec<i64> {
+    let list = match alerts {
+        Ok(list) => list,
+        Err(e) => {
+            problems.push(format!("alerts unreadable: {e}"));
+            return Vec::new();
+        }
+    };
+    if list.len() != 1 {
+        problems.push(format!("{} FAILURE alerts", list.len()));
+    }
+    for a in list {
+        let reason = a["reason"].as_str().unwrap_or_default();
+        if !reason.contains(&c.run) {
+            problems.push(format!(
+                "alert {} reason does not name {}: {reason:?}",
+                a["id"], c.run
+            ));
+        }
+    }
+    list.iter().filter_map(|a| a["id"].as_i64()).collect()
+}
+
+/// The FAILURE deliveries received: one delivery id, accepted, about one
+/// of the job's alerts (when they could be read). Returns the distinct ids.
+fn check_deliveries(
+    failure: &[&Reception],
+    alert_ids: Option<&[i64]>,
+    problems: &mut Vec<String>,
+) -> BTreeSet<String> {
+    let ids: BTreeSet<String> = failure
+        .iter()
+        .map(|r| {
+            r.delivery_id
+                .map_or_else(|| format!("none-{:?}", r.at), |id| id.to_string())
+        })
+        .collect();
+    if ids.len() != 1 {
+        problems.push(format!("{} deliveries (distinct deliveryIds)", ids.len()));
+    }
+    if !failure.is_empty() && !failure.iter().any(|r| r.accepted) {
+        problems.push("no delivery accepted (only refused ones)".into());
+    }
+    if let Some(alert_ids) = alert_ids
+        && let Some(stray) = failure.iter().find(|r| !alert_ids.contains(&r.alert_id))
+    {
+        problems.push(format!(
+            "a delivery names alert {}, not the job's",
+            stray.alert_id
+        ));
+    }
+    ids
 }
 
 #[derive(Debug, Serialize, Default)]

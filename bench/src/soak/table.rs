@@ -20,6 +20,20 @@ pub fn print(r: &Report) {
             format!(", skipping {}", r.skipped.join(","))
         }
     );
+    print_requests(r);
+    print_canaries(r);
+    print_chaos_and_health(r);
+    print_problems(r);
+    println!(
+        "{}: {} of {} canaries alerted and delivered exactly once",
+        if r.passed { "PASS" } else { "FAIL" },
+        r.canaries_passed,
+        r.canaries.len()
+    );
+}
+
+/// Requests by kind, with a total, and what became of the events.
+fn print_requests(r: &Report) {
     println!(
         "{:<18} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>10}",
         "requests", "sent", "2xx", "4xx", "5xx", "dropped", "other", "in-window"
@@ -43,6 +57,10 @@ pub fn print(r: &Report) {
         "events: {} stored, {} duplicates, {} dropped inside batches, {} warnings",
         r.events_inserted, r.events_duplicate, r.events_dropped_in_batch, r.warnings
     );
+}
+
+/// The canaries: stored, alerted, delivered, and how fast.
+fn print_canaries(r: &Report) {
     let n = r.canaries.len();
     let stored = r.canaries.iter().filter(|c| c.stored).count();
     let retried = r.canaries.iter().filter(|c| c.attempts > 1).count();
@@ -69,6 +87,10 @@ pub fn print(r: &Report) {
         "receiver: {} requests, {} accepted, {} bad signatures",
         r.receiver.requests, r.receiver.accepted, r.receiver.bad_signature
     );
+}
+
+/// Restarts and cuts survived, the server's health, and its memory trend.
+fn print_chaos_and_health(r: &Report) {
     let restarts: Vec<_> = r
         .chaos
         .iter()
@@ -92,26 +114,36 @@ pub fn print(r: &Report) {
         w.summary_failed,
         w.peak_rss_mib
     );
-    // About one memory sample a minute is enough to see a trend.
-    let mut minute = -60.0;
-    let mut trend = Vec::new();
-    for (t, mib) in &w.rss_mib {
-        if t - minute >= 59.0 {
-            trend.push(format!("{:.0} s {mib:.0}", t));
-            minute = *t;
-        }
-    }
-    if let Some((t, mib)) = w.rss_mib.last()
-        && *t > minute
-    {
-        trend.push(format!("{t:.0} s {mib:.0}"));
-    }
+    let trend = memory_trend(&w.rss_mib);
     if !trend.is_empty() {
         println!("server RSS (MiB): {}", trend.join(", "));
     }
     if let Some(rss) = w.over_memory {
         println!("STOPPED EARLY: the server reached {rss:.0} MiB (--max-rss-mib)");
     }
+}
+
+/// About one memory sample a minute is enough to see a trend.
+fn memory_trend(rss_mib: &[(f64, f64)]) -> Vec<String> {
+    let mut minute = -60.0;
+    let mut trend = Vec::new();
+    for (t, mib) in rss_mib {
+        if t - minute >= 59.0 {
+            trend.push(format!("{:.0} s {mib:.0}", t));
+            minute = *t;
+        }
+    }
+    if let Some((t, mib)) = rss_mib.last()
+        && *t > minute
+    {
+        trend.push(format!("{t:.0} s {mib:.0}"));
+    }
+    trend
+}
+
+/// The server log's counts and distinct lines, unexpected answers, watch
+/// samples, and the failed canaries.
+fn print_problems(r: &Report) {
     let l = &r.server_log;
     println!(
         "server log ({}): {} panics, {} errors, {} warnings",
@@ -123,7 +155,7 @@ pub fn print(r: &Report) {
     for (text, n) in &r.unexpected_samples {
         println!("  {n:>6} × unexpected: {text}");
     }
-    for (text, (n, first, last)) in &w.samples {
+    for (text, (n, first, last)) in &r.watch.samples {
         println!("  {n:>6} × watch, {first:.0}–{last:.0} s: {text}");
     }
     let failed: Vec<_> = r.canaries.iter().filter(|c| !c.passed()).collect();
@@ -136,12 +168,6 @@ pub fn print(r: &Report) {
             failed.len() - 30
         );
     }
-    println!(
-        "{}: {} of {} canaries alerted and delivered exactly once",
-        if r.passed { "PASS" } else { "FAIL" },
-        r.canaries_passed,
-        n
-    );
 }
 
 fn print_row(r: &KindRow) {

@@ -7,6 +7,7 @@
 //! is a warning, and the events wait in the spool.
 
 mod args;
+mod child;
 mod current;
 mod heartbeat;
 mod run;

@@ -3,17 +3,17 @@
 //! byte, report how it ended, and exit with its code.
 
 use std::ffi::OsString;
-use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use clap::Args;
 use serde_json::{Map, Value, json};
-use telltale_model::{Level, NewEvent};
+use telltale_model::Level;
 
 use super::args::{metadata, parse_duration, parse_meta};
-use super::signals::{self, Forwarder};
-use super::tee::Tee;
+use super::child::{Ending, execute};
+use super::signals;
 use super::{usage_error, warn_undelivered};
 use crate::client::Client;
 use crate::config::Config;
@@ -68,255 +68,215 @@ pub struct RunArgs {
     pub command: Vec<OsString>,
 }
 
-/// How the command ended.
-enum Ending {
-    Exited(i32),
-    Signaled(i32),
-    NotStarted(std::io::Error),
-    Lost(std::io::Error),
-}
-
 pub fn run(args: RunArgs, config: Config) -> ExitCode {
-    let Some(job) = args.job.clone().or_else(|| config.context.job_name.clone()) else {
-        return usage_error(
-            "run",
-            "--job NAME is required (or set TELLTALE_JOB_NAME or CHIEF_JOB_NAME)",
-        );
+    let (job, run_id) = match identify(&args, &config) {
+        Ok(ids) => ids,
+        Err(code) => return code,
     };
-    let run_id = args
-        .run_id
-        .clone()
-        .or_else(|| config.context.chief_run_id.clone())
-        .unwrap_or_else(|| new_run_id(&job));
-    // A policy the server would refuse (a cron typo, an unknown zone) would
-    // cost the run its start event: say so now, before anything runs.
-    let mut policy_meta = metadata(&args.meta);
-    policy(&args, &mut policy_meta);
-    if let Err((field, problem)) = telltale_model::schedule::validate_policy(&policy_meta) {
-        let flag = field.trim_start_matches("metadata.").replace('_', "-");
-        return usage_error("run", &format!("{flag}: {problem}"));
-    }
     let command_line = display_command(&args.command);
     let host = hostname();
-
-    // Reporting is best effort around the command: if the spool cannot even
-    // be written, the command still runs, and says so once.
-    let client = match Client::start(config.clone(), &job) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            eprintln!("telltale: not reporting this run: {e}");
-            None
-        }
+    let reporter = Reporter {
+        client: start_client(&config, &job),
+        job,
+        run_id,
+        worker: args.worker.clone(),
     };
-    let report = |event: NewEvent| {
-        if let Some(client) = &client
-            && let Err(e) = client.emit(event)
-        {
-            eprintln!("telltale: event not recorded: {e}");
-        }
-    };
-    let event = |event_type: &str, level: Level, message: String, meta: Map<String, Value>| {
-        let mut e = match &client {
-            Some(c) => c.event(event_type, level, &message),
-            None => NewEvent::new(
-                telltale_model::SourceType::Worker,
-                level,
-                event_type,
-                message.clone(),
-                Utc::now(),
-            ),
-        };
-        e.job_name = Some(job.clone());
-        e.run_id = Some(run_id.clone());
-        e.worker_id = args.worker.clone();
-        e.metadata = Value::Object(meta);
-        e
-    };
-
-    let mut start_meta = metadata(&args.meta);
-    start_meta.insert("command".into(), json!(command_line));
-    start_meta.insert("hostname".into(), json!(host));
-    start_meta.insert("pid".into(), json!(std::process::id()));
-    if let Some(at) = &config.context.scheduled_for {
-        start_meta.insert("scheduled_for".into(), json!(at));
-    }
-    policy(&args, &mut start_meta);
-    report(event(
+    reporter.report(
         "job.started",
         Level::Info,
         format!("started: {command_line}"),
-        start_meta,
-    ));
+        start_metadata(&args, &config, &command_line, &host),
+    );
     let marker = args
         .worker
         .as_deref()
-        .and_then(|w| CurrentRun::mark(&config.spool_dir, w, &run_id));
+        .and_then(|w| CurrentRun::mark(&config.spool_dir, w, &reporter.run_id));
 
     let started = Instant::now();
-    let mut env = vec![
-        ("TELLTALE_RUN_ID", run_id.clone()),
-        ("TELLTALE_JOB_NAME", job.clone()),
-    ];
-    if let Some(worker) = &args.worker {
-        env.push(("TELLTALE_WORKER_ID", worker.clone()));
-    }
-    let (ending, tail) = execute(&args.command, &env, args.tail_lines);
+    let (ending, tail) = execute(&args.command, &reporter.env(), args.tail_lines);
     let elapsed = started.elapsed();
     drop(marker);
 
-    let took = format!("{:.1} s", elapsed.as_secs_f64());
-    let mut end_meta = Map::new();
-    end_meta.insert("duration_seconds".into(), json!(elapsed.as_secs_f64()));
-    // JSON text holds no raw bytes: invalid UTF-8 becomes U+FFFD, and so
-    // does NUL, which PostgreSQL cannot store in text (the event would be
-    // refused there forever).
-    let tail = String::from_utf8_lossy(&tail).replace('\0', "\u{fffd}");
-    let (event_type, message, code) = match &ending {
-        Ending::Exited(0) => {
-            end_meta.insert("exit_code".into(), json!(0));
-            ("job.completed", format!("completed in {took}"), 0)
-        }
-        Ending::Exited(code) => {
-            end_meta.insert("exit_code".into(), json!(code));
-            (
-                "job.failed",
-                format!("exited with code {code} after {took}"),
-                *code,
-            )
-        }
-        Ending::Signaled(sig) => {
-            end_meta.insert("signal".into(), json!(sig));
-            end_meta.insert("signal_name".into(), json!(signals::name(*sig)));
-            (
-                "job.failed",
-                format!("killed by {} after {took}", signals::name(*sig)),
-                128 + sig,
-            )
-        }
-        Ending::NotStarted(e) => {
-            let code = if e.kind() == std::io::ErrorKind::NotFound {
-                127
-            } else {
-                126
-            };
-            eprintln!("telltale: cannot start {command_line}: {e}");
-            (
-                "job.failed",
-                format!("could not start {command_line}: {e}"),
-                code,
-            )
-        }
-        Ending::Lost(e) => (
-            "job.failed",
-            format!("lost track of the command after {took}: {e}"),
-            1,
-        ),
-    };
-    let (level, reason) = if event_type == "job.completed" {
-        (Level::Info, None)
-    } else if tail.is_empty() {
-        (Level::Error, Some(message.clone()))
-    } else {
-        // The command's own last words, verbatim.
-        (Level::Error, Some(tail))
-    };
-    if let Some(reason) = reason {
-        end_meta.insert("failure_reason".into(), json!(reason));
-    }
-    report(event(event_type, level, message, end_meta));
-
-    if let Some(client) = client {
+    let end = Ended::describe(&ending, elapsed, &tail, &command_line);
+    let code = end.code;
+    reporter.report(end.event_type, end.level, end.message, end.meta);
+    if let Some(client) = reporter.client {
         let report = client.close(config.flush_timeout);
         warn_undelivered(&report, &config);
     }
     ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1))
 }
 
-/// Runs the command; returns how it ended and the tail of its stderr.
-fn execute(command: &[OsString], env: &[(&str, String)], tail_lines: usize) -> (Ending, Vec<u8>) {
-    let forwarder = match Forwarder::install() {
-        Ok(f) => Some(f),
+/// The job and the run id, and a check of the policy flags: a policy the
+/// server would refuse (a cron typo, an unknown zone) would cost the run its
+/// start event, so it is refused now, before anything runs.
+fn identify(args: &RunArgs, config: &Config) -> Result<(String, String), ExitCode> {
+    let Some(job) = args.job.clone().or_else(|| config.context.job_name.clone()) else {
+        return Err(usage_error(
+            "run",
+            "--job NAME is required (or set TELLTALE_JOB_NAME or CHIEF_JOB_NAME)",
+        ));
+    };
+    let run_id = args
+        .run_id
+        .clone()
+        .or_else(|| config.context.chief_run_id.clone())
+        .unwrap_or_else(|| new_run_id(&job));
+    let mut policy_meta = metadata(&args.meta);
+    policy(args, &mut policy_meta);
+    if let Err((field, problem)) = telltale_model::schedule::validate_policy(&policy_meta) {
+        let flag = field.trim_start_matches("metadata.").replace('_', "-");
+        return Err(usage_error("run", &format!("{flag}: {problem}")));
+    }
+    Ok((job, run_id))
+}
+
+/// Reporting is best effort around the command: if the spool cannot even be
+/// written, the command still runs, and says so once.
+fn start_client(config: &Config, job: &str) -> Option<Client> {
+    match Client::start(config.clone(), job) {
+        Ok(c) => Some(c),
         Err(e) => {
-            eprintln!("telltale: signals will not be forwarded: {e}");
+            eprintln!("telltale: not reporting this run: {e}");
             None
         }
-    };
-    let Some((program, arguments)) = command.split_first() else {
-        return (
-            Ending::NotStarted(std::io::Error::other("no command")),
-            Vec::new(),
-        );
-    };
-    let child = Command::new(program)
-        .args(arguments)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::inherit())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) => {
-            if let Some(f) = &forwarder {
-                f.ended();
-            }
-            return (Ending::NotStarted(e), Vec::new());
+    }
+}
+
+/// The start event's metadata: the flags' metadata and policy, and what
+/// runs where.
+fn start_metadata(
+    args: &RunArgs,
+    config: &Config,
+    command_line: &str,
+    host: &str,
+) -> Map<String, Value> {
+    let mut meta = metadata(&args.meta);
+    meta.insert("command".into(), json!(command_line));
+    meta.insert("hostname".into(), json!(host));
+    meta.insert("pid".into(), json!(std::process::id()));
+    if let Some(at) = &config.context.scheduled_for {
+        meta.insert("scheduled_for".into(), json!(at));
+    }
+    policy(args, &mut meta);
+    meta
+}
+
+/// Reports this run's events, when there is a client to report them.
+struct Reporter {
+    client: Option<Client>,
+    job: String,
+    run_id: String,
+    worker: Option<String>,
+}
+
+impl Reporter {
+    fn report(&self, event_type: &str, level: Level, message: String, meta: Map<String, Value>) {
+        let Some(client) = &self.client else {
+            return;
+        };
+        let mut event = client.event(event_type, level, &message);
+        event.job_name = Some(self.job.clone());
+        event.run_id = Some(self.run_id.clone());
+        event.worker_id = self.worker.clone();
+        event.metadata = Value::Object(meta);
+        if let Err(e) = client.emit(event) {
+            eprintln!("telltale: event not recorded: {e}");
         }
-    };
-    if let Some(f) = &forwarder {
-        f.started(child.id());
     }
-    let tee = child
-        .stderr
-        .take()
-        .and_then(|stderr| Tee::start(stderr, std::io::stderr()).ok());
-    // Stop forwarding while the ended command is still a zombie: its pid
-    // stays reserved until it is reaped, so a late signal can never reach
-    // an unrelated process that reused the pid.
-    wait_unreaped(child.id());
-    if let Some(f) = &forwarder {
-        f.ended();
-    }
-    let status = child.wait();
-    let tail = tee.map_or_else(Vec::new, |t| {
-        t.last_lines(tail_lines, Duration::from_millis(500))
-    });
-    let ending = match status {
-        Ok(status) => ending_of(status),
-        Err(e) => Ending::Lost(e),
-    };
-    (ending, tail)
-}
 
-/// Waits until the process has ended, leaving it to be reaped.
-#[cfg(unix)]
-fn wait_unreaped(pid: u32) {
-    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
-    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
-        return;
-    };
-    while let Err(rustix::io::Errno::INTR) = waitid(
-        WaitId::Pid(pid),
-        WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
-    ) {}
-}
-
-#[cfg(not(unix))]
-fn wait_unreaped(_pid: u32) {}
-
-#[cfg(unix)]
-fn ending_of(status: ExitStatus) -> Ending {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => Ending::Exited(code),
-        (None, Some(sig)) => Ending::Signaled(sig),
-        (None, None) => Ending::Lost(std::io::Error::other(format!("{status}"))),
+    /// What the command is told of its run, so `telltale send` inside it
+    /// reports on the same run without flags.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("TELLTALE_RUN_ID", self.run_id.clone()),
+            ("TELLTALE_JOB_NAME", self.job.clone()),
+        ];
+        if let Some(worker) = &self.worker {
+            env.push(("TELLTALE_WORKER_ID", worker.clone()));
+        }
+        env
     }
 }
 
-#[cfg(not(unix))]
-fn ending_of(status: ExitStatus) -> Ending {
-    Ending::Exited(status.code().unwrap_or(1))
+/// The end event, and the code `telltale run` exits with.
+struct Ended {
+    event_type: &'static str,
+    level: Level,
+    message: String,
+    meta: Map<String, Value>,
+    code: i32,
+}
+
+impl Ended {
+    fn describe(ending: &Ending, elapsed: Duration, tail: &[u8], command_line: &str) -> Ended {
+        let took = format!("{:.1} s", elapsed.as_secs_f64());
+        let mut meta = Map::new();
+        meta.insert("duration_seconds".into(), json!(elapsed.as_secs_f64()));
+        let (event_type, message, code) = match ending {
+            Ending::Exited(0) => {
+                meta.insert("exit_code".into(), json!(0));
+                ("job.completed", format!("completed in {took}"), 0)
+            }
+            Ending::Exited(code) => {
+                meta.insert("exit_code".into(), json!(code));
+                let message = format!("exited with code {code} after {took}");
+                ("job.failed", message, *code)
+            }
+            Ending::Signaled(sig) => {
+                meta.insert("signal".into(), json!(sig));
+                meta.insert("signal_name".into(), json!(signals::name(*sig)));
+                let message = format!("killed by {} after {took}", signals::name(*sig));
+                ("job.failed", message, 128 + sig)
+            }
+            Ending::NotStarted(e) => {
+                eprintln!("telltale: cannot start {command_line}: {e}");
+                let code = if e.kind() == std::io::ErrorKind::NotFound {
+                    127
+                } else {
+                    126
+                };
+                (
+                    "job.failed",
+                    format!("could not start {command_line}: {e}"),
+                    code,
+                )
+            }
+            Ending::Lost(e) => {
+                let message = format!("lost track of the command after {took}: {e}");
+                ("job.failed", message, 1)
+            }
+        };
+        let level = if event_type == "job.completed" {
+            Level::Info
+        } else {
+            meta.insert(
+                "failure_reason".into(),
+                json!(failure_reason(tail, &message)),
+            );
+            Level::Error
+        };
+        Ended {
+            event_type,
+            level,
+            message,
+            meta,
+            code,
+        }
+    }
+}
+
+/// The command's own last words, verbatim; the message when it said none.
+/// JSON text holds no raw bytes: invalid UTF-8 becomes U+FFFD, and so does
+/// NUL, which PostgreSQL cannot store in text (the event would be refused
+/// there forever).
+fn failure_reason(tail: &[u8], message: &str) -> String {
+    let tail = String::from_utf8_lossy(tail).replace('\0', "\u{fffd}");
+    if tail.is_empty() {
+        message.to_owned()
+    } else {
+        tail
+    }
 }
 
 /// The job policy flags, as the metadata keys the server reads.

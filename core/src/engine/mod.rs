@@ -7,29 +7,29 @@
 
 mod context;
 mod heartbeat;
+mod inbox;
 mod run;
 
 pub use heartbeat::SelfHeartbeat;
+pub use inbox::EngineInbox;
 pub use run::{EvaluatorParts, spawn, spawn_retention};
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use prometheus_client::metrics::histogram::Histogram;
 use telltale_model::schedule::expected_start;
 use telltale_model::{
-    Acks, AlertType, CheckState, Evaluation, Job, deadline, evaluate_job, evaluate_worker,
+    Acks, AlertType, CheckState, Evaluation, Job, JobContext, deadline, evaluate_job,
+    evaluate_worker,
 };
 use telltale_store::{JobOutcome, JobUpdate, Store, StoreError};
-use tokio::sync::Notify;
 
 use telltale_model::Change;
 pub use telltale_model::clock::{Clock, ManualClock, SystemClock};
 
 use context::Surroundings;
-use telltale_store::Outbox;
 
 impl TickReport {
     /// What the tick changed, for the live stream.
@@ -164,6 +164,20 @@ impl Engine {
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<Vec<String>, StoreError> {
+        let mut evaluated = self.judge(jobs, blind, now).await?;
+        self.judge_again_by_fresh_acks(&mut evaluated, now).await?;
+        let (left_down, updates) = changes_to_write(evaluated, now, report);
+        self.write_evaluations(&updates, now, report).await?;
+        Ok(left_down)
+    }
+
+    /// Applies the alert rules to each job, in its surroundings.
+    async fn judge(
+        &self,
+        jobs: Vec<(Job, JobOutcome, Acks)>,
+        blind: Option<telltale_model::Blind>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Judged>, StoreError> {
         let refs: Vec<&Job> = jobs.iter().map(|(j, ..)| j).collect();
         let mut around = Surroundings::load(&self.store, &refs, blind, now).await?;
         let mut evaluated = Vec::with_capacity(jobs.len());
@@ -174,62 +188,55 @@ impl Engine {
             let (state, eval) = evaluate_job(&job, &ctx, stored.state, &alerts, now);
             evaluated.push((job, stored, ctx, alerts, state, eval));
         }
-        // What was closed by hand was read with the jobs, before their open
-        // alerts: an alert closed in between looks merely not open, and
-        // would open again. For the jobs about to open a FAILURE or MISSED,
-        // read it again now that the open alerts are read.
-        let opens_sticky = |eval: &Evaluation| {
-            eval.open
-                .iter()
-                .any(|a| matches!(a.alert_type, AlertType::Failure | AlertType::Missed))
-        };
+        Ok(evaluated)
+    }
+
+    /// What was closed by hand was read with the jobs, before their open
+    /// alerts: an alert closed in between looks merely not open, and would
+    /// open again. For the jobs about to open a FAILURE or MISSED, reads it
+    /// again now that the open alerts are read, and judges them again if it
+    /// changed.
+    async fn judge_again_by_fresh_acks(
+        &self,
+        evaluated: &mut [Judged],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let opening: Vec<String> = evaluated
             .iter()
             .filter(|(.., eval)| opens_sticky(eval))
             .map(|(job, ..)| job.name.clone())
             .collect();
-        if !opening.is_empty() {
-            let fresh = self.store.acks_of(&opening).await?;
-            for (job, stored, ctx, alerts, state, eval) in &mut evaluated {
-                let Some(acks) = fresh.get(&job.name) else {
-                    continue;
-                };
-                let acks = held(*acks, stored, ctx.expected);
-                if opens_sticky(eval) && acks != ctx.acks {
-                    ctx.acks = acks;
-                    (*state, *eval) = evaluate_job(job, ctx, stored.state, alerts, now);
-                }
-            }
+        if opening.is_empty() {
+            return Ok(());
         }
-        let mut left_down = Vec::new();
-        let mut updates = Vec::new();
+        let fresh = self.store.acks_of(&opening).await?;
         for (job, stored, ctx, alerts, state, eval) in evaluated {
-            let outcome = JobOutcome {
-                state,
-                deadline: deadline(&job, &ctx, state, &alerts, &eval, now),
-                expected: ctx.expected,
+            let Some(acks) = fresh.get(&job.name) else {
+                continue;
             };
-            report.evaluated += 1;
-            if stored.state == CheckState::Down && state != CheckState::Down {
-                left_down.push(job.name.clone());
-            }
-            if let Some(t) = &eval.transition {
-                tracing::info!(job = %job.name, from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "check state changed");
-            }
-            if outcome != stored || eval != Evaluation::default() {
-                updates.push(JobUpdate {
-                    job_name: job.name,
-                    outcome,
-                    eval,
-                });
+            let acks = held(*acks, stored, ctx.expected);
+            if opens_sticky(eval) && acks != ctx.acks {
+                ctx.acks = acks;
+                (*state, *eval) = evaluate_job(job, ctx, stored.state, alerts, now);
             }
         }
-        for u in &updates {
+        Ok(())
+    }
+
+    /// Writes the evaluations in one go, counting and logging what they
+    /// changed.
+    async fn write_evaluations(
+        &self,
+        updates: &[JobUpdate],
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        for u in updates {
             report.transitions += usize::from(u.eval.transition.is_some());
             report.closed += u.eval.close.len();
             report.renotified += u.eval.repeat.len() + u.eval.unsuppress.len();
         }
-        let opened = self.store.apply_evaluations(&updates, now).await?;
+        let opened = self.store.apply_evaluations(updates, now).await?;
         report.opened += opened.len();
         for alert in &opened {
             tracing::warn!(
@@ -240,7 +247,7 @@ impl Engine {
                 "alert opened"
             );
         }
-        Ok(left_down)
+        Ok(())
     }
 
     /// WORKER_OFFLINE for every worker (there are few; liveness changes by
@@ -309,63 +316,53 @@ fn held(acks: Acks, stored: &JobOutcome, expected: Option<DateTime<Utc>>) -> Ack
     }
 }
 
-/// How ingest tells the engine which jobs just changed. With several
-/// instances, what ingest touches here also goes to the others (the leader
-/// runs the engine), and the leader's listener touches its inbox with
-/// [`EngineInbox::touch_here`].
-#[derive(Clone, Default)]
-pub struct EngineInbox {
-    pending: Arc<Mutex<HashSet<String>>>,
-    all: Arc<AtomicBool>,
-    wake: Arc<Notify>,
-    outbox: Arc<OnceLock<Outbox>>,
+/// A job as judged: its row, its stored outcome, its context, its open
+/// alerts, and the state and evaluation the rules gave.
+type Judged = (
+    Job,
+    JobOutcome,
+    JobContext,
+    Vec<telltale_model::Alert>,
+    CheckState,
+    Evaluation,
+);
+
+/// Whether the evaluation opens an alert a hand close holds back.
+fn opens_sticky(eval: &Evaluation) -> bool {
+    eval.open
+        .iter()
+        .any(|a| matches!(a.alert_type, AlertType::Failure | AlertType::Missed))
 }
 
-impl EngineInbox {
-    /// Sends what is touched here to the other instances too.
-    pub fn attach(&self, outbox: Outbox) {
-        let _ = self.outbox.set(outbox);
-    }
-
-    pub fn touch<'a>(&self, jobs: impl IntoIterator<Item = &'a str> + Clone) {
-        if let Some(outbox) = self.outbox.get() {
-            outbox.jobs(jobs.clone());
+/// The jobs that left DOWN, and the updates for the jobs whose outcome or
+/// alerts changed.
+fn changes_to_write(
+    evaluated: Vec<Judged>,
+    now: DateTime<Utc>,
+    report: &mut TickReport,
+) -> (Vec<String>, Vec<JobUpdate>) {
+    let mut left_down = Vec::new();
+    let mut updates = Vec::new();
+    for (job, stored, ctx, alerts, state, eval) in evaluated {
+        let outcome = JobOutcome {
+            state,
+            deadline: deadline(&job, &ctx, state, &alerts, &eval, now),
+            expected: ctx.expected,
+        };
+        report.evaluated += 1;
+        if stored.state == CheckState::Down && state != CheckState::Down {
+            left_down.push(job.name.clone());
         }
-        self.touch_here(jobs);
-    }
-
-    /// Touches this instance's engine only.
-    pub fn touch_here<'a>(&self, jobs: impl IntoIterator<Item = &'a str>) {
-        let mut any = false;
-        if let Ok(mut pending) = self.pending.lock() {
-            for job in jobs {
-                any |= pending.insert(job.to_owned());
-            }
+        if let Some(t) = &eval.transition {
+            tracing::info!(job = %job.name, from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "check state changed");
         }
-        if any {
-            self.wake.notify_one();
+        if outcome != stored || eval != Evaluation::default() {
+            updates.push(JobUpdate {
+                job_name: job.name,
+                outcome,
+                eval,
+            });
         }
     }
-
-    /// Asks for every job to be evaluated (a maintenance window changed).
-    pub fn touch_all(&self) {
-        if let Some(outbox) = self.outbox.get() {
-            outbox.all_jobs();
-        }
-        self.touch_all_here();
-    }
-
-    pub fn touch_all_here(&self) {
-        self.all.store(true, Ordering::Relaxed);
-        self.wake.notify_one();
-    }
-
-    pub(crate) fn take(&self) -> (Vec<String>, bool) {
-        let jobs = self
-            .pending
-            .lock()
-            .map(|mut p| p.drain().collect())
-            .unwrap_or_default();
-        (jobs, self.all.swap(false, Ordering::Relaxed))
-    }
+    (left_down, updates)
 }

@@ -22,6 +22,18 @@ pub fn email(n: &Notice) -> EmailContent {
         a.alert_type.as_str(),
         headline(n)
     ));
+    let facts = facts(n);
+    let failure = n.run.and_then(|r| r.failure_reason.as_deref());
+    EmailContent {
+        subject,
+        text: text_body(n, &facts, failure),
+        html: html_body(n, &facts, failure),
+    }
+}
+
+/// The plain-text body: producer text verbatim.
+fn text_body(n: &Notice, facts: &[(&'static str, String)], failure: Option<&str>) -> String {
+    let a = n.alert;
     let mut text = format!(
         "{}\n\nAlert {} ({}) opened {}.\n",
         headline(n),
@@ -40,21 +52,24 @@ pub fn email(n: &Notice) -> EmailContent {
         ));
     }
     text.push_str(&format!("\nReason:\n{}\n", a.reason));
-    let facts = facts(n);
     if !facts.is_empty() {
         text.push('\n');
-        for (k, v) in &facts {
+        for (k, v) in facts {
             text.push_str(&format!("{k}: {v}\n"));
         }
     }
-    let failure = n.run.and_then(|r| r.failure_reason.as_deref());
     if let Some(f) = failure {
         text.push_str(&format!("\nFailure reason (verbatim):\n{f}\n"));
     }
     if let Some(link) = &n.link {
         text.push_str(&format!("\nOpen in Telltale: {link}\n"));
     }
+    text
+}
 
+/// The HTML body: the same, every producer text escaped.
+fn html_body(n: &Notice, facts: &[(&'static str, String)], failure: Option<&str>) -> String {
+    let a = n.alert;
     let mut html = format!(
         "<!doctype html><html><body style=\"font-family:system-ui,sans-serif\">\
          <h2 style=\"margin:0 0 .5em\">{}</h2>\
@@ -70,7 +85,7 @@ pub fn email(n: &Notice) -> EmailContent {
     ));
     if !facts.is_empty() {
         html.push_str("<table>");
-        for (k, v) in &facts {
+        for (k, v) in facts {
             html.push_str(&format!(
                 "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
                 escape(k),
@@ -93,11 +108,7 @@ pub fn email(n: &Notice) -> EmailContent {
         ));
     }
     html.push_str("</body></html>");
-    EmailContent {
-        subject,
-        text,
-        html,
-    }
+    html
 }
 
 fn facts(n: &Notice) -> Vec<(&'static str, String)> {

@@ -34,9 +34,15 @@ pub(super) fn next_run(
         };
     }
 
-    let meta = event.metadata.as_object();
     let run = current.get_or_insert_with(|| Run::first_seen(run_id, at));
+    carry_fields(run, event, at);
+    move_status(run, kind, event, at);
+    RunOutcome::Written
+}
 
+/// The names and metadata the event carries, and the run's time span.
+fn carry_fields(run: &mut Run, event: &Event, at: DateTime<Utc>) {
+    let meta = event.metadata.as_object();
     if let Some(job) = &event.job_name {
         set_text(&mut run.job_name, job);
     }
@@ -65,7 +71,13 @@ pub(super) fn next_run(
     }
     run.created_at = run.created_at.min(at);
     run.updated_at = run.updated_at.max(at);
+}
 
+/// The status the event moves the run to, with its progress, times and
+/// failure reason.
+fn move_status(run: &mut Run, kind: EventKind, event: &Event, at: DateTime<Utc>) {
+    let meta = event.metadata.as_object();
+    let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Value::as_str);
     match kind {
         // Never moves a run backwards: a late "queued" only fills fields.
         EventKind::RunStarted => {
@@ -97,5 +109,4 @@ pub(super) fn next_run(
         }
         _ => {}
     }
-    RunOutcome::Written
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use telltale_store::admin::{SchemaAge, copy_online, inspect_file};
+use telltale_store::admin::{Inspection, SchemaAge, copy_online, inspect_file};
 
 use super::lock::DatabaseLock;
 use super::{Failure, file_name, finish, remove_temporary, same_file, sibling, sync_parent};
@@ -32,33 +32,7 @@ fn run(file: &Path) -> Result<(), Failure> {
         .map_err(|e| Failure::Refused(format!("{} cannot be restored: {e}", file.display())))?;
     let _lock = DatabaseLock::acquire(&db)
         .map_err(|e| Failure::Refused(format!("{e}; stop the server, then restore")))?;
-    // Copied through SQLite (a WAL beside FILE is included) into a
-    // temporary file beside the database, checked again, then renamed.
-    let tmp = sibling(
-        &db,
-        &format!(".{}.restore-{}", file_name(&db), std::process::id()),
-    );
-    remove_temporary(&tmp);
-    let inspection = match copy_online(file, &tmp).and_then(|()| inspect_file(&tmp)) {
-        Ok(inspection) => inspection,
-        Err(e) => {
-            remove_temporary(&tmp);
-            return Err(Failure::Refused(format!(
-                "nothing changed; copying {} failed: {e}",
-                file.display()
-            )));
-        }
-    };
-    if inspection.tables != checked.tables {
-        remove_temporary(&tmp);
-        return Err(Failure::Refused(format!(
-            "nothing changed; the copy of {} does not hold the same rows as the file \
-             ({} against {})",
-            file.display(),
-            inspection.summary(),
-            checked.summary()
-        )));
-    }
+    let (tmp, inspection) = copy_beside(file, &db, &checked)?;
     let aside = move_aside(&db).map_err(|e| {
         remove_temporary(&tmp);
         Failure::Refused(format!(
@@ -83,6 +57,48 @@ fn run(file: &Path) -> Result<(), Failure> {
         started.elapsed().as_secs_f64(),
         inspection.bytes
     );
+    say_what_was_restored(&db, &inspection, aside.as_deref());
+    Ok(())
+}
+
+/// Copies `file` through SQLite (a WAL beside it is included) into a
+/// temporary file beside the database, and checks the copy holds what
+/// `file` held. The temporary file is removed when anything fails.
+fn copy_beside(
+    file: &Path,
+    db: &Path,
+    checked: &Inspection,
+) -> Result<(PathBuf, Inspection), Failure> {
+    let tmp = sibling(
+        db,
+        &format!(".{}.restore-{}", file_name(db), std::process::id()),
+    );
+    remove_temporary(&tmp);
+    let inspection = match copy_online(file, &tmp).and_then(|()| inspect_file(&tmp)) {
+        Ok(inspection) => inspection,
+        Err(e) => {
+            remove_temporary(&tmp);
+            return Err(Failure::Refused(format!(
+                "nothing changed; copying {} failed: {e}",
+                file.display()
+            )));
+        }
+    };
+    if inspection.tables != checked.tables {
+        remove_temporary(&tmp);
+        return Err(Failure::Refused(format!(
+            "nothing changed; the copy of {} does not hold the same rows as the file \
+             ({} against {})",
+            file.display(),
+            inspection.summary(),
+            checked.summary()
+        )));
+    }
+    Ok((tmp, inspection))
+}
+
+/// The restored schema's age, its rows, and where the previous database is.
+fn say_what_was_restored(db: &Path, inspection: &Inspection, aside: Option<&Path>) {
     match &inspection.age {
         SchemaAge::Current => println!("restore: schema of this version"),
         SchemaAge::Older { missing } => println!(
@@ -98,7 +114,6 @@ fn run(file: &Path) -> Result<(), Failure> {
         ),
         None => println!("restore: there was no database at {} before", db.display()),
     }
-    Ok(())
 }
 
 /// Renames the database and its `-wal`/`-shm` (a killed server leaves

@@ -1,18 +1,16 @@
 //! Alerts: listing, and closing one by hand (the only mutation on them).
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use telltale_model::{
     AlertDetail, AlertFilter, AlertList, AlertStatus, AlertType, CloseAlertResponse,
 };
 
-use super::query::Params;
+use super::query::{Params, RawQuery};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use telltale_core::error::Resource;
@@ -22,7 +20,7 @@ use telltale_core::error::Resource;
     params(
         ("status" = Option<String>, Query, description = "OPEN or CLOSED"),
         ("type" = Option<String>, Query, description = "FAILURE, MISSED, RECOVERY or WORKER_OFFLINE"),
-        ("job" = Option<String>, Query, description = "Job name (also `jobName`)"),
+        ("job" = Option<String>, Query, description = "Job name"),
         ("before" = Option<i64>, Query, description = "Cursor: the id of the last alert of the previous page"),
         ("limit" = Option<u64>, Query, description = "1–1000, default 100"),
     ),
@@ -33,22 +31,22 @@ use telltale_core::error::Resource;
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: RawQuery,
 ) -> Result<Json<AlertList>, ApiError> {
     let p = Params::from_query(query)?;
     let filter = AlertFilter {
-        status: p.one_of(&["status"], AlertStatus::parse, "OPEN or CLOSED")?,
+        status: p.one_of("status", AlertStatus::parse, "OPEN or CLOSED")?,
         alert_type: p.one_of(
-            &["type", "alertType"],
+            "type",
             AlertType::parse,
             "FAILURE, MISSED, RECOVERY or WORKER_OFFLINE",
         )?,
-        job: p.text(&["job", "jobName"]),
+        job: p.text("job"),
         before: p.number("before")?,
         limit: p.limit(1000)?,
     };
     Ok(Json(AlertList {
-        alerts: state.store.list_alerts(&filter).await?,
+        alerts: state.core.store().list_alerts(&filter).await?,
     }))
 }
 
@@ -105,7 +103,8 @@ pub async fn detail(
     Path(id): Path<i64>,
 ) -> Result<Json<AlertDetail>, ApiError> {
     state
-        .store
+        .core
+        .store()
         .alert_detail(id)
         .await?
         .map(Json)

@@ -47,10 +47,10 @@ fn parse<T: serde::de::DeserializeOwned>(
         (status = 403, body = ErrorBody),
     ))]
 pub async fn get_email(State(state): State<AppState>) -> Result<Json<EmailChannel>, ApiError> {
-    let s = state.store.email_settings().await?;
+    let s = state.core.store().email_settings().await?;
     Ok(Json(EmailChannel::new(
         s,
-        state.deliverer.email_transport(),
+        state.core.deliverer().email_transport(),
     )))
 }
 
@@ -79,7 +79,7 @@ pub async fn put_email(
         (status = 403, body = ErrorBody),
     ))]
 pub async fn test_email(State(state): State<AppState>) -> Result<Json<TestOutcome>, ApiError> {
-    Ok(Json(state.deliverer.test_email().await?))
+    Ok(Json(state.core.deliverer().test_email().await?))
 }
 
 /// Every webhook (never their secrets).
@@ -91,7 +91,7 @@ pub async fn test_email(State(state): State<AppState>) -> Result<Json<TestOutcom
     ))]
 pub async fn list_webhooks(State(state): State<AppState>) -> Result<Json<WebhookList>, ApiError> {
     Ok(Json(WebhookList {
-        webhooks: state.store.list_webhooks().await?,
+        webhooks: state.core.store().list_webhooks().await?,
     }))
 }
 
@@ -166,7 +166,8 @@ pub async fn test_webhook(
     Path(id): Path<i64>,
 ) -> Result<Json<TestOutcome>, ApiError> {
     state
-        .deliverer
+        .core
+        .deliverer()
         .test_webhook(id)
         .await?
         .map(Json)

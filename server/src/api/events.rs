@@ -1,24 +1,21 @@
 //! `GET /v1/events`: the log, newest first, with filters and a cursor.
 
-use std::collections::HashMap;
-
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use telltale_model::{EventFilter, EventPage, Level};
 
-use super::query::Params;
+use super::query::{Params, RawQuery};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// Events, newest first.
 #[utoipa::path(get, path = "/events", tag = "events",
     params(
-        ("job" = Option<String>, Query, description = "Job name (also `jobName`)"),
-        ("run" = Option<String>, Query, description = "Run id (also `runId`, Forge's `job_id`)"),
-        ("worker" = Option<String>, Query, description = "Worker id (also `workerId`)"),
+        ("job" = Option<String>, Query, description = "Job name"),
+        ("run" = Option<String>, Query, description = "Run id (also Forge's `job_id`)"),
+        ("worker" = Option<String>, Query, description = "Worker id"),
         ("level" = Option<Level>, Query, description = "debug, info, warn or error"),
-        ("type" = Option<String>, Query, description = "Event type (also `eventType`)"),
+        ("type" = Option<String>, Query, description = "Event type"),
         ("since" = Option<String>, Query, description = "RFC 3339; events at or after"),
         ("until" = Option<String>, Query, description = "RFC 3339; events before"),
         ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
@@ -31,22 +28,22 @@ use crate::state::AppState;
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: RawQuery,
 ) -> Result<Json<EventPage>, ApiError> {
     let filter = parse_filter(&Params::from_query(query)?)?;
-    Ok(Json(state.store.list_events(&filter).await?))
+    Ok(Json(state.core.store().list_events(&filter).await?))
 }
 
-/// Query parameters of Chief (`jobName`, `runId`…) and Forge (`job_id`, which
-/// is our run) are accepted beside the short names.
+/// The listing's filters, by the API's one naming style; Forge's `job_id`
+/// (which is our run) is accepted for `run`, as its clients send it.
 pub(super) fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
-    let level = p.one_of(&["level"], Level::parse, "one of debug, info, warn, error")?;
+    let level = p.one_of("level", Level::parse, "one of debug, info, warn, error")?;
     Ok(EventFilter {
-        job: p.text(&["job", "jobName"]),
-        run: p.text(&["run", "runId", "job_id"]),
-        worker: p.text(&["worker", "workerId"]),
+        job: p.text("job"),
+        run: p.text("run").or_else(|| p.text("job_id")),
+        worker: p.text("worker"),
         level,
-        event_type: p.text(&["type", "eventType"]),
+        event_type: p.text("type"),
         since: p.time("since")?,
         until: p.time("until")?,
         before: p.number("before")?,

@@ -10,12 +10,10 @@
 //! chunked encoding ends without its final chunk, so curl and other
 //! clients report a transfer error, and the file lacks its last rows).
 
-use std::collections::HashMap;
 use std::future::Future;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -24,7 +22,7 @@ use serde_json::Value;
 use telltale_model::{Event, Level, Run};
 use telltale_store::{EXPORT_PAGE_ROWS, EventExport, RunExport, StoreError};
 
-use super::query::{Params, row_cap};
+use super::query::{Params, RawQuery, row_cap};
 use super::runs::{RunQuery, parse_run_query};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -70,10 +68,13 @@ pub const RUN_COLUMNS: [&str; 19] = [
     ))]
 pub async fn runs_csv(
     State(state): State<AppState>,
-    query: Result<Query<RunQuery>, QueryRejection>,
+    query: RawQuery,
 ) -> Result<Response, ApiError> {
     let (filter, cap) = parse_run_query(query)?;
-    let export = state.store.export_runs(filter, cap, EXPORT_PAGE_ROWS);
+    let export = state
+        .core
+        .store()
+        .export_runs(filter, cap, EXPORT_PAGE_ROWS);
     let mut head = csv_writer(Vec::new());
     head.write_record(RUN_COLUMNS).map_err(csv_error)?;
     let head = head.into_inner().map_err(|e| csv_error(e.into_error()))?;
@@ -91,11 +92,11 @@ pub async fn runs_csv(
 /// Every event the filters match, one JSON object a line, newest first.
 #[utoipa::path(get, path = "/export/events.ndjson", tag = "export",
     params(
-        ("job" = Option<String>, Query, description = "Job name (also `jobName`)"),
-        ("run" = Option<String>, Query, description = "Run id (also `runId`, Forge's `job_id`)"),
-        ("worker" = Option<String>, Query, description = "Worker id (also `workerId`)"),
+        ("job" = Option<String>, Query, description = "Job name"),
+        ("run" = Option<String>, Query, description = "Run id (also Forge's `job_id`)"),
+        ("worker" = Option<String>, Query, description = "Worker id"),
         ("level" = Option<Level>, Query, description = "debug, info, warn or error"),
-        ("type" = Option<String>, Query, description = "Event type (also `eventType`)"),
+        ("type" = Option<String>, Query, description = "Event type"),
         ("since" = Option<String>, Query, description = "RFC 3339; events at or after"),
         ("until" = Option<String>, Query, description = "RFC 3339; events before"),
         ("before" = Option<i64>, Query, description = "Start below this event id"),
@@ -112,12 +113,15 @@ pub async fn runs_csv(
     ))]
 pub async fn events_ndjson(
     State(state): State<AppState>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::from_query(query)?;
     let filter = super::events::parse_filter(&params)?;
-    let cap = row_cap(params.text(&["limit"]))?;
-    let export = state.store.export_events(filter, cap, EXPORT_PAGE_ROWS);
+    let cap = row_cap(params.text("limit"))?;
+    let export = state
+        .core
+        .store()
+        .export_events(filter, cap, EXPORT_PAGE_ROWS);
     attachment(
         export,
         Vec::new(),

@@ -17,7 +17,7 @@ use crate::state::AppState;
 ))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let mut problems = Vec::new();
-    let database = match state.store.ping().await {
+    let database = match state.core.store().ping().await {
         Ok(()) => "ok".to_owned(),
         // The details (which can name the database file) go to the log:
         // this endpoint answers anyone.
@@ -28,7 +28,8 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         }
     };
     let mut loops: std::collections::BTreeMap<String, LoopReport> = state
-        .store
+        .core
+        .store()
         .loops()
         .report()
         .into_iter()
@@ -70,7 +71,7 @@ async fn evaluator_elsewhere(
     state: &AppState,
     loops: &mut std::collections::BTreeMap<String, LoopReport>,
 ) {
-    let Ok(Some(last)) = state.store.last_tick().await else {
+    let Ok(Some(last)) = state.core.store().last_tick().await else {
         return;
     };
     let config = &state.config;
@@ -78,7 +79,7 @@ async fn evaluator_elsewhere(
     // few retries to be elected.
     let allowed = (config.evaluator_interval * 3).max(std::time::Duration::from_secs(15))
         + config.leader_retry * 3;
-    let silent = (state.auth.clock.now() - last).to_std().unwrap_or_default();
+    let silent = (state.core.now() - last).to_std().unwrap_or_default();
     if silent > allowed
         && let Some(r) = loops.get_mut("evaluator")
     {

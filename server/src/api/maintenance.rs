@@ -19,7 +19,7 @@ use crate::state::AppState;
     ))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<MaintenanceWindowList>, ApiError> {
     Ok(Json(MaintenanceWindowList {
-        windows: state.store.maintenance_windows().await?,
+        windows: state.core.store().maintenance_windows().await?,
     }))
 }
 

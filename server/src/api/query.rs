@@ -1,5 +1,11 @@
 //! Query-string parsing shared by the read endpoints; every error names the
 //! parameter.
+//!
+//! One style for every listing: short lowercase names (`job`, `run`,
+//! `worker`, `type`, `state`, `status`, `text`), `before` for the cursor (the
+//! previous page's `nextCursor`) and `limit` for the page size. Each takes
+//! one name; the only other spelling accepted is Forge's `job_id` for `run`,
+//! which its workers' clients send (docs/compatibility.md).
 
 use std::collections::HashMap;
 
@@ -12,53 +18,66 @@ use crate::error::ApiError;
 
 pub struct Params(HashMap<String, String>);
 
+/// The raw query string of a listing, as the handlers take it.
+pub type RawQuery = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+/// Spellings the API once accepted beside its own names, and the name to
+/// use instead. Refused by name rather than ignored: a client still sending
+/// `jobName` would otherwise get every job's rows without noticing.
+const RETIRED: [(&str, &str); 6] = [
+    ("jobName", "job"),
+    ("runId", "run"),
+    ("workerId", "worker"),
+    ("eventType", "type"),
+    ("alertType", "type"),
+    ("q", "text"),
+];
+
 impl Params {
-    pub fn from_query(
-        query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    ) -> Result<Params, ApiError> {
-        query
-            .map(|Query(map)| Params(map))
-            .map_err(|e| ApiError::InvalidQuery(FieldError::new("query", e.body_text())))
+    pub fn from_query(query: RawQuery) -> Result<Params, ApiError> {
+        let map = query
+            .map(|Query(map)| map)
+            .map_err(|e| ApiError::InvalidQuery(FieldError::new("query", e.body_text())))?;
+        if let Some((old, new)) = RETIRED.iter().find(|(old, _)| map.contains_key(*old)) {
+            return Err(invalid(old, format!("is not a parameter; use `{new}`")));
+        }
+        Ok(Params(map))
     }
 
-    /// The first of `names` that is present and not blank.
-    pub fn text(&self, names: &[&str]) -> Option<String> {
-        names
-            .iter()
-            .find_map(|n| self.0.get(*n))
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+    /// `name`, if present and not blank.
+    pub fn text(&self, name: &str) -> Option<String> {
+        nonblank(self.0.get(name).cloned())
     }
 
     /// An enumerated value, matched after upper- or lower-casing as `parse`
     /// wants; `expected` lists the allowed values for the error.
     pub fn one_of<T>(
         &self,
-        names: &[&str],
+        name: &str,
         parse: impl Fn(&str) -> Option<T>,
         expected: &str,
     ) -> Result<Option<T>, ApiError> {
-        let Some(v) = self.text(names) else {
+        let Some(v) = self.text(name) else {
             return Ok(None);
         };
         parse(&v)
             .or_else(|| parse(&v.to_uppercase()))
             .or_else(|| parse(&v.to_lowercase()))
             .map(Some)
-            .ok_or_else(|| invalid(names[0], format!("must be {expected} (got {v:?})")))
+            .ok_or_else(|| invalid(name, format!("must be {expected} (got {v:?})")))
     }
 
     pub fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
-        time(name, self.text(&[name]))
+        time(name, self.text(name))
     }
 
     pub fn number(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        number(name, self.text(&[name]))
+        number(name, self.text(name))
     }
 
     /// `limit`, clamped to 1..=max.
     pub fn limit(&self, max: u64) -> Result<Option<u64>, ApiError> {
-        limit(self.text(&["limit"]), max)
+        limit(self.text("limit"), max)
     }
 }
 

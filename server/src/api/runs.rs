@@ -2,32 +2,30 @@
 //! filters and a cursor, one run with its complete timeline, and aggregates.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use telltale_model::{RunDetail, RunFilter, RunPage, RunStats, RunStatus};
 
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::query::{invalid, limit, nonblank, number, row_cap, time};
+use super::query::{Params, RawQuery, invalid, limit, nonblank, number, row_cap, time};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-type QueryMap = Result<Query<RunQuery>, QueryRejection>;
+type QueryMap = RawQuery;
 
 /// The query string of every run listing: what the OpenAPI document shows
 /// and what the handlers parse, in one place. Values stay strings here so
-/// a bad one is reported by name, not as a generic decoding error.
+/// a bad one is reported by name, not as a generic decoding error; read
+/// through [`Params`], so a retired spelling is refused as on every listing.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunQuery {
     /// Comma-separated: queued, running, failed, completed
     status: Option<String>,
-    /// Job name (also `jobName`)
-    #[serde(alias = "jobName")]
+    /// Job name
     job: Option<String>,
-    /// Worker id (also `workerId`)
-    #[serde(alias = "workerId")]
+    /// Worker id
     worker: Option<String>,
     /// Engine (resolve, ffmpeg, …)
     engine: Option<String>,
@@ -35,8 +33,7 @@ pub struct RunQuery {
     since: Option<String>,
     /// RFC 3339; runs first seen before
     until: Option<String>,
-    /// Case-insensitive search in run id, job, failure reason, paths (also `q`)
-    #[serde(alias = "q")]
+    /// Case-insensitive search in run id, job, failure reason, paths
     text: Option<String>,
     /// Cursor: `nextCursor` of the previous page
     before: Option<String>,
@@ -104,7 +101,7 @@ async fn list_with(
     if let Some(statuses) = statuses {
         filter.status = statuses;
     }
-    Ok(Json(state.store.list_runs(&filter).await?))
+    Ok(Json(state.core.store().list_runs(&filter).await?))
 }
 
 /// Counts by status, engine and worker; failure rate; duration p50/p95.
@@ -120,7 +117,7 @@ pub async fn stats(
     query: QueryMap,
 ) -> Result<Json<RunStats>, ApiError> {
     let filter = parse_filter(unwrap_query(query)?)?;
-    Ok(Json(state.store.run_stats(&filter).await?))
+    Ok(Json(state.core.store().run_stats(&filter).await?))
 }
 
 /// One run with its complete event timeline and refused transitions.
@@ -135,7 +132,7 @@ pub async fn detail(
     State(state): State<AppState>,
     Path(run_id): Path<String>,
 ) -> Result<Json<RunDetail>, ApiError> {
-    match state.store.run_detail(&run_id).await? {
+    match state.core.store().run_detail(&run_id).await? {
         Some(detail) => Ok(Json(detail)),
         None => Err(ApiError::RunNotFound(run_id)),
     }
@@ -150,9 +147,18 @@ pub(super) fn parse_run_query(query: QueryMap) -> Result<(RunFilter, Option<u64>
 }
 
 fn unwrap_query(query: QueryMap) -> Result<RunQuery, ApiError> {
-    query
-        .map(|Query(q)| q)
-        .map_err(|e| invalid("query", e.body_text()))
+    let p = Params::from_query(query)?;
+    Ok(RunQuery {
+        status: p.text("status"),
+        job: p.text("job"),
+        worker: p.text("worker"),
+        engine: p.text("engine"),
+        since: p.text("since"),
+        until: p.text("until"),
+        text: p.text("text"),
+        before: p.text("before"),
+        limit: p.text("limit"),
+    })
 }
 
 fn parse_filter(q: RunQuery) -> Result<RunFilter, ApiError> {

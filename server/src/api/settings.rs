@@ -32,7 +32,7 @@ pub(super) fn parse<T: DeserializeOwned>(
     ))]
 pub async fn list_keys(State(state): State<AppState>) -> Result<Json<ApiKeyList>, ApiError> {
     Ok(Json(ApiKeyList {
-        api_keys: state.store.list_api_keys().await?,
+        api_keys: state.core.store().list_api_keys().await?,
     }))
 }
 
@@ -79,7 +79,7 @@ pub async fn revoke_key(
     ))]
 pub async fn list_users(State(state): State<AppState>) -> Result<Json<UserList>, ApiError> {
     Ok(Json(UserList {
-        users: state.store.list_users().await?,
+        users: state.core.store().list_users().await?,
     }))
 }
 

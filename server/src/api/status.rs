@@ -1,14 +1,10 @@
 //! Chief's status views: the summary, jobs with their check state, one job.
 
-use std::collections::HashMap;
-
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use chrono::Utc;
+use axum::extract::{Path, State};
 use telltale_model::{CheckState, JobDetail, JobStatusList, StatusSummary};
 
-use super::query::Params;
+use super::query::{Params, RawQuery};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -18,14 +14,16 @@ use crate::state::AppState;
     (status = 401, body = ErrorBody),
 ))]
 pub async fn summary(State(state): State<AppState>) -> Result<Json<StatusSummary>, ApiError> {
-    Ok(Json(state.store.status_summary(Utc::now()).await?))
+    Ok(Json(
+        state.core.store().status_summary(state.core.now()).await?,
+    ))
 }
 
 /// Every job with its check state; DOWN and LATE first.
 #[utoipa::path(get, path = "/status/jobs", tag = "status",
     params(
         ("state" = Option<String>, Query, description = "NEW, UP, LATE, DOWN or PAUSED"),
-        ("text" = Option<String>, Query, description = "Case-insensitive part of the job name (also `q`)"),
+        ("text" = Option<String>, Query, description = "Case-insensitive part of the job name"),
     ),
     responses(
         (status = 200, body = JobStatusList),
@@ -34,16 +32,16 @@ pub async fn summary(State(state): State<AppState>) -> Result<Json<StatusSummary
     ))]
 pub async fn jobs(
     State(state): State<AppState>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: RawQuery,
 ) -> Result<Json<JobStatusList>, ApiError> {
     let p = Params::from_query(query)?;
-    let wanted = p.one_of(
-        &["state"],
-        CheckState::parse,
-        "NEW, UP, LATE, DOWN or PAUSED",
-    )?;
-    let text = p.text(&["text", "q"]);
-    let jobs = state.store.job_statuses(wanted, text.as_deref()).await?;
+    let wanted = p.one_of("state", CheckState::parse, "NEW, UP, LATE, DOWN or PAUSED")?;
+    let text = p.text("text");
+    let jobs = state
+        .core
+        .store()
+        .job_statuses(wanted, text.as_deref())
+        .await?;
     Ok(Json(JobStatusList { jobs }))
 }
 
@@ -59,7 +57,7 @@ pub async fn job(
     State(state): State<AppState>,
     Path(job_name): Path<String>,
 ) -> Result<Json<JobDetail>, ApiError> {
-    match state.store.job_detail(&job_name).await? {
+    match state.core.store().job_detail(&job_name).await? {
         Some(detail) => Ok(Json(detail)),
         None => Err(ApiError::JobNotFound(job_name)),
     }

@@ -25,7 +25,7 @@ use crate::state::AppState;
 pub async fn stream(
     State(state): State<AppState>,
 ) -> Result<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let changes = BroadcastStream::new(state.live.subscribe())
+    let changes = BroadcastStream::new(state.core.live().subscribe())
         .take_while(|m| !matches!(m, Ok(LiveSignal::Closed)))
         .map(|m| {
             let name = match m {

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use chrono::Utc;
 use telltale_model::{WorkerList, WorkerState};
 
 use crate::error::{ApiError, ErrorBody};
@@ -14,7 +13,7 @@ use crate::state::AppState;
     (status = 401, body = ErrorBody),
 ))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<WorkerList>, ApiError> {
-    let workers = state.store.worker_states(Utc::now()).await?;
+    let workers = state.core.store().worker_states(state.core.now()).await?;
     Ok(Json(WorkerList { workers }))
 }
 
@@ -30,8 +29,8 @@ pub async fn detail(
     State(state): State<AppState>,
     Path(worker_id): Path<String>,
 ) -> Result<Json<WorkerState>, ApiError> {
-    match state.store.get_worker(&worker_id).await? {
-        Some(w) => Ok(Json(WorkerState::at(w, Utc::now()))),
+    match state.core.store().get_worker(&worker_id).await? {
+        Some(w) => Ok(Json(WorkerState::at(w, state.core.now()))),
         None => Err(ApiError::WorkerNotFound(worker_id)),
     }
 }

@@ -70,7 +70,7 @@ pub async fn resolve(
     headers: &HeaderMap,
     client: &Client,
 ) -> Result<Caller, StoreError> {
-    let now = state.auth.clock.now();
+    let now = state.core.now();
     if let Some(given) = headers.get("x-api-key") {
         let given = given.as_bytes();
         if let Some(expected) = state.config.api_key.as_deref() {
@@ -88,7 +88,12 @@ pub async fn resolve(
             return Ok(Caller::BadKey);
         };
         return Ok(
-            match state.store.use_api_key(&token::digest(given), now).await? {
+            match state
+                .core
+                .store()
+                .use_api_key(&token::digest(given), now)
+                .await?
+            {
                 Some(key) => Caller::Key(key),
                 None => Caller::BadKey,
             },
@@ -107,7 +112,8 @@ pub async fn resolve(
         chrono::Duration::from_std(state.config.auth.session_idle).unwrap_or(chrono::Duration::MAX);
     Ok(
         match state
-            .store
+            .core
+            .store()
             .session_user(&token::digest(&session), now, idle)
             .await?
         {
@@ -139,9 +145,9 @@ async fn proxy_user(
         return Ok(None);
     };
     match state
-        .auth
-        .accounts
-        .proxy_user(email, state.auth.clock.now())
+        .core
+        .accounts()
+        .proxy_user(email, state.core.now())
         .await
     {
         Ok(user) => Ok(Some(user)),

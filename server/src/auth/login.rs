@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
-use telltale_model::FieldError;
+use telltale_model::{FieldError, User};
 
 use super::client::Client;
 use telltale_core::accounts::token;
@@ -84,14 +84,7 @@ pub async fn login(
         return Err(ApiError::AuthDisabled);
     }
     let shape = shape(&headers)?;
-    let body = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
-    let request: LoginRequest = match shape {
-        Shape::Form => serde_urlencoded::from_bytes(&body)
-            .map_err(|e| ApiError::MalformedForm(e.to_string()))?,
-        Shape::Json => {
-            serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?
-        }
-    };
+    let request = read_request(shape, body)?;
     let next = safe_next(request.next.as_deref());
     let email = required(request.email, "email")?;
     let password = required(request.password, "password")?;
@@ -102,47 +95,17 @@ pub async fn login(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-
-    // A place in the hasher's line before anything else is spent: when it
-    // is full the login is refused at once (503), whoever it is for.
-    let turn = state.auth.accounts.hasher().enter()?;
-    let user = match state.store.user_credentials(&email).await? {
-        Some((user, hash)) => turn.verify(&password, &hash).await?.then_some(user),
-        None => {
-            turn.verify_nobody(&password).await?;
-            None
-        }
-    };
-    drop(turn);
-    let Some(user) = user else {
+    let Some(user) = check_password(&state, &email, &password).await? else {
         tracing::info!(ip = %client.ip, "login failed");
         return match shape {
             Shape::Form => Ok(back_to_login("invalid", &next)),
             Shape::Json => Err(ApiError::InvalidCredentials),
         };
     };
-
-    // A new session id at every login: an id planted before login (session
-    // fixation) is worthless, and the old session is gone.
-    if let Some(old) = cookie::read(&headers, client.https) {
-        state.store.delete_session(&token::digest(&old)).await?;
-    }
-    let now = state.auth.clock.now();
-    let max = state.config.auth.session_max;
-    let expires = now + chrono::Duration::from_std(max).unwrap_or(chrono::Duration::MAX);
-    let session = token::random_token();
-    state
-        .store
-        .create_session(&token::digest(&session), user.id, now, expires)
-        .await?;
-    let idle =
-        chrono::Duration::from_std(state.config.auth.session_idle).unwrap_or(chrono::Duration::MAX);
-    if let Err(e) = state.store.prune_sessions(now, idle).await {
-        tracing::warn!(error = %e, "could not prune expired sessions");
-    }
+    let session = start_session(&state, &headers, &client, &user).await?;
     tracing::info!(user = user.id, ip = %client.ip, "signed in");
 
-    let set_cookie = cookie::set(&session, max, client.https);
+    let set_cookie = cookie::set(&session, state.config.auth.session_max, client.https);
     let mut response = match shape {
         Shape::Form => Redirect::to(&next).into_response(),
         Shape::Json => (StatusCode::OK, Json(serde_json::json!({ "user": user }))).into_response(),
@@ -156,6 +119,74 @@ pub async fn login(
     Ok(response)
 }
 
+fn read_request(
+    shape: Shape,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<LoginRequest, ApiError> {
+    let body = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
+    match shape {
+        Shape::Form => {
+            serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::MalformedForm(e.to_string()))
+        }
+        Shape::Json => {
+            serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))
+        }
+    }
+}
+
+/// The user whose password this is; `None` for a wrong password or an
+/// unknown email, after the same work.
+async fn check_password(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<Option<User>, ApiError> {
+    // A place in the hasher's line before anything else is spent: when it
+    // is full the login is refused at once (503), whoever it is for.
+    let turn = state.core.accounts().hasher().enter()?;
+    let user = match state.core.store().user_credentials(email).await? {
+        Some((user, hash)) => turn.verify(password, &hash).await?.then_some(user),
+        None => {
+            turn.verify_nobody(password).await?;
+            None
+        }
+    };
+    Ok(user)
+}
+
+/// Stores a new session for `user`, and returns its token. A new session
+/// id at every login: an id planted before login (session fixation) is
+/// worthless, and the old session is gone.
+async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &Client,
+    user: &User,
+) -> Result<String, ApiError> {
+    if let Some(old) = cookie::read(headers, client.https) {
+        state
+            .core
+            .store()
+            .delete_session(&token::digest(&old))
+            .await?;
+    }
+    let now = state.core.now();
+    let max = state.config.auth.session_max;
+    let expires = now + chrono::Duration::from_std(max).unwrap_or(chrono::Duration::MAX);
+    let session = token::random_token();
+    state
+        .core
+        .store()
+        .create_session(&token::digest(&session), user.id, now, expires)
+        .await?;
+    let idle =
+        chrono::Duration::from_std(state.config.auth.session_idle).unwrap_or(chrono::Duration::MAX);
+    if let Err(e) = state.core.store().prune_sessions(now, idle).await {
+        tracing::warn!(error = %e, "could not prune expired sessions");
+    }
+    Ok(session)
+}
+
 /// Ends the session in the database (not only in the browser) and clears
 /// the cookie.
 pub async fn logout(
@@ -164,7 +195,11 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(session) = cookie::read(&headers, client.https) {
-        state.store.delete_session(&token::digest(&session)).await?;
+        state
+            .core
+            .store()
+            .delete_session(&token::digest(&session))
+            .await?;
     }
     let mut response = Redirect::to("/login").into_response();
     for value in cookie::clear() {

@@ -13,36 +13,26 @@ pub mod login;
 pub mod seed;
 pub mod throttle;
 
-use std::sync::Arc;
-
 use telltale_core::accounts::{Accounts, Hasher};
 use telltale_store::Store;
 
 use crate::config::TrustSettings;
-use crate::engine::Clock;
 
-/// What the auth layer keeps between requests.
-#[derive(Clone)]
+/// What the auth layer keeps between requests of its own: the login
+/// throttle. Accounts, the password hasher and the clock sessions expire by
+/// are the core's ([`telltale_core::Core::accounts`], [`telltale_core::Core::now`]).
+#[derive(Clone, Default)]
 pub struct AuthState {
-    /// Account changes and the password hasher (shared with the pages'
-    /// server functions).
-    pub accounts: Accounts,
     pub throttle: throttle::LoginThrottle,
-    /// Session expiry reads this clock, so tests can move time.
-    pub clock: Arc<dyn Clock>,
 }
 
-impl AuthState {
-    /// Password checks wait in the bounded line `trust` sets, apart from
-    /// the request slots (see [`crate::edge`]).
-    pub fn new(store: Store, clock: Arc<dyn Clock>, trust: &TrustSettings) -> Self {
-        let hasher = Hasher::new(trust.login_concurrency, trust.login_queue);
-        Self {
-            accounts: Accounts::with_hasher(store, hasher),
-            throttle: throttle::LoginThrottle::default(),
-            clock,
-        }
-    }
+/// The account service. Password checks wait in the bounded line `trust`
+/// sets, apart from the request slots (see [`crate::edge`]).
+pub fn accounts(store: Store, trust: &TrustSettings) -> Accounts {
+    Accounts::with_hasher(
+        store,
+        Hasher::new(trust.login_concurrency, trust.login_queue),
+    )
 }
 
 /// A configuration for unit tests: auth off, plus `pairs`.

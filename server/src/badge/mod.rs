@@ -60,7 +60,7 @@ async fn badge(State(state): State<AppState>, Path(file): Path<String>) -> Respo
         return ApiError::NotFound(format!("/badge/{file} (a badge is .svg or .json)"))
             .into_response();
     };
-    let (status, look) = match state.store.job_with_state(job).await {
+    let (status, look) = match state.core.store().job_with_state(job).await {
         Ok(Some(j)) => (StatusCode::OK, BadgeLook::of(j.check_state)),
         Ok(None) => (StatusCode::NOT_FOUND, BadgeLook::UNKNOWN),
         Err(e) => return ApiError::Store(e).into_response(),

@@ -6,7 +6,6 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::prometheus_text;
 use prometheus_client::metrics::counter::Counter;
@@ -14,8 +13,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
+use telltale_core::Core;
 use telltale_model::{AlertType, CheckState, LoopStatus};
-use telltale_store::{Store, StoreError};
+use telltale_store::StoreError;
 
 use super::PREFIX;
 use crate::error::ApiError;
@@ -46,7 +46,7 @@ pub async fn serve(State(state): State<AppState>) -> Response {
     instance_gauges(&state, &mut now);
     // A database that cannot answer still leaves the rest to scrape.
     let up = Gauge::<i64>::default();
-    match global_gauges(&state.store, &mut now).await {
+    match global_gauges(&state.core, &mut now).await {
         Ok(()) => {
             up.set(1);
         }
@@ -84,7 +84,7 @@ fn instance_gauges(state: &AppState, registry: &mut Registry) {
         "1 when this instance runs the evaluator, retention and delivery loops, else 0",
         gauge(i64::from(state.leader.is_leader())),
     );
-    let pool = state.store.pool_use();
+    let pool = state.core.store().pool_use();
     let connections = Family::<StateLabels, Gauge>::default();
     for (name, n) in [("in_use", pool.in_use), ("idle", pool.idle)] {
         connections
@@ -110,7 +110,7 @@ fn instance_gauges(state: &AppState, registry: &mut Registry) {
 fn loop_gauges(state: &AppState, registry: &mut Registry) {
     let restarts = Family::<LoopLabels, Counter>::default();
     let up = Family::<LoopLabels, Gauge>::default();
-    let loops = state.store.loops();
+    let loops = state.core.store().loops();
     for (name, report) in loops.report() {
         let labels = LoopLabels { r#loop: name };
         restarts.get_or_create(&labels).inc_by(report.restarts);
@@ -140,7 +140,8 @@ fn loop_gauges(state: &AppState, registry: &mut Registry) {
 
 /// Read from the database: the same on every instance. The queries are
 /// the status summary's (counts by indexed column, the worker table).
-async fn global_gauges(store: &Store, registry: &mut Registry) -> Result<(), StoreError> {
+async fn global_gauges(core: &Core, registry: &mut Registry) -> Result<(), StoreError> {
+    let store = core.store();
     let checks = Family::<StateLabels, Gauge>::default();
     for s in CheckState::ALL {
         drop(checks.get_or_create(&StateLabels {
@@ -164,7 +165,7 @@ async fn global_gauges(store: &Store, registry: &mut Registry) -> Result<(), Sto
             .set(n.try_into().unwrap_or(i64::MAX));
     }
     let workers = Family::<StatusLabels, Gauge>::default();
-    for (s, n) in store.worker_status_counts(Utc::now()).await? {
+    for (s, n) in store.worker_status_counts(core.now()).await? {
         workers
             .get_or_create(&StatusLabels { status: s })
             .set(n.try_into().unwrap_or(i64::MAX));

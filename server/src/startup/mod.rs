@@ -2,6 +2,7 @@
 //! build it with port 0 and a temporary database, exactly as `main` does.
 
 mod instances;
+mod parts;
 mod router;
 
 use std::future::Future;
@@ -9,27 +10,25 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use leptos::config::{Env, LeptosOptions};
-use telltale_delivery::Deliverer;
-use telltale_store::{DatabaseTarget, IngestQueue, LiveHub, Store, StoreError};
+use telltale_store::{IngestQueue, LiveHub, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::Config;
 use crate::auth::AuthState;
-use crate::auth::seed::{SeedError, seed_admin};
-use crate::engine::{Clock, EngineInbox, SelfHeartbeat, SystemClock};
-use crate::leader::{self, Election, LeaderStatus, LockConfig, Loops};
+use crate::auth::seed::SeedError;
+use crate::engine::{Clock, EngineInbox, SystemClock};
+use crate::leader::{self, LeaderStatus};
 use crate::metrics::Metrics;
 use crate::state::{AppState, Services};
-use crate::{Config, site};
-use instances::{default_instance_name, link_instances};
+use instances::default_instance_name;
+use parts::{
+    bind, elect, leader_loops, leptos_options, open_store, prepare_accounts, self_heartbeat,
+    start_deliverer,
+};
 use router::build_router;
 use telltale_core::{Core, CoreParts};
-
-/// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
-/// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
-const OUTPUT_NAME: &str = "telltale";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -63,7 +62,7 @@ pub struct Application {
     leader: JoinHandle<()>,
     stop_leader: Arc<Notify>,
     /// The link to the other instances on PostgreSQL (sender, listener).
-    bus: Vec<(&'static str, JoinHandle<()>, Arc<Notify>)>,
+    bus: parts::Bus,
     live: LiveHub,
     addr: SocketAddr,
     faults: crate::faults::Faults,
@@ -83,131 +82,47 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Application, StartupError> {
         let _db_lock = crate::admin::DatabaseLock::for_server(&config.database)?;
-        let store = Store::connect(&config.database).await?;
-        store.set_clock_skew(
-            chrono::Duration::from_std(config.trust.clock_skew)
-                .unwrap_or(telltale_model::event::DEFAULT_CLOCK_SKEW),
-        );
-        let auth = AuthState::new(store.clone(), clock.clone(), &config.trust);
-        if config.auth.enabled
-            && let Some(seed) = &config.auth.admin
-        {
-            seed_admin(&store, auth.accounts.hasher(), seed, clock.now()).await?;
-        }
-        if config.auth.enabled {
-            let hasher = auth.accounts.hasher().clone();
-            tokio::spawn(async move {
-                if let Err(e) = hasher.prepare().await {
-                    tracing::error!(error = %e, "cannot prepare the login timing guard");
-                }
-            });
-        }
-        let wanted = config.socket_addr();
-        let listener = TcpListener::bind(wanted)
-            .await
-            .map_err(|source| StartupError::Bind {
-                addr: wanted,
-                source,
-            })?;
+        let store = open_store(&config).await?;
+        let accounts = crate::auth::accounts(store.clone(), &config.trust);
+        prepare_accounts(&config, &store, &accounts, clock.now()).await?;
+        let listener = bind(&config).await?;
         let addr = listener.local_addr()?;
-
-        let site_root = site::resolve(config.site_root.as_deref());
-        if !site::has_bundle(&site_root) {
-            tracing::warn!(
-                site_root = %site_root.display(),
-                "no built site found: pages render but will not hydrate \
-                 (build with `cargo leptos build --release` or set MONITOR_SITE_ROOT)"
-            );
-        }
-        let leptos_options = LeptosOptions::builder()
-            .output_name(OUTPUT_NAME)
-            .site_root(site_root.display().to_string())
-            .site_pkg_dir("pkg")
-            .site_addr(addr)
-            .env(Env::PROD)
-            .build();
+        let leptos_options = leptos_options(&config, addr);
 
         let (ingest, writer) = IngestQueue::start(store.clone());
         let metrics = Metrics::new();
-        let inbox = EngineInbox::default();
         let live = LiveHub::default();
-        let deliverer = Deliverer::new(
-            store.clone(),
-            Arc::new(SystemClock),
-            config.delivery_config(),
-        )?
-        .with_live(live.clone())
-        .with_metrics(metrics.delivery());
+        let core = Core::new(CoreParts {
+            store: store.clone(),
+            ingest,
+            engine: EngineInbox::default(),
+            live: live.clone(),
+            clock,
+            deliverer: start_deliverer(&config, &store, &live, &metrics)?,
+            accounts,
+        });
         let instance = config
             .instance_name
             .clone()
             .unwrap_or_else(|| default_instance_name(addr));
         let leader = LeaderStatus::default();
-        let (election, bus) = match &config.database {
-            DatabaseTarget::Sqlite { .. } => (Election::Sole, Vec::new()),
-            DatabaseTarget::Postgres { url } => (
-                Election::Postgres(LockConfig {
-                    url: url.clone(),
-                    instance: instance.clone(),
-                    retry: config.leader_retry,
-                }),
-                link_instances(&store, url, &instance, &live, &inbox, &leader),
-            ),
-        };
+        let (election, bus) = elect(&config, &core, &instance, &leader);
         let stop_leader = Arc::new(Notify::new());
         let faults = crate::faults::Faults::default();
-        let heartbeat = match &config.trust.heartbeat_url {
-            Some(url) => Some(
-                SelfHeartbeat::new(url, config.trust.heartbeat_api_key.as_deref(), &instance)
-                    .map_err(|e| {
-                        StartupError::Heartbeat(format!(
-                            "MONITOR_HEARTBEAT_URL cannot be used: {e}"
-                        ))
-                    })?,
-            ),
-            None => None,
-        };
-        let loops = Loops {
-            store: store.clone(),
-            clock: clock.clone(),
-            inbox: inbox.clone(),
-            live: live.clone(),
-            deliverer: deliverer.clone(),
-            evaluator_interval: config.evaluator_interval,
-            retention_days: config.retention_days,
-            retention_interval: config.retention_interval,
-            tick_seconds: metrics.evaluator_tick(),
-            scheduler_hold: chrono::Duration::from_std(config.trust.scheduler_hold)
-                .unwrap_or(chrono::Duration::minutes(15)),
-            heartbeat,
-            faults: faults.clone(),
-        };
+        let heartbeat = self_heartbeat(&config, &instance)?;
+        let loops = leader_loops(&config, &core, &metrics, heartbeat, faults.clone());
         let leader_task = leader::spawn(election, loops, leader.clone(), stop_leader.clone());
         tracing::info!(%instance, "instance started");
-        let core = Core::new(CoreParts {
-            store: store.clone(),
-            ingest,
-            engine: inbox.clone(),
-            live: live.clone(),
-            clock: clock.clone(),
-            deliverer: deliverer.clone(),
-            accounts: auth.accounts.clone(),
-        });
-        let state = AppState::new(Services {
+        let router = build_router(AppState::new(Services {
             core,
             instance: instance.into(),
             leader,
             metrics,
-            deliverer,
-            store: store.clone(),
-            engine: inbox,
-            live: live.clone(),
             config: Arc::new(config),
-            auth,
+            auth: AuthState::default(),
             leptos_options,
             faults: faults.clone(),
-        });
-        let router = build_router(state);
+        }));
         Ok(Application {
             listener,
             router,

@@ -93,7 +93,7 @@ async fn migrate_to_copies_100k_events_into_postgres_and_verifies_them() {
     let postgres = TestApp::spawn_with(&[("MONITOR_DATABASE_URL", &pg.url), keep]).await;
     for path in [
         "/v1/events?limit=200",
-        "/v1/events?jobName=job-07&limit=50",
+        "/v1/events?job=job-07&limit=50",
         "/v1/runs?limit=100",
         "/v1/runs/failed?limit=20",
         "/v1/runs/run-00004",

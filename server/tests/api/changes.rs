@@ -31,7 +31,7 @@ async fn failed_alert(app: &TestApp, job: &str) -> i64 {
     assert_eq!(status, 200, "{body}");
     for _ in 0..100 {
         let (_, alerts) = app
-            .get_json(&format!("/v1/alerts?type=FAILURE&jobName={job}"))
+            .get_json(&format!("/v1/alerts?type=FAILURE&job={job}"))
             .await;
         if let Some(id) = alerts["alerts"][0]["id"].as_i64() {
             return id;
@@ -222,5 +222,36 @@ async fn a_duplicate_event_changes_nothing_and_says_nothing_live() {
     second["eventId"] = "twice".into();
     app.post_json("/v1/events", &second).await;
     read_until(&mut stream, "event: events\n", Duration::from_secs(5)).await;
+    app.stop().await;
+}
+
+/// Reads of a worker's status go by the injected clock, as the engine
+/// does: an hour on the test clock and the worker is offline everywhere,
+/// though the wall clock has barely moved.
+#[tokio::test]
+async fn worker_status_reads_follow_the_injected_clock() {
+    let start = Utc::now();
+    let clock = Arc::new(ManualClock::new(start));
+    let app = TestApp::spawn_with_clock(&[], clock.clone()).await;
+    let mut beat = event("worker.heartbeat", "alive");
+    beat["jobName"] = Value::Null;
+    beat["runId"] = Value::Null;
+    beat["metadata"] = json!({"interval_seconds": 10});
+    let (status, body) = app.post_json("/v1/events", &beat).await;
+    assert_eq!(status, 200, "{body}");
+    let worker = beat["workerId"]
+        .as_str()
+        .expect("the helper names a worker");
+    let path = format!("/v1/workers/{worker}");
+    let (_, one) = app.get_json(&path).await;
+    assert_eq!(one["status"], "idle", "{one}");
+
+    clock.set(start + chrono::Duration::hours(1));
+    let (_, one) = app.get_json(&path).await;
+    assert_eq!(one["status"], "offline", "{one}");
+    let (_, all) = app.get_json("/v1/workers").await;
+    assert_eq!(all["workers"][0]["status"], "offline", "{all}");
+    let (_, summary) = app.get_json("/v1/status/summary").await;
+    assert_eq!(summary["workersByStatus"]["offline"], 1, "{summary}");
     app.stop().await;
 }

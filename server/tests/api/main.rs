@@ -7,6 +7,7 @@ mod changes;
 mod cli;
 mod client;
 mod delivery;
+mod edges;
 mod export;
 mod fuzz;
 mod helpers;

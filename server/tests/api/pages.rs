@@ -39,7 +39,7 @@ async fn events_page_filter_works_without_javascript() {
         .await;
     let html = app
         .client
-        .get(app.url("/events?q=alpha"))
+        .get(app.url("/events?text=alpha"))
         .send()
         .await
         .unwrap()
@@ -157,7 +157,7 @@ fn job_event(
 /// `db-dump` ran two hours ago on an hourly schedule with a minute's grace
 /// (DOWN); `thumbnails` ran a minute ago twice and failed the second time
 /// (UP, a FAILURE alert open).
-async fn seed_jobs(app: &TestApp) {
+pub(crate) async fn seed_jobs(app: &TestApp) {
     let hourly = serde_json::json!({"schedule": "every 1h", "grace_seconds": 60, "max_runtime_seconds": 900});
     let (status, body) = app
         .post_json(
@@ -243,7 +243,7 @@ async fn jobs_page_lists_down_jobs_first_with_state_runs_and_sparkline() {
     let filtered = page(&app, "/jobs?state=UP").await;
     assert!(filtered.contains("data-job=\"thumbnails\""));
     assert!(!filtered.contains("data-job=\"db-dump\""));
-    let by_name = page(&app, "/jobs?q=DUMP").await;
+    let by_name = page(&app, "/jobs?text=DUMP").await;
     assert!(by_name.contains("data-job=\"db-dump\""));
     assert!(!by_name.contains("data-job=\"thumbnails\""));
     app.stop().await;

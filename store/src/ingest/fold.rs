@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use telltale_model::{Event, Job, NewEvent, RejectedTransition, Run, RunOutcome, Worker, apply};
 
-use crate::EventOutcome;
+use crate::ingest::{Changed, EventOutcome};
 
 /// The distinct runs, jobs and workers a group of events names.
 pub struct Keys {
@@ -36,17 +36,19 @@ pub struct State {
     pub runs: HashMap<String, Run>,
     pub jobs: HashMap<String, Job>,
     pub workers: HashMap<String, Worker>,
-    changed_runs: Changed,
-    changed_jobs: Changed,
-    changed_workers: Changed,
+    changed_runs: ChangedKeys,
+    changed_jobs: ChangedKeys,
+    changed_workers: ChangedKeys,
     pub rejected: Vec<RejectedTransition>,
 }
 
 impl State {
     /// Applies `events` in order, each judged at its time unless that lies
     /// more than `skew` ahead of its receipt. A refused run transition is
-    /// logged and recorded; nothing else about that run changes.
-    pub fn fold(&mut self, events: &[Event], skew: chrono::Duration) {
+    /// logged and recorded; nothing else about that run changes. What each
+    /// event wrote, in the order of `events`.
+    pub fn fold(&mut self, events: &[Event], skew: chrono::Duration) -> Vec<Written> {
+        let mut written = Vec::with_capacity(events.len());
         for e in events {
             // Each subject is taken out of its map, changed in place by
             // `apply` and put back under the same key: no copy per event.
@@ -59,6 +61,11 @@ impl State {
             let (job_key, mut job) = take(&mut self.jobs, job_name);
             let (worker_key, mut worker) = take(&mut self.workers, worker_id);
             let applied = apply(&mut run, &mut job, &mut worker, e, skew);
+            written.push(Written {
+                run: applied.run == RunOutcome::Written,
+                job: applied.job_written,
+                worker: applied.worker_written,
+            });
             match applied.run {
                 RunOutcome::Written => mark(&mut self.changed_runs, run_id),
                 RunOutcome::Rejected { status, reason } => {
@@ -86,6 +93,7 @@ impl State {
             put(&mut self.jobs, job_key, job_name, job);
             put(&mut self.workers, worker_key, worker_id, worker);
         }
+        written
     }
 
     pub fn changed_runs(&self) -> impl Iterator<Item = &Run> {
@@ -129,7 +137,7 @@ fn put<T>(map: &mut HashMap<String, T>, key: Option<String>, name: Option<&str>,
 }
 
 /// Records `key` as changed, once, in first-changed order.
-fn mark(changed: &mut Changed, key: Option<&str>) {
+fn mark(changed: &mut ChangedKeys, key: Option<&str>) {
     let Some(key) = key else { return };
     // Looked up before a key is copied: most events change what an
     // earlier event of the group already changed.
@@ -139,9 +147,58 @@ fn mark(changed: &mut Changed, key: Option<&str>) {
     }
 }
 
+/// What folding one event wrote.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Written {
+    pub run: bool,
+    pub job: bool,
+    pub worker: bool,
+}
+
+/// The runs, jobs and workers `events` changed, `written[i]` saying what
+/// `events[i]` wrote: each name once, in the order it first changed.
+pub fn changed_by(events: &[Event], written: &[Written]) -> Changed {
+    let (mut runs, mut jobs, mut workers) = (Names::default(), Names::default(), Names::default());
+    for (e, w) in events.iter().zip(written) {
+        if w.run {
+            runs.add(e.run_id.as_deref());
+        }
+        if w.job {
+            jobs.add(e.job_name.as_deref());
+        }
+        if w.worker {
+            workers.add(e.worker_id.as_deref());
+        }
+    }
+    Changed {
+        runs: runs.order,
+        jobs: jobs.order,
+        workers: workers.order,
+    }
+}
+
+/// Distinct names in the order first added.
+#[derive(Default)]
+struct Names<'a> {
+    order: Vec<String>,
+    seen: HashSet<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn add(&mut self, name: Option<&'a str>) {
+        // A request's events come run by run: most repeat the last name.
+        if let Some(name) = name
+            && self.order.last().map(String::as_str) != Some(name)
+            && self.seen.insert(name)
+        {
+            self.order.push(name.to_owned());
+        }
+    }
+}
+
 /// Keys changed by a group, in the order they first changed.
 #[derive(Default)]
-struct Changed {
+struct ChangedKeys {
     order: Vec<String>,
     seen: HashSet<String>,
 }

@@ -1,43 +1,98 @@
 //! Ingest: storing events and deriving state from them, in one
-//! transaction. Requests reach the store through the group-commit queue
-//! (`queue`); SQLite writes on its own thread and connection (`sqlite`),
-//! PostgreSQL through sea-orm (`postgres`); both fold the events into run,
-//! job and worker state with the same `fold`.
+//! transaction. Every write goes through one loop (`queue`): it gathers the
+//! requests waiting, commits them together in one transaction (`commit`),
+//! and commits each alone should that fail. The loop is the same on both
+//! backends; a small trait (`commit::Backend`) gives each its own I/O:
+//! SQLite writes on its own thread and connection (`sqlite`), PostgreSQL
+//! through sea-orm in a task (`postgres`). Both fold the events into run,
+//! job and worker state with the same `fold` and bind the same `columns`.
 //!
 //! For a group of events: (1) drop those whose `eventId` is already stored or
 //! repeats within the group, (2) insert the rest, (3) load the runs, jobs and
 //! workers they name, fold every new event through the pure
 //! [`telltale_model::apply`], and (4) write what changed, plus a log line
-//! for each transition refused on a terminal run. When `ingest` returns `Ok`
-//! all of it is committed; on error none of it is.
+//! for each transition refused on a terminal run. A request is answered
+//! once all of it is committed; on error none of it is.
 
+mod columns;
+mod commit;
 pub(crate) mod fold;
 mod postgres;
 pub(crate) mod queue;
 pub(crate) mod sqlite;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
-use telltale_model::NewEvent;
+use telltale_model::{Change, NewEvent};
 
 use crate::{Store, StoreError};
-use fold::stored_events;
-use postgres::{derive_state, insert_events};
+use queue::Batch;
 
-/// What happened to one event handed to [`Store::ingest`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happened to one event handed to ingest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum EventOutcome {
     /// Stored, with this row id.
     Inserted(i64),
     /// Its `eventId` was already stored (or came earlier in the same group).
+    #[default]
     Duplicate,
 }
 
+/// What one ingest request did: each event's outcome, in the order sent,
+/// and what its stored events changed, as the fold saw it (a duplicate
+/// changes nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    pub outcomes: Vec<EventOutcome>,
+    pub changed: Changed,
+}
+
+/// The runs, jobs and workers whose derived state a request's events
+/// changed, each once, in the order they first changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changed {
+    pub runs: Vec<String>,
+    pub jobs: Vec<String>,
+    pub workers: Vec<String>,
+}
+
+impl IngestReport {
+    pub fn inserted(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, EventOutcome::Inserted(_)))
+            .count()
+    }
+
+    pub fn duplicates(&self) -> usize {
+        self.outcomes.len() - self.inserted()
+    }
+
+    /// The kinds of thing live pages must hear changed: the event log if
+    /// anything was stored, and each kind of state the fold wrote.
+    pub fn changes(&self) -> Vec<Change> {
+        if self.inserted() == 0 {
+            return Vec::new();
+        }
+        let mut out = vec![Change::Events];
+        for (any, change) in [
+            (!self.changed.runs.is_empty(), Change::Runs),
+            (!self.changed.jobs.is_empty(), Change::Jobs),
+            (!self.changed.workers.is_empty(), Change::Workers),
+        ] {
+            if any {
+                out.push(change);
+            }
+        }
+        out
+    }
+}
+
 impl Store {
-    /// Stores `events` and applies them to derived state, atomically. The
-    /// outcomes are in the order of `events`.
+    /// Stores `events` as received at `received_at` and applies them to
+    /// derived state, atomically, through the same writer as the ingest
+    /// queue. The outcomes are in the order of `events`. For imports,
+    /// tests and the engine's own events; requests go through
+    /// [`crate::IngestQueue::submit`].
     pub async fn ingest(
         &self,
         events: &[NewEvent],
@@ -46,83 +101,13 @@ impl Store {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        self.ingest_shared(events.into(), stored_metadata(events).into(), received_at)
-            .await
+        let batch = Batch::new(events.to_vec(), Some(received_at));
+        let report = match &self.sqlite_writer {
+            Some(writer) => writer.send(batch).await?,
+            None => postgres::commit_alone(self, batch).await?,
+        };
+        Ok(report.outcomes)
     }
-
-    /// As [`Store::ingest`], for events the caller no longer needs apart
-    /// from reading them (the SQLite writer takes them without a copy),
-    /// with `metadata[i]` the stored text of `events[i].metadata`
-    /// ([`stored_metadata`]): the caller serializes it on its own thread,
-    /// beside the writer rather than in it.
-    pub async fn ingest_shared(
-        &self,
-        events: Arc<[NewEvent]>,
-        metadata: Arc<[String]>,
-        received_at: DateTime<Utc>,
-    ) -> Result<Vec<EventOutcome>, StoreError> {
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
-        if events.len() != metadata.len() {
-            return Err(mismatched(&events, &metadata));
-        }
-        if let Some(writer) = &self.sqlite_writer {
-            return writer.ingest(events, metadata, Some(received_at)).await;
-        }
-        self.ingest_in_transaction(&events, &metadata, received_at)
-            .await
-    }
-
-    /// Whether this store gathers concurrent ingest requests into shared
-    /// transactions itself ([`Store::ingest_grouped`]): SQLite's writer
-    /// thread does.
-    pub fn groups_ingest(&self) -> bool {
-        self.sqlite_writer.is_some()
-    }
-
-    /// As [`Store::ingest_shared`], received now: committed in one
-    /// transaction with the other requests waiting beside it, stamped with
-    /// the time that transaction began (so received times rise with ids).
-    /// Only where [`Store::groups_ingest`]; otherwise each call is its own
-    /// transaction.
-    pub async fn ingest_grouped(
-        &self,
-        events: Arc<[NewEvent]>,
-        metadata: Arc<[String]>,
-    ) -> Result<Vec<EventOutcome>, StoreError> {
-        if events.len() != metadata.len() {
-            return Err(mismatched(&events, &metadata));
-        }
-        match &self.sqlite_writer {
-            Some(writer) if !events.is_empty() => writer.ingest(events, metadata, None).await,
-            _ => self.ingest_shared(events, metadata, Utc::now()).await,
-        }
-    }
-
-    async fn ingest_in_transaction(
-        &self,
-        events: &[NewEvent],
-        metadata: &[String],
-        received_at: DateTime<Utc>,
-    ) -> Result<Vec<EventOutcome>, StoreError> {
-        let txn = self.db.begin().await?;
-        let outcomes = insert_events(&txn, events, metadata, received_at).await?;
-        let stored = stored_events(events, &outcomes, received_at);
-        derive_state(&txn, &stored, self.clock_skew()).await?;
-        txn.commit().await?;
-        Ok(outcomes)
-    }
-}
-
-/// The writer pairs `events[i]` with `metadata[i]` by slicing both: lists
-/// of different lengths are refused before they reach it.
-fn mismatched(events: &[NewEvent], metadata: &[String]) -> StoreError {
-    StoreError::Query(format!(
-        "{} events came with {} metadata texts",
-        events.len(),
-        metadata.len()
-    ))
 }
 
 /// Each event's metadata as the log stores it: JSON text.

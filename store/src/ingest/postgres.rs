@@ -1,30 +1,101 @@
-//! The PostgreSQL write path, through sea-orm: insert a group's events,
-//! then load, fold and write back the runs, jobs and workers they name, in
-//! the caller's transaction.
+//! The PostgreSQL write path, through sea-orm: the I/O of each step of the
+//! ingest transaction ([`Backend`]), run by the writer task.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use telltale_model::{Event, NewEvent};
 
-use crate::convert::{
-    job_from_row, job_to_row, readable, rejected_to_row, run_from_row, run_to_row, worker_from_row,
-    worker_to_row,
-};
+use crate::convert::{job_from_row, readable, rejected_to_row, run_from_row, worker_from_row};
 use crate::entity::{event, job, rejected_transition, run, worker};
+use crate::ingest::IngestReport;
+use crate::ingest::columns::{job_row, name, run_row, worker_row, written};
+use crate::ingest::commit::{Backend, commit};
 use crate::ingest::fold::{Keys, State};
+use crate::ingest::queue::Batch;
 use crate::time::to_us;
-use crate::{EventOutcome, StoreError};
+use crate::{EventOutcome, Store, StoreError};
 
 /// Rows per multi-row statement: well under SQLite's bound-variable limit.
 const CHUNK: usize = 500;
 
-pub(super) async fn insert_events(
+/// The backend of the writer task: a pool handle, and the transaction
+/// open between `begin` and `commit`.
+pub(crate) struct Postgres {
+    db: DatabaseConnection,
+    txn: Option<DatabaseTransaction>,
+}
+
+impl Postgres {
+    pub fn new(db: DatabaseConnection) -> Postgres {
+        Postgres { db, txn: None }
+    }
+
+    fn txn(&self) -> Result<&DatabaseTransaction, StoreError> {
+        self.txn
+            .as_ref()
+            .ok_or_else(|| StoreError::Query("no ingest transaction is open".into()))
+    }
+}
+
+impl Backend for Postgres {
+    async fn begin(&mut self) -> Result<(), StoreError> {
+        self.txn = Some(self.db.begin().await?);
+        Ok(())
+    }
+
+    async fn insert(
+        &mut self,
+        events: &[NewEvent],
+        metadata: &[String],
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
+        insert_events(self.txn()?, events, metadata, received_at).await
+    }
+
+    async fn load(&mut self, events: &[Event]) -> Result<State, StoreError> {
+        load_state(self.txn()?, events).await
+    }
+
+    async fn write(&mut self, state: &State) -> Result<(), StoreError> {
+        write_state(self.txn()?, state).await
+    }
+
+    async fn commit(&mut self) -> Result<(), StoreError> {
+        match self.txn.take() {
+            Some(txn) => Ok(txn.commit().await?),
+            None => Err(StoreError::Query("no ingest transaction to commit".into())),
+        }
+    }
+
+    async fn rollback(&mut self) {
+        if let Some(txn) = self.txn.take()
+            && let Err(e) = txn.rollback().await
+        {
+            tracing::warn!(error = %e, "rolling back an ingest transaction failed");
+        }
+    }
+
+    fn recover(&mut self) {
+        // Dropping an open transaction rolls it back.
+        self.txn = None;
+    }
+}
+
+/// Commits one batch in a transaction of its own, outside the writer task
+/// (for [`Store::ingest`], where no task runs).
+pub(super) async fn commit_alone(store: &Store, batch: Batch) -> Result<IngestReport, StoreError> {
+    let mut backend = Postgres::new(store.db.clone());
+    let mut reports = commit(&mut backend, &[&batch], Utc::now(), store.clock_skew()).await?;
+    Ok(reports.pop().unwrap_or_default())
+}
+
+async fn insert_events(
     txn: &DatabaseTransaction,
     events: &[NewEvent],
     metadata: &[String],
@@ -165,24 +236,8 @@ fn match_inserted(
     }
 }
 
-pub(super) async fn derive_state(
-    txn: &DatabaseTransaction,
-    events: &[Event],
-    skew: chrono::Duration,
-) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let mut state = load_state(txn, events).await?;
-    state.fold(events, skew);
-    write_state(txn, &state).await
-}
-
-/// The runs, jobs and workers `events` name. One that cannot be read is
-/// left out ([`readable`]): the events then start it afresh, and writing it
-/// mends the row. Failing instead refused every later event naming it
-/// (503, retried by the producer for ever), and a worker's spool, sent in
-/// order, stalled behind the first.
+/// The runs, jobs and workers `events` name; one that cannot be read is
+/// left out ([`readable`]).
 async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State, StoreError> {
     let Keys {
         run_ids,
@@ -225,12 +280,18 @@ async fn load_state(txn: &DatabaseTransaction, events: &[Event]) -> Result<State
 }
 
 /// Upserts what the fold changed: a new row is inserted, a known one
-/// updated in place (a run keeps its `seq`). The schema's trigger refuses
-/// any update of a terminal run, so even a bug here could not rewrite one.
+/// updated in place (a run keeps its `seq`), with the columns `columns`
+/// defines. The schema's trigger refuses any update of a terminal run, so
+/// even a bug here could not rewrite one.
 async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), StoreError> {
-    write_runs(txn, state).await?;
-    write_jobs(txn, state).await?;
-    write_workers(txn, state).await?;
+    upsert(txn, run::Column::RunId, state.changed_runs().map(run_row)).await?;
+    upsert(txn, job::Column::Name, state.changed_jobs().map(job_row)).await?;
+    upsert(
+        txn,
+        worker::Column::WorkerId,
+        state.changed_workers().map(worker_row),
+    )
+    .await?;
     let rejected: Vec<rejected_transition::ActiveModel> =
         state.rejected.iter().map(rejected_to_row).collect();
     for chunk in rejected.chunks(CHUNK / 2) {
@@ -241,99 +302,29 @@ async fn write_state(txn: &DatabaseTransaction, state: &State) -> Result<(), Sto
     Ok(())
 }
 
-async fn write_runs(txn: &DatabaseTransaction, state: &State) -> Result<(), StoreError> {
-    let runs: Vec<run::ActiveModel> = state
-        .changed_runs()
-        .map(|r| {
-            let mut row = run_to_row(r);
-            row.seq = sea_orm::ActiveValue::NotSet;
-            row
-        })
+/// Upserts `rows` in multi-row statements: on a known `key`, every other
+/// column the rows set is updated.
+async fn upsert<A>(
+    txn: &DatabaseTransaction,
+    key: <A::Entity as EntityTrait>::Column,
+    rows: impl Iterator<Item = A>,
+) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+{
+    let rows: Vec<A> = rows.collect();
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let updated: Vec<_> = written(first)
+        .into_iter()
+        .filter(|c| name(c) != name(&key))
         .collect();
-    for chunk in runs.chunks(CHUNK / 2) {
-        run::Entity::insert_many(chunk.to_vec())
+    for chunk in rows.chunks(CHUNK / 2) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
             .on_conflict(
-                OnConflict::column(run::Column::RunId)
-                    .update_columns([
-                        run::Column::JobName,
-                        run::Column::JobType,
-                        run::Column::Engine,
-                        run::Column::Status,
-                        run::Column::CreatedAtUs,
-                        run::Column::StartTimeUs,
-                        run::Column::EndTimeUs,
-                        run::Column::FailureReason,
-                        run::Column::BurninPresetId,
-                        run::Column::LutId,
-                        run::Column::WorkerId,
-                        run::Column::VerificationRunId,
-                        run::Column::SourcePath,
-                        run::Column::OutputPath,
-                        run::Column::Progress,
-                        run::Column::UpdatedAtUs,
-                        run::Column::Metadata,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn write_jobs(txn: &DatabaseTransaction, state: &State) -> Result<(), StoreError> {
-    let jobs: Vec<job::ActiveModel> = state.changed_jobs().map(job_to_row).collect();
-    for chunk in jobs.chunks(CHUNK / 2) {
-        job::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(job::Column::Name)
-                    .update_columns([
-                        job::Column::FirstSeenAtUs,
-                        job::Column::LastEventAtUs,
-                        job::Column::LastHeartbeatAtUs,
-                        job::Column::LastRunId,
-                        job::Column::LastSuccessAtUs,
-                        job::Column::LastFailureAtUs,
-                        job::Column::ConsecutiveFailures,
-                        job::Column::ExpectedNextAtUs,
-                        job::Column::CheckEnabled,
-                        job::Column::GraceSeconds,
-                        job::Column::AlertOnFailure,
-                        job::Column::AlertOnMiss,
-                        job::Column::Schedule,
-                        job::Column::Timezone,
-                        job::Column::StartGraceSeconds,
-                        job::Column::MaxRuntimeSeconds,
-                        job::Column::MinRuntimeSeconds,
-                        job::Column::FailureThreshold,
-                        job::Column::RepeatIntervalSeconds,
-                        job::Column::DependsOn,
-                        job::Column::LastFailureReason,
-                        job::Column::FailuresTotal,
-                        job::Column::LastFailureRunId,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn write_workers(txn: &DatabaseTransaction, state: &State) -> Result<(), StoreError> {
-    let workers: Vec<worker::ActiveModel> = state.changed_workers().map(worker_to_row).collect();
-    for chunk in workers.chunks(CHUNK / 2) {
-        worker::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(worker::Column::WorkerId)
-                    .update_columns([
-                        worker::Column::Hostname,
-                        worker::Column::FirstSeenAtUs,
-                        worker::Column::LastEventAtUs,
-                        worker::Column::LastHeartbeatAtUs,
-                        worker::Column::CurrentRunId,
-                        worker::Column::IntervalSeconds,
-                    ])
+                OnConflict::column(key)
+                    .update_columns(updated.clone())
                     .to_owned(),
             )
             .exec_without_returning(txn)

@@ -4,19 +4,24 @@
 //! SQLite commits one writer at a time and each commit costs a WAL append;
 //! many small requests sharing a commit is what makes high ingest rates
 //! possible. A request is answered only after the commit that holds it.
-//! On SQLite the writer's own thread gathers the groups (`sqlite`);
-//! on PostgreSQL one task here does.
+//! The loop here is the one both backends run: on SQLite the writer's own
+//! thread runs it (`sqlite`), on PostgreSQL a task does.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use telltale_model::NewEvent;
 use telltale_supervise::{Beat, panic_text};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::ingest::stored_metadata;
-use crate::{EventOutcome, Store, StoreError};
+use crate::ingest::commit::{Backend, commit};
+use crate::ingest::postgres::Postgres;
+use crate::ingest::{IngestReport, stored_metadata};
+use crate::{Store, StoreError, skew_of};
 
 /// Events committed together at most; a larger request is committed alone.
 pub(crate) const MAX_GROUP_EVENTS: usize = 5_000;
@@ -31,10 +36,60 @@ pub enum QueueError {
     Stopped,
 }
 
-struct Request {
+/// One request's events, as the writer stores them. Built only by
+/// [`Batch::new`], so each event has its metadata text, paired by index.
+pub(crate) struct Batch {
     events: Vec<NewEvent>,
+    /// Each event's metadata as stored (JSON text), serialized by the
+    /// requester: the writer commits groups one after another, so work done
+    /// before it is work done in parallel.
     metadata: Vec<String>,
-    reply: oneshot::Sender<Result<Vec<EventOutcome>, QueueError>>,
+    /// When the events were received; `None`: when their group's
+    /// transaction begins, so the log's received times rise with its ids.
+    received_at: Option<DateTime<Utc>>,
+}
+
+impl Batch {
+    pub fn new(events: Vec<NewEvent>, received_at: Option<DateTime<Utc>>) -> Batch {
+        let metadata = stored_metadata(&events);
+        Batch {
+            events,
+            metadata,
+            received_at,
+        }
+    }
+
+    pub fn events(&self) -> &[NewEvent] {
+        &self.events
+    }
+
+    pub fn metadata(&self) -> &[String] {
+        &self.metadata
+    }
+
+    pub fn received_at(&self) -> Option<DateTime<Utc>> {
+        self.received_at
+    }
+}
+
+/// A batch on its way to the writer, and where its answer goes.
+pub(crate) struct Request {
+    batch: Batch,
+    reply: oneshot::Sender<Result<IngestReport, StoreError>>,
+}
+
+/// Hands `batch` to the writer behind `requests` and waits for its commit.
+pub(crate) async fn send(
+    requests: &mpsc::Sender<Request>,
+    batch: Batch,
+) -> Result<IngestReport, StoreError> {
+    let (reply, answer) = oneshot::channel();
+    // Waits for room when the writer is QUEUE_DEPTH requests behind.
+    if requests.send(Request { batch, reply }).await.is_err() {
+        return Err(StoreError::WriterPoisoned);
+    }
+    // A dropped reply means the group holding it panicked.
+    answer.await.map_err(|_| StoreError::WriterPoisoned)?
 }
 
 /// The handle through which requests reach the writer; cheap to clone.
@@ -46,9 +101,9 @@ pub struct IngestQueue {
 
 #[derive(Clone)]
 enum Route {
-    /// SQLite: straight to the writer's thread, which groups them itself.
+    /// SQLite: to the writer thread the store owns.
     Sqlite(Store),
-    /// PostgreSQL: to the task that groups them.
+    /// PostgreSQL: to the task `start` spawned.
     Task(mpsc::Sender<Request>),
 }
 
@@ -56,71 +111,73 @@ impl IngestQueue {
     /// The queue, and the task that commits its groups (none on SQLite,
     /// where the store's writer thread does).
     pub fn start(store: Store) -> (IngestQueue, Option<JoinHandle<()>>) {
-        if store.groups_ingest() {
+        if store.sqlite_writer.is_some() {
             let route = Route::Sqlite(store);
             return (IngestQueue { route }, None);
         }
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let beat = store.loops().register("ingest_writer", None, true);
-        let task = tokio::spawn(run_writer(store, rx, beat));
+        let skew = store.clock_skew_ms.clone();
+        let backend = Postgres::new(store.db.clone());
+        let task = tokio::spawn(async move { run(backend, rx, &beat, &skew).await });
         let route = Route::Task(tx);
         (IngestQueue { route }, Some(task))
     }
 
-    /// Stores `events`; the answer comes after they are committed.
-    pub async fn submit(&self, events: Vec<NewEvent>) -> Result<Vec<EventOutcome>, QueueError> {
-        // Serialized here, on the requester's task: the writer commits
-        // groups one after another, so work done before it is work done
-        // in parallel.
-        let metadata = stored_metadata(&events);
-        let tx = match &self.route {
-            Route::Sqlite(store) => {
-                return store
-                    .ingest_grouped(events.into(), metadata.into())
-                    .await
-                    .map_err(|e| QueueError::Store(Arc::new(e)));
-            }
-            Route::Task(tx) => tx,
+    /// Stores `events`, received now; the answer comes after they are
+    /// committed, with what they changed.
+    pub async fn submit(&self, events: Vec<NewEvent>) -> Result<IngestReport, QueueError> {
+        if events.is_empty() {
+            return Ok(IngestReport::default());
+        }
+        let batch = Batch::new(events, None);
+        let answer = match &self.route {
+            Route::Sqlite(store) => match &store.sqlite_writer {
+                Some(writer) => writer.send(batch).await,
+                None => Err(StoreError::WriterPoisoned),
+            },
+            Route::Task(tx) => send(tx, batch).await,
         };
-        let (reply, answer) = oneshot::channel();
-        tx.send(Request {
-            events,
-            metadata,
-            reply,
+        answer.map_err(|e| match e {
+            StoreError::WriterPoisoned => QueueError::Stopped,
+            e => QueueError::Store(Arc::new(e)),
         })
-        .await
-        .map_err(|_| QueueError::Stopped)?;
-        answer.await.map_err(|_| QueueError::Stopped)?
     }
 }
 
-/// Commits groups until every queue handle is gone. A panic while
-/// committing one fails that group's requests (503: retry) and the writer
-/// goes on: it must not die and fail every later ingest.
-async fn run_writer(store: Store, mut rx: mpsc::Receiver<Request>, beat: Beat) {
-    use futures_util::FutureExt;
-    while let Some(first) = rx.recv().await {
-        let group = gather(first, |r| r.events.len(), &mut rx);
-        let committed = std::panic::AssertUnwindSafe(commit_group(&store, group))
+/// The writer's loop on either backend: gathers the waiting requests,
+/// commits them, answers, until every sender is gone. A panic while
+/// committing a group (a bug, or data no one foresaw) fails that group's
+/// requests (their replies are dropped: 503, retry) and the loop goes on
+/// after the backend recovers, instead of dying and leaving every later
+/// ingest to fail.
+pub(crate) async fn run<B: Backend>(
+    mut backend: B,
+    mut queue: mpsc::Receiver<Request>,
+    beat: &Beat,
+    skew: &AtomicI64,
+) {
+    while let Some(first) = queue.recv().await {
+        let group = gather(first, |r| r.batch.events.len(), &mut queue);
+        let skew = skew_of(skew);
+        let committed = AssertUnwindSafe(commit_group(&mut backend, group, skew))
             .catch_unwind()
             .await;
-        if let Err(panic) = committed {
-            let why = format!("panicked: {}", panic_text(panic));
-            tracing::error!(error = %why, "the ingest writer failed a group; it goes on");
-            beat.restarting(&why);
-            beat.running();
-        }
+        let Err(panic) = committed else { continue };
+        let why = format!("panicked: {}", panic_text(panic));
+        tracing::error!(error = %why, "the ingest writer failed a group; it goes on");
+        beat.restarting(&why);
+        backend.recover();
+        beat.running();
     }
     beat.stopped();
 }
 
 /// `first` and the requests already waiting behind it, up to
-/// MAX_GROUP_EVENTS events (a larger request goes alone); never waits.
-pub(crate) fn gather<R>(
-    first: R,
-    events: impl Fn(&R) -> usize,
-    waiting: &mut mpsc::Receiver<R>,
-) -> Vec<R> {
+/// MAX_GROUP_EVENTS events (a larger request goes alone); never waits:
+/// requests keep arriving while a group commits, and the next group is
+/// taken the moment the last commit ends.
+fn gather<R>(first: R, events: impl Fn(&R) -> usize, waiting: &mut mpsc::Receiver<R>) -> Vec<R> {
     let mut size = events(&first);
     let mut group = vec![first];
     while size < MAX_GROUP_EVENTS {
@@ -131,62 +188,35 @@ pub(crate) fn gather<R>(
     group
 }
 
-async fn commit_group(store: &Store, group: Vec<Request>) {
-    let received_at = Utc::now();
-    if group.len() == 1 {
-        for request in group {
-            commit_alone(store, request, received_at).await;
+/// Commits `group` in one transaction and answers each request. Should
+/// that fail, each request is committed alone, so one that cannot be
+/// stored does not fail the others that happened to share its transaction.
+async fn commit_group<B: Backend>(backend: &mut B, group: Vec<Request>, skew: chrono::Duration) {
+    let now = Utc::now();
+    let batches: Vec<&Batch> = group.iter().map(|r| &r.batch).collect();
+    let result = commit(backend, &batches, now, skew).await;
+    drop(batches);
+    match result {
+        Ok(reports) => {
+            for (request, report) in group.into_iter().zip(reports) {
+                // The requester may have gone (its client hung up); what
+                // was committed stays committed.
+                let _ = request.reply.send(Ok(report));
+            }
         }
-        return;
-    }
-    // The events move into one shared list (no copy); each request keeps
-    // its count and its reply.
-    let total = group.iter().map(|r| r.events.len()).sum();
-    let mut all = Vec::with_capacity(total);
-    let mut all_metadata = Vec::with_capacity(total);
-    let mut waiting = Vec::with_capacity(group.len());
-    for request in group {
-        waiting.push((request.events.len(), request.reply));
-        all.extend(request.events);
-        all_metadata.extend(request.metadata);
-    }
-    let all: Arc<[NewEvent]> = all.into();
-    let all_metadata: Arc<[String]> = all_metadata.into();
-    match store
-        .ingest_shared(all.clone(), all_metadata.clone(), received_at)
-        .await
-    {
-        Ok(outcomes) => {
-            let mut rest = outcomes.as_slice();
-            for (count, reply) in waiting {
-                let (mine, tail) = rest.split_at(count.min(rest.len()));
-                rest = tail;
-                let _ = reply.send(Ok(mine.to_vec()));
+        Err(e) if group.len() > 1 => {
+            tracing::warn!(error = %e, requests = group.len(), "group commit failed; retrying one by one");
+            for request in group {
+                let alone = commit(backend, &[&request.batch], now, skew).await;
+                let _ = request
+                    .reply
+                    .send(alone.map(|mut one| one.pop().unwrap_or_default()));
             }
         }
         Err(e) => {
-            // Commit each request alone, so one that cannot be stored does not
-            // fail the others that happened to share its transaction.
-            tracing::warn!(error = %e, requests = waiting.len(), "group commit failed; retrying one by one");
-            let mut from = 0;
-            for (count, reply) in waiting {
-                let request = Request {
-                    events: all[from..from + count].to_vec(),
-                    metadata: all_metadata[from..from + count].to_vec(),
-                    reply,
-                };
-                from += count;
-                commit_alone(store, request, received_at).await;
+            if let Some(request) = group.into_iter().next() {
+                let _ = request.reply.send(Err(e));
             }
         }
     }
-}
-
-async fn commit_alone(store: &Store, request: Request, received_at: DateTime<Utc>) {
-    let result = store
-        .ingest_shared(request.events.into(), request.metadata.into(), received_at)
-        .await
-        .map_err(|e| QueueError::Store(Arc::new(e)));
-    // The requester may have gone (client hung up); the events are stored anyway.
-    let _ = request.reply.send(result);
 }

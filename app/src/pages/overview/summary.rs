@@ -6,24 +6,14 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use telltale_model::{CheckState, RunStatus, SchedulerPresence, StatusSummary};
 
-use super::error;
 use crate::components::time::Time;
-use crate::data::Data;
 
-/// The delivery warning (if any) and the counts, once the summary is in.
+/// The delivery warning (if any) and the counts.
 #[component]
-pub fn Summary(summary: Data<Result<StatusSummary, ServerFnError>>) -> impl IntoView {
-    move || {
-        Suspend::new(async move {
-            match summary.await {
-                Ok(s) => view! {
-                    <DeliveryWarning failing=s.failing_deliveries.clone() />
-                    <Counts s />
-                }
-                .into_any(),
-                Err(e) => error(e),
-            }
-        })
+pub fn Summary(summary: StatusSummary) -> impl IntoView {
+    view! {
+        <DeliveryWarning failing=summary.failing_deliveries.clone() />
+        <Counts s=summary />
     }
 }
 

@@ -2,29 +2,20 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{JobContext, plus, secs};
+use super::{Blind, JobContext, plus, secs};
 use crate::check::CheckState;
 use crate::job::Job;
 
 /// The state of `job` at `now`, and why.
 pub fn check_state(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> (CheckState, String) {
-    let policy = &job.policy;
-    if !policy.check_enabled {
+    if !job.policy.check_enabled {
         return (
             CheckState::Paused,
             "checking is off (check_enabled: false)".into(),
         );
     }
-    if let (Some(run), Some(max)) = (&ctx.running, policy.max_runtime_seconds)
-        && now > plus(run.started_at, secs(max))
-    {
-        return (
-            CheckState::Down,
-            format!(
-                "overrun: run {} started at {} is still running after max_runtime_seconds {max}",
-                run.run_id, run.started_at
-            ),
-        );
+    if let Some(overrun) = overrun(job, ctx, now) {
+        return overrun;
     }
     // Any start, success or failure is a first signal.
     let seen = job.last_heartbeat_at.is_some() || job.last_failure_at.is_some();
@@ -39,6 +30,40 @@ pub fn check_state(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> (CheckSta
     if job.last_heartbeat_at.is_some_and(|beat| beat >= expected) {
         return (CheckState::Up, "the expected run started".into());
     }
+    if now - expected <= Duration::zero() {
+        return if seen {
+            (CheckState::Up, format!("next run expected at {expected}"))
+        } else {
+            (CheckState::New, format!("first run expected at {expected}"))
+        };
+    }
+    overdue(job, ctx, expected, now)
+}
+
+/// DOWN when the running run has been running past `max_runtime_seconds`.
+fn overrun(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> Option<(CheckState, String)> {
+    let (Some(run), Some(max)) = (&ctx.running, job.policy.max_runtime_seconds) else {
+        return None;
+    };
+    (now > plus(run.started_at, secs(max))).then(|| {
+        (
+            CheckState::Down,
+            format!(
+                "overrun: run {} started at {} is still running after max_runtime_seconds {max}",
+                run.run_id, run.started_at
+            ),
+        )
+    })
+}
+
+/// The expected run is overdue: LATE within its grace, DOWN past it.
+fn overdue(
+    job: &Job,
+    ctx: &JobContext,
+    expected: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> (CheckState, String) {
+    let policy = &job.policy;
     let grace = secs(policy.start_grace());
     let grace_name = if policy.start_grace() < policy.grace_seconds {
         "start_grace_seconds"
@@ -46,44 +71,14 @@ pub fn check_state(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> (CheckSta
         "grace"
     };
     let overdue = now - expected;
-    if overdue <= Duration::zero() {
-        return if seen {
-            (CheckState::Up, format!("next run expected at {expected}"))
-        } else {
-            (CheckState::New, format!("first run expected at {expected}"))
-        };
-    }
     let mut down_at = plus(expected, grace);
     let mut counted_from = String::new();
     if let Some(blind) = &ctx.blind
         && down_at >= blind.since
     {
-        match blind.until {
-            None if now > down_at => match blind.hold_until {
-                Some(end) if now > end => {
-                    counted_from = format!(
-                        "; {} (MISSED was held until {end} and is no longer)",
-                        blind.cause
-                    );
-                }
-                _ => {
-                    return (
-                        CheckState::Late,
-                        format!(
-                            "monitor_blind: expected at {expected}; MISSED held while {}",
-                            blind.cause
-                        ),
-                    );
-                }
-            },
-            Some(until) if expected < until => {
-                down_at = down_at.max(plus(until, grace));
-                counted_from = format!(
-                    " (grace counted from {until}, when Telltale could see again after {})",
-                    blind.cause
-                );
-            }
-            _ => {}
+        match while_blind(blind, expected, grace, down_at, now) {
+            Ok((at, why)) => (down_at, counted_from) = (at, why),
+            Err(held) => return held,
         }
     }
     if now <= down_at {
@@ -103,5 +98,42 @@ pub fn check_state(job: &Job, ctx: &JobContext, now: DateTime<Utc>) -> (CheckSta
                 grace.num_seconds()
             ),
         )
+    }
+}
+
+/// When a run due while Telltale was blind goes DOWN, and what the reason
+/// adds about it; or, while MISSED is held, the LATE it stays.
+fn while_blind(
+    blind: &Blind,
+    expected: DateTime<Utc>,
+    grace: Duration,
+    down_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, String), (CheckState, String)> {
+    match blind.until {
+        None if now > down_at => match blind.hold_until {
+            Some(end) if now > end => Ok((
+                down_at,
+                format!(
+                    "; {} (MISSED was held until {end} and is no longer)",
+                    blind.cause
+                ),
+            )),
+            _ => Err((
+                CheckState::Late,
+                format!(
+                    "monitor_blind: expected at {expected}; MISSED held while {}",
+                    blind.cause
+                ),
+            )),
+        },
+        Some(until) if expected < until => Ok((
+            down_at.max(plus(until, grace)),
+            format!(
+                " (grace counted from {until}, when Telltale could see again after {})",
+                blind.cause
+            ),
+        )),
+        _ => Ok((down_at, String::new())),
     }
 }

@@ -68,7 +68,7 @@ pub async fn badge_area(state: &AppState, method: &Method, path: &str) -> Area {
     let Some(job) = crate::badge::job_of_path(path).filter(|_| reads) else {
         return Area::Read;
     };
-    match state.store.badge_is_public(&job).await {
+    match state.core.store().badge_is_public(&job).await {
         Ok(true) => Area::Open,
         Ok(false) => Area::Read,
         Err(e) => {

@@ -2,7 +2,7 @@
 //! a few fixed sizes, each prepared once, and which rows were new.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params_from_iter;
+use rusqlite::{Connection, params_from_iter};
 use telltale_model::NewEvent;
 
 use crate::time::to_us;
@@ -59,7 +59,7 @@ fn build_insert_sql(rows: usize) -> String {
 }
 
 pub(super) fn insert_events(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     events: &[NewEvent],
     metadata: &[String],
     received_at: DateTime<Utc>,
@@ -79,7 +79,7 @@ pub(super) fn insert_events(
 }
 
 fn insert_chunk(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     events: &[NewEvent],
     metadata: &[String],

@@ -8,7 +8,6 @@
 //! reads and PostgreSQL keep using sea-orm. The derivation of state is the
 //! shared `fold`; only the I/O differs.
 
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -16,15 +15,17 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior};
-use telltale_model::NewEvent;
-use telltale_supervise::{Beat, Loops, panic_text};
+use rusqlite::Connection;
+use telltale_model::{Event, NewEvent};
+use telltale_supervise::{Beat, Loops};
 use tokio::sync::mpsc;
 
-use crate::ingest::fold::stored_events;
-use crate::ingest::queue::{QUEUE_DEPTH, gather};
+use crate::StoreError;
+use crate::ingest::commit::Backend;
+use crate::ingest::fold::State;
+use crate::ingest::queue::{Batch, QUEUE_DEPTH, Request, run, send};
+use crate::ingest::{EventOutcome, IngestReport};
 use crate::upkeep::checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
-use crate::{EventOutcome, StoreError};
 
 mod insert;
 mod state;
@@ -48,16 +49,6 @@ impl std::fmt::Debug for SqliteWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SqliteWriter")
     }
-}
-
-/// One request's events to store, and where its outcome goes.
-struct Request {
-    events: Arc<[NewEvent]>,
-    /// Each event's metadata as stored (JSON text).
-    metadata: Arc<[String]>,
-    /// When the events were received; `None`: when their group begins.
-    received_at: Option<DateTime<Utc>>,
-    reply: tokio::sync::oneshot::Sender<Result<Vec<EventOutcome>, StoreError>>,
 }
 
 /// The thread that owns the connection. Every write runs on this one
@@ -115,7 +106,7 @@ impl SqliteWriter {
         let path = path.to_owned();
         let handle = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, path, queue, &beat, &skew))
+            .spawn(move || writer_thread(conn, path, queue, &beat, &skew))
             .map_err(|e| StoreError::Query(format!("cannot start the SQLite writer: {e}")))?;
         Ok(SqliteWriter {
             thread: Arc::new(WriterThread {
@@ -126,141 +117,96 @@ impl SqliteWriter {
         })
     }
 
-    /// Stores `events` (`metadata[i]` the stored text of `events[i]`'s
-    /// metadata) in a transaction shared with whatever other requests are
-    /// waiting; answered once that is committed. `received_at: None`
-    /// stamps them with the time their group's transaction begins, so the
-    /// log's times rise with its ids.
-    ///
-    /// `events` are shared rather than copied: the connection's thread
-    /// needs them owned, and a group of 5,000 copied twice over was most
-    /// of the writer's memory at peak.
-    pub async fn ingest(
-        &self,
-        events: Arc<[NewEvent]>,
-        metadata: Arc<[String]>,
-        received_at: Option<DateTime<Utc>>,
-    ) -> Result<Vec<EventOutcome>, StoreError> {
-        let (reply, outcome) = tokio::sync::oneshot::channel();
-        let request = Request {
-            events,
-            metadata,
-            received_at,
-            reply,
-        };
-        let Some(requests) = self.thread.requests.as_ref() else {
-            return Err(StoreError::WriterPoisoned);
-        };
-        // Waits for room when the writer is QUEUE_DEPTH requests behind.
-        if requests.send(request).await.is_err() {
-            return Err(StoreError::WriterPoisoned);
+    /// Hands `batch` to the writer's loop, to be committed in a
+    /// transaction shared with whatever other requests are waiting;
+    /// answered once that is committed.
+    pub(crate) async fn send(&self, batch: Batch) -> Result<IngestReport, StoreError> {
+        match self.thread.requests.as_ref() {
+            Some(requests) => send(requests, batch).await,
+            None => Err(StoreError::WriterPoisoned),
         }
-        // A dropped reply means the thread died (a panic) mid-job.
-        outcome.await.map_err(|_| StoreError::WriterPoisoned)?
     }
 }
 
-/// The writer thread: groups and commits until every sender is gone. A
-/// panic while committing a group (a bug, or data no one foresaw) fails
-/// that group's requests (their replies are dropped: 503, retry) and the
-/// thread goes on with a fresh connection, instead of dying and leaving
-/// every later ingest to fail.
-fn run(
-    mut conn: Connection,
+/// The writer thread runs the ingest loop (`queue::run`) on a runtime of
+/// its own, with one thread: every await in it is on the queue, and the
+/// commits themselves are plain blocking calls on this connection.
+fn writer_thread(
+    conn: Connection,
     path: PathBuf,
-    mut queue: mpsc::Receiver<Request>,
+    queue: mpsc::Receiver<Request>,
     beat: &Beat,
     skew: &AtomicI64,
 ) {
-    while let Some(group) = next_group(&mut queue) {
-        let skew = crate::skew_of(skew);
-        let committed =
-            std::panic::catch_unwind(AssertUnwindSafe(|| commit_group(&mut conn, group, skew)));
-        let Err(panic) = committed else { continue };
-        let why = format!("panicked: {}", panic_text(panic));
-        tracing::error!(error = %why, "the SQLite writer failed a group; it goes on with a new connection");
-        beat.restarting(&why);
-        match open_connection(&path) {
-            Ok(fresh) => conn = fresh,
-            Err(e) => {
-                tracing::error!(error = %e, "could not reopen the writer's connection; keeping the old one")
-            }
-        }
-        beat.running();
-    }
-    beat.stopped();
-}
-
-/// The requests waiting, up to MAX_GROUP_EVENTS events (a larger request
-/// goes alone), after blocking for the first; `None` once every sender is
-/// gone and the queue is drained.
-///
-/// The writer's own thread gathers them rather than a task handing it
-/// groups: requests keep arriving while a group commits, and the next
-/// group is taken the moment the last commit ends, with no wait for a task
-/// to be scheduled among the request handlers.
-fn next_group(queue: &mut mpsc::Receiver<Request>) -> Option<Vec<Request>> {
-    let first = queue.blocking_recv()?;
-    Some(gather(first, |r| r.events.len(), queue))
-}
-
-/// Commits `group` in one transaction and answers each request. Should
-/// that fail, each request is committed alone, so one that cannot be
-/// stored does not fail the others that happened to share its transaction.
-fn commit_group(conn: &mut Connection, group: Vec<Request>, skew: chrono::Duration) {
-    let now = Utc::now();
-    let result = ingest(conn, &group, now, skew);
-    match result {
-        Ok(outcomes) => {
-            for (request, outcome) in group.into_iter().zip(outcomes) {
-                // The request may have gone (its client hung up); what was
-                // committed stays committed.
-                let _ = request.reply.send(Ok(outcome));
-            }
-        }
-        Err(e) if group.len() > 1 => {
-            tracing::warn!(error = %e, requests = group.len(), "group commit failed; retrying one by one");
-            for request in group {
-                let alone = std::slice::from_ref(&request);
-                let outcome =
-                    ingest(conn, alone, now, skew).map(|mut all| all.pop().unwrap_or_default());
-                let _ = request.reply.send(outcome);
-            }
-        }
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime,
         Err(e) => {
-            // The group was this one request.
-            if let Some(request) = group.into_iter().next() {
-                let _ = request.reply.send(Err(e));
+            tracing::error!(error = %e, "the SQLite writer cannot start its runtime");
+            beat.failed(&format!("cannot start its runtime: {e}"));
+            return;
+        }
+    };
+    let backend = Sqlite { conn, path };
+    runtime.block_on(run(backend, queue, beat, skew));
+}
+
+/// The backend of the writer thread: its connection, and the file to
+/// reopen after a panic.
+struct Sqlite {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Backend for Sqlite {
+    async fn begin(&mut self) -> Result<(), StoreError> {
+        // IMMEDIATE: take the write lock at BEGIN (waiting up to the busy
+        // timeout). A deferred transaction that read first could not
+        // upgrade once another connection (the engine) had committed.
+        Ok(self.conn.execute_batch("BEGIN IMMEDIATE")?)
+    }
+
+    async fn insert(
+        &mut self,
+        events: &[NewEvent],
+        metadata: &[String],
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
+        insert_events(&self.conn, events, metadata, received_at)
+    }
+
+    async fn load(&mut self, events: &[Event]) -> Result<State, StoreError> {
+        load_state(&self.conn, events)
+    }
+
+    async fn write(&mut self, state: &State) -> Result<(), StoreError> {
+        write_state(&self.conn, state)
+    }
+
+    async fn commit(&mut self) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch("COMMIT")?)
+    }
+
+    async fn rollback(&mut self) {
+        if !self.conn.is_autocommit()
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::warn!(error = %e, "rolling back an ingest transaction failed");
+        }
+    }
+
+    /// A fresh connection: the old one may hold a transaction a panic left
+    /// half done.
+    fn recover(&mut self) {
+        match open_connection(&self.path) {
+            Ok(fresh) => self.conn = fresh,
+            Err(e) => {
+                tracing::error!(error = %e, "could not reopen the writer's connection; keeping the old one");
+                if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                    tracing::warn!(error = %e, "and rolling back on it failed");
+                }
             }
         }
     }
-}
-
-fn ingest(
-    conn: &mut Connection,
-    group: &[Request],
-    now: DateTime<Utc>,
-    skew: chrono::Duration,
-) -> Result<Vec<Vec<EventOutcome>>, StoreError> {
-    // IMMEDIATE: take the write lock at BEGIN (waiting up to the busy
-    // timeout). A deferred transaction that read first could not upgrade
-    // once another connection (the engine) had committed in between.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut outcomes = Vec::with_capacity(group.len());
-    let mut stored = Vec::new();
-    for request in group {
-        let received_at = request.received_at.unwrap_or(now);
-        let mine = insert_events(&tx, &request.events, &request.metadata, received_at)?;
-        stored.extend(stored_events(&request.events, &mine, received_at));
-        outcomes.push(mine);
-    }
-    if !stored.is_empty() {
-        let mut state = load_state(&tx, &stored)?;
-        state.fold(&stored, skew);
-        write_state(&tx, &state)?;
-    }
-    tx.commit()?;
-    Ok(outcomes)
 }
 
 impl From<rusqlite::Error> for StoreError {

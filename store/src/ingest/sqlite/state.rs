@@ -1,131 +1,126 @@
 //! The runs, jobs and workers a group names: read into the shared fold's
-//! [`State`] and written back, one upsert per changed row. The column lists
-//! and the parameter lists below are aligned by position.
+//! [`State`] and written back, one upsert per changed row. What is written
+//! is what `columns` says, as PostgreSQL writes it. Rows are selected
+//! with every column in the entity's order and read by each column's place
+//! in that order (`Column::X as usize`), so nothing is aligned by hand.
+//! (By name, rusqlite would look each one up among the row's column names,
+//! a string compare per column, for every row of every group.)
 
-use rusqlite::{OptionalExtension, Row, params, params_from_iter};
-use telltale_model::{Event, Job, Run, Worker};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use sea_orm::{ActiveModelTrait, EntityTrait, Iterable};
+use telltale_model::Event;
 
 use crate::StoreError;
-use crate::convert::{job_from_row, readable, run_from_row, to_secs, worker_from_row};
+use crate::convert::{job_from_row, readable, run_from_row, worker_from_row};
 use crate::entity::{job, run, worker};
+use crate::ingest::columns::{
+    job_row, name, run_row, sqlite_upsert, sqlite_values, table, worker_row, written,
+};
 use crate::ingest::fold::{Keys, State};
 use crate::time::to_us;
 
-const RUN_COLUMNS: &str = "seq, run_id, job_name, job_type, engine, status, created_at_us, \
-    start_time_us, end_time_us, failure_reason, burnin_preset_id, lut_id, worker_id, \
-    verification_run_id, source_path, output_path, progress, updated_at_us, metadata";
+/// `SELECT` every column of `E`'s table, for the row whose `key` is `?1`.
+fn select_one<E: EntityTrait + Default>(key: &str) -> String {
+    let columns: Vec<&str> = E::Column::iter().map(|c| name(&c)).collect();
+    format!(
+        "SELECT {} FROM {} WHERE {key} = ?1",
+        columns.join(", "),
+        E::default().table_name()
+    )
+}
 
 fn run_model(r: &Row<'_>) -> rusqlite::Result<run::Model> {
     Ok(run::Model {
-        seq: r.get(0)?,
-        run_id: r.get(1)?,
-        job_name: r.get(2)?,
-        job_type: r.get(3)?,
-        engine: r.get(4)?,
-        status: r.get(5)?,
-        created_at_us: r.get(6)?,
-        start_time_us: r.get(7)?,
-        end_time_us: r.get(8)?,
-        failure_reason: r.get(9)?,
-        burnin_preset_id: r.get(10)?,
-        lut_id: r.get(11)?,
-        worker_id: r.get(12)?,
-        verification_run_id: r.get(13)?,
-        source_path: r.get(14)?,
-        output_path: r.get(15)?,
-        progress: r.get(16)?,
-        updated_at_us: r.get(17)?,
-        metadata: r.get(18)?,
+        seq: r.get(run::Column::Seq as usize)?,
+        run_id: r.get(run::Column::RunId as usize)?,
+        job_name: r.get(run::Column::JobName as usize)?,
+        job_type: r.get(run::Column::JobType as usize)?,
+        engine: r.get(run::Column::Engine as usize)?,
+        status: r.get(run::Column::Status as usize)?,
+        created_at_us: r.get(run::Column::CreatedAtUs as usize)?,
+        start_time_us: r.get(run::Column::StartTimeUs as usize)?,
+        end_time_us: r.get(run::Column::EndTimeUs as usize)?,
+        failure_reason: r.get(run::Column::FailureReason as usize)?,
+        burnin_preset_id: r.get(run::Column::BurninPresetId as usize)?,
+        lut_id: r.get(run::Column::LutId as usize)?,
+        worker_id: r.get(run::Column::WorkerId as usize)?,
+        verification_run_id: r.get(run::Column::VerificationRunId as usize)?,
+        source_path: r.get(run::Column::SourcePath as usize)?,
+        output_path: r.get(run::Column::OutputPath as usize)?,
+        progress: r.get(run::Column::Progress as usize)?,
+        updated_at_us: r.get(run::Column::UpdatedAtUs as usize)?,
+        metadata: r.get(run::Column::Metadata as usize)?,
     })
 }
-
-const JOB_COLUMNS: &str = "name, first_seen_at_us, last_event_at_us, last_heartbeat_at_us, \
-    last_run_id, last_success_at_us, last_failure_at_us, consecutive_failures, \
-    expected_next_at_us, check_enabled, grace_seconds, alert_on_failure, alert_on_miss, \
-    schedule, timezone, start_grace_seconds, max_runtime_seconds, min_runtime_seconds, \
-    failure_threshold, repeat_interval_seconds, depends_on, last_failure_reason, \
-    failures_total, last_failure_run_id";
 
 fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
     Ok(job::Model {
-        name: r.get(0)?,
-        first_seen_at_us: r.get(1)?,
-        last_event_at_us: r.get(2)?,
-        last_heartbeat_at_us: r.get(3)?,
-        last_run_id: r.get(4)?,
-        last_success_at_us: r.get(5)?,
-        last_failure_at_us: r.get(6)?,
-        consecutive_failures: r.get(7)?,
-        expected_next_at_us: r.get(8)?,
-        check_enabled: r.get(9)?,
-        grace_seconds: r.get(10)?,
-        alert_on_failure: r.get(11)?,
-        alert_on_miss: r.get(12)?,
-        schedule: r.get(13)?,
-        timezone: r.get(14)?,
-        start_grace_seconds: r.get(15)?,
-        max_runtime_seconds: r.get(16)?,
-        min_runtime_seconds: r.get(17)?,
-        failure_threshold: r.get(18)?,
-        repeat_interval_seconds: r.get(19)?,
-        depends_on: r.get(20)?,
-        last_failure_reason: r.get(21)?,
-        failures_total: r.get(22)?,
-        last_failure_run_id: r.get(23)?,
-        // Not selected: the engine and closing by hand own them.
-        failure_ack: 0,
-        miss_ack: false,
-        // Not selected: the engine owns them and ingest does not read them.
-        check_state: String::new(),
-        check_state_since_us: None,
-        check_deadline_us: None,
-        check_expected_at_us: None,
-        // Not selected either: an operator's choice, never written here.
-        public_badge: false,
+        name: r.get(job::Column::Name as usize)?,
+        first_seen_at_us: r.get(job::Column::FirstSeenAtUs as usize)?,
+        last_event_at_us: r.get(job::Column::LastEventAtUs as usize)?,
+        last_heartbeat_at_us: r.get(job::Column::LastHeartbeatAtUs as usize)?,
+        last_run_id: r.get(job::Column::LastRunId as usize)?,
+        last_success_at_us: r.get(job::Column::LastSuccessAtUs as usize)?,
+        last_failure_at_us: r.get(job::Column::LastFailureAtUs as usize)?,
+        consecutive_failures: r.get(job::Column::ConsecutiveFailures as usize)?,
+        expected_next_at_us: r.get(job::Column::ExpectedNextAtUs as usize)?,
+        check_enabled: r.get(job::Column::CheckEnabled as usize)?,
+        grace_seconds: r.get(job::Column::GraceSeconds as usize)?,
+        alert_on_failure: r.get(job::Column::AlertOnFailure as usize)?,
+        alert_on_miss: r.get(job::Column::AlertOnMiss as usize)?,
+        schedule: r.get(job::Column::Schedule as usize)?,
+        timezone: r.get(job::Column::Timezone as usize)?,
+        start_grace_seconds: r.get(job::Column::StartGraceSeconds as usize)?,
+        max_runtime_seconds: r.get(job::Column::MaxRuntimeSeconds as usize)?,
+        min_runtime_seconds: r.get(job::Column::MinRuntimeSeconds as usize)?,
+        failure_threshold: r.get(job::Column::FailureThreshold as usize)?,
+        repeat_interval_seconds: r.get(job::Column::RepeatIntervalSeconds as usize)?,
+        depends_on: r.get(job::Column::DependsOn as usize)?,
+        last_failure_reason: r.get(job::Column::LastFailureReason as usize)?,
+        failure_ack: r.get(job::Column::FailureAck as usize)?,
+        miss_ack: r.get(job::Column::MissAck as usize)?,
+        check_state: r.get(job::Column::CheckState as usize)?,
+        check_state_since_us: r.get(job::Column::CheckStateSinceUs as usize)?,
+        check_deadline_us: r.get(job::Column::CheckDeadlineUs as usize)?,
+        check_expected_at_us: r.get(job::Column::CheckExpectedAtUs as usize)?,
+        public_badge: r.get(job::Column::PublicBadge as usize)?,
+        failures_total: r.get(job::Column::FailuresTotal as usize)?,
+        last_failure_run_id: r.get(job::Column::LastFailureRunId as usize)?,
     })
 }
-
-const WORKER_COLUMNS: &str = "worker_id, hostname, first_seen_at_us, last_event_at_us, \
-    last_heartbeat_at_us, current_run_id, interval_seconds";
 
 fn worker_model(r: &Row<'_>) -> rusqlite::Result<worker::Model> {
     Ok(worker::Model {
-        worker_id: r.get(0)?,
-        hostname: r.get(1)?,
-        first_seen_at_us: r.get(2)?,
-        last_event_at_us: r.get(3)?,
-        last_heartbeat_at_us: r.get(4)?,
-        current_run_id: r.get(5)?,
-        interval_seconds: r.get(6)?,
-        // Not selected: closing by hand owns it.
-        offline_ack_beat_us: None,
+        worker_id: r.get(worker::Column::WorkerId as usize)?,
+        hostname: r.get(worker::Column::Hostname as usize)?,
+        first_seen_at_us: r.get(worker::Column::FirstSeenAtUs as usize)?,
+        last_event_at_us: r.get(worker::Column::LastEventAtUs as usize)?,
+        last_heartbeat_at_us: r.get(worker::Column::LastHeartbeatAtUs as usize)?,
+        current_run_id: r.get(worker::Column::CurrentRunId as usize)?,
+        interval_seconds: r.get(worker::Column::IntervalSeconds as usize)?,
+        offline_ack_beat_us: r.get(worker::Column::OfflineAckBeatUs as usize)?,
     })
 }
 
-/// As `ingest::load_state`: a row that cannot be read is started afresh.
-pub(super) fn load_state(
-    tx: &rusqlite::Transaction<'_>,
-    events: &[Event],
-) -> Result<State, StoreError> {
+/// As PostgreSQL's `load_state`: a row that cannot be read is started afresh.
+pub(super) fn load_state(tx: &Connection, events: &[Event]) -> Result<State, StoreError> {
     let keys = Keys::of(events);
     let mut state = State::default();
-    let mut q = tx.prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1"))?;
+    let mut q = tx.prepare_cached(&select_one::<run::Entity>("run_id"))?;
     for id in &keys.run_ids {
         let row = q.query_row([id], run_model).optional()?;
         if let Some(run) = readable(row, run_from_row).pop() {
             state.runs.insert(id.clone(), run);
         }
     }
-    let mut q = tx.prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE name = ?1"))?;
+    let mut q = tx.prepare_cached(&select_one::<job::Entity>("name"))?;
     for name in &keys.job_names {
         let row = q.query_row([name], job_model).optional()?;
         if let Some(job) = readable(row, job_from_row).pop() {
             state.jobs.insert(name.clone(), job);
         }
     }
-    let mut q = tx.prepare_cached(&format!(
-        "SELECT {WORKER_COLUMNS} FROM workers WHERE worker_id = ?1"
-    ))?;
+    let mut q = tx.prepare_cached(&select_one::<worker::Entity>("worker_id"))?;
     for id in &keys.worker_ids {
         let row = q.query_row([id], worker_model).optional()?;
         if let Some(worker) = readable(row, worker_from_row).pop() {
@@ -135,41 +130,29 @@ pub(super) fn load_state(
     Ok(state)
 }
 
-/// `INSERT … ON CONFLICT(key) DO UPDATE SET` every column but the key (and
-/// a run's `seq`). The schema's trigger refuses any update of a terminal run.
-fn upsert_sql(table: &str, columns: &str, key: &str, skip: &[&str]) -> String {
-    let cols: Vec<&str> = columns
-        .split(',')
-        .map(str::trim)
-        .filter(|c| !skip.contains(c))
-        .collect();
-    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-    let updates: Vec<String> = cols
-        .iter()
-        .filter(|c| **c != key)
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    format!(
-        "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT({key}) DO UPDATE SET {}",
-        cols.join(", "),
-        placeholders.join(", "),
-        updates.join(", ")
-    )
+/// Upserts `rows`, each with the columns its conversion sets.
+fn upsert<A: ActiveModelTrait>(
+    tx: &Connection,
+    key: &str,
+    rows: impl Iterator<Item = A>,
+) -> Result<(), StoreError> {
+    let mut rows = rows.peekable();
+    let Some(first) = rows.peek() else {
+        return Ok(());
+    };
+    let columns = written(first);
+    let names: Vec<&str> = columns.iter().map(name).collect();
+    let mut statement = tx.prepare_cached(&sqlite_upsert(table::<A>(), &names, key))?;
+    for row in rows {
+        statement.execute(params_from_iter(sqlite_values(row, &columns)?))?;
+    }
+    Ok(())
 }
 
-pub(super) fn write_state(tx: &rusqlite::Transaction<'_>, state: &State) -> Result<(), StoreError> {
-    let mut upsert = tx.prepare_cached(&upsert_sql("runs", RUN_COLUMNS, "run_id", &["seq"]))?;
-    for r in state.changed_runs() {
-        upsert.execute(params_from_iter(run_params(r).iter()))?;
-    }
-    let mut upsert = tx.prepare_cached(&upsert_sql("jobs", JOB_COLUMNS, "name", &[]))?;
-    for j in state.changed_jobs() {
-        upsert.execute(params_from_iter(job_params(j).iter()))?;
-    }
-    let mut upsert = tx.prepare_cached(&upsert_sql("workers", WORKER_COLUMNS, "worker_id", &[]))?;
-    for w in state.changed_workers() {
-        upsert.execute(params_from_iter(worker_params(w).iter()))?;
-    }
+pub(super) fn write_state(tx: &Connection, state: &State) -> Result<(), StoreError> {
+    upsert(tx, "run_id", state.changed_runs().map(run_row))?;
+    upsert(tx, "name", state.changed_jobs().map(job_row))?;
+    upsert(tx, "worker_id", state.changed_workers().map(worker_row))?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO rejected_transitions (event_row_id, run_id, event_type, run_status, reason, at_us) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -187,75 +170,21 @@ pub(super) fn write_state(tx: &rusqlite::Transaction<'_>, state: &State) -> Resu
     Ok(())
 }
 
-type Params = Vec<Box<dyn rusqlite::ToSql>>;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// These columns are INTEGERs that the read side takes as `i32` (as the
-/// PostgreSQL path writes them): a larger value would make the row
-/// unreadable for every later ingest and tick. Saturate, as `convert` does.
-fn to_i32(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
-}
-
-fn run_params(r: &Run) -> Params {
-    vec![
-        Box::new(r.run_id.clone()),
-        Box::new(r.job_name.clone()),
-        Box::new(r.job_type.clone()),
-        Box::new(r.engine.clone()),
-        Box::new(r.status.as_str()),
-        Box::new(to_us(r.created_at)),
-        Box::new(r.start_time.map(to_us)),
-        Box::new(r.end_time.map(to_us)),
-        Box::new(r.failure_reason.clone()),
-        Box::new(r.burnin_preset_id.clone()),
-        Box::new(r.lut_id.clone()),
-        Box::new(r.worker_id.clone()),
-        Box::new(r.verification_run_id.clone()),
-        Box::new(r.source_path.clone()),
-        Box::new(r.output_path.clone()),
-        Box::new(r.progress.map(i16::from)),
-        Box::new(to_us(r.updated_at)),
-        Box::new(r.metadata.to_string()),
-    ]
-}
-
-fn job_params(j: &Job) -> Params {
-    vec![
-        Box::new(j.name.clone()),
-        Box::new(to_us(j.first_seen_at)),
-        Box::new(to_us(j.last_event_at)),
-        Box::new(j.last_heartbeat_at.map(to_us)),
-        Box::new(j.last_run_id.clone()),
-        Box::new(j.last_success_at.map(to_us)),
-        Box::new(j.last_failure_at.map(to_us)),
-        Box::new(to_i32(j.consecutive_failures)),
-        Box::new(j.expected_next_at.map(to_us)),
-        Box::new(j.policy.check_enabled),
-        Box::new(to_i32(j.policy.grace_seconds)),
-        Box::new(j.policy.alert_on_failure),
-        Box::new(j.policy.alert_on_miss),
-        Box::new(j.policy.schedule.clone()),
-        Box::new(j.policy.timezone.clone()),
-        Box::new(to_secs(j.policy.start_grace_seconds)),
-        Box::new(to_secs(j.policy.max_runtime_seconds)),
-        Box::new(to_secs(j.policy.min_runtime_seconds)),
-        Box::new(to_i32(j.policy.failure_threshold)),
-        Box::new(to_secs(j.policy.repeat_interval_seconds)),
-        Box::new(j.policy.depends_on.clone()),
-        Box::new(j.last_failure_reason.clone()),
-        Box::new(i64::try_from(j.failures_total).unwrap_or(i64::MAX)),
-        Box::new(j.last_failure_run_id.clone()),
-    ]
-}
-
-fn worker_params(w: &Worker) -> Params {
-    vec![
-        Box::new(w.worker_id.clone()),
-        Box::new(w.hostname.clone()),
-        Box::new(to_us(w.first_seen_at)),
-        Box::new(to_us(w.last_event_at)),
-        Box::new(w.last_heartbeat_at.map(to_us)),
-        Box::new(w.current_run_id.clone()),
-        Box::new(to_i32(w.interval_seconds)),
-    ]
+    /// The readers take each column at `Column::X as usize`: that must be
+    /// its place in the SELECT list, which is the entity's column order.
+    #[test]
+    fn a_column_is_read_at_its_place_in_the_select_list() {
+        fn in_order<E: EntityTrait>(place: impl Fn(E::Column) -> usize) {
+            for (i, c) in E::Column::iter().enumerate() {
+                assert_eq!(place(c), i, "{}", name(&c));
+            }
+        }
+        in_order::<run::Entity>(|c| c as usize);
+        in_order::<job::Entity>(|c| c as usize);
+        in_order::<worker::Entity>(|c| c as usize);
+    }
 }

@@ -1,0 +1,164 @@
+//! The one error of every server function, typed: what kind of failure it
+//! is travels to the browser, so a page can say "no alert 42" or "sign in"
+//! rather than show a string it cannot tell apart. Built once at the edge
+//! from the service layer's and the store's errors ([`ssr`]); the details
+//! of a failure stay in the server's log.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use telltale_model::Resource;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// The thing asked about does not exist (`id` as the caller named it).
+    #[error("no {resource} {id}")]
+    NotFound { resource: Resource, id: String },
+    /// A field of the request is wrong; the message names it.
+    #[error("{field}: {problem}")]
+    BadInput { field: String, problem: String },
+    /// The request clashes with what is stored (an email taken, the last
+    /// admin); said plainly, as retrying it unchanged cannot help.
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("forbidden: this needs an admin")]
+    Forbidden,
+    #[error("sign in to see this")]
+    Unauthenticated,
+    /// The store does not answer; retrying later may work.
+    #[error("the store is unavailable; retry later")]
+    Unavailable,
+    /// A bug or a broken dependency: the server log has the details.
+    #[error("internal error; the server log has the details")]
+    Internal,
+    /// The call itself failed (the network, or an answer that could not be
+    /// read), before or after the server function ran.
+    #[error("the call to the server failed: {message}")]
+    Call { message: String },
+}
+
+impl AppError {
+    pub fn not_found(resource: Resource, id: impl ToString) -> Self {
+        Self::NotFound {
+            resource,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn bad_input(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::BadInput {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl From<telltale_model::FieldError> for AppError {
+    fn from(e: telltale_model::FieldError) -> Self {
+        Self::BadInput {
+            field: e.field,
+            problem: e.problem,
+        }
+    }
+}
+
+/// What Leptos's own machinery can fail with (the request, decoding the
+/// arguments or the answer) becomes a typed error too, so a page has one
+/// error type to render.
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(problem) => Self::bad_input("arguments", problem),
+            ServerFnErrorErr::MissingArg(field) => Self::bad_input(field, "is missing"),
+            other => Self::Call {
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// The one conversion from the service layer's and the store's errors:
+/// what is wrong with the request is said plainly; failures are logged and
+/// said in general terms (no SQL, no paths).
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use telltale_core::ChangeError;
+    use telltale_core::accounts::AccountError;
+    use telltale_store::StoreError;
+
+    use super::AppError;
+
+    impl From<ChangeError> for AppError {
+        fn from(e: ChangeError) -> Self {
+            match e {
+                ChangeError::Invalid(field)
+                | ChangeError::Account(AccountError::Invalid(field)) => field.into(),
+                ChangeError::NotFound { what, id } => AppError::not_found(what, id),
+                ChangeError::JobNotFound(name) => {
+                    AppError::not_found(telltale_model::Resource::Job, name)
+                }
+                ChangeError::Store(e) | ChangeError::Account(AccountError::Store(e)) => e.into(),
+                ChangeError::Account(AccountError::Password(e)) => {
+                    tracing::error!(error = %e, "password hashing failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl From<StoreError> for AppError {
+        fn from(e: StoreError) -> Self {
+            if matches!(e, StoreError::DuplicateEmail | StoreError::LastAdmin) {
+                return AppError::Conflict {
+                    message: e.to_string(),
+                };
+            }
+            tracing::error!(error = %e, "server function failed");
+            AppError::Unavailable
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_survives_the_trip_to_the_browser() {
+        let every = [
+            AppError::not_found(Resource::Alert, 42),
+            AppError::bad_input("format", "unknown value \"morse\""),
+            AppError::Conflict {
+                message: "the last admin cannot be removed".into(),
+            },
+            AppError::Forbidden,
+            AppError::Unauthenticated,
+            AppError::Unavailable,
+            AppError::Internal,
+            AppError::Call {
+                message: "offline".into(),
+            },
+        ];
+        for e in every {
+            // `ser` falls back to a serialization error when it cannot
+            // write the value (and panics if even that fails): compare.
+            assert_eq!(AppError::de(e.ser()), e);
+        }
+        assert_eq!(
+            AppError::not_found(Resource::Alert, 42).to_string(),
+            "no alert 42"
+        );
+    }
+
+    #[test]
+    fn leptos_failures_are_typed_too() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("id".into()));
+        assert_eq!(e, AppError::bad_input("id", "is missing"));
+        assert_eq!(e.to_string(), "id: is missing");
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Request("offline".into()));
+        assert!(matches!(e, AppError::Call { .. }), "{e:?}");
+    }
+}

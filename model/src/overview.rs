@@ -1,0 +1,31 @@
+//! The dashboard's overview in one answer: the counts, what is broken, the
+//! last hour's throughput and the latest events. One read instead of seven,
+//! so the page's parts come from the same moment and load together.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Alert, Event, JobStatus, Run, StatusSummary, Throughput};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    /// Counts by state, scheduler presence, failing delivery targets.
+    pub summary: StatusSummary,
+    /// The latest failed runs, newest first (at most [`Overview::FAILED_RUNS`]).
+    pub failed_runs: Vec<Run>,
+    /// Open alerts, newest first (at most [`Overview::OPEN_ALERTS`]).
+    pub open_alerts: Vec<Alert>,
+    /// The DOWN jobs, then the LATE ones.
+    pub broken_jobs: Vec<JobStatus>,
+    /// Events received per minute over the last hour.
+    pub throughput: Throughput,
+    /// The latest events, newest first (at most [`Overview::LATEST_EVENTS`]).
+    pub latest_events: Vec<Event>,
+}
+
+impl Overview {
+    /// A glance, not a listing: each list links to its full page.
+    pub const FAILED_RUNS: u64 = 10;
+    pub const OPEN_ALERTS: u64 = 50;
+    pub const LATEST_EVENTS: u64 = 20;
+}

@@ -1,0 +1,173 @@
+//! The dashboard's edge, as a browser meets it: server functions answer
+//! with one typed error, the overview is one call, and every listing takes
+//! its query parameters in one style.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, event};
+use crate::pages::seed_jobs;
+
+/// Calls a server function the way the hydrated page does (form-encoded);
+/// the status and the JSON answer.
+async fn call(app: &TestApp, endpoint: &str, form: &str) -> (u16, Value) {
+    let resp = app
+        .as_browser(reqwest::Method::POST, &format!("/api/{endpoint}"), "")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_owned())
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_missing_thing_is_a_typed_not_found_that_names_it() {
+    let app = TestApp::spawn().await;
+    let (status, body) = call(&app, "alerts/detail", "id=4242").await;
+    assert!(status >= 400, "{status} {body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"kind": "not_found", "resource": "alert", "id": "4242"})
+    );
+    let (_, body) = call(&app, "delivery/test-webhook", "id=7").await;
+    assert_eq!(
+        body["resource"], "webhook",
+        "not a missing endpoint: {body}"
+    );
+    let (_, body) = call(&app, "status/job", "name=nope").await;
+    assert_eq!(body["kind"], "not_found");
+    assert_eq!(body["resource"], "job");
+
+    // The page renders the typed error's words.
+    let html = app.page("/alerts/4242").await;
+    assert!(html.contains("No such alert"), "{html}");
+    assert!(html.contains("no alert 4242"), "{html}");
+    let html = app.page("/alerts/not-a-number").await;
+    assert!(html.contains("no alert not-a-number"), "{html}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field() {
+    let app = TestApp::spawn().await;
+    let (status, body) = call(
+        &app,
+        "delivery/add-webhook",
+        "name=x&url=http%3A%2F%2Fexample.com&format=morse",
+    )
+    .await;
+    assert!(status >= 400, "{status} {body}");
+    assert_eq!(body["kind"], "bad_input");
+    assert_eq!(body["field"], "format");
+    // An argument Leptos cannot decode is typed the same way.
+    let (_, body) = call(&app, "alerts/detail", "id=seven").await;
+    assert_eq!(body["kind"], "bad_input", "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_overview_is_one_call_with_the_right_counts() {
+    let app = TestApp::spawn().await;
+    seed_jobs(&app).await;
+    let (status, o) = call(&app, "status/overview", "").await;
+    assert_eq!(status, 200, "{o}");
+
+    let summary = &o["summary"];
+    assert_eq!(summary["jobsByCheckState"]["DOWN"], 1, "{summary}");
+    assert_eq!(summary["openAlertsByType"]["FAILURE"], 1, "{summary}");
+    assert_eq!(summary["runsByStatus"]["failed"], 1, "{summary}");
+
+    let failed: Vec<&str> = o["failedRuns"]
+        .as_array()
+        .expect("failedRuns")
+        .iter()
+        .filter_map(|r| r["runId"].as_str())
+        .collect();
+    assert_eq!(failed, ["th-2"]);
+    // Every open alert the counts know of (the DOWN job's MISSED too).
+    let alerts = o["openAlerts"].as_array().expect("openAlerts");
+    let open: u64 = summary["openAlertsByType"]
+        .as_object()
+        .expect("openAlertsByType")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(alerts.len() as u64, open, "{summary}");
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["jobName"] == "thumbnails" && a["alertType"] == "FAILURE"),
+        "{alerts:?}"
+    );
+    let broken: Vec<(&str, &str)> = o["brokenJobs"]
+        .as_array()
+        .expect("brokenJobs")
+        .iter()
+        .filter_map(|j| Some((j["name"].as_str()?, j["checkState"].as_str()?)))
+        .collect();
+    assert_eq!(broken, [("db-dump", "DOWN")]);
+    let received: u64 = o["throughput"]["counts"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert!(
+        received >= 6,
+        "the six events arrived this hour: {received}"
+    );
+    let latest = o["latestEvents"].as_array().expect("latestEvents");
+    assert!((6..=20).contains(&latest.len()), "{}", latest.len());
+
+    // The same numbers as the REST summary.
+    let (_, rest) = app.get_json("/v1/status/summary").await;
+    assert_eq!(rest["jobsByCheckState"], summary["jobsByCheckState"]);
+    assert_eq!(rest["openAlertsByType"], summary["openAlertsByType"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_listing_takes_one_style_and_refuses_the_retired_spellings() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .post_json("/v1/events", &event("job.started", "go"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for (path, old, new) in [
+        ("/v1/events?jobName=nightly-proxy-render", "jobName", "job"),
+        ("/v1/events?runId=run-1", "runId", "run"),
+        ("/v1/runs?workerId=farm-01", "workerId", "worker"),
+        ("/v1/runs?q=run", "q", "text"),
+        ("/v1/status/jobs?q=nightly", "q", "text"),
+        ("/v1/alerts?alertType=FAILURE", "alertType", "type"),
+        (
+            "/v1/export/events.ndjson?eventType=job.started",
+            "eventType",
+            "type",
+        ),
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"]["field"], old, "{path}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&format!("`{new}`")), "{path}: {message}");
+    }
+    // The one style, and Forge's documented `job_id`, filter.
+    for path in [
+        "/v1/events?job=nightly-proxy-render",
+        "/v1/events?run=run-1",
+        "/v1/events?job_id=run-1",
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(body["events"].as_array().map(Vec::len), Some(1), "{path}");
+    }
+    let (_, runs) = app.get_json("/v1/runs?worker=farm-01&text=run").await;
+    assert_eq!(runs["runs"].as_array().map(Vec::len), Some(1), "{runs}");
+    let (_, jobs) = app.get_json("/v1/status/jobs?text=nightly").await;
+    assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(1), "{jobs}");
+    app.stop().await;
+}
