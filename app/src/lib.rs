@@ -8,6 +8,8 @@
 pub mod components;
 pub mod data;
 pub mod error;
+pub mod form;
+mod keys;
 pub mod live;
 pub mod notify;
 pub mod pages;
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_clock();
     provide_live();
+    keys::search_key();
 
     // Pages render with `SsrMode::Async` so the data is in the first HTML:
     // an operator with JavaScript off (or a slow bundle) still reads it.
@@ -81,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <A href="/workers">"Workers"</A>
                     <A href="/alerts">"Alerts"</A>
                     <A href="/events">"Events"</A>
+                    <SettingsLink />
                 </nav>
                 <SignedIn />
                 <LiveIndicator />
@@ -100,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view={Lazy::<routes::Login>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view={Lazy::<routes::Settings>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("runs") view={Lazy::<routes::Runs>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("statistics") view={Lazy::<routes::Statistics>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("workers") view={Lazy::<routes::Workers>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view={Lazy::<routes::Alerts>::new()} ssr=SsrMode::Async />
                     <Route
@@ -144,6 +149,21 @@ fn as_head_text(title: String) -> String {
     title
 }
 
+/// The way to the settings, for whoever may use them: an admin, or
+/// everyone when login is off (the local default), where it once vanished
+/// with the signed-in user it hung on.
+#[component]
+fn SettingsLink() -> impl IntoView {
+    let admin = crate::data::data(|| (), |_| server_fns::auth::may_administer());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                admin.await.unwrap_or(false).then(|| view! { <A href="/settings">"Settings"</A> })
+            })}
+        </Suspense>
+    }
+}
+
 /// Who is signed in, and the sign-out button (a form POST, so it works
 /// without JavaScript and cannot be triggered by a link from another site).
 #[component]
@@ -156,11 +176,8 @@ fn SignedIn() -> impl IntoView {
                     .ok()
                     .flatten()
                     .map(|u| {
-                        let admin = u.role == telltale_model::Role::Admin;
                         view! {
                             <form method="post" action="/auth/logout" class="signed-in">
-                                // Only admins may use the settings page.
-                                {admin.then(|| view! { <A href="/settings">"Settings"</A> })}
                                 <span class="muted">{u.email}</span>
                                 <button type="submit">"Sign out"</button>
                             </form>

@@ -21,6 +21,7 @@ use crate::pages::{
     overview::OverviewPage,
     runs::{RunDetailPage, RunsPage},
     settings::SettingsPage,
+    statistics::StatisticsPage,
     workers::WorkersPage,
 };
 
@@ -54,4 +55,5 @@ lazy_pages! {
     Alerts => AlertsPage,
     AlertDetail => AlertDetailPage,
     RunDetail => RunDetailPage,
+    Statistics => StatisticsPage,
 }

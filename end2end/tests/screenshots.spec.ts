@@ -35,6 +35,7 @@ test("screenshots of every page", async ({ browser }) => {
     ["alert-detail", "/alerts/1"],
     ["events", "/events"],
     ["settings", "/settings"],
+    ["statistics", "/statistics"],
   ];
   for (const [width, height] of [[1280, 800], [390, 844]]) {
     for (const scheme of ["light", "dark"] as const) {

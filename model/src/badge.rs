@@ -1,9 +1,9 @@
-//! Status badges: a job's check state as a small image or a shields.io
+//! Status badges: a job's health as a small image or a shields.io
 //! endpoint answer, and whether it may be read without login.
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::CheckState;
+use crate::check::JobHealth;
 
 /// What a badge says and in which colour: the state in words (never the
 /// colour alone), its shields.io colour name and the hex it stands for.
@@ -15,17 +15,18 @@ pub struct BadgeLook {
 }
 
 impl BadgeLook {
-    /// A job's badge by its check state.
-    pub fn of(state: CheckState) -> BadgeLook {
-        let (color, hex) = match state {
-            CheckState::Up => ("brightgreen", "#4c1"),
-            CheckState::Late => ("yellow", "#dfb317"),
-            CheckState::Down => ("red", "#e05d44"),
-            CheckState::Paused => ("blue", "#007ec6"),
-            CheckState::New => ("lightgrey", "#9f9f9f"),
+    /// A job's badge by its health: a job whose FAILURE alert is open is
+    /// red FAILING, never green, even when it runs on time.
+    pub fn of(health: JobHealth) -> BadgeLook {
+        let (color, hex) = match health {
+            JobHealth::Up => ("brightgreen", "#4c1"),
+            JobHealth::Late => ("yellow", "#dfb317"),
+            JobHealth::Down | JobHealth::Failing => ("red", "#e05d44"),
+            JobHealth::Paused => ("blue", "#007ec6"),
+            JobHealth::New => ("lightgrey", "#9f9f9f"),
         };
         BadgeLook {
-            message: state.as_str(),
+            message: health.as_str(),
             color,
             hex,
         }
@@ -106,8 +107,10 @@ mod tests {
 
     #[test]
     fn states_read_in_words_and_names_are_one_segment() {
-        assert_eq!(BadgeLook::of(CheckState::Down).message, "DOWN");
-        assert_eq!(BadgeLook::of(CheckState::Up).color, "brightgreen");
+        assert_eq!(BadgeLook::of(JobHealth::Down).message, "DOWN");
+        assert_eq!(BadgeLook::of(JobHealth::Up).color, "brightgreen");
+        let failing = BadgeLook::of(JobHealth::Failing);
+        assert_eq!((failing.message, failing.color), ("FAILING", "red"));
         let s = BadgeSetting::new("nightly render/[eu]", true);
         assert_eq!(s.svg_path, "/badge/nightly%20render%2F%5Beu%5D.svg");
         assert_eq!(

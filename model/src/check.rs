@@ -47,6 +47,69 @@ impl CheckState {
     }
 }
 
+/// A job as a person should read it at a glance: its check state, except
+/// that an open FAILURE alert makes it FAILING whatever the clock says. The
+/// check state measures timeliness only, and a job that runs on time but
+/// fails every run is not fine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "UPPERCASE")]
+pub enum JobHealth {
+    /// Its FAILURE alert is open.
+    Failing,
+    Down,
+    Late,
+    Up,
+    New,
+    Paused,
+}
+
+impl JobHealth {
+    /// Worst first: the order the dashboard lists and counts them in.
+    pub const ALL: [JobHealth; 6] = [
+        Self::Failing,
+        Self::Down,
+        Self::Late,
+        Self::Up,
+        Self::New,
+        Self::Paused,
+    ];
+
+    /// `failing`: the job has an open FAILURE alert.
+    pub fn of(state: CheckState, failing: bool) -> JobHealth {
+        if failing {
+            return Self::Failing;
+        }
+        match state {
+            CheckState::Down => Self::Down,
+            CheckState::Late => Self::Late,
+            CheckState::Up => Self::Up,
+            CheckState::New => Self::New,
+            CheckState::Paused => Self::Paused,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Failing => "FAILING",
+            Self::Down => "DOWN",
+            Self::Late => "LATE",
+            Self::Up => "UP",
+            Self::New => "NEW",
+            Self::Paused => "PAUSED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Whether someone should look: failing, down or late.
+    pub fn is_alarm(self) -> bool {
+        matches!(self, Self::Failing | Self::Down | Self::Late)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

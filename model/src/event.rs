@@ -144,6 +144,8 @@ pub struct EventFilter {
     pub worker: Option<String>,
     pub level: Option<Level>,
     pub event_type: Option<String>,
+    /// Who sent it: chief, worker, scheduler or system.
+    pub source: Option<SourceType>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     /// Only events stored before this id (the cursor of the previous page).

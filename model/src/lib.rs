@@ -25,6 +25,7 @@ pub mod schedule;
 pub mod status;
 pub mod throughput;
 pub mod transition;
+pub mod trend;
 pub mod worker;
 
 pub use auth::{
@@ -34,8 +35,8 @@ pub use auth::{
 pub use badge::{BadgeLook, BadgeSetting, BadgeVisibility};
 pub use check::{
     Acks, Alert, AlertFilter, AlertStatus, AlertType, Blind, CheckState, CheckTransition,
-    Evaluation, JobContext, Maintenance, NewAlert, RECOVERY_TTL, RunningRun, check_state, deadline,
-    evaluate_job, evaluate_worker,
+    Evaluation, JobContext, JobHealth, Maintenance, NewAlert, RECOVERY_TTL, RunningRun,
+    check_state, deadline, evaluate_job, evaluate_worker,
 };
 pub use delivery::{
     AlertDelivery, AlertDetail, Channel, CreatedWebhook, DeliveryStatus, DeliveryTally,
@@ -47,11 +48,14 @@ pub use health::{Health, HealthStatus, LoopReport, LoopStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse, Warning};
 pub use job::{CheckPolicy, Job};
 pub use live::Change;
-pub use maintenance::{MaintenanceWindow, MaintenanceWindowList, NewMaintenanceWindow};
+pub use maintenance::{
+    MaintenanceWindow, MaintenanceWindowList, MaintenanceWindowState, NewMaintenanceWindow,
+};
 pub use overview::Overview;
 pub use resource::Resource;
 pub use run::{
-    RejectedTransition, Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile,
+    RejectedTransition, Run, RunDetail, RunFilter, RunOrder, RunPage, RunStats, RunStatus,
+    percentile,
 };
 pub use status::{
     AlertList, CloseAlertResponse, JobCursor, JobDetail, JobOverview, JobOverviewPage, JobStatus,
@@ -59,4 +63,5 @@ pub use status::{
 };
 pub use throughput::{THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_BUCKETS, Throughput};
 pub use transition::{Applied, EventKind, RunOutcome, apply};
+pub use trend::{EndedRun, RunDay, RunStatistics, run_days};
 pub use worker::{Worker, WorkerList, WorkerState, WorkerStatus};

@@ -42,6 +42,17 @@ pub struct MaintenanceWindowList {
     pub windows: Vec<MaintenanceWindow>,
 }
 
+/// A window with what it means now, for the dashboard's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MaintenanceWindowState {
+    pub window: MaintenanceWindow,
+    /// When the current stretch ends, while it is active.
+    pub active_until: Option<DateTime<Utc>>,
+    /// A one-off window whose end has passed: it holds nothing back again.
+    pub over: bool,
+}
+
 impl MaintenanceWindow {
     /// Whether it covers `job`.
     pub fn covers(&self, job: &str) -> bool {

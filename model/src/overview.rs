@@ -15,7 +15,8 @@ pub struct Overview {
     pub failed_runs: Vec<Run>,
     /// Open alerts, newest first (at most [`Overview::OPEN_ALERTS`]).
     pub open_alerts: Vec<Alert>,
-    /// The DOWN jobs, then the LATE ones.
+    /// The FAILING jobs (an open FAILURE alert), then the DOWN ones, then
+    /// the LATE ones.
     pub broken_jobs: Vec<JobStatus>,
     /// Events received per minute over the last hour.
     pub throughput: Throughput,

@@ -135,9 +135,36 @@ pub struct RunFilter {
     pub until: Option<DateTime<Utc>>,
     /// Case-insensitive substring of the run id, job, failure reason or paths.
     pub text: Option<String>,
-    /// Only runs with a `seq` below this (the cursor of the previous page).
+    /// The cursor of the previous page: only runs with a `seq` below this.
+    /// In [`RunOrder::FailuresFirst`], a negative cursor (`-seq`) means the
+    /// page ended among the failed runs.
     pub before: Option<i64>,
     pub limit: Option<u64>,
+    pub order: RunOrder,
+}
+
+/// The order of a run listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RunOrder {
+    /// Newest first (highest `seq`).
+    #[default]
+    Newest,
+    /// Every failed run (newest first), then the others newest first:
+    /// what the dashboard shows, so an old failure is never on page five
+    /// behind a hundred good runs.
+    FailuresFirst,
+}
+
+impl RunOrder {
+    pub fn parse(s: &str) -> Option<RunOrder> {
+        match s {
+            "newest" => Some(Self::Newest),
+            "failures_first" => Some(Self::FailuresFirst),
+            _ => None,
+        }
+    }
 }
 
 impl RunFilter {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Alert, CheckState, CheckTransition};
+use crate::check::{Alert, CheckState, CheckTransition, JobHealth};
 use crate::event::Event;
 use crate::job::Job;
 use crate::run::{Run, RunStats};
@@ -78,6 +78,10 @@ fn offline_after(interval: Option<u64>) -> i64 {
 pub struct StatusSummary {
     pub runs_by_status: BTreeMap<String, u64>,
     pub jobs_by_check_state: BTreeMap<String, u64>,
+    /// Jobs by health: the check state, except that a job with an open
+    /// FAILURE alert counts as FAILING only (each job in one bucket).
+    #[serde(default)]
+    pub jobs_by_health: BTreeMap<String, u64>,
     pub open_alerts_by_type: BTreeMap<String, u64>,
     pub workers_by_status: BTreeMap<String, u64>,
     pub scheduler: SchedulerPresence,
@@ -94,6 +98,9 @@ pub struct JobStatus {
     #[serde(flatten)]
     pub job: Job,
     pub check_state: CheckState,
+    /// The check state, or FAILING while the job's FAILURE alert is open:
+    /// what the dashboard and the badge show.
+    pub health: JobHealth,
     /// When the job entered its check state.
     pub check_state_since: Option<DateTime<Utc>>,
     /// When the next run should start, as the engine last worked it out
@@ -147,6 +154,9 @@ pub struct CloseAlertResponse {
 #[serde(rename_all = "camelCase")]
 pub struct RunSpan {
     pub status: crate::run::RunStatus,
+    /// When it started (absent for a run known only by its end).
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
     /// Start to end, when both are known.
     pub duration_seconds: Option<f64>,
 }
@@ -165,7 +175,7 @@ pub struct JobOverview {
 
 impl JobOverview {
     /// How many of a job's latest runs the overview carries.
-    pub const RECENT_RUNS: u64 = 20;
+    pub const RECENT_RUNS: u64 = 30;
 
     /// completed / (completed + failed) over the recent runs; `None` before
     /// any of them ended.
@@ -253,6 +263,9 @@ impl std::fmt::Display for JobCursor {
 pub struct JobOverviewPage {
     pub jobs: Vec<JobOverview>,
     pub total: u64,
+    /// Jobs with an open FAILURE alert, whatever their check state.
+    #[serde(default)]
+    pub failing: u64,
     pub down: u64,
     pub late: u64,
     /// Pass as `after` for the next page; absent on the last page.
@@ -288,12 +301,14 @@ mod overview_tests {
     fn success_rate_counts_only_ended_runs() {
         let span = |status, d| RunSpan {
             status,
+            started_at: None,
             duration_seconds: d,
         };
         let mut o = JobOverview {
             status: JobStatus {
                 job: crate::job::Job::new("j", Utc::now()),
                 check_state: CheckState::Up,
+                health: JobHealth::Up,
                 check_state_since: None,
                 expected_at: None,
                 public_badge: false,

@@ -1,6 +1,8 @@
 //! Alerts: listing and reading them, closing one by hand, and the writes
 //! the engine shares (open, close, re-notify) with what they tell people.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -121,6 +123,37 @@ impl Store {
             .into_iter()
             .filter_map(|(t, n)| Some((AlertType::parse(&t)?, u64::try_from(n).unwrap_or(0))))
             .collect())
+    }
+}
+
+impl Store {
+    /// The jobs whose FAILURE alert is open: what makes a job FAILING.
+    /// Read from the open alerts (an indexed status), which are few next to
+    /// the jobs, so a page of jobs asks once rather than once per row.
+    pub async fn failing_jobs(&self) -> Result<HashSet<String>, StoreError> {
+        let rows: Vec<Option<String>> = alert::Entity::find()
+            .select_only()
+            .column(alert::Column::JobName)
+            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+            .filter(alert::Column::AlertType.eq(AlertType::Failure.as_str()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
+    /// Whether `job`'s FAILURE alert is open.
+    pub async fn is_failing(&self, job: &str) -> Result<bool, StoreError> {
+        let open: Option<i64> = alert::Entity::find()
+            .select_only()
+            .column(alert::Column::Id)
+            .filter(alert::Column::JobName.eq(job))
+            .filter(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+            .filter(alert::Column::AlertType.eq(AlertType::Failure.as_str()))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(open.is_some())
     }
 }
 

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use telltale_model::{
-    CheckPolicy, CheckState, Event, Job, JobStatus, Level, RejectedTransition, Run, RunStatus,
-    SourceType, Worker,
+    CheckPolicy, CheckState, Event, Job, JobHealth, JobStatus, Level, RejectedTransition, Run,
+    RunStatus, SourceType, Worker,
 };
 
 use crate::StoreError;
@@ -172,13 +172,17 @@ pub fn job_from_row(row: job::Model) -> Result<Job, StoreError> {
     })
 }
 
-pub fn job_status_from_row(row: job::Model) -> Result<JobStatus, StoreError> {
+/// `failing`: the job's FAILURE alert is open (a fact of the alerts
+/// table, not of the row).
+pub fn job_status_from_row(row: job::Model, failing: bool) -> Result<JobStatus, StoreError> {
     let r = Row {
         table: "jobs",
         id: row.name.clone(),
     };
+    let check_state = CheckState::parse(&row.check_state).unwrap_or(CheckState::New);
     Ok(JobStatus {
-        check_state: CheckState::parse(&row.check_state).unwrap_or(CheckState::New),
+        check_state,
+        health: JobHealth::of(check_state, failing),
         check_state_since: r.opt_time("check_state_since_us", row.check_state_since_us)?,
         expected_at: r.opt_time("check_expected_at_us", row.check_expected_at_us)?,
         public_badge: row.public_badge,

@@ -6,7 +6,7 @@ mod support;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use telltale_model::{
-    EventFilter, Level, NewEvent, RunFilter, RunStatus, SourceType, WorkerStatus,
+    EventFilter, Level, NewEvent, RunFilter, RunOrder, RunStatus, SourceType, WorkerStatus,
 };
 use telltale_store::{DatabaseTarget, EventOutcome, Store};
 
@@ -196,6 +196,88 @@ async fn story(store: &Store, target: &DatabaseTarget) {
     assert_eq!(worker.status(t(110)), WorkerStatus::Busy);
     assert_eq!(worker.status(t(121)), WorkerStatus::Offline);
     assert_eq!(store.list_workers().await.unwrap().len(), 1);
+}
+
+/// Failures first across pages: every failed run before any other, each
+/// part newest first, and a cursor that stays put while runs arrive.
+async fn failures_first_pages(store: &Store) {
+    // r1 … r7 in order; r2, r4 and r6 fail, r7 is still running.
+    let mut events = Vec::new();
+    for i in 1..=7 {
+        let run = format!("r{i}");
+        events.push(ev("job.started", &run, i * 10, json!({})));
+        match i {
+            2 | 4 | 6 => events.push(ev("job.failed", &run, i * 10 + 5, json!({}))),
+            7 => {}
+            _ => events.push(ev("job.completed", &run, i * 10 + 5, json!({}))),
+        }
+    }
+    store.ingest(&events, t(100)).await.expect("ingest");
+    let page = |before: Option<i64>| RunFilter {
+        order: RunOrder::FailuresFirst,
+        limit: Some(2),
+        before,
+        ..Default::default()
+    };
+    let ids = |p: &telltale_model::RunPage| -> Vec<String> {
+        p.runs.iter().map(|r| r.run_id.clone()).collect()
+    };
+    let first = store.list_runs(&page(None)).await.unwrap();
+    assert_eq!(ids(&first), ["r6", "r4"]);
+    assert!(first.next_cursor.unwrap() < 0, "ended among the failures");
+    // A new failure arrives while the reader is on page one: page two stays.
+    store
+        .ingest(
+            &[
+                ev("job.started", "r8", 90, json!({})),
+                ev("job.failed", "r8", 95, json!({})),
+            ],
+            t(100),
+        )
+        .await
+        .expect("ingest");
+    let second = store.list_runs(&page(first.next_cursor)).await.unwrap();
+    assert_eq!(
+        ids(&second),
+        ["r2", "r7"],
+        "the last failure, then the newest other"
+    );
+    assert!(second.next_cursor.unwrap() > 0);
+    let third = store.list_runs(&page(second.next_cursor)).await.unwrap();
+    assert_eq!(ids(&third), ["r5", "r3"]);
+    let fourth = store.list_runs(&page(third.next_cursor)).await.unwrap();
+    assert_eq!(ids(&fourth), ["r1"]);
+    assert_eq!(fourth.next_cursor, None);
+    // With a status filter the order still holds; newest-first is unchanged.
+    let chosen = RunFilter {
+        status: vec![RunStatus::Completed, RunStatus::Failed],
+        limit: Some(10),
+        ..page(None)
+    };
+    let all = store.list_runs(&chosen).await.unwrap();
+    assert_eq!(ids(&all), ["r8", "r6", "r4", "r2", "r5", "r3", "r1"]);
+    let newest = store
+        .list_runs(&RunFilter {
+            limit: Some(3),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&newest), ["r8", "r7", "r6"]);
+}
+
+#[tokio::test]
+async fn failures_first_across_pages_on_sqlite() {
+    let (store, _target, _dir) = support::sqlite().await;
+    failures_first_pages(&store).await;
+}
+
+#[tokio::test]
+async fn failures_first_across_pages_on_postgres() {
+    let Some((store, _target)) = support::postgres("failures_first_on_postgres").await else {
+        return;
+    };
+    failures_first_pages(&store).await;
 }
 
 #[tokio::test]

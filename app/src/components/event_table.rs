@@ -61,17 +61,74 @@ pub fn EventTable(events: Vec<Event>, #[prop(into)] text: Signal<String>) -> imp
                             <td>
                                 <span class="badge">{event.level.as_str()}</span>
                             </td>
-                            <td class="mono">{event.event_type}</td>
-                            <td>{event.job_name.unwrap_or_default()}</td>
-                            <td class="mono">{event.run_id.unwrap_or_default()}</td>
-                            <td>{event.worker_id.unwrap_or_default()}</td>
-                            <td class="message">{event.message}</td>
+                            <td class="mono">{event.event_type.clone()}</td>
+                            <td>{event.job_name.clone().unwrap_or_default()}</td>
+                            <td class="mono">{event.run_id.clone().unwrap_or_default()}</td>
+                            <td>{event.worker_id.clone().unwrap_or_default()}</td>
+                            <td class="message">
+                                {event.message.clone()}
+                                <EventDetails event=event.clone() />
+                            </td>
                         </tr>
                     </For>
                 </tbody>
             </table>
         </Show>
     }
+}
+
+/// Everything else the producer sent, behind a disclosure that works
+/// without JavaScript: who sent it, the script, the event id, both clocks,
+/// and the metadata as pretty-printed JSON to read and copy.
+#[component]
+fn EventDetails(event: Event) -> impl IntoView {
+    let late = (event.received_at - event.event_at).num_seconds();
+    let clocks = if late.abs() >= 1 {
+        format!(
+            " (received {}{} s after)",
+            if late < 0 { "-" } else { "" },
+            late.abs()
+        )
+    } else {
+        String::new()
+    };
+    view! {
+        <details class="event-details">
+            <summary>"details"</summary>
+            <dl class="fields small">
+                <dt>"Source"</dt>
+                <dd>{event.source_type.as_str()}</dd>
+                <dt>"Script"</dt>
+                <dd class="mono">{event.script_path.unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Event id"</dt>
+                <dd class="mono">{event.event_id.unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Happened"</dt>
+                <dd>
+                    <Time at=event.event_at />
+                    {clocks}
+                </dd>
+                <dt>"Received"</dt>
+                <dd>
+                    <Time at=event.received_at />
+                </dd>
+                <dt>"Stored as"</dt>
+                <dd class="mono">{format!("#{}", event.id)}</dd>
+            </dl>
+            <MetadataBlock metadata=event.metadata />
+        </details>
+    }
+}
+
+/// Metadata as indented JSON in a monospace block, selectable whole; an
+/// empty object says so rather than showing `{}`.
+#[component]
+pub fn MetadataBlock(metadata: serde_json::Value) -> impl IntoView {
+    let empty = metadata.as_object().is_some_and(|m| m.is_empty()) || metadata.is_null();
+    if empty {
+        return view! { <p class="muted small">"No metadata."</p> }.into_any();
+    }
+    let text = serde_json::to_string_pretty(&metadata).unwrap_or_else(|_| metadata.to_string());
+    view! { <pre class="mono metadata" data-testid="metadata">{text}</pre> }.into_any()
 }
 
 fn level_class(level: Level) -> &'static str {

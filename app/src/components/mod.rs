@@ -9,3 +9,4 @@ pub mod pager;
 pub mod run_table;
 pub mod theme;
 pub mod time;
+pub mod trend_chart;

@@ -1,62 +1,63 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{Change, EventFilter};
+use leptos_router::params::ParamsMap;
+use telltale_model::{Change, EventFilter, Level, SourceType};
 
 use crate::components::event_table::EventTable;
 use crate::components::loaded::Loaded;
 use crate::components::pager::{Pager, use_page};
+use crate::error::AppError;
 use crate::live::use_live;
 use crate::server_fns::events::list_events;
 
-/// The event log. The filter box narrows the loaded list as you type (in the
-/// browser, no reload) and keeps its text in `?text=` (the name every list
-/// and the REST API give their text filter), so a filtered view can be
-/// shared and reloaded; without JavaScript the same box submits as a form and
-/// the server renders the narrowed list.
+/// The filters the server applies, by the REST API's names; `text` is the
+/// box that narrows the loaded page as you type.
+const SERVER_FILTERS: [&str; 8] = [
+    "job", "run", "worker", "level", "type", "source", "since", "until",
+];
+
+/// The event log. The filters are a plain GET form with the REST API's
+/// parameter names, so a filtered view is an address (shared, reloaded,
+/// the back button works) and works without JavaScript; the server applies
+/// them over every stored event, not only the loaded ones. The text box
+/// narrows the loaded page as you type and keeps its text in `?text=`.
 #[component]
 pub fn EventsPage() -> impl IntoView {
     let live = use_live(&[Change::Events]);
     let query = use_query_map();
     let text = RwSignal::new(query.with_untracked(|q| q.get("text").unwrap_or_default()));
     let page = use_page(EventFilter::DEFAULT_LIMIT);
+    let filter = move || query.with(filter_from_query);
     let events = crate::data::data(
-        move || (page.get(), live.get()),
-        move |((paging, limit), _)| {
+        move || (filter(), page.get(), live.get()),
+        move |(filter, (paging, limit), _)| async move {
             list_events(EventFilter {
                 before: paging.before,
                 limit: Some(limit),
-                ..Default::default()
+                ..filter?
             })
+            .await
         },
     );
-    // Paging keeps the filter text as typed, and the page size.
+    // Paging keeps every filter and the page size.
     let params = move || {
-        let limit = query.with(|q| q.get("limit").unwrap_or_default());
-        vec![("text", text.get()), ("limit", limit)]
+        query.with(|q| {
+            let mut kept: Vec<(&'static str, String)> = SERVER_FILTERS
+                .into_iter()
+                .map(|k| (k, q.get(k).unwrap_or_default()))
+                .collect();
+            kept.push(("text", text.get()));
+            kept.push(("limit", q.get("limit").unwrap_or_default()));
+            kept
+        })
     };
-
-    let on_input = move |ev| {
-        let value = event_target_value(&ev);
-        replace_query(&value);
-        text.set(value);
-    };
+    let shown = query.with_untracked(|q| q.clone());
 
     view! {
         <Title text="Events" />
         <h1>"Events"</h1>
-        <form method="get" action="/events" class="filters" role="search">
-            <label for="event-filter">"Filter"</label>
-            <input
-                id="event-filter"
-                type="search"
-                name="text"
-                placeholder="type, message, job, run, worker, level"
-                autocomplete="off"
-                prop:value=move || text.get()
-                on:input=on_input
-            />
-        </form>
+        <EventFilterForm q=shown text />
         <Loaded data=events loading="Loading events…" let:events>
             <EventTable events=events.events text />
             <Pager
@@ -69,17 +70,139 @@ pub fn EventsPage() -> impl IntoView {
     }
 }
 
+/// The server-side filters as form fields, showing the ones the page was
+/// loaded with (times in UTC: `datetime-local` has no zone), and the text
+/// box: hydrated, it narrows the loaded page as you type; without
+/// JavaScript, Enter submits it with the rest.
+#[component]
+fn EventFilterForm(q: ParamsMap, text: RwSignal<String>) -> impl IntoView {
+    let on_input = move |ev| {
+        let value = event_target_value(&ev);
+        replace_query(&value);
+        text.set(value);
+    };
+    let value = |k: &str| q.get(k).unwrap_or_default();
+    let field = |id: &'static str, name: &'static str, label: &'static str, hint: &'static str| {
+        view! {
+            <label for=id>{label}</label>
+            <input id=id type="search" name=name placeholder=hint autocomplete="off" value=value(name) />
+        }
+    };
+    let level = value("level");
+    let source = value("source");
+    view! {
+        <form method="get" action="/events" class="filters event-filters" role="search" aria-label="Filter events">
+            <label for="event-filter">"Text"</label>
+            <input
+                id="event-filter"
+                type="search"
+                data-page-search
+                name="text"
+                placeholder="type, message, job, run, worker, level"
+                autocomplete="off"
+                value=text.get_untracked()
+                prop:value=move || text.get()
+                on:input=on_input
+            />
+            {field("ev-job", "job", "Job", "exact job name")}
+            {field("ev-run", "run", "Run", "run id")}
+            {field("ev-worker", "worker", "Worker", "worker id")}
+            {field("ev-type", "type", "Type", "e.g. job.failed")}
+            <label for="ev-level">"Level"</label>
+            <select id="ev-level" name="level">
+                <option value="" selected=level.is_empty()>"any"</option>
+                {Level::ALL
+                    .into_iter()
+                    .map(|l| view! { <option value=l.as_str() selected=level == l.as_str()>{l.as_str()}</option> })
+                    .collect_view()}
+            </select>
+            <label for="ev-source">"Source"</label>
+            <select id="ev-source" name="source">
+                <option value="" selected=source.is_empty()>"any"</option>
+                {SourceType::ALL
+                    .into_iter()
+                    .map(|s| view! { <option value=s.as_str() selected=source == s.as_str()>{s.as_str()}</option> })
+                    .collect_view()}
+            </select>
+            <label for="ev-since">"From (UTC)"</label>
+            <input id="ev-since" type="datetime-local" step="1" name="since" value=value("since") />
+            <label for="ev-until">"To (UTC)"</label>
+            <input id="ev-until" type="datetime-local" step="1" name="until" value=value("until") />
+            <button type="submit">"Filter"</button>
+            <a href="/events">"Clear"</a>
+        </form>
+    }
+}
+
+/// The listing's filter from the address, by the REST API's names. A value
+/// that cannot be read is an error naming the parameter, not ignored: an
+/// operator who typed a filter must not see everything and think it applied.
+pub fn filter_from_query(q: &ParamsMap) -> Result<EventFilter, AppError> {
+    let text = |k: &str| {
+        q.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let level = match text("level") {
+        Some(v) => Some(Level::parse(&v.to_lowercase()).ok_or_else(|| {
+            AppError::bad_input(
+                "level",
+                format!("must be one of debug, info, warn, error (got {v:?})"),
+            )
+        })?),
+        None => None,
+    };
+    let source = match text("source") {
+        Some(v) => Some(SourceType::parse(&v.to_lowercase()).ok_or_else(|| {
+            AppError::bad_input(
+                "source",
+                format!("must be one of chief, worker, scheduler, system (got {v:?})"),
+            )
+        })?),
+        None => None,
+    };
+    Ok(EventFilter {
+        job: text("job"),
+        run: text("run"),
+        worker: text("worker"),
+        level,
+        event_type: text("type"),
+        source,
+        since: text("since")
+            .map(|v| crate::form::utc_time("since", &v))
+            .transpose()?,
+        until: text("until")
+            .map(|v| crate::form::utc_time("until", &v))
+            .transpose()?,
+        ..Default::default()
+    })
+}
+
 /// Keeps `?text=` in the address bar in step with the box without a navigation
-/// (which would re-run the page) and without adding history entries.
+/// (which would re-run the page) and without adding history entries; the
+/// other parameters stay as they are.
 fn replace_query(value: &str) {
     #[cfg(feature = "hydrate")]
     {
-        let url = if value.is_empty() {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let search = window.location().search().unwrap_or_default();
+        let mut pairs: Vec<String> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("text="))
+            .map(str::to_owned)
+            .collect();
+        if !value.is_empty() {
+            pairs.push(format!("text={}", js_sys_encode(value)));
+        }
+        let url = if pairs.is_empty() {
             "/events".to_owned()
         } else {
-            format!("/events?text={}", js_sys_encode(value))
+            format!("/events?{}", pairs.join("&"))
         };
-        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
@@ -90,4 +213,44 @@ fn replace_query(value: &str) {
 #[cfg(feature = "hydrate")]
 fn js_sys_encode(value: &str) -> String {
     String::from(web_sys::js_sys::encode_uri_component(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> ParamsMap {
+        let mut map = ParamsMap::new();
+        for (k, v) in pairs {
+            map.insert((*k).to_owned(), (*v).to_owned());
+        }
+        map
+    }
+
+    #[test]
+    fn the_form_reads_as_the_api_filter() {
+        let f = filter_from_query(&q(&[
+            ("job", " nightly "),
+            ("level", "ERROR"),
+            ("source", "worker"),
+            ("since", "2026-12-03T14:05"),
+            ("until", "2026-12-03T15:00:30"),
+            ("run", ""),
+        ]))
+        .unwrap();
+        assert_eq!(f.job.as_deref(), Some("nightly"));
+        assert_eq!(f.run, None, "blank is no filter");
+        assert_eq!(f.level, Some(Level::Error));
+        assert_eq!(f.source, Some(SourceType::Worker));
+        assert_eq!(f.since.unwrap().to_rfc3339(), "2026-12-03T14:05:00+00:00");
+        assert_eq!(f.until.unwrap().to_rfc3339(), "2026-12-03T15:00:30+00:00");
+    }
+
+    #[test]
+    fn an_unreadable_filter_names_its_parameter() {
+        let e = filter_from_query(&q(&[("level", "loud")])).unwrap_err();
+        assert!(e.to_string().starts_with("level: must be one of"), "{e}");
+        let e = filter_from_query(&q(&[("since", "yesterday")])).unwrap_err();
+        assert!(e.to_string().starts_with("since: must be a time"), "{e}");
+    }
 }

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 use telltale_model::{Change, CheckPolicy, CheckTransition, JobDetail, JobStatus, RunStatus};
 
 use crate::components::alert_table::AlertTable;
-use crate::components::badge::CheckBadge;
+use crate::components::badge::{CheckBadge, HealthBadge};
 use crate::components::chart::{Bar, DurationChart};
 use crate::components::format::{duration, encode, percent, seconds};
 use crate::components::loaded::Loaded;
@@ -57,7 +57,7 @@ fn JobView(d: JobDetail) -> impl IntoView {
     view! {
         <Title text=format!("Job {}", job.name) />
         <h1>
-            "Job " <span class="mono">{job.name.clone()}</span> " " <CheckBadge state=s.check_state />
+            "Job " <span class="mono">{job.name.clone()}</span> " " <HealthBadge health=s.health state=s.check_state />
         </h1>
         <JobFields status=s.clone() reason />
         {job
@@ -90,7 +90,9 @@ fn JobView(d: JobDetail) -> impl IntoView {
         <RunTable runs=d.recent_runs />
         <JobBadge job=job.name.clone() />
         <p>
-            <a href=format!("/events?text={}", encode(&job.name))>"Events of this job"</a>
+            <a href=format!("/events?job={}", encode(&job.name))>"Events of this job"</a>
+            " · "
+            <a href=format!("/statistics?job={}", encode(&job.name))>"Statistics of this job"</a>
         </p>
     }
 }

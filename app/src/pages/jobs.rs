@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use telltale_model::{Change, CheckState, JobOverview, JobOverviewPage};
 
-use crate::components::badge::{CheckBadge, check_row_class};
+use crate::components::badge::{HealthBadge, RunStrip, health_row_class};
 use crate::components::chart::Sparkline;
 use crate::components::data_table::DataTable;
 use crate::components::format::{encode, percent};
@@ -12,7 +12,8 @@ use crate::components::time::Time;
 use crate::live::use_live;
 use crate::server_fns::status::list_job_overviews;
 
-/// Every job with its check state, DOWN and LATE first. The filters are a
+/// Every job with its health (FAILING, or its check state), DOWN and LATE
+/// first. The filters are a
 /// plain GET form, so `?state=` and `?text=` are in the address (shareable,
 /// back button works) with or without JavaScript; `?before=` is the page's
 /// cursor, as on every list.
@@ -71,6 +72,7 @@ fn JobFilterForm(state: Option<CheckState>, text: Option<String>) -> impl IntoVi
             <input
                 id="job-filter"
                 type="search"
+                data-page-search
                 name="text"
                 placeholder="part of the job name"
                 autocomplete="off"
@@ -86,6 +88,7 @@ fn JobTable(page: JobOverviewPage) -> impl IntoView {
     let JobOverviewPage {
         jobs,
         total,
+        failing,
         down,
         late,
         next_cursor,
@@ -93,7 +96,7 @@ fn JobTable(page: JobOverviewPage) -> impl IntoView {
     if jobs.is_empty() {
         return view! { <p class="muted">"No job matches."</p> }.into_any();
     }
-    let summary = format!("{total} jobs: {down} DOWN, {late} LATE");
+    let summary = format!("{total} jobs: {failing} FAILING, {down} DOWN, {late} LATE");
     // The next page keeps the filters: the current address plus `before`.
     let next = next_cursor.map(|cursor| {
         let query = use_query_map();
@@ -116,7 +119,7 @@ fn JobTable(page: JobOverviewPage) -> impl IntoView {
     });
     view! {
         <p class="count" data-testid="job-count">{summary}</p>
-        <DataTable class="jobs" headers=vec!["State", "Job", "Since", "Last run", "Expected next start", "Failures in a row", "Success (recent)", "Durations"]>
+        <DataTable class="jobs" headers=vec!["Health", "Job", "Since", "Last run", "Expected next start", "Failures in a row", "Last runs", "Success (recent)", "Durations"]>
             {jobs.into_iter().map(|o| view! { <JobRow o /> }).collect_view()}
         </DataTable>
         {next}
@@ -130,15 +133,16 @@ fn JobRow(o: JobOverview) -> impl IntoView {
     let rate = o.success_rate().map(percent);
     let ran = o.recent_runs.len();
     let durations = o.durations();
+    let runs = o.recent_runs;
     let s = o.status;
     let job = s.job;
     let href = format!("/jobs/{}", encode(&job.name));
     let failures = job.consecutive_failures;
     let failures_class = if failures > 0 { "num failing" } else { "num" };
     view! {
-        <tr class=check_row_class(s.check_state) data-job=job.name.clone()>
-            <td>
-                <CheckBadge state=s.check_state />
+        <tr class=health_row_class(s.health) data-job=job.name.clone() data-health=s.health.as_str()>
+            <td class="nowrap">
+                <HealthBadge health=s.health state=s.check_state />
             </td>
             <td>
                 <a href=href>{job.name.clone()}</a>
@@ -165,6 +169,9 @@ fn JobRow(o: JobOverview) -> impl IntoView {
             </td>
             <td class=failures_class>
                 {failures}
+            </td>
+            <td>
+                <RunStrip runs />
             </td>
             <td class="num" title=format!("over the last {ran} runs")>
                 {rate.unwrap_or_else(|| "—".into())}

@@ -10,4 +10,6 @@ pub mod overview;
 pub mod runs;
 pub mod settings;
 pub mod settings_delivery;
+pub mod settings_maintenance;
+pub mod statistics;
 pub mod workers;

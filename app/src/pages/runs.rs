@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use telltale_model::{Change, RejectedTransition, RunDetail, RunFilter, RunStatus};
+use telltale_model::{Change, RejectedTransition, RunDetail, RunFilter, RunOrder, RunStatus};
 
-use crate::components::event_table::EventTable;
+use crate::components::event_table::{EventTable, MetadataBlock};
 use crate::components::loaded::Loaded;
 use crate::components::pager::{Pager, use_page};
 use crate::components::run_table::{RunTable, status_class};
@@ -12,8 +12,8 @@ use crate::live::use_live;
 use crate::server_fns::runs::{get_run_detail, list_runs};
 
 /// Runs, failed ones first (Forge: failures visually distinct and sorted
-/// first), then the rest newest first, a page at a time (cursor in the
-/// URL). No action buttons: observation only.
+/// first) across every page, then the rest newest first, a page at a time
+/// (cursor in the URL). No action buttons: observation only.
 #[component]
 pub fn RunsPage() -> impl IntoView {
     let live = use_live(&[Change::Runs, Change::Events]);
@@ -37,6 +37,8 @@ pub fn RunsPage() -> impl IntoView {
         worker: text("worker"),
         engine: text("engine"),
         text: text("text"),
+        // On the server, so an old failure is not pages away.
+        order: RunOrder::FailuresFirst,
         ..Default::default()
     };
     let runs = crate::data::data(
@@ -59,6 +61,9 @@ pub fn RunsPage() -> impl IntoView {
     view! {
         <Title text="Runs" />
         <h1>"Runs"</h1>
+        <p>
+            <a href="/statistics">"Statistics: by engine, by worker, and by day"</a>
+        </p>
         <RunFilterForm current />
         <Loaded data=runs loading="Loading runs…" let:runs>
             <RunTable runs=runs.runs />
@@ -103,7 +108,14 @@ fn RunFilterForm(current: RunFilter) -> impl IntoView {
             {field("run-job", "job", "Job", current.job.clone())}
             {field("run-worker", "worker", "Worker", current.worker.clone())}
             {field("run-engine", "engine", "Engine", current.engine.clone())}
-            {field("run-text", "text", "Text", current.text.clone())}
+            <label for="run-text">"Text"</label>
+            <input
+                id="run-text"
+                type="search"
+                name="text"
+                data-page-search
+                value=current.text.clone().unwrap_or_default()
+            />
             <button type="submit">"Filter"</button>
         </form>
     }
@@ -179,6 +191,9 @@ fn RunView(d: RunDetail) -> impl IntoView {
             <dt>"Ended"</dt>
             <dd>{run.end_time.map(|at| view! { <Time at /> })}</dd>
         </dl>
+        <h2>"Metadata"</h2>
+        <p class="muted small">"Every key the run's events carried, merged: a later event's value wins."</p>
+        <MetadataBlock metadata=run.metadata.clone() />
         <h2>"Timeline"</h2>
         <EventTable events=d.timeline text=Signal::stored(String::new()) />
         <Refused rejected=d.rejected />

@@ -6,6 +6,7 @@ use crate::components::loaded::{Loaded, error_line};
 use crate::components::time::Time;
 use crate::error::AppError;
 use crate::pages::settings_delivery::DeliverySettingsSection;
+use crate::pages::settings_maintenance::MaintenanceSection;
 use crate::server_fns::settings::{
     AddUser, CreateApiKey, RemoveUser, ResetPassword, RevokeApiKey, SetRole, settings_view,
 };
@@ -75,6 +76,7 @@ pub fn SettingsPage() -> impl IntoView {
         {failure}
         <Loaded data=view_data let:data>
             <DeliverySettingsSection />
+            <MaintenanceSection admin=true />
             <KeysSection keys=data.api_keys forms />
             <UsersSection users=data.users forms />
         </Loaded>

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod badges;
 pub mod delivery;
 pub mod events;
+pub mod maintenance;
 pub mod runs;
 pub mod settings;
 pub mod status;
@@ -49,6 +50,25 @@ pub(crate) mod ssr {
                 .get::<telltale_model::AuthContext>()
                 .cloned()
         })
+    }
+
+    /// The address this request came in on (behind a proxy, its forwarded
+    /// scheme and host), for copy-ready snippets; empty when unknown.
+    pub fn request_origin() -> String {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                let header = |name: &str| {
+                    parts
+                        .headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
+                let host = header("x-forwarded-host").or_else(|| header("host"))?;
+                let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
+                Some(format!("{scheme}://{host}"))
+            })
+            .unwrap_or_default()
     }
 
     /// Whether the caller may change things: an admin, or anyone when auth

@@ -20,3 +20,28 @@ pub async fn get_run_detail(run_id: String) -> Result<RunDetail, AppError> {
         .await?
         .ok_or_else(|| AppError::not_found(telltale_model::Resource::Run, run_id))
 }
+
+/// Totals by status, engine and worker, and the last `days` days (1–90,
+/// default 14) a day at a time, of the runs of `job` (every job when
+/// absent), as of the server's clock.
+#[server(prefix = "/api", endpoint = "runs/statistics")]
+pub async fn get_run_statistics(
+    #[server(default)] job: Option<String>,
+    #[server(default)] days: Option<u32>,
+) -> Result<telltale_model::RunStatistics, AppError> {
+    use super::ssr::core;
+    use telltale_model::RunStatistics;
+    let core = core()?;
+    let days = days
+        .unwrap_or(RunStatistics::DEFAULT_DAYS)
+        .clamp(1, RunStatistics::MAX_DAYS);
+    let filter = RunFilter {
+        job: crate::form::nonblank(job),
+        ..Default::default()
+    };
+    let store = core.store();
+    Ok(RunStatistics {
+        stats: store.run_stats(&filter).await?,
+        days: store.run_days(&filter, core.now(), days).await?,
+    })
+}

@@ -13,6 +13,13 @@ pub async fn get_overview() -> Result<Overview, AppError> {
     Ok(core.store().overview(core.now()).await?)
 }
 
+/// The address the dashboard was asked at (`https://telltale.example`),
+/// for the snippets a new install offers.
+#[server(prefix = "/api", endpoint = "status/origin")]
+pub async fn page_origin() -> Result<String, AppError> {
+    Ok(super::ssr::request_origin())
+}
+
 /// A page of the jobs in `state` whose name contains `text` (after the
 /// cursor `before`, the previous page's `nextCursor`) with their latest
 /// runs, DOWN and LATE first, for the jobs page.

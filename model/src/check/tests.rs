@@ -513,3 +513,15 @@ fn a_scheduler_hold_ends_and_the_job_goes_down_saying_why() {
         Some(t(950) + Duration::microseconds(1))
     );
 }
+
+#[test]
+fn an_open_failure_reads_failing_whatever_the_clock_says() {
+    use crate::check::JobHealth;
+    for state in CheckState::ALL {
+        assert_eq!(JobHealth::of(state, true), JobHealth::Failing);
+        // Without the alert the health is the check state, word for word.
+        assert_eq!(JobHealth::of(state, false).as_str(), state.as_str());
+    }
+    assert!(JobHealth::Failing.is_alarm() && !JobHealth::Up.is_alarm());
+    assert_eq!(JobHealth::parse("FAILING"), Some(JobHealth::Failing));
+}

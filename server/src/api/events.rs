@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use telltale_model::{EventFilter, EventPage, Level};
+use telltale_model::{EventFilter, EventPage, Level, SourceType};
 
 use super::query::{Params, RawQuery};
 use crate::error::{ApiError, ErrorBody};
@@ -16,6 +16,7 @@ use crate::state::AppState;
         ("worker" = Option<String>, Query, description = "Worker id"),
         ("level" = Option<Level>, Query, description = "debug, info, warn or error"),
         ("type" = Option<String>, Query, description = "Event type"),
+        ("source" = Option<SourceType>, Query, description = "chief, worker, scheduler or system"),
         ("since" = Option<String>, Query, description = "RFC 3339; events at or after"),
         ("until" = Option<String>, Query, description = "RFC 3339; events before"),
         ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
@@ -38,12 +39,18 @@ pub async fn list(
 /// (which is our run) is accepted for `run`, as its clients send it.
 pub(super) fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
     let level = p.one_of("level", Level::parse, "one of debug, info, warn, error")?;
+    let source = p.one_of(
+        "source",
+        SourceType::parse,
+        "one of chief, worker, scheduler, system",
+    )?;
     Ok(EventFilter {
         job: p.text("job"),
         run: p.text("run").or_else(|| p.text("job_id")),
         worker: p.text("worker"),
         level,
         event_type: p.text("type"),
+        source,
         since: p.time("since")?,
         until: p.time("until")?,
         before: p.number("before")?,

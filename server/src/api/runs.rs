@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use telltale_model::{RunDetail, RunFilter, RunPage, RunStats, RunStatus};
+use telltale_model::{RunDetail, RunFilter, RunOrder, RunPage, RunStats, RunStatus};
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -39,6 +39,9 @@ pub struct RunQuery {
     before: Option<String>,
     /// 1–1000, default 100
     limit: Option<String>,
+    /// `newest` (default) or `failures_first`: every failed run, then the
+    /// rest, each newest first (a cursor in the failed part is negative)
+    order: Option<String>,
 }
 
 /// Runs (Forge's jobs), newest first.
@@ -158,6 +161,7 @@ fn unwrap_query(query: QueryMap) -> Result<RunQuery, ApiError> {
         text: p.text("text"),
         before: p.text("before"),
         limit: p.text("limit"),
+        order: p.text("order"),
     })
 }
 
@@ -188,5 +192,14 @@ fn parse_filter(q: RunQuery) -> Result<RunFilter, ApiError> {
         text: nonblank(q.text),
         before: number("before", q.before)?,
         limit: limit(q.limit, RunFilter::MAX_LIMIT)?,
+        order: match nonblank(q.order) {
+            None => RunOrder::Newest,
+            Some(o) => RunOrder::parse(&o).ok_or_else(|| {
+                invalid(
+                    "order",
+                    format!("must be newest or failures_first (got {o:?})"),
+                )
+            })?,
+        },
     })
 }

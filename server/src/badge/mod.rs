@@ -61,7 +61,7 @@ async fn badge(State(state): State<AppState>, Path(file): Path<String>) -> Respo
             .into_response();
     };
     let (status, look) = match state.core.store().job_with_state(job).await {
-        Ok(Some(j)) => (StatusCode::OK, BadgeLook::of(j.check_state)),
+        Ok(Some(j)) => (StatusCode::OK, BadgeLook::of(j.health)),
         Ok(None) => (StatusCode::NOT_FOUND, BadgeLook::UNKNOWN),
         Err(e) => return ApiError::Store(e).into_response(),
     };

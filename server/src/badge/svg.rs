@@ -51,11 +51,11 @@ pub fn render(label: &str, look: BadgeLook) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telltale_model::CheckState;
+    use telltale_model::JobHealth;
 
     #[test]
     fn the_name_is_escaped_and_the_state_is_in_words() {
-        let svg = render("a<b>&\"c\"", BadgeLook::of(CheckState::Down));
+        let svg = render("a<b>&\"c\"", BadgeLook::of(JobHealth::Down));
         assert!(svg.contains("a&lt;b&gt;&amp;&quot;c&quot;: DOWN"), "{svg}");
         assert!(!svg.contains("a<b>"));
         assert!(svg.contains("#e05d44"));

@@ -155,6 +155,14 @@ async fn global_gauges(core: &Core, registry: &mut Registry) -> Result<(), Store
             })
             .set(n.try_into().unwrap_or(i64::MAX));
     }
+    let health = Family::<StateLabels, Gauge>::default();
+    for (h, n) in store.health_counts().await? {
+        health
+            .get_or_create(&StateLabels {
+                state: h.as_str().into(),
+            })
+            .set(n.try_into().unwrap_or(i64::MAX));
+    }
     let alerts = Family::<TypeLabels, Gauge>::default();
     for t in AlertType::ALL {
         drop(alerts.get_or_create(&TypeLabels { r#type: t.as_str() }));
@@ -174,6 +182,11 @@ async fn global_gauges(core: &Core, registry: &mut Registry) -> Result<(), Store
         "checks",
         "Jobs by check state (global: read from the database)",
         checks,
+    );
+    registry.register(
+        "job_health",
+        "Jobs by health: the check state, or FAILING while the job's FAILURE alert is open (global)",
+        health,
     );
     registry.register(
         "alerts_open",

@@ -37,20 +37,26 @@ async fn ingest(app: &TestApp, events: Value) {
 
 /// Waits (10 s at most) until `job`'s stored check state is `state`.
 async fn wait_for_state(app: &TestApp, job: &str, state: &str) {
+    wait_for(app, job, "checkState", state).await;
+}
+
+/// Waits (10 s at most) until `job`'s `field` reads `value`.
+async fn wait_for(app: &TestApp, job: &str, field: &str, value: &str) {
     for _ in 0..500 {
         let (_, j) = app
             .get_json_with_key(&format!("/v1/status/jobs/{job}"), KEY)
             .await;
-        if j["job"]["checkState"] == state {
+        if j["job"][field] == value {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    panic!("{job} never became {state}");
+    panic!("{job}'s {field} never became {value}");
 }
 
 /// `db-dump` ran two hours ago on an hourly schedule with a minute's
-/// grace (DOWN); `thumbnails` ran a minute ago (UP).
+/// grace (DOWN); `thumbnails` ran a minute ago (UP); `encoder` ran on
+/// time and failed (UP, with its FAILURE open: FAILING).
 async fn seed(app: &TestApp) {
     let hourly = json!({"schedule": "every 1h", "grace_seconds": 60});
     ingest(
@@ -60,11 +66,25 @@ async fn seed(app: &TestApp) {
             job_event("job.completed", "db-dump", "dump-1", 7100, hourly),
             job_event("job.started", "thumbnails", "th-1", 60, json!({})),
             job_event("job.completed", "thumbnails", "th-1", 50, json!({})),
+            job_event("job.started", "encoder", "enc-1", 40, json!({})),
+            job_event("job.failed", "encoder", "enc-1", 30, json!({})),
         ]),
     )
     .await;
     wait_for_state(app, "db-dump", "DOWN").await;
     wait_for_state(app, "thumbnails", "UP").await;
+    wait_for(app, "encoder", "health", "FAILING").await;
+    let (_, encoder) = app.get_json_with_key("/v1/status/jobs/encoder", KEY).await;
+    assert_eq!(
+        encoder["job"]["checkState"], "UP",
+        "on time, so UP beside it"
+    );
+    // Counted once each, by health; the check states still count all three.
+    let (_, summary) = app.get_json_with_key("/v1/status/summary", KEY).await;
+    assert_eq!(summary["jobsByHealth"]["FAILING"], 1, "{summary}");
+    assert_eq!(summary["jobsByHealth"]["UP"], 1, "{summary}");
+    assert_eq!(summary["jobsByHealth"]["DOWN"], 1, "{summary}");
+    assert_eq!(summary["jobsByCheckState"]["UP"], 2, "{summary}");
 }
 
 async fn get(app: &TestApp, path: &str, key: Option<&str>) -> reqwest::Response {
@@ -83,6 +103,8 @@ async fn badges_say_the_check_state_in_words_and_colour() {
     for (job, state, color, hex) in [
         ("db-dump", "DOWN", "red", "#e05d44"),
         ("thumbnails", "UP", "brightgreen", "#4c1"),
+        // On time but failing: never green.
+        ("encoder", "FAILING", "red", "#e05d44"),
     ] {
         let resp = get(&app, &format!("/badge/{job}.svg"), Some(KEY)).await;
         assert_eq!(resp.status(), 200);

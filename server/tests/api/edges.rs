@@ -165,6 +165,23 @@ async fn every_listing_takes_one_style_and_refuses_the_retired_spellings() {
         assert_eq!(status, 200, "{path}: {body}");
         assert_eq!(body["events"].as_array().map(Vec::len), Some(1), "{path}");
     }
+    // Who sent it: the source filter, and a wrong one named.
+    let (_, worker) = app.get_json("/v1/events?source=worker").await;
+    assert_eq!(
+        worker["events"].as_array().map(Vec::len),
+        Some(1),
+        "{worker}"
+    );
+    let (_, chief) = app.get_json("/v1/events?source=chief").await;
+    assert_eq!(chief["events"].as_array().map(Vec::len), Some(0), "{chief}");
+    let (status, body) = app.get_json("/v1/events?source=cron").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "source", "{body}");
+    let (status, body) = app.get_json("/v1/runs?order=sideways").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "order", "{body}");
+    let (status, _) = app.get_json("/v1/runs?order=failures_first").await;
+    assert_eq!(status, 200);
     let (_, runs) = app.get_json("/v1/runs?worker=farm-01&text=run").await;
     assert_eq!(runs["runs"].as_array().map(Vec::len), Some(1), "{runs}");
     let (_, jobs) = app.get_json("/v1/status/jobs?text=nightly").await;

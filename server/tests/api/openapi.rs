@@ -163,11 +163,23 @@ async fn openapi_covers_every_endpoint_and_resolves() {
         "RunStats",
         "WorkerState",
         "ErrorBody",
+        "JobHealth",
     ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
             "{schema} missing"
         );
     }
+    // A job's health is documented beside its check state, with FAILING.
+    let health = &doc["components"]["schemas"]["JobHealth"];
+    assert!(health.to_string().contains("FAILING"), "{health}");
+    let status = doc["components"]["schemas"]["JobStatus"].to_string();
+    assert!(
+        status.contains("\"health\"") && status.contains("\"checkState\""),
+        "{status}"
+    );
+    // The events listing documents its source filter.
+    let params = doc["paths"]["/v1/events"]["get"]["parameters"].to_string();
+    assert!(params.contains("\"source\""), "{params}");
     app.stop().await;
 }

@@ -52,6 +52,93 @@ async fn events_page_filter_works_without_javascript() {
     app.stop().await;
 }
 
+/// The form's filters are the API's, applied by the server over every
+/// stored event: the job filter is exact (no `nightly-2` for `nightly`),
+/// reaches past the loaded page, and a filter it cannot read is named.
+#[tokio::test]
+async fn events_page_filters_on_the_server_by_the_api_names() {
+    let app = TestApp::spawn().await;
+    let with = |job: &str, level: &str, source: &str, message: &str| {
+        let mut e = event("worker.message", message);
+        e["jobName"] = job.into();
+        e["level"] = level.into();
+        e["sourceType"] = source.into();
+        e
+    };
+    app.post_json(
+        "/v1/events",
+        &with("nightly", "error", "worker", "the old failure"),
+    )
+    .await;
+    // More events of another job than one page holds.
+    let others: Vec<_> = (0..210)
+        .map(|i| with("nightly-2", "info", "chief", &format!("other {i}")))
+        .collect();
+    let (status, _) = app
+        .post_json("/v1/events/batch", &serde_json::json!(others))
+        .await;
+    assert_eq!(status, 200);
+
+    let html = page(&app, "/events?job=nightly").await;
+    assert!(html.contains("the old failure"), "{html}");
+    assert!(!html.contains("other 209"), "an exact job, not a substring");
+    assert!(
+        html.contains("value=\"nightly\""),
+        "the form shows the filter"
+    );
+    let html = page(&app, "/events?level=error&source=worker").await;
+    assert!(html.contains("the old failure") && !html.contains("other 209"));
+    let html = page(&app, "/events?source=chief&level=info").await;
+    assert!(!html.contains("the old failure") && html.contains("other 209"));
+    let html = page(
+        &app,
+        "/events?since=2000-01-01T00:00&until=2000-01-02T00:00",
+    )
+    .await;
+    assert!(!html.contains("the old failure") && !html.contains("other 209"));
+
+    let html = page(&app, "/events?level=loud").await;
+    assert!(html.contains("level: must be one of"), "{html}");
+    // The job page's link asks for the job, not a text search.
+    let html = page(&app, "/jobs/nightly").await;
+    assert!(html.contains("href=\"/events?job=nightly\""), "{html}");
+    app.stop().await;
+}
+
+/// An event's payload is on the page, not only in the API: its source,
+/// script, event id, both clocks and its metadata as indented JSON, behind
+/// a disclosure that needs no JavaScript; the run page shows the run's
+/// merged metadata.
+#[tokio::test]
+async fn events_and_runs_show_their_payloads() {
+    let app = TestApp::spawn().await;
+    let mut e = event("execution_failed", "render failed");
+    e["eventId"] = "ev-42".into();
+    e["scriptPath"] = "/opt/render/go.sh".into();
+    e["metadata"] = serde_json::json!({"clip": "A<1>", "frames": 240});
+    let (status, body) = app.post_json("/v1/events", &e).await;
+    assert_eq!(status, 200, "{body}");
+
+    let html = page(&app, "/events").await;
+    let details = &html[html
+        .find("<details class=\"event-details\"")
+        .expect("{html}")..];
+    for part in [
+        "ev-42",
+        "/opt/render/go.sh",
+        ">worker<",
+        "\"clip\": \"A&lt;1&gt;\"",
+        "\"frames\": 240",
+    ] {
+        assert!(details.contains(part), "{part}: {details}");
+    }
+    assert!(details.contains("data-testid=\"metadata\""));
+    let html = page(&app, "/runs/run-1").await;
+    let meta = &html[html.find("data-testid=\"metadata\"").expect("{html}")..];
+    assert!(meta.contains("\"clip\": \"A&lt;1&gt;\""), "{meta}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn monitor_redirects_to_the_overview() {
     let app = TestApp::spawn().await;
@@ -225,8 +312,28 @@ async fn jobs_page_lists_down_jobs_first_with_state_runs_and_sparkline() {
         .find("data-job=\"thumbnails\"")
         .expect("thumbnails listed");
     assert!(down < up, "DOWN before UP");
-    assert!(html.contains("2 jobs: 1 DOWN, 0 LATE"), "{html}");
+    assert!(html.contains("2 jobs: 1 FAILING, 1 DOWN, 0 LATE"), "{html}");
     assert!(html.contains("✕ DOWN"), "state in words, not color alone");
+    // thumbnails runs on time, but its last run failed and its FAILURE is
+    // open: never a green tick.
+    let row = &html[up..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("data-health=\"FAILING\""), "{row}");
+    assert!(row.contains("✗ FAILING") && !row.contains("✓ UP"), "{row}");
+    // Its run strip: one symbol per run, oldest first, each with its
+    // status, start and duration on hover.
+    let strip = &row[row.find("class=\"run-strip\"").expect("run strip")..];
+    assert!(
+        strip.contains("aria-label=\"last 2 runs, 1 failed\""),
+        "{strip}"
+    );
+    let ok = strip.find(">✓<").expect("the completed run");
+    let failed = strip.find(">✗<").expect("the failed run");
+    assert!(ok < failed, "oldest first");
+    assert!(
+        strip.contains("title=\"failed: 20"),
+        "status and start: {strip}"
+    );
     assert!(html.contains("href=\"/jobs/db-dump\""));
     assert!(html.contains("href=\"/runs/th-2\""), "last run linked");
     // thumbnails: one completed, one failed of two ended runs.
@@ -383,7 +490,7 @@ async fn overview_shows_counts_then_failures_alerts_and_down_jobs() {
     let counts = html.find("data-testid=\"counts\"").expect("counts");
     let failed = html.find("Failed runs").unwrap();
     let alerts = html.find("Open alerts</h2>").unwrap_or(usize::MAX);
-    let broken = html.find("DOWN and LATE jobs").unwrap();
+    let broken = html.find("FAILING, DOWN and LATE jobs").unwrap();
     let throughput = html.find("Throughput, last hour").unwrap();
     let events = html.find("Latest events").unwrap();
     assert!(
@@ -396,10 +503,84 @@ async fn overview_shows_counts_then_failures_alerts_and_down_jobs() {
     );
     assert!(alerts != usize::MAX);
     assert!(html.contains("data-count=\"DOWN\""), "{html}");
+    // Counted by health: thumbnails is FAILING, not UP.
+    assert!(
+        html.contains("data-count=\"FAILING\"><dt>FAILING</dt><dd>1</dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-count=\"UP\"><dt>UP</dt><dd>0</dd>"),
+        "{html}"
+    );
     assert!(html.contains("href=\"/jobs/db-dump\""), "DOWN job listed");
+    let failing = html[broken..]
+        .find("href=\"/jobs/thumbnails\"")
+        .map(|i| i + broken);
+    let down = html[broken..]
+        .find("href=\"/jobs/db-dump\"")
+        .map(|i| i + broken);
+    assert!(
+        failing.unwrap() < down.unwrap(),
+        "the FAILING job listed first"
+    );
     assert!(html.contains("data-run-id=\"th-2\""), "failed run listed");
-    assert!(html.contains("never seen"), "scheduler presence");
+    // No scheduler has sent a heartbeat: no box saying "never seen".
+    assert!(!html.contains("data-count=\"scheduler\""), "{html}");
+    assert!(!html.contains("data-testid=\"welcome\""), "events exist");
     assert!(!html.to_lowercase().contains("all good"));
+    app.stop().await;
+}
+
+/// Run statistics: totals by engine and worker, the failure rate, and a
+/// day-by-day chart with its figures as text; `?job=` narrows it.
+#[tokio::test]
+async fn statistics_page_counts_by_engine_worker_and_day() {
+    let app = TestApp::spawn().await;
+    seed_jobs(&app).await;
+    let html = page(&app, "/statistics").await;
+    assert!(
+        html.contains("3 runs; failure rate 33 %"),
+        "db-dump's run and thumbnails' two: {html}"
+    );
+    assert!(
+        html.contains("class=\"trend-chart\""),
+        "server-rendered SVG"
+    );
+    assert_eq!(
+        html.matches("data-day=").count(),
+        14,
+        "every day of two weeks"
+    );
+    let by_engine = &html[html.find("data-testid=\"by-engine\"").expect("{html}")..];
+    assert!(by_engine.contains(">unknown<"), "{by_engine}");
+    let html = page(&app, "/statistics?job=thumbnails&days=3").await;
+    assert!(html.contains("2 runs; failure rate 50 %"), "{html}");
+    assert_eq!(html.matches("data-day=").count(), 3);
+    app.stop().await;
+}
+
+/// A new install says how to send the first event, for the address it was
+/// asked at, and says it no more once one has arrived.
+#[tokio::test]
+async fn an_empty_install_welcomes_with_snippets_until_the_first_event() {
+    let app = TestApp::spawn().await;
+    let html = page(&app, "/").await;
+    let welcome = html.find("data-testid=\"welcome\"").expect("{html}");
+    let origin = app.url("");
+    let origin = origin.trim_end_matches('/');
+    assert!(
+        html[welcome..].contains(&format!("curl -s {origin}/v1/events")),
+        "curl for this server: {html}"
+    );
+    assert!(html.contains(&format!("TELLTALE_URL={origin} telltale run")));
+    assert!(
+        html.contains(&format!("{origin}/v1/events&quot;"))
+            || html.contains(&format!("\"{origin}/v1/events\""))
+    );
+    app.post_json("/v1/events", &event("job.completed", "hello"))
+        .await;
+    let html = page(&app, "/").await;
+    assert!(!html.contains("data-testid=\"welcome\""), "{html}");
     app.stop().await;
 }
 

@@ -69,6 +69,9 @@ fn filtered(filter: &EventFilter) -> Select<event::Entity> {
     if let Some(t) = &filter.event_type {
         q = q.filter(event::Column::EventType.eq(t.as_str()));
     }
+    if let Some(source) = filter.source {
+        q = q.filter(event::Column::SourceType.eq(source.as_str()));
+    }
     if let Some(since) = filter.since {
         q = q.filter(event::Column::EventAtUs.gte(to_us(since)));
     }

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use telltale_model::{
-    AlertFilter, AlertStatus, CheckState, EventFilter, Overview, RunFilter, RunStatus,
+    AlertFilter, AlertStatus, CheckState, EventFilter, JobHealth, JobStatus, Overview, RunFilter,
+    RunStatus, sort_failures_first,
 };
 
 use crate::{Store, StoreError};
@@ -28,9 +29,7 @@ impl Store {
                 ..Default::default()
             })
             .await?;
-        // Two indexed reads, not one over every job: the state is a column.
-        let mut broken_jobs = self.job_statuses(Some(CheckState::Down), None).await?;
-        broken_jobs.extend(self.job_statuses(Some(CheckState::Late), None).await?);
+        let broken_jobs = self.broken_jobs().await?;
         let throughput = self.throughput(now).await?;
         let latest_events = self
             .list_events(&EventFilter {
@@ -47,5 +46,21 @@ impl Store {
             throughput,
             latest_events,
         })
+    }
+
+    /// The FAILING jobs (whatever their check state), then the DOWN ones,
+    /// then the LATE ones: each read by an index (open alerts, the state
+    /// column), not one pass over every job.
+    async fn broken_jobs(&self) -> Result<Vec<JobStatus>, StoreError> {
+        let failing = self.failing_jobs().await?;
+        let mut names: Vec<String> = failing.iter().cloned().collect();
+        names.sort();
+        let mut broken = self.job_rows_in_order(&names, &failing).await?;
+        sort_failures_first(&mut broken);
+        for state in [CheckState::Down, CheckState::Late] {
+            let jobs = self.job_statuses(Some(state), None).await?;
+            broken.extend(jobs.into_iter().filter(|j| j.health != JobHealth::Failing));
+        }
+        Ok(broken)
     }
 }

@@ -3,21 +3,74 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use telltale_model::{Run, RunDetail, RunFilter, RunPage, RunStats, RunStatus, percentile};
+use telltale_model::{
+    EndedRun, Run, RunDay, RunDetail, RunFilter, RunOrder, RunPage, RunStats, RunStatus,
+    percentile, run_days,
+};
 
 use crate::convert::{rejected_from_row, run_from_row};
 use crate::entity::{rejected_transition, run};
-use crate::time::to_us;
+use crate::time::{from_us, to_us};
 use crate::{Store, StoreError};
 
 impl Store {
-    /// Runs matching `filter`, newest first. The cursor is `seq`, which only
-    /// grows, so a page boundary stays put while new runs arrive.
+    /// Runs matching `filter`, in its order. The cursor is `seq`, which
+    /// only grows, so a page boundary stays put while new runs arrive.
     pub async fn list_runs(&self, filter: &RunFilter) -> Result<RunPage, StoreError> {
+        match filter.order {
+            RunOrder::Newest => self.runs_newest_first(filter).await,
+            RunOrder::FailuresFirst => self.runs_failures_first(filter).await,
+        }
+    }
+
+    /// Every failed run, then the rest, each part newest first: two indexed
+    /// reads (status, seq). The cursor says which part a page ended in: a
+    /// failed run's is `-seq`, any other's `seq`.
+    async fn runs_failures_first(&self, filter: &RunFilter) -> Result<RunPage, StoreError> {
+        let limit = filter.effective_limit();
+        let wanted = |s: RunStatus| filter.status.is_empty() || filter.status.contains(&s);
+        let part = |status: Vec<RunStatus>, before: Option<i64>, limit: u64| RunFilter {
+            status,
+            before,
+            limit: Some(limit),
+            order: RunOrder::Newest,
+            ..filter.clone()
+        };
+        let mut runs = Vec::new();
+        if wanted(RunStatus::Failed) && filter.before.is_none_or(|b| b < 0) {
+            let failed = part(vec![RunStatus::Failed], filter.before.map(|b| -b), limit);
+            runs = self.runs_newest_first(&failed).await?.runs;
+        }
+        let others: Vec<RunStatus> = RunStatus::ALL
+            .into_iter()
+            .filter(|s| *s != RunStatus::Failed && wanted(*s))
+            .collect();
+        let room = limit - runs.len() as u64;
+        if room > 0 && !others.is_empty() {
+            let before = filter.before.filter(|b| *b > 0);
+            runs.extend(
+                self.runs_newest_first(&part(others, before, room))
+                    .await?
+                    .runs,
+            );
+        }
+        let next_cursor = if runs.len() as u64 == limit {
+            runs.last().map(|r| match r.status {
+                RunStatus::Failed => -r.seq,
+                _ => r.seq,
+            })
+        } else {
+            None
+        };
+        Ok(RunPage { runs, next_cursor })
+    }
+
+    async fn runs_newest_first(&self, filter: &RunFilter) -> Result<RunPage, StoreError> {
         let limit = filter.effective_limit();
         let rows = run::Entity::find()
             .filter(conditions(filter))
@@ -114,6 +167,46 @@ impl Store {
         stats.duration_p50_seconds = percentile(&durations, 50.0);
         stats.duration_p95_seconds = percentile(&durations, 95.0);
         Ok(stats)
+    }
+}
+
+impl Store {
+    /// The runs matching `filter` that ended within the last `days` days
+    /// (up to `now`'s), a day at a time: one read of three columns of
+    /// just those runs.
+    pub async fn run_days(
+        &self,
+        filter: &RunFilter,
+        now: DateTime<Utc>,
+        days: u32,
+    ) -> Result<Vec<RunDay>, StoreError> {
+        let first_day = now.date_naive() - Duration::days(i64::from(Ord::max(days, 1)) - 1);
+        let from = first_day.and_time(NaiveTime::MIN).and_utc();
+        let cond = conditions(&RunFilter {
+            before: None,
+            ..filter.clone()
+        });
+        let rows: Vec<(String, Option<i64>, i64)> = run::Entity::find()
+            .select_only()
+            .column(run::Column::Status)
+            .column(run::Column::StartTimeUs)
+            .column(run::Column::EndTimeUs)
+            .filter(cond)
+            .filter(run::Column::EndTimeUs.gte(to_us(from)))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let ended: Vec<EndedRun> = rows
+            .into_iter()
+            .filter_map(|(status, start, end)| {
+                Some(EndedRun {
+                    status: RunStatus::parse(&status)?,
+                    ended_at: from_us(end)?,
+                    duration_seconds: span_seconds(start, Some(end)),
+                })
+            })
+            .collect();
+        Ok(run_days(&ended, now, days))
     }
 }
 

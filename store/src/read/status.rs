@@ -3,7 +3,7 @@
 //! and the dashboard's server functions both call these, so the two show
 //! the same facts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -40,6 +40,12 @@ impl Store {
             .into_iter()
             .map(|(s, n)| (s.as_str().to_owned(), n))
             .collect();
+        let jobs_by_health = self
+            .health_counts()
+            .await?
+            .into_iter()
+            .map(|(h, n)| (h.as_str().to_owned(), n))
+            .collect();
         let open_alerts_by_type = self
             .open_alert_counts()
             .await?
@@ -51,6 +57,7 @@ impl Store {
         Ok(StatusSummary {
             runs_by_status,
             jobs_by_check_state,
+            jobs_by_health,
             open_alerts_by_type,
             workers_by_status,
             scheduler: SchedulerPresence::at(heartbeat.as_ref(), now),
@@ -95,9 +102,11 @@ impl Store {
         if let Some(state) = state {
             query = query.filter(job::Column::CheckState.eq(state.as_str()));
         }
+        let failing = self.failing_jobs().await?;
         let mut jobs = Vec::new();
         for row in query.all(&self.db).await? {
-            let j = job_status_from_row(row)?;
+            let is_failing = failing.contains(&row.name);
+            let j = job_status_from_row(row, is_failing)?;
             if text
                 .as_deref()
                 .is_none_or(|t| j.job.name.to_lowercase().contains(t))
@@ -119,7 +128,12 @@ impl Store {
         after: Option<&str>,
     ) -> Result<JobOverviewPage, StoreError> {
         let places = self.job_places(state, text).await?;
+        let failing_jobs = self.failing_jobs().await?;
         let count = |s: CheckState| places.iter().filter(|(_, st)| *st == s).count() as u64;
+        let failing = places
+            .iter()
+            .filter(|(p, _)| failing_jobs.contains(p.name()))
+            .count() as u64;
         let (total, down, late) = (
             places.len() as u64,
             count(CheckState::Down),
@@ -139,7 +153,7 @@ impl Store {
             .then(|| wanted[JobOverviewPage::LIMIT - 1].to_string());
         let wanted = &wanted[..wanted.len().min(JobOverviewPage::LIMIT)];
         let names: Vec<String> = wanted.iter().map(|p| p.name().to_owned()).collect();
-        let page = self.job_rows_in_order(&names).await?;
+        let page = self.job_rows_in_order(&names, &failing_jobs).await?;
         let names: Vec<String> = page.iter().map(|j| j.job.name.clone()).collect();
         let mut recent = self
             .recent_runs_by_job(&names, JobOverview::RECENT_RUNS)
@@ -153,6 +167,7 @@ impl Store {
                 })
                 .collect(),
             total,
+            failing,
             down,
             late,
             next_cursor,
@@ -199,7 +214,11 @@ impl Store {
 
     /// The whole rows of the jobs `names` (one page), in that order; a job
     /// deleted since its name was read is skipped.
-    async fn job_rows_in_order(&self, names: &[String]) -> Result<Vec<JobStatus>, StoreError> {
+    pub(crate) async fn job_rows_in_order(
+        &self,
+        names: &[String],
+        failing: &HashSet<String>,
+    ) -> Result<Vec<JobStatus>, StoreError> {
         let mut rows: HashMap<String, JobStatus> = HashMap::new();
         if !names.is_empty() {
             for row in job::Entity::find()
@@ -207,7 +226,8 @@ impl Store {
                 .all(&self.db)
                 .await?
             {
-                let j = job_status_from_row(row)?;
+                let is_failing = failing.contains(&row.name);
+                let j = job_status_from_row(row, is_failing)?;
                 rows.insert(j.job.name.clone(), j);
             }
         }
@@ -267,6 +287,7 @@ impl Store {
             let end: Option<i64> = row.try_get("", "end_time_us")?;
             out.entry(job).or_default().push(RunSpan {
                 status,
+                started_at: start.and_then(crate::time::from_us),
                 duration_seconds: span_seconds(start, end),
             });
         }

@@ -4,6 +4,7 @@
 
 mod sections;
 mod summary;
+mod welcome;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,9 +15,10 @@ use crate::live::use_live;
 use crate::server_fns::status::get_overview;
 use sections::{BrokenJobs, FailedRuns, LatestEvents, OpenAlerts, ThroughputSection};
 use summary::Summary;
+use welcome::Welcome;
 
 /// What an operator checks first: the counts, then what is broken (failed
-/// runs, open alerts, DOWN and LATE jobs), then the last hour's throughput
+/// runs, open alerts, FAILING, DOWN and LATE jobs), then the last hour's throughput
 /// and the latest events. Factual: numbers and states, no reassurance.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -34,7 +36,11 @@ pub fn OverviewPage() -> impl IntoView {
 
 #[component]
 fn OverviewSections(o: Overview) -> impl IntoView {
+    // Nothing stored yet: a new install. Say how to send the first event
+    // before the empty counts; it goes once one arrives (the page is live).
+    let welcome = o.latest_events.is_empty().then(|| view! { <Welcome /> });
     view! {
+        {welcome}
         <Summary summary=o.summary />
         <FailedRuns runs=o.failed_runs />
         <OpenAlerts alerts=o.open_alerts />

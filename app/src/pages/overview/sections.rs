@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use telltale_model::{Alert, Event, JobStatus, Run, Throughput};
 
 use crate::components::alert_table::AlertTable;
-use crate::components::badge::{CheckBadge, check_row_class};
+use crate::components::badge::{HealthBadge, health_row_class};
 use crate::components::chart::ThroughputChart;
 use crate::components::event_table::EventTable;
 use crate::components::format::encode;
@@ -48,11 +48,11 @@ pub fn OpenAlerts(alerts: Vec<Alert>) -> impl IntoView {
     }
 }
 
-/// The jobs that are DOWN, then those that are LATE, each since when.
+/// The jobs that are FAILING, then DOWN, then LATE, each since when.
 #[component]
 pub fn BrokenJobs(jobs: Vec<JobStatus>) -> impl IntoView {
     let body = if jobs.is_empty() {
-        view! { <p class="muted">"0 jobs DOWN, 0 LATE."</p> }.into_any()
+        view! { <p class="muted">"No job is FAILING, DOWN or LATE."</p> }.into_any()
     } else {
         view! {
             <ul class="broken-jobs">
@@ -60,8 +60,8 @@ pub fn BrokenJobs(jobs: Vec<JobStatus>) -> impl IntoView {
                     .into_iter()
                     .map(|j| {
                         view! {
-                            <li class=check_row_class(j.check_state)>
-                                <CheckBadge state=j.check_state />
+                            <li class=health_row_class(j.health)>
+                                <HealthBadge health=j.health state=j.check_state />
                                 " "
                                 <a href=format!("/jobs/{}", encode(&j.job.name))>{j.job.name.clone()}</a>
                                 {j.check_state_since.map(|at| view! { " since " <Time at /> })}
@@ -75,7 +75,7 @@ pub fn BrokenJobs(jobs: Vec<JobStatus>) -> impl IntoView {
     };
     view! {
         <section>
-            <h2>"DOWN and LATE jobs"</h2>
+            <h2>"FAILING, DOWN and LATE jobs"</h2>
             {body}
         </section>
     }

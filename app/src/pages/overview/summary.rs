@@ -1,10 +1,11 @@
 //! The top of the overview: a warning when alert delivery fails, then the
-//! counts of jobs, runs, open alerts and workers, and the scheduler.
+//! counts of jobs (by health), runs, open alerts and workers, and the
+//! scheduler once one has been seen.
 
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use telltale_model::{CheckState, RunStatus, SchedulerPresence, StatusSummary};
+use telltale_model::{JobHealth, RunStatus, SchedulerPresence, StatusSummary};
 
 use crate::components::time::Time;
 
@@ -20,7 +21,7 @@ pub fn Summary(summary: StatusSummary) -> impl IntoView {
 /// The summary as counts, in a fixed order so they do not jump around.
 #[component]
 fn Counts(s: StatusSummary) -> impl IntoView {
-    let jobs: Vec<&str> = CheckState::ALL.iter().map(|c| c.as_str()).collect();
+    let jobs: Vec<&str> = JobHealth::ALL.iter().map(|h| h.as_str()).collect();
     let runs: Vec<&str> = RunStatus::ALL.iter().map(|r| r.as_str()).collect();
     let alerts: Vec<&str> = telltale_model::AlertType::ALL
         .iter()
@@ -28,7 +29,7 @@ fn Counts(s: StatusSummary) -> impl IntoView {
         .collect();
     view! {
         <div class="counts" data-testid="counts">
-            <CountGroup title="Jobs" href="/jobs" order=jobs counts=s.jobs_by_check_state alarm=&["DOWN", "LATE"] />
+            <CountGroup title="Jobs" href="/jobs" order=jobs counts=s.jobs_by_health alarm=&["FAILING", "DOWN", "LATE"] />
             <CountGroup title="Runs" href="/runs" order=runs counts=s.runs_by_status alarm=&["failed"] />
             <CountGroup
                 title="Open alerts"
@@ -44,7 +45,9 @@ fn Counts(s: StatusSummary) -> impl IntoView {
                 counts=s.workers_by_status
                 alarm=&["offline"]
             />
-            <Scheduler p=s.scheduler />
+            // Most installs have no scheduler sending heartbeats: the box
+            // appears once one has been seen, not as "never seen" to all.
+            {s.scheduler.last_heartbeat_at.is_some().then(|| view! { <Scheduler p=s.scheduler /> })}
         </div>
     }
 }
@@ -85,10 +88,8 @@ fn CountGroup(
 fn Scheduler(p: SchedulerPresence) -> impl IntoView {
     let (state, class) = if p.online {
         ("online", "")
-    } else if p.last_heartbeat_at.is_some() {
-        ("offline", "alarm")
     } else {
-        ("never seen", "")
+        ("offline", "alarm")
     };
     view! {
         <section class="count-group">

@@ -1,0 +1,151 @@
+//! The settings page's maintenance windows: the list with what each holds
+//! back now, a form to add one (once, or recurring by cron), and a button
+//! that ends one. Plain forms, so they work without JavaScript.
+
+use leptos::prelude::*;
+use telltale_model::MaintenanceWindowState;
+
+use crate::components::loaded::{Loaded, error_line};
+use crate::components::time::Time;
+use crate::server_fns::maintenance::{
+    AddMaintenanceWindow, EndMaintenanceWindow, list_maintenance_windows,
+};
+
+/// Maintenance windows: while one covers a job, its alerts are recorded as
+/// suppressed (the window named), not sent.
+#[component]
+pub fn MaintenanceSection(admin: bool) -> impl IntoView {
+    let add = ServerAction::<AddMaintenanceWindow>::new();
+    let end = ServerAction::<EndMaintenanceWindow>::new();
+    let windows = crate::data::data(
+        move || (add.version().get(), end.version().get()),
+        |_| list_maintenance_windows(),
+    );
+    let failure = move || {
+        [
+            add.value().get().and_then(|r| r.err()),
+            end.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(error_line)
+    };
+    view! {
+        <h2 id="maintenance">"Maintenance windows"</h2>
+        <p class="muted small">
+            "While a window covers a job, its alerts are recorded as suppressed, with the window named, and not sent."
+        </p>
+        {failure}
+        <Loaded data=windows let:windows>
+            <WindowTable windows end admin />
+        </Loaded>
+        {admin.then(|| view! { <AddWindowForm add /> })}
+    }
+}
+
+#[component]
+fn WindowTable(
+    windows: Vec<MaintenanceWindowState>,
+    end: ServerAction<EndMaintenanceWindow>,
+    admin: bool,
+) -> impl IntoView {
+    if windows.is_empty() {
+        return view! { <p class="muted" data-testid="no-windows">"No maintenance window."</p> }
+            .into_any();
+    }
+    view! {
+        <table class="maintenance" data-testid="maintenance-windows">
+            <thead>
+                <tr>
+                    <th>"Now"</th>
+                    <th>"Covers"</th>
+                    <th>"When"</th>
+                    <th>"Reason"</th>
+                    <th>"Added"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {windows
+                    .into_iter()
+                    .map(|s| view! { <WindowRow s end admin /> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn WindowRow(
+    s: MaintenanceWindowState,
+    end: ServerAction<EndMaintenanceWindow>,
+    admin: bool,
+) -> impl IntoView {
+    let w = s.window;
+    let now = match (s.active_until, s.over) {
+        (Some(until), _) => {
+            view! { <span class="badge state-late">"▶ active until "<Time at=until /></span> }
+                .into_any()
+        }
+        (None, true) => view! { <span class="badge state-new">"○ over"</span> }.into_any(),
+        (None, false) => view! { <span class="badge state-new">"◌ waiting"</span> }.into_any(),
+    };
+    let when = match (w.starts_at, w.ends_at, w.schedule.clone()) {
+        (Some(from), Some(to), _) => view! { <Time at=from />" → "<Time at=to /> }.into_any(),
+        (_, _, Some(schedule)) => {
+            let minutes = w.duration_seconds.unwrap_or(0) / 60;
+            let zone = w.timezone.clone().unwrap_or_else(|| "UTC".into());
+            view! { <span class="mono">{format!("{schedule} ({zone}), {minutes} min each")}</span> }
+                .into_any()
+        }
+        _ => view! { "—" }.into_any(),
+    };
+    let covers = w.job_name.clone().unwrap_or_else(|| "every job".into());
+    view! {
+        <tr data-window=w.id>
+            <td>{now}</td>
+            <td>{covers}</td>
+            <td>{when}</td>
+            <td>{w.reason.clone()}</td>
+            <td><Time at=w.created_at /></td>
+            <td>
+                {admin.then(|| view! {
+                    <ActionForm action=end>
+                        <input type="hidden" name="id" value=w.id />
+                        <button type="submit">"End and remove"</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn AddWindowForm(add: ServerAction<AddMaintenanceWindow>) -> impl IntoView {
+    view! {
+        <ActionForm action=add attr:class="maintenance-form">
+            <fieldset>
+                <legend>"Add a window"</legend>
+                <label>"Job " <input type="text" name="job" placeholder="blank: every job" /></label>
+                <label>
+                    "Reason " <input type="text" name="reason" required placeholder="shown on suppressed alerts" />
+                </label>
+                <p class="muted small">"Fill in one of the two: once, or recurring."</p>
+                <fieldset class="inline-form">
+                    <legend>"Once"</legend>
+                    <label>"From (UTC) " <input type="datetime-local" name="starts_at" /></label>
+                    <label>"To (UTC) " <input type="datetime-local" name="ends_at" /></label>
+                </fieldset>
+                <fieldset class="inline-form">
+                    <legend>"Recurring"</legend>
+                    <label>"Cron " <input type="text" name="schedule" placeholder="0 2 * * SUN" class="mono" /></label>
+                    <label>"Time zone " <input type="text" name="timezone" placeholder="Europe/Berlin" /></label>
+                    <label>"Minutes each " <input type="number" name="duration_minutes" min="1" /></label>
+                </fieldset>
+                <button type="submit">"Add window"</button>
+            </fieldset>
+        </ActionForm>
+    }
+}
