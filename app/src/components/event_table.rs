@@ -128,7 +128,8 @@ pub fn MetadataBlock(metadata: serde_json::Value) -> impl IntoView {
         return view! { <p class="muted small">"No metadata."</p> }.into_any();
     }
     let text = serde_json::to_string_pretty(&metadata).unwrap_or_else(|_| metadata.to_string());
-    view! { <pre class="mono metadata" data-testid="metadata">{text}</pre> }.into_any()
+    // Focusable: a long payload scrolls, and the keyboard must reach it.
+    view! { <pre class="mono metadata" data-testid="metadata" tabindex="0">{text}</pre> }.into_any()
 }
 
 fn level_class(level: Level) -> &'static str {

@@ -9,6 +9,7 @@ pub fn NotFound() -> impl IntoView {
         }
     }
     view! {
+        <leptos_meta::Title text="Not found" />
         <h1>"Not found"</h1>
         <p>"No page at this address."</p>
     }

@@ -30,7 +30,7 @@ fn Snippets(origin: String) -> impl IntoView {
     view! {
         <p>"Any of these reports a run of a job named " <code>"hello"</code> "; it appears here at once."</p>
         <h3>"1. With curl"</h3>
-        <pre class="mono snippet" data-testid="welcome-curl">{curl(&origin)}</pre>
+        <pre class="mono snippet" data-testid="welcome-curl" tabindex="0">{curl(&origin)}</pre>
         <p class="muted small">
             "If this Telltale asks for a key, add "
             <code>"-H 'x-api-key: …'"</code>
@@ -41,12 +41,11 @@ fn Snippets(origin: String) -> impl IntoView {
             "The same " <code>"telltale"</code>
             " binary runs the command, reports its start, exit code and the tail of its output, and exits with the command's code:"
         </p>
-        <pre class="mono snippet" data-testid="welcome-run">{run(&origin)}</pre>
+        <pre class="mono snippet" data-testid="welcome-run" tabindex="0">{run(&origin)}</pre>
         <h3>"3. From Python"</h3>
-        <pre class="mono snippet" data-testid="welcome-python">{python(&origin)}</pre>
-        <p>
-            <a href="/settings">"Settings"</a>
-            " has API keys, alert delivery and maintenance windows."
+        <pre class="mono snippet" data-testid="welcome-python" tabindex="0">{python(&origin)}</pre>
+        <p class="muted small">
+            "API keys, alert delivery and maintenance windows are under Settings, for admins."
         </p>
     }
 }
