@@ -33,8 +33,8 @@ fn run_events(job: &str, run: &str, start: i64, seconds: i64, failed: bool) -> [
 
 async fn story(store: &Store) {
     let mut events = Vec::new();
-    // 25 runs of `long`, each a second longer; the 5th of every 5 fails.
-    for i in 0..25_i64 {
+    // 35 runs of `long`, each a second longer; the 5th of every 5 fails.
+    for i in 0..35_i64 {
         events.extend(run_events(
             "long",
             &format!("l{i}"),
@@ -57,10 +57,10 @@ async fn story(store: &Store) {
         .find(|o| o.status.job.name == "long")
         .unwrap();
     assert_eq!(long.recent_runs.len() as u64, JobOverview::RECENT_RUNS);
-    // Oldest first, the latest 20: runs 5..=24, durations 6..=25 s.
+    // Oldest first, the latest 30: runs 5..=34, durations 6..=35 s.
     let durations = long.durations();
     assert_eq!(durations.first(), Some(&6.0));
-    assert_eq!(durations.last(), Some(&25.0));
+    assert_eq!(durations.last(), Some(&35.0));
     assert_eq!(long.recent_runs[4].status, RunStatus::Failed, "run 9");
     assert_eq!(long.success_rate(), Some(0.8));
     let short = overviews
@@ -78,7 +78,7 @@ async fn story(store: &Store) {
     let only = store.job_overviews(None, Some("SHO"), None).await.unwrap();
     assert_eq!(only.jobs.len(), 1, "name filter is case-insensitive");
     let detail = store.job_detail("long").await.unwrap().expect("long");
-    assert_eq!(detail.stats.total, 25);
+    assert_eq!(detail.stats.total, 35);
     assert!(store.job_detail("nope").await.unwrap().is_none());
 
     // Pages of the jobs page: 250 more jobs, failures first, no job twice.
