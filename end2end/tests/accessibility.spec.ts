@@ -30,7 +30,7 @@ for (const scheme of ["light", "dark"] as const) {
     test.setTimeout(120_000);
     // axe itself is JavaScript: without JavaScript the page is checked as
     // the server sent it, with the bundle kept from loading instead.
-    const context = await browser.newContext({ colorScheme: scheme });
+    const context = await browser.newContext({ colorScheme: scheme, javaScriptEnabled: true });
     if (!javaScriptEnabled) await context.route(/\/pkg\/.+\.(js|wasm)(\?.*)?$/, (route) => route.abort());
     const page = await context.newPage();
     const found: string[] = [];

@@ -95,7 +95,7 @@ fn EventDetails(event: Event) -> impl IntoView {
     view! {
         <details class="event-details">
             <summary>"details"</summary>
-            <dl class="fields small">
+            <dl class="event-fields small">
                 <dt>"Source"</dt>
                 <dd>{event.source_type.as_str()}</dd>
                 <dt>"Script"</dt>
