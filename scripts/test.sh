@@ -9,6 +9,7 @@ cd "$ROOT"
 total=$SECONDS
 
 stage "cargo fmt" cargo fmt --all -- --check
+stage "dependency tree" "$ROOT/scripts/check-deps.sh"
 # The browser crate is linted for its own target; linting it on the host would
 # unify the app's ssr and hydrate features into one build.
 stage "clippy (server)" cargo clippy --workspace --exclude telltale-frontend --all-targets -- -D warnings
