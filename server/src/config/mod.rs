@@ -57,6 +57,9 @@ pub struct Config {
     /// (`MONITOR_REQUEST_TIMEOUT_SECONDS`, 30).
     pub request_timeout: Duration,
     pub log_format: LogFormat,
+    /// One log line per answered request, with its status, time taken and
+    /// request id (`MONITOR_ACCESS_LOG`, off).
+    pub access_log: bool,
     /// Where the built site (`pkg/`, favicon) is; found next to the binary when unset.
     pub site_root: Option<PathBuf>,
     /// What keeps alerting honest against producers and their clocks.
@@ -138,6 +141,7 @@ impl Config {
                     .into(),
             ),
             log_format,
+            access_log: vars.bool("MONITOR_ACCESS_LOG")?.unwrap_or(false),
             site_root: vars.string("MONITOR_SITE_ROOT").map(PathBuf::from),
             trust: trust::trust_settings(&vars)?,
         })

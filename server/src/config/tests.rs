@@ -33,6 +33,7 @@ fn defaults_are_chiefs() {
     assert_eq!(c.ingest.max_body_bytes, 1024 * 1024);
     assert_eq!(c.ingest.max_batch_events, 1000);
     assert_eq!(c.log_format, LogFormat::Human);
+    assert!(!c.access_log, "one line per request is opt-in");
     assert!(!c.exposed());
     assert_eq!(c.email.resend, None);
 }
@@ -151,6 +152,7 @@ fn every_bad_value_names_its_variable() {
         ("MONITOR_MAX_BODY_BYTES", "1MiB", "whole number"),
         ("MONITOR_MAX_BATCH_EVENTS", "0", "greater than 0"),
         ("MONITOR_LOG_FORMAT", "xml", "human or json"),
+        ("MONITOR_ACCESS_LOG", "verbose", "true or false"),
     ];
     for (var, value, expected) in cases {
         let (got_var, problem) = err_var(&[LOCAL, (var, value)]);

@@ -77,8 +77,24 @@ fn gauge(value: impl TryInto<i64>) -> Gauge {
     g
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+}
+
 /// This instance's own state now.
 fn instance_gauges(state: &AppState, registry: &mut Registry) {
+    let build = Family::<BuildLabels, Gauge>::default();
+    build
+        .get_or_create(&BuildLabels {
+            version: env!("CARGO_PKG_VERSION"),
+        })
+        .set(1);
+    registry.register(
+        "build_info",
+        "1, labelled with the version of Telltale this instance runs",
+        build,
+    );
     registry.register(
         "leader",
         "1 when this instance runs the evaluator, retention and delivery loops, else 0",

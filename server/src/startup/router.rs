@@ -3,17 +3,22 @@
 use std::sync::OnceLock;
 
 use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
 use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use telltale_app::{App, shell};
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 
 use crate::auth::{access, headers, login};
 use crate::metrics;
@@ -96,10 +101,55 @@ pub(super) fn build_router(state: AppState) -> Router {
             edge::json_errors,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), headers::add))
-        .layer(TraceLayer::new_for_http())
+        .layer(trace_layer(state.config.access_log))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::http::track,
         ))
+        // Outermost: every request has an id before anything logs, and
+        // every answer carries it back, errors and refusals included.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+type MakeRequestSpan = fn(&Request<Body>) -> tracing::Span;
+type RequestTrace = TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    MakeRequestSpan,
+    DefaultOnRequest,
+    DefaultOnResponse,
+>;
+
+/// A span per request naming its method, path and request id, so every log
+/// line written while serving it can be found by the id the client got;
+/// with `access_log`, one line per answer (status, latency) at info.
+fn trace_layer(access_log: bool) -> RequestTrace {
+    let level = if access_log {
+        tracing::Level::INFO
+    } else {
+        tracing::Level::DEBUG
+    };
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as MakeRequestSpan)
+        .on_request(DefaultOnRequest::new().level(tracing::Level::DEBUG))
+        .on_response(
+            DefaultOnResponse::new()
+                .level(level)
+                .latency_unit(LatencyUnit::Millis),
+        )
+}
+
+fn request_span(req: &Request<Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        request_id = %id,
+    )
 }

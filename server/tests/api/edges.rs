@@ -191,3 +191,39 @@ async fn every_listing_takes_one_style_and_refuses_the_retired_spellings() {
     assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(1), "{jobs}");
     app.stop().await;
 }
+
+/// Every answer carries a request id: the client's own when it sent one
+/// (so its logs and ours meet), else a new UUID; refusals and errors too.
+#[tokio::test]
+async fn every_answer_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let resp = app.client.get(app.url("/v1/health")).send().await.unwrap();
+    let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_eq!(id.matches('-').count(), 4, "a UUID: {id}");
+    let again = app.client.get(app.url("/v1/health")).send().await.unwrap();
+    assert_ne!(
+        again.headers()["x-request-id"],
+        id.as_str(),
+        "one per request"
+    );
+
+    let resp = app
+        .client
+        .get(app.url("/v1/events?level=loud"))
+        .header("x-request-id", "cron-host-7:run-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.headers()["x-request-id"], "cron-host-7:run-42");
+    let resp = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp.headers().contains_key("x-request-id"));
+    app.stop().await;
+}

@@ -239,6 +239,14 @@ async fn after_known_traffic_the_counters_hold_the_known_numbers() {
     assert_eq!(m.value("telltale_alerts_open", &[("type", "MISSED")]), 0.0);
     assert_eq!(m.value("telltale_checks", &[("state", "UP")]), 1.0);
     assert_eq!(m.value("telltale_checks", &[("state", "DOWN")]), 0.0);
+    // Which version answers, for dashboards that span an upgrade.
+    assert_eq!(
+        m.value(
+            "telltale_build_info",
+            &[("version", env!("CARGO_PKG_VERSION"))]
+        ),
+        1.0
+    );
     // That UP job's FAILURE is open: by health it is FAILING, not UP.
     assert_eq!(m.value("telltale_job_health", &[("state", "FAILING")]), 1.0);
     assert_eq!(m.value("telltale_job_health", &[("state", "UP")]), 0.0);
