@@ -129,6 +129,8 @@ test("a new install shows how to send the first event; the snippet works as show
     const curl = await page.getByTestId("welcome-curl").innerText();
     expect(curl).toContain(`curl -s ${fresh.url}/v1/events`);
     await expect(page.getByTestId("welcome-run")).toContainText(`TELLTALE_URL=${fresh.url} telltale run`);
+    // Hydrated, the page must be listening before the event is sent.
+    if (javaScriptEnabled) await expect(page.locator(".live-indicator")).toHaveText("live");
     // Run exactly what the page shows.
     const answer = execSync(curl, { shell: "/bin/sh" }).toString();
     expect(JSON.parse(answer)).toMatchObject({ inserted: 1 });
