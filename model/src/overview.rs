@@ -16,7 +16,8 @@ pub struct Overview {
     /// Open alerts, newest first (at most [`Overview::OPEN_ALERTS`]).
     pub open_alerts: Vec<Alert>,
     /// The FAILING jobs (an open FAILURE alert), then the DOWN ones, then
-    /// the LATE ones.
+    /// the LATE ones; the first [`Overview::BROKEN_JOBS`] of them (the
+    /// summary counts them all).
     pub broken_jobs: Vec<JobStatus>,
     /// Events received per minute over the last hour.
     pub throughput: Throughput,
@@ -29,4 +30,7 @@ impl Overview {
     pub const FAILED_RUNS: u64 = 10;
     pub const OPEN_ALERTS: u64 = 50;
     pub const LATEST_EVENTS: u64 = 20;
+    /// A NAS outage can fail a thousand jobs: the overview names the first
+    /// fifty and links to the jobs page for the rest.
+    pub const BROKEN_JOBS: usize = 50;
 }

@@ -1,5 +1,7 @@
 //! The pages as a browser without JavaScript gets them: rendered on the server.
 
+use telltale_model::Overview;
+
 use crate::helpers::{TestApp, csp_nonce, event};
 
 #[tokio::test]
@@ -529,6 +531,40 @@ async fn overview_shows_counts_then_failures_alerts_and_down_jobs() {
     assert!(!html.contains("data-count=\"scheduler\""), "{html}");
     assert!(!html.contains("data-testid=\"welcome\""), "events exist");
     assert!(!html.to_lowercase().contains("all good"));
+    app.stop().await;
+}
+
+/// A thousand failing jobs do not make a megabyte overview: it names the
+/// first fifty broken jobs and counts the rest, with the way to them.
+#[tokio::test]
+async fn the_overview_names_fifty_broken_jobs_and_counts_the_rest() {
+    let app = TestApp::spawn().await;
+    let events: Vec<_> = (0..55)
+        .flat_map(|i| {
+            let job = format!("nas-copy-{i:02}");
+            let run = format!("nas-{i:02}");
+            [
+                job_event("job.started", &job, &run, 60, serde_json::json!({})),
+                job_event("job.failed", &job, &run, 30, serde_json::json!({})),
+            ]
+        })
+        .collect();
+    let (status, body) = app
+        .post_json("/v1/events/batch", &serde_json::json!(events))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for _ in 0..500 {
+        let (_, summary) = app.get_json("/v1/status/summary").await;
+        if summary["jobsByHealth"]["FAILING"] == 55 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let html = page(&app, "/").await;
+    let broken = &html[html.find("FAILING, DOWN and LATE jobs").unwrap()..];
+    let list = &broken[..broken.find("</ul>").unwrap()];
+    assert_eq!(list.matches("<li").count(), Overview::BROKEN_JOBS, "{list}");
+    assert!(broken.contains("and 5 more: "), "{broken}");
     app.stop().await;
 }
 

@@ -60,7 +60,11 @@ impl Store {
         for state in [CheckState::Down, CheckState::Late] {
             let jobs = self.job_statuses(Some(state), None).await?;
             broken.extend(jobs.into_iter().filter(|j| j.health != JobHealth::Failing));
+            if broken.len() >= Overview::BROKEN_JOBS {
+                break;
+            }
         }
+        broken.truncate(Overview::BROKEN_JOBS);
         Ok(broken)
     }
 }

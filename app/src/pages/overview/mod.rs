@@ -39,12 +39,17 @@ fn OverviewSections(o: Overview) -> impl IntoView {
     // Nothing stored yet: a new install. Say how to send the first event
     // before the empty counts; it goes once one arrives (the page is live).
     let welcome = o.latest_events.is_empty().then(|| view! { <Welcome /> });
+    // Each job is in one health bucket: these three are the broken ones.
+    let broken_total: u64 = ["FAILING", "DOWN", "LATE"]
+        .iter()
+        .filter_map(|h| o.summary.jobs_by_health.get(*h))
+        .sum();
     view! {
         {welcome}
         <Summary summary=o.summary />
         <FailedRuns runs=o.failed_runs />
         <OpenAlerts alerts=o.open_alerts />
-        <BrokenJobs jobs=o.broken_jobs />
+        <BrokenJobs jobs=o.broken_jobs total=broken_total />
         <ThroughputSection throughput=o.throughput />
         <LatestEvents events=o.latest_events />
     }

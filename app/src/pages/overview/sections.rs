@@ -48,9 +48,19 @@ pub fn OpenAlerts(alerts: Vec<Alert>) -> impl IntoView {
     }
 }
 
-/// The jobs that are FAILING, then DOWN, then LATE, each since when.
+/// The jobs that are FAILING, then DOWN, then LATE, each since when; the
+/// first of them, with the count of the rest and the way to them.
 #[component]
-pub fn BrokenJobs(jobs: Vec<JobStatus>) -> impl IntoView {
+pub fn BrokenJobs(jobs: Vec<JobStatus>, total: u64) -> impl IntoView {
+    let rest = total.saturating_sub(jobs.len() as u64);
+    let more = (rest > 0).then(|| {
+        view! {
+            <p data-testid="broken-more">
+                {format!("and {rest} more: ")}
+                <a href="/jobs">"all jobs, broken first"</a>
+            </p>
+        }
+    });
     let body = if jobs.is_empty() {
         view! { <p class="muted">"No job is FAILING, DOWN or LATE."</p> }.into_any()
     } else {
@@ -77,6 +87,7 @@ pub fn BrokenJobs(jobs: Vec<JobStatus>) -> impl IntoView {
         <section>
             <h2>"FAILING, DOWN and LATE jobs"</h2>
             {body}
+            {more}
         </section>
     }
 }
