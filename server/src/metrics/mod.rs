@@ -20,6 +20,7 @@
 //! class), never a job name or run id: each label value is a time series.
 
 pub mod http;
+mod process;
 mod scrape;
 
 use std::sync::Arc;

@@ -58,9 +58,13 @@ pub async fn serve(State(state): State<AppState>) -> Response {
         up,
     );
 
+    let mut process = Registry::default();
+    super::process::register(&mut process);
+
     let mut body = String::new();
     let encoded = prometheus_text::encode(&mut body, state.metrics.registry())
-        .and_then(|()| prometheus_text::encode(&mut body, &now));
+        .and_then(|()| prometheus_text::encode(&mut body, &now))
+        .and_then(|()| prometheus_text::encode(&mut body, &process));
     if encoded.is_err() {
         return ApiError::Internal("the metrics could not be written".into()).into_response();
     }

@@ -247,6 +247,20 @@ async fn after_known_traffic_the_counters_hold_the_known_numbers() {
         ),
         1.0
     );
+    // The process's own figures, unprefixed as every client library names them.
+    for name in [
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_start_time_seconds",
+    ] {
+        assert!(m.value(name, &[]) > 0.0, "{name}");
+    }
+    assert!(
+        m.text.contains("# TYPE process_cpu_seconds_total counter"),
+        "{}",
+        m.text
+    );
+    assert!(m.value("process_cpu_seconds_total", &[]) > 0.0);
     // That UP job's FAILURE is open: by health it is FAILING, not UP.
     assert_eq!(m.value("telltale_job_health", &[("state", "FAILING")]), 1.0);
     assert_eq!(m.value("telltale_job_health", &[("state", "UP")]), 0.0);
