@@ -58,7 +58,9 @@ impl Store {
         let mut broken = self.job_rows_in_order(&names, &failing).await?;
         sort_failures_first(&mut broken);
         for state in [CheckState::Down, CheckState::Late] {
-            let jobs = self.job_statuses(Some(state), None).await?;
+            let jobs = self
+                .job_statuses_marking(Some(state), None, &failing)
+                .await?;
             broken.extend(jobs.into_iter().filter(|j| j.health != JobHealth::Failing));
             if broken.len() >= Overview::BROKEN_JOBS {
                 break;

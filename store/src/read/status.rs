@@ -92,6 +92,18 @@ impl Store {
         state: Option<CheckState>,
         text: Option<&str>,
     ) -> Result<Vec<JobStatus>, StoreError> {
+        let failing = self.failing_jobs().await?;
+        self.job_statuses_marking(state, text, &failing).await
+    }
+
+    /// [`Store::job_statuses`] with the FAILING jobs already read, for a
+    /// caller that asks for several states at once.
+    pub(crate) async fn job_statuses_marking(
+        &self,
+        state: Option<CheckState>,
+        text: Option<&str>,
+        failing: &HashSet<String>,
+    ) -> Result<Vec<JobStatus>, StoreError> {
         let text = text
             .map(str::trim)
             .filter(|t| !t.is_empty())
@@ -102,7 +114,6 @@ impl Store {
         if let Some(state) = state {
             query = query.filter(job::Column::CheckState.eq(state.as_str()));
         }
-        let failing = self.failing_jobs().await?;
         let mut jobs = Vec::new();
         for row in query.all(&self.db).await? {
             let is_failing = failing.contains(&row.name);
