@@ -9,6 +9,7 @@
 mod delivery;
 mod export;
 mod load;
+mod pings;
 mod server;
 
 /// Every failure ends the benchmark with its message.
@@ -67,6 +68,8 @@ struct Args {
 #[derive(Serialize)]
 struct Report {
     single_event_posts: Vec<Figures>,
+    /// `GET /ping/{uuid}`, one event each.
+    pings: Vec<Figures>,
     batch_ingest: Vec<Figures>,
     /// Failures posted with no delivery target, then with a webhook that
     /// answers, then with one that never answers.
@@ -132,6 +135,7 @@ async fn main() -> Result<(), Error> {
             "{}",
             serde_json::to_string_pretty(&ingest.single_event_posts)?
         );
+        println!("{}", serde_json::to_string_pretty(&ingest.pings)?);
         println!("{}", serde_json::to_string_pretty(&ingest.batch_ingest)?);
         println!(
             "{}",
@@ -160,6 +164,7 @@ async fn main() -> Result<(), Error> {
 
     let report = Report {
         single_event_posts: ingest.single_event_posts,
+        pings: ingest.pings,
         batch_ingest: ingest.batch_ingest,
         ingest_while_delivering: ingest.ingest_while_delivering,
         seeding,
@@ -178,6 +183,7 @@ async fn main() -> Result<(), Error> {
 #[derive(Default)]
 struct Ingest {
     single_event_posts: Vec<Figures>,
+    pings: Vec<Figures>,
     batch_ingest: Vec<Figures>,
     ingest_while_delivering: Vec<Figures>,
 }
@@ -187,6 +193,7 @@ async fn measure_ingest(base: &str, run_for: Duration) -> Result<Ingest, Error> 
     for conns in [1, 16, 64] {
         single_event_posts.push(post_singles(base, conns, run_for).await?);
     }
+    let pings = pings::get_pings(base, run_for).await?;
     // A worker's batch holds its runs' events together (20 a run, as the
     // seeding's runs); the last row is the worst case, every event of a
     // batch a different run.
@@ -196,6 +203,7 @@ async fn measure_ingest(base: &str, run_for: Duration) -> Result<Ingest, Error> 
     }
     Ok(Ingest {
         single_event_posts,
+        pings,
         batch_ingest,
         ingest_while_delivering: delivery::ingest_while_delivering(base, run_for).await?,
     })
@@ -260,6 +268,7 @@ fn print_table(r: &Report) {
     for f in r
         .single_event_posts
         .iter()
+        .chain(&r.pings)
         .chain(&r.batch_ingest)
         .chain(&r.ingest_while_delivering)
         .chain([&r.seeding])

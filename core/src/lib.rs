@@ -11,6 +11,7 @@ pub mod change;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod ping;
 mod service;
 
 pub use error::ChangeError;

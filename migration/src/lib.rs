@@ -14,6 +14,8 @@ mod m20261125_000012_public_badges;
 mod m20261126_000013_level_index_without_info;
 mod m20261203_000014_sticky_alerts_and_presence;
 mod m20261203_000015_delivery_first_attempt;
+mod m20261203_000016_job_pings;
+mod m20261203_000017_ping_key_scope;
 mod triggers;
 
 pub struct Migrator;
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_level_index_without_info::Migration),
             Box::new(m20261203_000014_sticky_alerts_and_presence::Migration),
             Box::new(m20261203_000015_delivery_first_attempt::Migration),
+            Box::new(m20261203_000016_job_pings::Migration),
+            Box::new(m20261203_000017_ping_key_scope::Migration),
         ]
     }
 }

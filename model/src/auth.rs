@@ -82,6 +82,8 @@ pub enum KeyScope {
     Ingest,
     /// Every `GET` of `/v1` except settings.
     Read,
+    /// The ping URLs of the slug form (`/ping/<key>/<job>`) only.
+    Ping,
 }
 
 impl KeyScope {
@@ -89,6 +91,7 @@ impl KeyScope {
         match self {
             KeyScope::Ingest => "ingest",
             KeyScope::Read => "read",
+            KeyScope::Ping => "ping",
         }
     }
 
@@ -96,6 +99,7 @@ impl KeyScope {
         match s {
             "ingest" => Some(KeyScope::Ingest),
             "read" => Some(KeyScope::Read),
+            "ping" => Some(KeyScope::Ping),
             _ => None,
         }
     }

@@ -18,6 +18,7 @@ pub mod live;
 pub mod maintenance;
 pub mod metadata;
 pub mod overview;
+pub mod ping;
 pub mod resource;
 pub mod run;
 #[cfg(feature = "schedule")]
@@ -52,6 +53,7 @@ pub use maintenance::{
     MaintenanceWindow, MaintenanceWindowList, MaintenanceWindowState, NewMaintenanceWindow,
 };
 pub use overview::Overview;
+pub use ping::{JobPing, Snippet};
 pub use resource::Resource;
 pub use run::{
     RejectedTransition, Run, RunDetail, RunFilter, RunOrder, RunPage, RunStats, RunStatus,

@@ -10,6 +10,7 @@ pub mod edge;
 pub mod error;
 pub mod leader;
 pub mod metrics;
+pub mod ping;
 pub mod site;
 pub mod startup;
 pub mod state;

@@ -24,6 +24,7 @@ mod entity;
 mod error;
 mod ingest;
 pub mod live;
+mod pings;
 mod read;
 mod time;
 mod upkeep;

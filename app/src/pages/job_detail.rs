@@ -12,6 +12,7 @@ use crate::components::run_table::RunTable;
 use crate::components::time::Time;
 use crate::live::use_live;
 use crate::pages::job_badge::JobBadge;
+use crate::pages::job_ping::JobPingUrls;
 use crate::server_fns::status::get_job_detail;
 
 /// One job: its policy in words, its check state and why, the state
@@ -88,6 +89,7 @@ fn JobView(d: JobDetail) -> impl IntoView {
         <Transitions transitions=d.transitions />
         <h2>"Runs"</h2>
         <RunTable runs=d.recent_runs />
+        <JobPingUrls job=job.name.clone() />
         <JobBadge job=job.name.clone() />
         <p>
             <a href=format!("/events?job={}", encode(&job.name))>"Events of this job"</a>

@@ -3,6 +3,7 @@ pub mod alerts;
 pub mod events;
 pub mod job_badge;
 pub mod job_detail;
+pub mod job_ping;
 pub mod jobs;
 pub mod login;
 pub mod not_found;

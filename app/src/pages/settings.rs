@@ -111,6 +111,7 @@ fn KeysSection(keys: Vec<ApiKey>, forms: Forms) -> impl IntoView {
                 <select name="scope">
                     <option value="ingest">"ingest"</option>
                     <option value="read">"read"</option>
+                    <option value="ping">"ping (slug ping URLs only)"</option>
                 </select>
             </label>
             <button type="submit">"Create key"</button>

@@ -9,6 +9,7 @@ pub mod badges;
 pub mod delivery;
 pub mod events;
 pub mod maintenance;
+pub mod pings;
 pub mod runs;
 pub mod settings;
 pub mod status;

@@ -8,6 +8,8 @@ mod badges;
 mod delivery;
 mod ingest;
 mod maintenance;
+mod pings;
 
 pub use alerts::DEFAULT_CLOSE_REASON;
 pub use ingest::IngestReport;
+pub use pings::{Ping, PingAnswer, PingTarget};

@@ -13,6 +13,7 @@ mod export;
 mod health;
 mod ingest;
 mod maintenance;
+mod pings;
 mod query;
 mod runs;
 mod settings;
@@ -110,7 +111,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stream::stream))
         .routes(routes!(export::runs_csv))
         .routes(routes!(export::events_ndjson))
-        .routes(routes!(badges::set_public));
+        .routes(routes!(badges::set_public))
+        .routes(routes!(pings::get_ping))
+        .routes(routes!(pings::regenerate));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

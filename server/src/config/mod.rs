@@ -70,6 +70,8 @@ pub struct Config {
 pub struct IngestLimits {
     pub max_body_bytes: usize,
     pub max_batch_events: usize,
+    /// How much of a ping's body is kept (`MONITOR_PING_BODY_BYTES`, 100 KiB).
+    pub ping_body_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,14 +175,32 @@ fn listen<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<(IpAddr, u16)
     Ok((host, port))
 }
 
-/// `MONITOR_MAX_BODY_BYTES` and `MONITOR_MAX_BATCH_EVENTS`.
+/// `MONITOR_MAX_BODY_BYTES`, `MONITOR_MAX_BATCH_EVENTS` and
+/// `MONITOR_PING_BODY_BYTES`.
 fn ingest_limits<F: Fn(&str) -> Option<String>>(
     vars: &Vars<F>,
 ) -> Result<IngestLimits, ConfigError> {
-    Ok(IngestLimits {
-        max_body_bytes: vars.positive("MONITOR_MAX_BODY_BYTES")?.unwrap_or(1 << 20) as usize,
+    let max_body_bytes = vars.positive("MONITOR_MAX_BODY_BYTES")?.unwrap_or(1 << 20) as usize;
+    // Unset, it is 100 KiB, or all of a smaller request body limit.
+    let ping_body_bytes = vars
+        .positive("MONITOR_PING_BODY_BYTES")?
+        .map_or((100 * 1024).min(max_body_bytes), |n| n as usize);
+    let limits = IngestLimits {
+        max_body_bytes,
         max_batch_events: vars.positive("MONITOR_MAX_BATCH_EVENTS")?.unwrap_or(1000) as usize,
-    })
+        ping_body_bytes,
+    };
+    // A ping's body arrives under the same request body limit as ingest.
+    if limits.ping_body_bytes > limits.max_body_bytes {
+        return Err(ConfigError::new(
+            "MONITOR_PING_BODY_BYTES",
+            format!(
+                "must not exceed MONITOR_MAX_BODY_BYTES ({} bytes), under which every body arrives",
+                limits.max_body_bytes
+            ),
+        ));
+    }
+    Ok(limits)
 }
 
 /// `MONITOR_LOG_FORMAT`: human (the default) or json.

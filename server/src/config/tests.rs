@@ -31,6 +31,7 @@ fn defaults_are_chiefs() {
     assert_eq!(c.evaluator_interval, Duration::from_secs(15));
     assert_eq!(c.retention_interval, Duration::from_secs(3600));
     assert_eq!(c.ingest.max_body_bytes, 1024 * 1024);
+    assert_eq!(c.ingest.ping_body_bytes, 100 * 1024);
     assert_eq!(c.ingest.max_batch_events, 1000);
     assert_eq!(c.log_format, LogFormat::Human);
     assert!(!c.access_log, "one line per request is opt-in");
@@ -151,6 +152,12 @@ fn every_bad_value_names_its_variable() {
         ("MONITOR_RETENTION_INTERVAL_SECONDS", "1.5", "whole number"),
         ("MONITOR_MAX_BODY_BYTES", "1MiB", "whole number"),
         ("MONITOR_MAX_BATCH_EVENTS", "0", "greater than 0"),
+        ("MONITOR_PING_BODY_BYTES", "0", "greater than 0"),
+        (
+            "MONITOR_PING_BODY_BYTES",
+            "2000000",
+            "MONITOR_MAX_BODY_BYTES",
+        ),
         ("MONITOR_LOG_FORMAT", "xml", "human or json"),
         ("MONITOR_ACCESS_LOG", "verbose", "true or false"),
     ];

@@ -81,6 +81,12 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PingLabels {
+    kind: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabels {
     reason: &'static str,
 }
@@ -108,6 +114,7 @@ struct Inner {
     ingest_events: Family<OutcomeLabels, Counter>,
     ingest_dropped: Family<ReasonLabels, Counter>,
     ingest_ignored: Family<ReasonLabels, Counter>,
+    pings: Family<PingLabels, Counter>,
     requests: Latency,
     panics: Counter,
     evaluator_tick: Histogram,
@@ -144,6 +151,12 @@ impl Metrics {
             "Metadata values of stored events that were ignored (listed in the answer's warnings)",
             ingest_ignored.clone(),
         );
+        let pings = Family::<PingLabels, Counter>::default();
+        registry.register(
+            "pings",
+            "Pings received at /ping, by what they said (start, success, fail, log) and whether they were stored",
+            pings.clone(),
+        );
         let requests: Latency = Family::new_with_constructor(latency_histogram);
         registry.register_with_unit(
             "http_request_duration",
@@ -171,6 +184,7 @@ impl Metrics {
                 ingest_events,
                 ingest_dropped,
                 ingest_ignored,
+                pings,
                 requests,
                 panics,
                 evaluator_tick,
@@ -198,6 +212,14 @@ impl Metrics {
             .get_or_create(&ReasonLabels {
                 reason: drop_reason(field),
             })
+            .inc();
+    }
+
+    /// Counts one ping: `kind` as the URL said, `outcome` stored or why not.
+    pub fn ping(&self, kind: &'static str, outcome: &'static str) {
+        self.inner
+            .pings
+            .get_or_create(&PingLabels { kind, outcome })
             .inc();
     }
 

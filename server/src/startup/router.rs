@@ -72,6 +72,7 @@ pub(super) fn build_router(state: AppState) -> Router {
     Router::new()
         .nest("/v1", api::router(&state))
         .merge(crate::badge::router())
+        .merge(crate::ping::router())
         .route("/auth/login", post(login::login))
         .route("/auth/logout", post(login::logout))
         .route("/metrics", get(metrics::serve))

@@ -47,6 +47,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/v1/export/runs.csv"),
     ("get", "/v1/export/events.ndjson"),
     ("put", "/v1/jobs/{job_name}/badge"),
+    ("get", "/v1/jobs/{job_name}/ping"),
+    ("post", "/v1/jobs/{job_name}/ping/regenerate"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

@@ -10,6 +10,7 @@ mod edges;
 mod loops;
 mod markup;
 mod numbers;
+mod pings;
 #[path = "../receivers/mod.rs"]
 #[allow(dead_code)]
 mod receivers;

@@ -33,6 +33,7 @@ pub const KNOWN_TABLES: &[TableSpec] = &[
     t("settings", "key"),
     t("webhooks", "id"),
     t("alert_deliveries", "id"),
+    t("job_pings", "job_name"),
 ];
 
 /// sea-orm's record of applied migrations (not copied: the target runs its

@@ -8,6 +8,7 @@ pub mod check_transition;
 pub mod engine_state;
 pub mod event;
 pub mod job;
+pub mod job_ping;
 pub mod maintenance_window;
 pub mod rejected_transition;
 pub mod run;

@@ -11,6 +11,10 @@ pub enum Area {
     Open,
     /// `POST /v1/events`, `POST /v1/events/batch`.
     Ingest,
+    /// `/ping/…`: open to the table, as healthchecks' are. The UUID in the
+    /// URL is the credential, or the ping key of a slug URL, which the
+    /// handler checks (it is in the path, not a header).
+    Ping,
     /// Every other `GET` of `/v1`.
     Read,
     /// Changes through `/v1` (close alert) and all of `/v1/settings`.
@@ -50,6 +54,9 @@ pub fn area(method: &Method, path: &str) -> Area {
     }
     if path.starts_with("/api/") {
         return Area::ServerFn;
+    }
+    if path.starts_with("/ping/") {
+        return Area::Ping;
     }
     if path == "/metrics" {
         return Area::Metrics;
@@ -111,6 +118,11 @@ mod tests {
         assert_eq!(area(&get, "/metrics/x"), Area::Page);
         assert_eq!(area(&get, "/runs/abc"), Area::Page);
         assert_eq!(area(&get, "/badge/nightly.svg"), Area::Badge);
+        assert_eq!(
+            area(&post, "/ping/5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278/fail"),
+            Area::Ping
+        );
+        assert_eq!(area(&get, "/pingx"), Area::Page);
         assert_eq!(area(&get, "/v1/export/events.ndjson"), Area::Read);
         assert_eq!(area(&Method::PUT, "/v1/jobs/nightly/badge"), Area::Admin);
         // No prefix tricks: /v1health is a page path, not the health check.

@@ -20,7 +20,7 @@ pub enum Verdict {
 /// `MONITOR_API_KEY`, when set, guards `/v1`, as in Chief.
 pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: bool) -> Verdict {
     use Verdict::*;
-    if area == Area::Open {
+    if matches!(area, Area::Open | Area::Ping) {
         return Allow;
     }
     // `/metrics` is read like the API; the metrics token opens it alone.
@@ -56,7 +56,7 @@ pub fn verdict(area: Area, caller: &Caller, auth_enabled: bool, env_key_set: boo
         }
         (Area::Admin, Caller::User(u)) if u.role == Role::Admin => Allow,
         (Area::Admin, _) => Forbidden("this needs an admin"),
-        (Area::Open | Area::Metrics, _) => Allow,
+        (Area::Open | Area::Ping | Area::Metrics, _) => Allow,
     }
 }
 
@@ -229,5 +229,16 @@ mod tests {
             Unauthorized
         );
         assert_eq!(verdict(Area::Metrics, &Caller::Nobody, false, false), Allow);
+        // A ping key opens the ping URLs only; the ping URLs need no header.
+        let ping_key = key(KeyScope::Ping);
+        for area in [Area::Ingest, Area::Read, Area::Badge, Area::Admin] {
+            assert!(
+                matches!(verdict(area, &ping_key, true, true), Forbidden(_)),
+                "{area:?}"
+            );
+        }
+        for caller in callers.iter().chain([&ping_key]) {
+            assert_eq!(verdict(Area::Ping, caller, true, true), Allow);
+        }
     }
 }

@@ -1,0 +1,69 @@
+//! The job page's ping section: the job's healthchecks-style ping URL and
+//! lines to paste into a crontab or a script, and for admins a button that
+//! makes a new URL (the old one stops working).
+
+use leptos::prelude::*;
+
+use crate::components::loaded::{Loaded, action_error};
+use crate::error::AppError;
+use crate::server_fns::auth::may_administer;
+use crate::server_fns::pings::{PingLinks, RegeneratePing, get_ping};
+
+#[component]
+pub fn JobPingUrls(job: String) -> impl IntoView {
+    let regenerate = ServerAction::<RegeneratePing>::new();
+    let ping = crate::data::data(
+        move || regenerate.version().get(),
+        move |_| get_ping(job.clone()),
+    );
+    let admin = crate::data::data(
+        || (),
+        |_| async { Ok::<_, AppError>(may_administer().await.unwrap_or(false)) },
+    );
+    view! {
+        <h2 id="ping">"Ping URL"</h2>
+        {action_error(regenerate)}
+        <Loaded data=admin loading="Loading ping URL…" let:admin>
+            <Loaded data=ping loading="Loading ping URL…" let:links>
+                {links.map(|links| view! { <PingView links admin regenerate /> })}
+            </Loaded>
+        </Loaded>
+    }
+}
+
+#[component]
+fn PingView(
+    links: PingLinks,
+    admin: bool,
+    regenerate: ServerAction<RegeneratePing>,
+) -> impl IntoView {
+    let job = links.ping.job_name.clone();
+    view! {
+        <p>
+            "Tools that speak healthchecks.io (curl in a crontab, runitor, borgmatic, Uptime Kuma) "
+            "report here: append " <code>"/start"</code> ", " <code>"/fail"</code> ", "
+            <code>"/log"</code> " or an exit status " <code>"/0"</code> "–" <code>"/255"</code>
+            "; POST a body to keep the output. Anyone with this URL can report for this job."
+        </p>
+        <pre class="mono" data-testid="ping-url">{links.url.clone()}</pre>
+        {links
+            .snippets
+            .into_iter()
+            .map(|s| {
+                view! {
+                    <h3>{s.title}</h3>
+                    <pre class="mono snippet" data-snippet=s.id>{s.text}</pre>
+                }
+            })
+            .collect_view()}
+        {admin
+            .then(|| {
+                view! {
+                    <ActionForm action=regenerate attr:class="ping-regenerate">
+                        <input type="hidden" name="job" value=job.clone() />
+                        <button type="submit">"Make a new ping URL (the old one stops working)"</button>
+                    </ActionForm>
+                }
+            })}
+    }
+}

@@ -1,0 +1,57 @@
+use leptos::prelude::*;
+use telltale_model::{JobPing, Snippet};
+
+use crate::error::AppError;
+
+/// A job's ping URL and the lines that use it, written for the address the
+/// page was asked at.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PingLinks {
+    pub ping: JobPing,
+    pub url: String,
+    pub snippets: Vec<Snippet>,
+}
+
+/// The ping URL of `job`, made the first time it is asked for (`None` for
+/// an unknown job: the job page already says it is missing).
+#[server(prefix = "/api", endpoint = "pings/get")]
+pub async fn get_ping(job: String) -> Result<Option<PingLinks>, AppError> {
+    use super::ssr::{core, request_origin};
+    let origin = request_origin();
+    let core = core()?;
+    let Some(status) = core.store().job_with_state(&job).await? else {
+        return Ok(None);
+    };
+    let ping = core.job_ping(&job).await?;
+    Ok(Some(links(
+        ping,
+        &origin,
+        status.job.policy.schedule.as_deref(),
+    )))
+}
+
+/// A new ping UUID for `job`, like `POST /v1/jobs/{name}/ping/regenerate`:
+/// the old URL answers 404 from now on. Admins only; a plain HTML form.
+#[server(prefix = "/api", endpoint = "pings/regenerate")]
+pub async fn regenerate_ping(job: String) -> Result<PingLinks, AppError> {
+    use super::ssr::{core, request_origin, require_admin};
+    require_admin()?;
+    let origin = request_origin();
+    let core = core()?;
+    let ping = core.regenerate_job_ping(&job).await?;
+    let schedule = core
+        .store()
+        .job_with_state(&job)
+        .await?
+        .and_then(|s| s.job.policy.schedule);
+    Ok(links(ping, &origin, schedule.as_deref()))
+}
+
+#[cfg(feature = "ssr")]
+fn links(ping: JobPing, origin: &str, cron: Option<&str>) -> PingLinks {
+    PingLinks {
+        url: ping.url(origin),
+        snippets: ping.snippets(origin, cron),
+        ping,
+    }
+}

@@ -1,0 +1,141 @@
+//! Pings (healthchecks-style URLs) and each job's ping UUID.
+
+use telltale_model::JobPing;
+use tracing::Instrument;
+
+use crate::ping::{
+    PingBody, PingError, PingFrom, PingKind, canonical_uuid, check_new_job_name, new_uuid,
+    ping_event,
+};
+use crate::{ChangeError, Core};
+
+/// Which job a ping is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PingTarget {
+    /// `/ping/<uuid>`: the UUID names the job (and is its only credential).
+    Uuid(String),
+    /// `/ping/<key>/<job>`, its ping key already accepted; `create` is
+    /// `?create=1`.
+    Job { name: String, create: bool },
+}
+
+/// One ping, as its URL and request say.
+#[derive(Debug, Clone)]
+pub struct Ping {
+    pub target: PingTarget,
+    pub kind: PingKind,
+    /// `?rid=`, as sent.
+    pub rid: Option<String>,
+    pub from: PingFrom,
+    pub body: PingBody,
+}
+
+/// How a stored ping is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PingAnswer {
+    /// 200 `OK`.
+    Stored,
+    /// 201 `created`: `?create=1` made the job.
+    Created,
+}
+
+impl Core {
+    /// Stores a ping as an event on its job's timeline, through the same
+    /// queue, fold, engine and live updates as `/v1/events`. Nothing is
+    /// stored when it is refused.
+    ///
+    /// A start without `rid` opens a run of its own; a finish without one
+    /// ends the job's newest open run, or is a run of its own when none is
+    /// open.
+    pub async fn ping(&self, ping: Ping) -> Result<PingAnswer, PingError> {
+        let rid = match &ping.rid {
+            Some(raw) => Some(canonical_uuid(raw).ok_or(PingError::InvalidRunId)?),
+            None => None,
+        };
+        let (job, created) = self.ping_job(&ping.target).await?;
+        let span = tracing::info_span!("ping", job, kind = ping.kind.as_str());
+        let run_id = match (rid, ping.kind) {
+            (Some(rid), _) => Some(rid),
+            (None, PingKind::Start) => Some(new_uuid()),
+            (None, kind) => {
+                let open = self
+                    .store()
+                    .open_run_of_job(&job)
+                    .await
+                    .map_err(unavailable)?;
+                match open {
+                    Some(run) => Some(run),
+                    None if kind.ends_run() => Some(new_uuid()),
+                    None => None,
+                }
+            }
+        };
+        let event = ping_event(&job, run_id, ping.kind, &ping.from, &ping.body, self.now());
+        self.ingest(vec![event])
+            .instrument(span)
+            .await
+            .map_err(|e| PingError::Unavailable(e.to_string()))?;
+        if created {
+            self.store()
+                .ensure_job_ping(&job, &new_uuid(), self.now())
+                .await
+                .map_err(unavailable)?;
+            tracing::info!(job, "job created by its first ping");
+        }
+        Ok(if created {
+            PingAnswer::Created
+        } else {
+            PingAnswer::Stored
+        })
+    }
+
+    /// The job a ping is for, and whether the ping creates it.
+    async fn ping_job(&self, target: &PingTarget) -> Result<(String, bool), PingError> {
+        match target {
+            PingTarget::Uuid(raw) => {
+                let uuid = canonical_uuid(raw)
+                    .ok_or_else(|| PingError::InvalidUrl(format!("{raw:?} is not a UUID")))?;
+                let job = self.store().job_of_ping(&uuid).await.map_err(unavailable)?;
+                Ok((job.ok_or(PingError::NotFound)?, false))
+            }
+            PingTarget::Job { name, create } => {
+                if self.store().job_exists(name).await.map_err(unavailable)? {
+                    return Ok((name.clone(), false));
+                }
+                if !create {
+                    return Err(PingError::NotFound);
+                }
+                check_new_job_name(name)?;
+                Ok((name.clone(), true))
+            }
+        }
+    }
+
+    /// The job's ping UUID, made the first time it is asked for.
+    pub async fn job_ping(&self, job: &str) -> Result<JobPing, ChangeError> {
+        if !self.store().job_exists(job).await? {
+            return Err(ChangeError::JobNotFound(job.to_owned()));
+        }
+        Ok(self
+            .store()
+            .ensure_job_ping(job, &new_uuid(), self.now())
+            .await?)
+    }
+
+    /// A new ping UUID for the job: its old ping URLs answer 404 from now on.
+    pub async fn regenerate_job_ping(&self, job: &str) -> Result<JobPing, ChangeError> {
+        if !self.store().job_exists(job).await? {
+            return Err(ChangeError::JobNotFound(job.to_owned()));
+        }
+        let ping = self
+            .store()
+            .replace_job_ping(job, &new_uuid(), self.now())
+            .await?;
+        tracing::info!(job, "ping URL regenerated");
+        Ok(ping)
+    }
+}
+
+fn unavailable(e: telltale_store::StoreError) -> PingError {
+    PingError::Unavailable(e.to_string())
+}
