@@ -40,6 +40,7 @@ pub use ingest::queue::{IngestQueue, QueueError};
 pub use ingest::{Changed, EventOutcome, IngestReport};
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
 pub use read::export::{EXPORT_PAGE_ROWS, EventExport, RunExport};
+pub use upkeep::retention::Pruned;
 
 /// Values per `IN (…)` list and rows per multi-row insert: well under
 /// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters, however many

@@ -12,7 +12,7 @@ mod run;
 
 pub use heartbeat::SelfHeartbeat;
 pub use inbox::EngineInbox;
-pub use run::{EvaluatorParts, spawn, spawn_retention};
+pub use run::{EvaluatorParts, Retention, spawn, spawn_retention};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -98,18 +98,31 @@ async fn evaluate(engine: Engine, parts: EvaluatorParts, beat: Beat, stop: Arc<N
     }
 }
 
-/// Prunes events older than `retention_days` every `interval` (the first
-/// time at once), supervised, until `stop` is notified.
+/// What retention keeps, how often it looks, and where it counts what it
+/// pruned (the server's metrics).
+#[derive(Clone)]
+pub struct Retention {
+    pub days: u32,
+    pub interval: Duration,
+    pub counted: Arc<dyn Fn(&telltale_store::Pruned) + Send + Sync>,
+}
+
+/// Prunes what is older than `retention.days` every `retention.interval`
+/// (the first time at once), supervised, until `stop` is notified.
 pub fn spawn_retention(
     store: Store,
     clock: Arc<dyn Clock>,
-    retention_days: u32,
-    interval: Duration,
+    retention: Retention,
     beat: Beat,
     stop: Arc<Notify>,
 ) -> JoinHandle<()> {
+    let Retention {
+        days: retention_days,
+        interval,
+        counted,
+    } = retention;
     telltale_supervise::spawn(beat, stop, move |beat, stop| {
-        let (store, clock) = (store.clone(), clock.clone());
+        let (store, clock, counted) = (store.clone(), clock.clone(), counted.clone());
         async move {
             let mut timer = tokio::time::interval(interval);
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -126,11 +139,12 @@ pub fn spawn_retention(
                     beat.tick();
                     continue;
                 };
-                match store.prune_events(cutoff).await {
-                    Ok(n) => {
+                match store.prune(cutoff).await {
+                    Ok(pruned) => {
                         beat.tick();
-                        if n > 0 {
-                            tracing::info!(pruned = n, %cutoff, "retention pruned old events");
+                        counted(&pruned);
+                        if pruned.total() > 0 {
+                            tracing::info!(?pruned, %cutoff, "retention pruned old rows");
                         }
                     }
                     Err(e) => {

@@ -27,8 +27,7 @@ pub struct Loops {
     pub live: LiveHub,
     pub deliverer: Deliverer,
     pub evaluator_interval: Duration,
-    pub retention_days: u32,
-    pub retention_interval: Duration,
+    pub retention: engine::Retention,
     /// Where the evaluator records how long each tick took.
     pub tick_seconds: Histogram,
     /// How long MISSED is held while a scheduler that was online is silent.
@@ -59,7 +58,7 @@ impl Loops {
     fn kinds(&self) -> [(&'static str, Option<Duration>, bool); 3] {
         [
             ("evaluator", Some(self.evaluator_interval), true),
-            ("retention", Some(self.retention_interval), false),
+            ("retention", Some(self.retention.interval), false),
             // A round waits for a free slot, which a slow receiver holds for
             // up to the send timeout.
             ("delivery", Some(self.deliverer.round_bound()), true),
@@ -95,8 +94,7 @@ impl Loops {
         let retention = engine::spawn_retention(
             self.store.clone(),
             self.clock.clone(),
-            self.retention_days,
-            self.retention_interval,
+            self.retention.clone(),
             retention,
             stops[1].clone(),
         );

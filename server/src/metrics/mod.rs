@@ -81,6 +81,11 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TableLabels {
+    table: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PingLabels {
     kind: &'static str,
     outcome: &'static str,
@@ -115,6 +120,7 @@ struct Inner {
     ingest_dropped: Family<ReasonLabels, Counter>,
     ingest_ignored: Family<ReasonLabels, Counter>,
     pings: Family<PingLabels, Counter>,
+    pruned: Family<TableLabels, Counter>,
     requests: Latency,
     panics: Counter,
     evaluator_tick: Histogram,
@@ -157,6 +163,15 @@ impl Metrics {
             "Pings received at /ping, by what they said (start, success, fail, log) and whether they were stored",
             pings.clone(),
         );
+        let pruned = Family::<TableLabels, Counter>::default();
+        for (table, _) in telltale_store::Pruned::default().by_table() {
+            drop(pruned.get_or_create(&TableLabels { table }));
+        }
+        registry.register(
+            "retention_pruned_rows",
+            "Rows retention deleted for being older than MONITOR_RETENTION_DAYS, by table",
+            pruned.clone(),
+        );
         let requests: Latency = Family::new_with_constructor(latency_histogram);
         registry.register_with_unit(
             "http_request_duration",
@@ -185,6 +200,7 @@ impl Metrics {
                 ingest_dropped,
                 ingest_ignored,
                 pings,
+                pruned,
                 requests,
                 panics,
                 evaluator_tick,
@@ -221,6 +237,18 @@ impl Metrics {
             .pings
             .get_or_create(&PingLabels { kind, outcome })
             .inc();
+    }
+
+    /// Counts what one retention pass deleted.
+    pub fn pruned(&self, pruned: &telltale_store::Pruned) {
+        for (table, n) in pruned.by_table() {
+            if n > 0 {
+                self.inner
+                    .pruned
+                    .get_or_create(&TableLabels { table })
+                    .inc_by(n);
+            }
+        }
     }
 
     /// Counts one event refused for `field`.

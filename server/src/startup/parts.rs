@@ -167,8 +167,14 @@ pub(super) fn leader_loops(
         live: core.live().clone(),
         deliverer: core.deliverer().clone(),
         evaluator_interval: config.evaluator_interval,
-        retention_days: config.retention_days,
-        retention_interval: config.retention_interval,
+        retention: telltale_core::engine::Retention {
+            days: config.retention_days,
+            interval: config.retention_interval,
+            counted: {
+                let metrics = metrics.clone();
+                std::sync::Arc::new(move |pruned| metrics.pruned(pruned))
+            },
+        },
         tick_seconds: metrics.evaluator_tick(),
         scheduler_hold: chrono::Duration::from_std(config.trust.scheduler_hold)
             .unwrap_or(chrono::Duration::minutes(15)),

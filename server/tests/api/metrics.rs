@@ -428,3 +428,49 @@ async fn with_auth_off_metrics_are_open_like_the_read_api() {
     );
     keyed.stop().await;
 }
+
+/// Retention runs on the server's clock: a month and more later, what was
+/// stored is pruned, a run in progress stays, and `/metrics` counts it.
+#[tokio::test]
+async fn retention_prunes_by_the_servers_clock_and_counts_what_went() {
+    use std::sync::Arc;
+    use telltale_server::engine::ManualClock;
+    let start = chrono::Utc::now();
+    let clock = Arc::new(ManualClock::new(start));
+    let app = TestApp::spawn_with_clock(
+        &[
+            ("MONITOR_RETENTION_DAYS", "30"),
+            ("MONITOR_RETENTION_INTERVAL_SECONDS", "1"),
+        ],
+        clock.clone(),
+    )
+    .await;
+    let at = start.to_rfc3339();
+    let events = json!([
+        {"sourceType": "worker", "level": "info", "eventType": "job.started",
+         "message": "s", "jobName": "old", "runId": "old-1", "eventAt": at},
+        {"sourceType": "worker", "level": "info", "eventType": "job.completed",
+         "message": "c", "jobName": "old", "runId": "old-1", "eventAt": at},
+        {"sourceType": "worker", "level": "info", "eventType": "job.started",
+         "message": "s", "jobName": "old", "runId": "still-running", "eventAt": at},
+    ]);
+    let (status, _) = app.post_json("/v1/events/batch", &events).await;
+    assert_eq!(status, 200);
+    clock.set(start + chrono::Duration::days(31));
+    let s = scrape_until(&app, "retention's counts", |s| {
+        s.get("telltale_retention_pruned_rows_total", &[("table", "runs")]) == Some(1.0)
+    })
+    .await;
+    assert_eq!(
+        s.value(
+            "telltale_retention_pruned_rows_total",
+            &[("table", "events")]
+        ),
+        3.0
+    );
+    let (status, _) = app.get_json("/v1/runs/old-1").await;
+    assert_eq!(status, 404, "the ended run went");
+    let (status, run) = app.get_json("/v1/runs/still-running").await;
+    assert_eq!(status, 200, "the run in progress stays: {run}");
+    app.stop().await;
+}

@@ -2,4 +2,4 @@
 //! checkpoints off the ingest path.
 
 pub(crate) mod checkpoint;
-mod retention;
+pub(crate) mod retention;

@@ -1,8 +1,15 @@
-//! Retention: the one deletion of events there is (SPEC §2, invariant 1).
-//! Runs, jobs, alerts and transitions are kept.
+//! Retention: what is older than `MONITOR_RETENTION_DAYS` goes, table by
+//! table, in bounded batches — events, runs that ended, refused
+//! transitions, check transitions, and closed alerts with their
+//! deliveries. Never an open alert, a run still in progress, or a job.
+//!
+//! What keeps a hand-closed alert closed lives on the job and worker rows
+//! (SPEC §2's stickiness), and in the newest SCHEDULER_OFFLINE alert, which
+//! is never pruned (nor the newest of any kind of any job or worker).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use telltale_model::{AlertStatus, RunStatus};
 
 use crate::time::to_us;
 use crate::{Store, StoreError};
@@ -11,29 +18,146 @@ use crate::{Store, StoreError};
 /// interleaves with a large prune.
 const BATCH: i64 = 10_000;
 
+/// How many rows one pass pruned, by table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub events: u64,
+    pub runs: u64,
+    pub rejected_transitions: u64,
+    pub check_transitions: u64,
+    pub alert_deliveries: u64,
+    pub alerts: u64,
+}
+
+impl Pruned {
+    /// Each table's name and count, for logs and metrics.
+    pub fn by_table(&self) -> [(&'static str, u64); 6] {
+        [
+            ("events", self.events),
+            ("runs", self.runs),
+            ("rejected_transitions", self.rejected_transitions),
+            ("check_transitions", self.check_transitions),
+            ("alert_deliveries", self.alert_deliveries),
+            ("alerts", self.alerts),
+        ]
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_table().iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// `DELETE FROM {table} WHERE {key} IN (SELECT {key} … {rest} ORDER BY
+/// {key} LIMIT ?)`: `rest` is the FROM and WHERE of the rows to go, with
+/// the cutoff as its first placeholder.
+struct Prune {
+    table: &'static str,
+    key: &'static str,
+    rest: String,
+}
+
+impl Prune {
+    fn sql(&self, backend: DbBackend) -> String {
+        let sql = format!(
+            "DELETE FROM {table} WHERE {key} IN (SELECT {key} {rest} ORDER BY {key} LIMIT ?)",
+            table = self.table,
+            key = self.key,
+            rest = self.rest,
+        );
+        match backend {
+            DbBackend::Postgres => {
+                let mut n = 0;
+                sql.chars()
+                    .fold(String::with_capacity(sql.len()), |mut out, c| {
+                        if c == '?' {
+                            n += 1;
+                            out.push_str(&format!("${n}"));
+                        } else {
+                            out.push(c);
+                        }
+                        out
+                    })
+            }
+            _ => sql,
+        }
+    }
+}
+
 impl Store {
     /// Deletes events received before `cutoff`; returns how many.
     pub async fn prune_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let backend = self.db.get_database_backend();
-        // Ids follow arrival, so the oldest events are the lowest ids and
-        // each batch is found at the start of the primary key.
-        let sql = match backend {
-            sea_orm::DbBackend::Postgres => {
-                "DELETE FROM events WHERE id IN \
-                 (SELECT id FROM events WHERE received_at_us < $1 ORDER BY id LIMIT $2)"
-            }
-            _ => {
-                "DELETE FROM events WHERE id IN \
-                 (SELECT id FROM events WHERE received_at_us < ? ORDER BY id LIMIT ?)"
-            }
+        // Ids follow arrival: the oldest events are at the start of the key.
+        let prune = Prune {
+            table: "events",
+            key: "id",
+            rest: "FROM events WHERE received_at_us < ?".into(),
         };
+        self.prune_batches(&prune, cutoff).await
+    }
+
+    /// One retention pass: everything before `cutoff` that may go.
+    /// Deliveries go before their alerts, so none is left without one.
+    pub async fn prune(&self, cutoff: DateTime<Utc>) -> Result<Pruned, StoreError> {
+        let terminal = [RunStatus::Completed, RunStatus::Failed]
+            .map(|s| format!("'{}'", s.as_str()))
+            .join(", ");
+        let closed = AlertStatus::Closed.as_str();
+        let runs = Prune {
+            table: "runs",
+            key: "seq",
+            rest: format!("FROM runs WHERE updated_at_us < ? AND status IN ({terminal})"),
+        };
+        let rejected = Prune {
+            table: "rejected_transitions",
+            key: "id",
+            rest: "FROM rejected_transitions WHERE at_us < ?".into(),
+        };
+        let transitions = Prune {
+            table: "check_transitions",
+            key: "id",
+            rest: "FROM check_transitions WHERE at_us < ?".into(),
+        };
+        // The newest alert of each kind of each job or worker stays, closed
+        // or not: the scheduler's alert reads it to stay closed by hand.
+        let prunable = format!(
+            "closed_at_us < ? AND status = '{closed}' AND id NOT IN \
+             (SELECT MAX(id) FROM alerts GROUP BY alert_type, job_name, worker_id)"
+        );
+        let deliveries = Prune {
+            table: "alert_deliveries",
+            key: "id",
+            rest: format!(
+                "FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE {prunable})"
+            ),
+        };
+        let alerts = Prune {
+            table: "alerts",
+            key: "id",
+            rest: format!(
+                "FROM alerts a WHERE {prunable} \
+                 AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id)"
+            ),
+        };
+        Ok(Pruned {
+            events: self.prune_events(cutoff).await?,
+            runs: self.prune_batches(&runs, cutoff).await?,
+            rejected_transitions: self.prune_batches(&rejected, cutoff).await?,
+            check_transitions: self.prune_batches(&transitions, cutoff).await?,
+            alert_deliveries: self.prune_batches(&deliveries, cutoff).await?,
+            alerts: self.prune_batches(&alerts, cutoff).await?,
+        })
+    }
+
+    async fn prune_batches(&self, prune: &Prune, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let backend = self.db.get_database_backend();
+        let sql = prune.sql(backend);
         let mut total = 0;
         loop {
             let result = self
                 .db
                 .execute_raw(Statement::from_sql_and_values(
                     backend,
-                    sql,
+                    &sql,
                     [to_us(cutoff).into(), BATCH.into()],
                 ))
                 .await?;
