@@ -16,6 +16,7 @@ mod m20261203_000014_sticky_alerts_and_presence;
 mod m20261203_000015_delivery_first_attempt;
 mod m20261203_000016_job_pings;
 mod m20261203_000017_ping_key_scope;
+mod m20261203_000018_open_runs_index;
 mod triggers;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_delivery_first_attempt::Migration),
             Box::new(m20261203_000016_job_pings::Migration),
             Box::new(m20261203_000017_ping_key_scope::Migration),
+            Box::new(m20261203_000018_open_runs_index::Migration),
         ]
     }
 }
