@@ -45,14 +45,16 @@ fn PingView(
             <code>"/log"</code> " or an exit status " <code>"/0"</code> "–" <code>"/255"</code>
             "; POST a body to keep the output. Anyone with this URL can report for this job."
         </p>
-        <pre class="mono" data-testid="ping-url">{links.url.clone()}</pre>
+        <pre class="mono snippet" data-testid="ping-url" tabindex="0">{links.url.clone()}</pre>
         {links
             .snippets
             .into_iter()
             .map(|s| {
                 view! {
                     <h3>{s.title}</h3>
-                    <pre class="mono snippet" data-snippet=s.id>{s.text}</pre>
+                    // Focusable: a long line scrolls, and a keyboard must
+                    // reach it (axe's scrollable-region-focusable).
+                    <pre class="mono snippet" data-snippet=s.id tabindex="0">{s.text}</pre>
                 }
             })
             .collect_view()}
