@@ -100,6 +100,10 @@ pub(crate) mod ssr {
                 ChangeError::JobNotFound(name) => {
                     AppError::not_found(telltale_model::Resource::Job, name)
                 }
+                ChangeError::WorkerNotFound(id) => {
+                    AppError::not_found(telltale_model::Resource::Worker, id)
+                }
+                ChangeError::Conflict(message) => AppError::Conflict { message },
                 ChangeError::Store(e) | ChangeError::Account(AccountError::Store(e)) => e.into(),
                 ChangeError::Account(AccountError::Password(e)) => {
                     tracing::error!(error = %e, "password hashing failed");

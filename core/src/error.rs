@@ -17,6 +17,13 @@ pub enum ChangeError {
     /// No job of that name.
     #[error("no job {0:?}")]
     JobNotFound(String),
+    /// No worker of that id.
+    #[error("no worker {0:?}")]
+    WorkerNotFound(String),
+    /// It clashes with what is stored (a job of that name exists) or
+    /// cannot be done now (a run is in progress); the message says which.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]

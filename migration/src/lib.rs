@@ -17,6 +17,7 @@ mod m20261203_000015_delivery_first_attempt;
 mod m20261203_000016_job_pings;
 mod m20261203_000017_ping_key_scope;
 mod m20261203_000018_open_runs_index;
+mod m20261203_000019_managed_jobs;
 mod triggers;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_job_pings::Migration),
             Box::new(m20261203_000017_ping_key_scope::Migration),
             Box::new(m20261203_000018_open_runs_index::Migration),
+            Box::new(m20261203_000019_managed_jobs::Migration),
         ]
     }
 }

@@ -102,6 +102,48 @@ pub struct Job {
     /// When the next run should start (`job.next_scheduled`, or the schedule).
     pub expected_next_at: Option<DateTime<Utc>>,
     pub policy: CheckPolicy,
+    /// What operators set (`/v1/jobs`, the dashboard); ingest never writes it.
+    #[serde(default)]
+    pub managed: Managed,
+}
+
+/// What operators set on a job. Ingest never writes it; the fold reads
+/// `operator_keys` to leave those policy keys to the operator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Managed {
+    /// Policy keys an operator set: a producer's value for them is ignored
+    /// (and named in the ingest answer's `warnings`).
+    pub operator_keys: Vec<String>,
+    /// Retired: checks stopped, its alerts closed; its history is kept.
+    pub retired_at: Option<DateTime<Utc>>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+}
+
+impl CheckPolicy {
+    /// Every key of `meta` that names a policy setting.
+    pub const KEYS: &'static [&'static str] = &[
+        "check_enabled",
+        "alert_on_failure",
+        "alert_on_miss",
+        "grace_seconds",
+        "start_grace_seconds",
+        "max_runtime_seconds",
+        "min_runtime_seconds",
+        "repeat_interval_seconds",
+        "failure_threshold",
+        "schedule",
+        "timezone",
+        "depends_on",
+    ];
+
+    /// Sets every policy key of `meta` whose value can be accepted, as a
+    /// producer's event would (an explicit null clears an optional key).
+    pub fn set_from(&mut self, meta: &serde_json::Map<String, serde_json::Value>) {
+        crate::transition::set_policy(self, meta);
+    }
 }
 
 impl Job {
@@ -121,6 +163,7 @@ impl Job {
             last_failure_run_id: None,
             expected_next_at: None,
             policy: CheckPolicy::default(),
+            managed: Managed::default(),
         }
     }
 }

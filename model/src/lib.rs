@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod job;
 pub mod live;
 pub mod maintenance;
+pub mod manage;
 pub mod metadata;
 pub mod overview;
 pub mod ping;
@@ -47,11 +48,12 @@ pub use delivery::{
 pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
 pub use health::{Health, HealthStatus, LoopReport, LoopStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse, Warning};
-pub use job::{CheckPolicy, Job};
+pub use job::{CheckPolicy, Job, Managed};
 pub use live::Change;
 pub use maintenance::{
     MaintenanceWindow, MaintenanceWindowList, MaintenanceWindowState, NewMaintenanceWindow,
 };
+pub use manage::{AuditEntry, AuditPage, JobSpec, NewAuditEntry};
 pub use overview::Overview;
 pub use ping::{JobPing, Snippet};
 pub use resource::Resource;

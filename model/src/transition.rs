@@ -17,6 +17,7 @@ use crate::job::Job;
 use crate::run::{Run, RunStatus};
 use crate::worker::{DEFAULT_HEARTBEAT_INTERVAL_SECONDS, Worker};
 use job::next_job;
+pub(crate) use policy::set_policy;
 use run::next_run;
 use worker::next_worker;
 

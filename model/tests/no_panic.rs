@@ -140,6 +140,7 @@ prop_compose! {
             last_failure_run_id: Some("r".into()),
             expected_next_at,
             policy,
+            managed: Default::default(),
         }
     }
 }

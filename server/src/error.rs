@@ -71,6 +71,8 @@ pub enum ApiError {
     WorkerNotFound(String),
     #[error("no job {0:?}")]
     JobNotFound(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("no {what} {id}")]
     Missing { what: Resource, id: i64 },
     #[error("the store is unavailable: {0}")]
@@ -128,6 +130,7 @@ impl ApiError {
             Self::Store(StoreError::DuplicateEmail) => (StatusCode::CONFLICT, "duplicate_email"),
             Self::Store(StoreError::LastAdmin) => (StatusCode::CONFLICT, "last_admin"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
@@ -156,6 +159,8 @@ impl From<ChangeError> for ApiError {
             ChangeError::Invalid(field) => Self::InvalidField(field),
             ChangeError::NotFound { what, id } => Self::Missing { what, id },
             ChangeError::JobNotFound(name) => Self::JobNotFound(name),
+            ChangeError::WorkerNotFound(id) => Self::WorkerNotFound(id),
+            ChangeError::Conflict(message) => Self::Conflict(message),
             ChangeError::Account(e) => e.into(),
             ChangeError::Store(e) => Self::Store(e),
         }

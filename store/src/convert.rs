@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use telltale_model::{
-    CheckPolicy, CheckState, Event, Job, JobHealth, JobStatus, Level, RejectedTransition, Run,
-    RunStatus, SourceType, Worker,
+    CheckPolicy, CheckState, Event, Job, JobHealth, JobStatus, Level, Managed, RejectedTransition,
+    Run, RunStatus, SourceType, Worker,
 };
 
 use crate::StoreError;
@@ -169,7 +169,21 @@ pub fn job_from_row(row: job::Model) -> Result<Job, StoreError> {
             repeat_interval_seconds: from_secs(row.repeat_interval_seconds),
             depends_on: row.depends_on,
         },
+        managed: Managed {
+            operator_keys: split_list(&row.operator_keys),
+            retired_at: r.opt_time("retired_at_us", row.retired_at_us)?,
+            description: row.description,
+            tags: split_list(&row.tags),
+        },
     })
+}
+
+/// A comma-separated column (policy keys, tags: neither has commas).
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `failing`: the job's FAILURE alert is open (a fact of the alerts
@@ -223,8 +237,12 @@ pub fn job_to_row(job: &Job) -> job::ActiveModel {
         check_state_since_us: NotSet,
         check_deadline_us: NotSet,
         check_expected_at_us: NotSet,
-        // The operator's; an upsert from ingest must not reset it.
+        // The operator's; an upsert from ingest must not reset them.
         public_badge: NotSet,
+        operator_keys: NotSet,
+        retired_at_us: NotSet,
+        description: NotSet,
+        tags: NotSet,
     }
 }
 

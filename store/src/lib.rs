@@ -24,6 +24,7 @@ mod entity;
 mod error;
 mod ingest;
 pub mod live;
+mod manage;
 mod pings;
 mod read;
 mod time;
@@ -39,6 +40,7 @@ pub use error::StoreError;
 pub use ingest::queue::{IngestQueue, QueueError};
 pub use ingest::{Changed, EventOutcome, IngestReport};
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
+pub use manage::{DeleteOutcome, Deleted};
 pub use read::export::{EXPORT_PAGE_ROWS, EventExport, RunExport};
 pub use upkeep::retention::Pruned;
 

@@ -77,6 +77,24 @@ async fn story(store: &Store, target: &DatabaseTarget) {
     support::execute_outside_store(target, &sql)
         .await
         .expect("seed history");
+    let audit = format!(
+        "INSERT INTO audit_log (at_us, actor, action, before, after) VALUES \
+           ({old_us}, 'a@example.com', 'edit', 'null', 'null'), \
+           ({new_us}, 'a@example.com', 'edit', 'null', 'null');"
+    );
+    support::execute_outside_store(target, &audit)
+        .await
+        .expect("seed audit");
+    // A job retired long ago goes; one retired lately stays.
+    for (name, retired) in [("gone", 10), ("lately", 2000)] {
+        assert!(
+            store
+                .create_job(&telltale_model::Job::new(name, at(1)))
+                .await
+                .expect("create")
+        );
+        assert!(store.retire_job(name, at(retired)).await.expect("retire"));
+    }
 
     let pruned = store.prune(at(1000)).await.expect("prune");
     assert_eq!(
@@ -88,6 +106,8 @@ async fn story(store: &Store, target: &DatabaseTarget) {
             check_transitions: 1,
             alert_deliveries: 1,
             alerts: 2,
+            audit_log: 1,
+            retired_jobs: 1,
         },
         "{:?}",
         store.backend()
@@ -114,11 +134,10 @@ async fn story(store: &Store, target: &DatabaseTarget) {
         .await,
         ["104"]
     );
-    assert_eq!(
-        ids(target, "SELECT name FROM jobs").await,
-        ["etl"],
-        "jobs stay"
-    );
+    let mut jobs = ids(target, "SELECT name FROM jobs").await;
+    jobs.sort();
+    assert_eq!(jobs, ["etl", "lately"], "jobs stay unless retired long ago");
+    assert_eq!(ids(target, "SELECT actor FROM audit_log").await.len(), 1);
     // A second pass finds nothing more.
     assert_eq!(
         store.prune(at(1000)).await.expect("again"),

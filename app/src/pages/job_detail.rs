@@ -12,6 +12,7 @@ use crate::components::run_table::RunTable;
 use crate::components::time::Time;
 use crate::live::use_live;
 use crate::pages::job_badge::JobBadge;
+use crate::pages::job_manage::{AuditLog, JobManage};
 use crate::pages::job_ping::JobPingUrls;
 use crate::server_fns::status::get_job_detail;
 
@@ -60,6 +61,17 @@ fn JobView(d: JobDetail) -> impl IntoView {
         <h1>
             "Job " <span class="mono">{job.name.clone()}</span> " " <HealthBadge health=s.health state=s.check_state />
         </h1>
+        {job
+            .managed
+            .retired_at
+            .map(|at| {
+                view! {
+                    <p class="notice" data-testid="retired">
+                        "Retired " <Time at /> ": no longer checked; its history is kept."
+                    </p>
+                }
+            })}
+        {job.managed.description.clone().map(|d| view! { <p class="description">{d}</p> })}
         <JobFields status=s.clone() reason />
         {job
             .last_failure_reason
@@ -91,6 +103,8 @@ fn JobView(d: JobDetail) -> impl IntoView {
         <RunTable runs=d.recent_runs />
         <JobPingUrls job=job.name.clone() />
         <JobBadge job=job.name.clone() />
+        <JobManage status=s.clone() />
+        <AuditLog job=Some(job.name.clone()) />
         <p>
             <a href=format!("/events?job={}", encode(&job.name))>"Events of this job"</a>
             " · "

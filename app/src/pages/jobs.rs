@@ -41,6 +41,7 @@ pub fn JobsPage() -> impl IntoView {
     view! {
         <Title text="Jobs" />
         <h1>"Jobs"</h1>
+        <crate::pages::job_manage::NewJobForm />
         <JobFilterForm state text />
         <Loaded data=jobs loading="Loading jobs…" let:page>
             <JobTable page />

@@ -3,6 +3,7 @@ pub mod alerts;
 pub mod events;
 pub mod job_badge;
 pub mod job_detail;
+pub mod job_manage;
 pub mod job_ping;
 pub mod jobs;
 pub mod login;

@@ -79,6 +79,7 @@ pub fn SettingsPage() -> impl IntoView {
             <MaintenanceSection admin=true />
             <KeysSection keys=data.api_keys forms />
             <UsersSection users=data.users forms />
+            <crate::pages::job_manage::AuditLog job=None />
         </Loaded>
     }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod badges;
 pub mod delivery;
 pub mod events;
+pub mod jobs;
 pub mod maintenance;
 pub mod pings;
 pub mod runs;

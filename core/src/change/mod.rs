@@ -7,6 +7,7 @@ mod alerts;
 mod badges;
 mod delivery;
 mod ingest;
+mod jobs;
 mod maintenance;
 mod pings;
 

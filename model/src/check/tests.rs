@@ -26,6 +26,7 @@ fn job() -> Job {
             grace_seconds: 60,
             ..CheckPolicy::default()
         },
+        managed: Default::default(),
     }
 }
 

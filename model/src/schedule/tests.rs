@@ -108,6 +108,7 @@ fn a_daily_berlin_job_is_late_and_down_by_local_time_on_the_dst_day() {
             grace_seconds: 600,
             ..CheckPolicy::default()
         },
+        managed: Default::default(),
     };
     let expected = expected_start(&job).unwrap();
     assert_eq!(expected, utc("2026-03-29T01:00:00Z"));

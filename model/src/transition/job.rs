@@ -20,7 +20,11 @@ pub(super) fn next_job(
 ) {
     job.first_seen_at = job.first_seen_at.min(at);
     job.last_event_at = job.last_event_at.max(at);
-    apply_policy(&mut job.policy, event.metadata.as_object());
+    apply_policy(
+        &mut job.policy,
+        event.metadata.as_object(),
+        &job.managed.operator_keys,
+    );
 
     if kind.touches_run()
         && run_accepted

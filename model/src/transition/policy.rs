@@ -6,10 +6,29 @@ use super::set_text;
 use crate::job::CheckPolicy;
 use crate::metadata::{self, Read};
 
-/// The policy keys an event sets. A key whose value cannot be accepted
-/// (ingest listed it in `warnings`) leaves its setting as it was.
-pub(super) fn apply_policy(policy: &mut CheckPolicy, meta: Option<&Map<String, Value>>) {
+/// The policy keys an event sets, but those an operator set (`locked`):
+/// an operator's value wins over a producer's. A key whose value cannot be
+/// accepted (ingest listed it in `warnings`) leaves its setting as it was.
+pub(super) fn apply_policy(
+    policy: &mut CheckPolicy,
+    meta: Option<&Map<String, Value>>,
+    locked: &[String],
+) {
     let Some(meta) = meta else { return };
+    if locked.iter().any(|k| meta.contains_key(k)) {
+        let open: Map<String, Value> = meta
+            .iter()
+            .filter(|(k, _)| !locked.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        set_policy(policy, &open);
+    } else {
+        set_policy(policy, meta);
+    }
+}
+
+/// Every policy key of `meta` that can be accepted, set on `policy`.
+pub(crate) fn set_policy(policy: &mut CheckPolicy, meta: &Map<String, Value>) {
     for (key, slot) in [
         ("check_enabled", &mut policy.check_enabled),
         ("alert_on_failure", &mut policy.alert_on_failure),

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use telltale_core::change::IngestReport;
-use telltale_model::{Dropped, IngestResponse, NewEvent, Warning, metadata};
+use telltale_model::{CheckPolicy, Dropped, IngestResponse, NewEvent, Warning, metadata};
 use tracing::Instrument;
 
 use crate::error::{ApiError, ErrorBody};
@@ -42,7 +42,8 @@ pub async fn ingest_one(
         state.metrics.dropped(&e.field);
         ApiError::InvalidEvent(e)
     })?;
-    let warnings = warnings_of(0, &event, now);
+    let mut warnings = warnings_of(0, &event, now);
+    warnings.extend(operator_warnings(&state, [(0, &event)]).await?);
     let span = tracing::info_span!(
         "ingest",
         event_type = %event.event_type,
@@ -103,10 +104,12 @@ pub async fn ingest_batch(
     let size = items.len();
     // Each item moves into its event: the parsed JSON is gone once the
     // events are made, and does not wait for the commit beside them.
+    let mut indices = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         match NewEvent::from_value(item, now) {
             Ok(event) => {
                 warnings.extend(warnings_of(index, &event, now));
+                indices.push(index);
                 valid.push(event);
             }
             Err(e) => {
@@ -118,6 +121,7 @@ pub async fn ingest_batch(
             }
         }
     }
+    warnings.extend(operator_warnings(&state, indices.into_iter().zip(&valid)).await?);
     let span = tracing::info_span!("ingest_batch", size, dropped = dropped.len());
     let report = state.core.ingest(valid).instrument(span).await?;
     // Counted once answered: a batch that failed (503) is sent again.
@@ -142,6 +146,59 @@ fn warnings_of(index: usize, event: &NewEvent, now: DateTime<Utc>) -> Vec<Warnin
             reason,
         })
         .collect()
+}
+
+/// Policy keys in the events' metadata that an operator set on their job:
+/// the event is stored, the fold leaves those keys to the operator, and the
+/// answer says so. One query, and only for events that carry policy keys.
+async fn operator_warnings<'a>(
+    state: &AppState,
+    events: impl IntoIterator<Item = (usize, &'a NewEvent)>,
+) -> Result<Vec<Warning>, ApiError> {
+    let with_policy: Vec<(usize, &NewEvent, &str)> = events
+        .into_iter()
+        .filter_map(|(i, e)| {
+            let job = e.job_name.as_deref()?;
+            let meta = e.metadata.as_object()?;
+            CheckPolicy::KEYS
+                .iter()
+                .any(|k| meta.contains_key(*k))
+                .then_some((i, e, job))
+        })
+        .collect();
+    if with_policy.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = with_policy
+        .iter()
+        .map(|(_, _, j)| (*j).to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    let locked = state.core.store().operator_keys_of(&names).await?;
+    if locked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (index, event, job) in with_policy {
+        let Some((_, keys)) = locked.iter().find(|(name, _)| name == job) else {
+            continue;
+        };
+        let meta = event.metadata.as_object();
+        for key in keys
+            .iter()
+            .filter(|k| meta.is_some_and(|m| m.contains_key(*k)))
+        {
+            out.push(Warning {
+                index,
+                field: format!("metadata.{key}"),
+                reason: format!(
+                    "set by an operator on job {job:?}; the producer's value is ignored"
+                ),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The answer, counted in the metrics.

@@ -12,6 +12,7 @@ mod events;
 mod export;
 mod health;
 mod ingest;
+mod jobs;
 mod maintenance;
 mod pings;
 mod query;
@@ -88,7 +89,6 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runs::stats))
         .routes(routes!(runs::detail))
         .routes(routes!(workers::list))
-        .routes(routes!(workers::detail))
         .routes(routes!(status::summary))
         .routes(routes!(status::jobs))
         .routes(routes!(status::job))
@@ -113,7 +113,14 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(export::events_ndjson))
         .routes(routes!(badges::set_public))
         .routes(routes!(pings::get_ping))
-        .routes(routes!(pings::regenerate));
+        .routes(routes!(pings::regenerate))
+        .routes(routes!(jobs::create))
+        .routes(routes!(jobs::edit, jobs::delete))
+        .routes(routes!(jobs::pause))
+        .routes(routes!(jobs::resume))
+        .routes(routes!(jobs::retire))
+        .routes(routes!(workers::detail, jobs::forget_worker))
+        .routes(routes!(jobs::audit));
     // Paths in the document carry the /v1 prefix the server mounts them at.
     let mut doc = ApiDoc::openapi();
     let paths = std::mem::take(&mut doc.paths.paths);

@@ -34,6 +34,16 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// Who made a change, as the audit log names them.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::User(u) => u.email.clone(),
+            Caller::Key(k) => format!("api key {:?}", k.name),
+            Caller::EnvKey => "MONITOR_API_KEY".into(),
+            Caller::Nobody | Caller::BadKey | Caller::MetricsToken => "local (login off)".into(),
+        }
+    }
+
     /// What the log says about the caller, without secrets.
     pub fn describe(&self) -> String {
         match self {

@@ -49,6 +49,14 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("put", "/v1/jobs/{job_name}/badge"),
     ("get", "/v1/jobs/{job_name}/ping"),
     ("post", "/v1/jobs/{job_name}/ping/regenerate"),
+    ("post", "/v1/jobs"),
+    ("put", "/v1/jobs/{job_name}"),
+    ("delete", "/v1/jobs/{job_name}"),
+    ("post", "/v1/jobs/{job_name}/pause"),
+    ("post", "/v1/jobs/{job_name}/resume"),
+    ("post", "/v1/jobs/{job_name}/retire"),
+    ("delete", "/v1/workers/{worker_id}"),
+    ("get", "/v1/audit"),
 ];
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

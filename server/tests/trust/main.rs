@@ -8,6 +8,7 @@ mod canary;
 mod delivery;
 mod edges;
 mod loops;
+mod managed;
 mod markup;
 mod numbers;
 mod pings;

@@ -34,6 +34,7 @@ pub const KNOWN_TABLES: &[TableSpec] = &[
     t("webhooks", "id"),
     t("alert_deliveries", "id"),
     t("job_pings", "job_name"),
+    t("audit_log", "id"),
 ];
 
 /// sea-orm's record of applied migrations (not copied: the target runs its

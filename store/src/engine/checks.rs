@@ -43,10 +43,12 @@ impl Store {
         names: &[String],
         all: bool,
     ) -> Result<Vec<(Job, JobOutcome, Acks)>, StoreError> {
+        // A retired job is not checked any more.
+        let live = || job::Entity::find().filter(job::Column::RetiredAtUs.is_null());
         let mut rows = if all {
-            job::Entity::find().all(&self.db).await?
+            live().all(&self.db).await?
         } else {
-            job::Entity::find()
+            live()
                 .filter(job::Column::CheckDeadlineUs.lte(to_us(now)))
                 .all(&self.db)
                 .await?
@@ -55,7 +57,7 @@ impl Store {
             let mut seen: std::collections::HashSet<String> =
                 rows.iter().map(|r| r.name.clone()).collect();
             for chunk in names.chunks(BIND_CHUNK) {
-                let more = job::Entity::find()
+                let more = live()
                     .filter(job::Column::Name.is_in(chunk.iter().cloned()))
                     .all(&self.db)
                     .await?;

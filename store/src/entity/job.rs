@@ -42,6 +42,15 @@ pub struct Model {
     /// the engine); ingest never writes them.
     pub failure_ack: i64,
     pub miss_ack: bool,
+    /// An operator's alone (`/v1/jobs`, the dashboard); ingest never
+    /// writes them.
+    #[sea_orm(column_type = "Text")]
+    pub operator_keys: String,
+    pub retired_at_us: Option<i64>,
+    #[sea_orm(column_type = "Text")]
+    pub description: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub tags: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod alert_delivery;
 pub mod api_key;
+pub mod audit_entry;
 pub mod check_transition;
 pub mod engine_state;
 pub mod event;

@@ -27,11 +27,14 @@ pub struct Pruned {
     pub check_transitions: u64,
     pub alert_deliveries: u64,
     pub alerts: u64,
+    pub audit_log: u64,
+    /// Jobs retired before the cutoff (their ping URLs with them).
+    pub retired_jobs: u64,
 }
 
 impl Pruned {
     /// Each table's name and count, for logs and metrics.
-    pub fn by_table(&self) -> [(&'static str, u64); 6] {
+    pub fn by_table(&self) -> [(&'static str, u64); 8] {
         [
             ("events", self.events),
             ("runs", self.runs),
@@ -39,6 +42,8 @@ impl Pruned {
             ("check_transitions", self.check_transitions),
             ("alert_deliveries", self.alert_deliveries),
             ("alerts", self.alerts),
+            ("audit_log", self.audit_log),
+            ("jobs", self.retired_jobs),
         ]
     }
 
@@ -138,6 +143,23 @@ impl Store {
                  AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id)"
             ),
         };
+        let audit = Prune {
+            table: "audit_log",
+            key: "id",
+            rest: "FROM audit_log WHERE at_us < ?".into(),
+        };
+        let retired = Prune {
+            table: "jobs",
+            key: "name",
+            rest: "FROM jobs WHERE retired_at_us < ?".into(),
+        };
+        let orphan_pings = Prune {
+            table: "job_pings",
+            key: "job_name",
+            rest: "FROM job_pings WHERE created_at_us < ? \
+                   AND job_name NOT IN (SELECT name FROM jobs)"
+                .into(),
+        };
         Ok(Pruned {
             events: self.prune_events(cutoff).await?,
             runs: self.prune_batches(&runs, cutoff).await?,
@@ -145,6 +167,13 @@ impl Store {
             check_transitions: self.prune_batches(&transitions, cutoff).await?,
             alert_deliveries: self.prune_batches(&deliveries, cutoff).await?,
             alerts: self.prune_batches(&alerts, cutoff).await?,
+            audit_log: self.prune_batches(&audit, cutoff).await?,
+            retired_jobs: {
+                let n = self.prune_batches(&retired, cutoff).await?;
+                // A ping URL made before the cutoff whose job is gone.
+                self.prune_batches(&orphan_pings, cutoff).await?;
+                n
+            },
         })
     }
 

@@ -86,6 +86,10 @@ fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
         public_badge: r.get(job::Column::PublicBadge as usize)?,
         failures_total: r.get(job::Column::FailuresTotal as usize)?,
         last_failure_run_id: r.get(job::Column::LastFailureRunId as usize)?,
+        operator_keys: r.get(job::Column::OperatorKeys as usize)?,
+        retired_at_us: r.get(job::Column::RetiredAtUs as usize)?,
+        description: r.get(job::Column::Description as usize)?,
+        tags: r.get(job::Column::Tags as usize)?,
     })
 }
 

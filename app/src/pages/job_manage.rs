@@ -1,0 +1,238 @@
+//! Managing a job's monitoring (admins): declare one before its first run,
+//! edit its policy, pause, resume, retire or delete it; and the audit log
+//! of those changes (everyone who may read). Plain HTML forms: they work
+//! without JavaScript. Nothing here touches the work itself.
+
+use leptos::prelude::*;
+use telltale_model::{AuditEntry, JobStatus};
+
+use crate::components::loaded::{Loaded, action_error};
+use crate::components::time::Time;
+use crate::error::AppError;
+use crate::server_fns::auth::may_administer;
+use crate::server_fns::jobs::{CreateJob, DeleteJob, EditJob, JobAction, PolicyForm, list_audit};
+
+/// Whether the caller may change things (asked once per page).
+fn admin_data() -> crate::data::Data<Result<bool, AppError>> {
+    crate::data::data(
+        || (),
+        |_| async { Ok::<_, AppError>(may_administer().await.unwrap_or(false)) },
+    )
+}
+
+/// One labelled text field of the policy form.
+#[component]
+fn Field(
+    name: &'static str,
+    label: &'static str,
+    value: Option<String>,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let id = format!("job-{name}");
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input id=id type="text" name=format!("policy[{name}]") value=value.unwrap_or_default() placeholder=hint />
+    }
+}
+
+/// The policy fields, filled in with `v`.
+#[component]
+fn PolicyFields(v: PolicyForm) -> impl IntoView {
+    view! {
+        <Field name="schedule" label="Schedule" value=v.schedule hint="every 15m, or 0 2 * * *" />
+        <Field name="timezone" label="Time zone" value=v.timezone hint="Europe/Berlin" />
+        <Field name="grace_seconds" label="Grace (s)" value=v.grace_seconds />
+        <Field name="start_grace_seconds" label="Start grace (s)" value=v.start_grace_seconds />
+        <Field name="max_runtime_seconds" label="Max runtime (s)" value=v.max_runtime_seconds />
+        <Field name="min_runtime_seconds" label="Min runtime (s)" value=v.min_runtime_seconds />
+        <Field name="failure_threshold" label="Failures before FAILURE" value=v.failure_threshold />
+        <Field name="repeat_interval_seconds" label="Repeat alerts every (s)" value=v.repeat_interval_seconds />
+        <Field name="depends_on" label="Depends on job" value=v.depends_on />
+        <Field name="description" label="Description" value=v.description />
+        <Field name="tags" label="Tags" value=v.tags hint="db, nightly" />
+    }
+}
+
+/// The jobs page's form that declares a job before its first run (admins).
+#[component]
+pub fn NewJobForm() -> impl IntoView {
+    let create = ServerAction::<CreateJob>::new();
+    let admin = admin_data();
+    view! {
+        <Loaded data=admin loading="" let:admin>
+            {admin.then(|| view! {
+                <details class="manage" data-testid="new-job">
+                    <summary>"Declare a job before its first run"</summary>
+                    {action_error(create)}
+                    <ActionForm action=create attr:class="job-form">
+                        <label for="job-name">"Name"</label>
+                        <input id="job-name" type="text" name="name" required />
+                        <PolicyFields v=PolicyForm::default() />
+                        <button type="submit">"Create job"</button>
+                    </ActionForm>
+                </details>
+            })}
+        </Loaded>
+    }
+}
+
+fn form_of(s: &JobStatus) -> PolicyForm {
+    let p = &s.job.policy;
+    let n = |v: Option<u32>| v.map(|v| v.to_string());
+    PolicyForm {
+        schedule: p.schedule.clone(),
+        timezone: p.timezone.clone(),
+        grace_seconds: Some(p.grace_seconds.to_string()),
+        start_grace_seconds: n(p.start_grace_seconds),
+        max_runtime_seconds: n(p.max_runtime_seconds),
+        min_runtime_seconds: n(p.min_runtime_seconds),
+        failure_threshold: Some(p.failure_threshold.to_string()),
+        repeat_interval_seconds: n(p.repeat_interval_seconds),
+        depends_on: p.depends_on.clone(),
+        description: s.job.managed.description.clone(),
+        tags: Some(s.job.managed.tags.join(", ")).filter(|t| !t.is_empty()),
+    }
+}
+
+/// The job page's management section (admins): edit, pause or resume,
+/// retire, delete.
+#[component]
+pub fn JobManage(status: JobStatus) -> impl IntoView {
+    let edit = ServerAction::<EditJob>::new();
+    let act = ServerAction::<JobAction>::new();
+    let delete = ServerAction::<DeleteJob>::new();
+    let admin = admin_data();
+    let job = status.job.name.clone();
+    let paused = !status.job.policy.check_enabled;
+    let retired = status.job.managed.retired_at.is_some();
+    let values = form_of(&status);
+    view! {
+        <Loaded data=admin loading="" let:admin>
+            {admin.then(|| view! {
+                <h2 id="manage">"Manage"</h2>
+                <p class="muted">
+                    "Each field you change here becomes the operator's: a producer's value for it is ignored from then on."
+                </p>
+                {action_error(edit)}
+                {action_error(act)}
+                {action_error(delete)}
+                <EditForm job=job.clone() values=values.clone() edit />
+                {(!retired).then(|| view! { <Actions job=job.clone() paused act /> })}
+                <DeleteForm job=job.clone() delete />
+            })}
+        </Loaded>
+    }
+}
+
+#[component]
+fn EditForm(job: String, values: PolicyForm, edit: ServerAction<EditJob>) -> impl IntoView {
+    view! {
+        <details class="manage" data-testid="edit-job">
+            <summary>"Edit the policy"</summary>
+            <ActionForm action=edit attr:class="job-form">
+                <input type="hidden" name="job" value=job />
+                <PolicyFields v=values />
+                <button type="submit">"Save"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn Actions(job: String, paused: bool, act: ServerAction<JobAction>) -> impl IntoView {
+    let (toggle, label) = if paused {
+        ("resume", "Resume checks")
+    } else {
+        ("pause", "Pause checks")
+    };
+    let retire_job = job.clone();
+    view! {
+        <div class="manage-actions">
+            <ActionForm action=act>
+                <input type="hidden" name="job" value=job />
+                <input type="hidden" name="action" value=toggle />
+                <button type="submit">{label}</button>
+            </ActionForm>
+            <ActionForm action=act>
+                <input type="hidden" name="job" value=retire_job />
+                <input type="hidden" name="action" value="retire" />
+                <button type="submit">"Retire (close its alerts, keep its history)"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn DeleteForm(job: String, delete: ServerAction<DeleteJob>) -> impl IntoView {
+    view! {
+        <details class="manage danger" data-testid="delete-job">
+            <summary>"Delete the job and all its history"</summary>
+            <ActionForm action=delete attr:class="job-form">
+                <input type="hidden" name="job" value=job />
+                <label for="delete-confirm">"Type the job's name to confirm"</label>
+                <input id="delete-confirm" type="text" name="confirm" required autocomplete="off" />
+                <button type="submit">"Delete for good"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// The audit log, of `job` alone when given.
+#[component]
+pub fn AuditLog(job: Option<String>) -> impl IntoView {
+    // Every operator change announces a change of jobs: read it again then.
+    let live = crate::live::use_live(&[
+        telltale_model::Change::Jobs,
+        telltale_model::Change::Workers,
+    ]);
+    let entries = crate::data::data(move || live.get(), move |_| list_audit(job.clone()));
+    view! {
+        <h2 id="audit">"Changes by operators"</h2>
+        <Loaded data=entries loading="Loading the audit log…" let:entries>
+            <AuditTable entries />
+        </Loaded>
+    }
+}
+
+#[component]
+fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="muted">"No change by an operator yet."</p> }.into_any();
+    }
+    view! {
+        <table class="events audit" data-testid="audit">
+            <thead>
+                <tr>
+                    <th scope="col">"When"</th>
+                    <th scope="col">"Who"</th>
+                    <th scope="col">"What"</th>
+                    <th scope="col">"Job or worker"</th>
+                    <th scope="col">"Before → after"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {entries
+                    .into_iter()
+                    .map(|e| {
+                        let subject = e.job_name.clone().or(e.worker_id.clone()).unwrap_or_default();
+                        view! {
+                            <tr>
+                                <td><Time at=e.at /></td>
+                                <td>{e.actor}</td>
+                                <td>{e.action}</td>
+                                <td class="mono">{subject}</td>
+                                <td>
+                                    <details>
+                                        <summary>"show"</summary>
+                                        <pre class="mono">{format!("{:#}\n→\n{:#}", e.before, e.after)}</pre>
+                                    </details>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
