@@ -55,12 +55,12 @@ async fn operators_declare_edit_pause_resume_retire_and_delete_jobs() {
         let (status, job) =
             admin(&rig, &cookie, Method::POST, "/v1/jobs", Some(spec.clone())).await;
         assert_eq!(status, 201, "[{b}] {job}");
-        assert_eq!(job["job"]["policy"]["schedule"], "0 2 * * *");
+        assert_eq!(job["policy"]["schedule"], "0 2 * * *");
         assert_eq!(
-            job["job"]["managed"]["operatorKeys"],
+            job["managed"]["operatorKeys"],
             json!(["grace_seconds", "schedule", "timezone"])
         );
-        assert_eq!(job["job"]["managed"]["tags"], json!(["db", "nightly"]));
+        assert_eq!(job["managed"]["tags"], json!(["db", "nightly"]));
         let (status, body) = admin(&rig, &cookie, Method::POST, "/v1/jobs", Some(spec)).await;
         assert_eq!(status, 409, "[{b}] a second job of that name: {body}");
 
@@ -124,7 +124,7 @@ async fn operators_declare_edit_pause_resume_retire_and_delete_jobs() {
         )
         .await;
         assert_eq!(status, 200, "{edited}");
-        assert_eq!(edited["job"]["policy"]["graceSeconds"], 1200);
+        assert_eq!(edited["policy"]["graceSeconds"], 1200);
 
         let (status, _) = admin(
             &rig,
