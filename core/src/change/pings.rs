@@ -52,23 +52,16 @@ impl Core {
             Some(raw) => Some(canonical_uuid(raw).ok_or(PingError::InvalidRunId)?),
             None => None,
         };
-        let (job, created) = self.ping_job(&ping.target).await?;
+        let (job, created, open) = self.ping_job(&ping.target).await?;
         let span = tracing::info_span!("ping", job, kind = ping.kind.as_str());
         let run_id = match (rid, ping.kind) {
             (Some(rid), _) => Some(rid),
             (None, PingKind::Start) => Some(new_uuid()),
-            (None, kind) => {
-                let open = self
-                    .store()
-                    .open_run_of_job(&job)
-                    .await
-                    .map_err(unavailable)?;
-                match open {
-                    Some(run) => Some(run),
-                    None if kind.ends_run() => Some(new_uuid()),
-                    None => None,
-                }
-            }
+            (None, kind) => match open {
+                Some(run) => Some(run),
+                None if kind.ends_run() => Some(new_uuid()),
+                None => None,
+            },
         };
         let event = ping_event(&job, run_id, ping.kind, &ping.from, &ping.body, self.now());
         self.ingest(vec![event])
@@ -89,24 +82,38 @@ impl Core {
         })
     }
 
-    /// The job a ping is for, and whether the ping creates it.
-    async fn ping_job(&self, target: &PingTarget) -> Result<(String, bool), PingError> {
+    /// The job a ping is for, whether the ping creates it, and the job's
+    /// open run (one query).
+    async fn ping_job(
+        &self,
+        target: &PingTarget,
+    ) -> Result<(String, bool, Option<String>), PingError> {
         match target {
             PingTarget::Uuid(raw) => {
                 let uuid = canonical_uuid(raw)
                     .ok_or_else(|| PingError::InvalidUrl(format!("{raw:?} is not a UUID")))?;
-                let job = self.store().job_of_ping(&uuid).await.map_err(unavailable)?;
-                Ok((job.ok_or(PingError::NotFound)?, false))
+                let found = self
+                    .store()
+                    .ping_target(&uuid, true)
+                    .await
+                    .map_err(unavailable)?;
+                let (job, open) = found.ok_or(PingError::NotFound)?;
+                Ok((job, false, open))
             }
             PingTarget::Job { name, create } => {
-                if self.store().job_exists(name).await.map_err(unavailable)? {
-                    return Ok((name.clone(), false));
+                let found = self
+                    .store()
+                    .ping_target(name, false)
+                    .await
+                    .map_err(unavailable)?;
+                if let Some((job, open)) = found {
+                    return Ok((job, false, open));
                 }
                 if !create {
                     return Err(PingError::NotFound);
                 }
                 check_new_job_name(name)?;
-                Ok((name.clone(), true))
+                Ok((name.clone(), true, None))
             }
         }
     }
