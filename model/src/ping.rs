@@ -64,6 +64,17 @@ impl JobPing {
                 text: format!("{cron} m=$({cmd} 2>&1); {CURL} --data-raw \"$m\" {url}/$?"),
             },
             Snippet {
+                id: "telltale-run".into(),
+                title: "crontab with telltale run: start, exit code and the tail of stderr, \
+                        spooled when the server is away (an ingest key when login is on)"
+                    .into(),
+                text: format!(
+                    "{cron} TELLTALE_URL={origin} TELLTALE_API_KEY=YOUR_INGEST_KEY telltale run --job {job} -- {cmd}",
+                    origin = origin.trim_end_matches('/'),
+                    job = shell_quote(&self.job_name),
+                ),
+            },
+            Snippet {
                 id: "python".into(),
                 title: "Python".into(),
                 text: format!(
@@ -71,6 +82,19 @@ impl JobPing {
                 ),
             },
         ]
+    }
+}
+
+/// `s` as one POSIX shell word: left bare when it is plainly safe, else
+/// in single quotes (a quote inside written `'\''`).
+fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@+=/".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 
@@ -91,6 +115,12 @@ mod tests {
             "*/5 * * * * /path/to/command.sh && curl -fsS -m 10 --retry 5 -o /dev/null \
              https://tt.example/ping/5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278"
         );
+        assert_eq!(
+            shown[3].text,
+            "*/5 * * * * TELLTALE_URL=https://tt.example TELLTALE_API_KEY=YOUR_INGEST_KEY \
+             telltale run --job backup -- /path/to/command.sh"
+        );
+        assert_eq!(shell_quote("it's a job"), r"'it'\''s a job'");
         let daily = ping.snippets("http://h", Some("every 15m"));
         assert!(
             daily[1].text.starts_with("0 2 * * * curl"),
