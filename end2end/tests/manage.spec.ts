@@ -86,3 +86,33 @@ test("an operator declares, edits, pauses, resumes, retires and deletes a job", 
   await expect.poll(async () => (await status(name)).code).toBe(404);
   expect(errors).toEqual([]);
 });
+
+test("an operator forgets a decommissioned worker", async ({ page, javaScriptEnabled }) => {
+  const errors = watchErrors(page);
+  const worker = `old-farm-${test.info().project.name}-${Date.now()}`;
+  const sent = await fetch(`${telltale.url}/v1/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      sourceType: "worker",
+      level: "info",
+      eventType: "worker.heartbeat",
+      message: "alive",
+      workerId: worker,
+    }),
+  });
+  expect(sent.status).toBe(200);
+  await page.goto(`${telltale.url}/workers`);
+  if (javaScriptEnabled) await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await expect(page.locator(`tr[data-worker="${worker}"]`)).toHaveCount(1);
+  const form = page.getByTestId("forget-worker");
+  await form.locator("summary").click();
+  await form.getByLabel("Worker id").fill(worker);
+  await form.getByRole("button", { name: "Forget it" }).click();
+  await expect
+    .poll(async () => (await fetch(`${telltale.url}/v1/workers/${encodeURIComponent(worker)}`)).status)
+    .toBe(404);
+  await page.goto(`${telltale.url}/workers`);
+  await expect(page.locator(`tr[data-worker="${worker}"]`)).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

@@ -23,6 +23,41 @@ pub fn WorkersPage() -> impl IntoView {
         <Loaded data=workers loading="Loading workers…" let:workers>
             <WorkerTable workers />
         </Loaded>
+        <ForgetWorkerForm />
+    }
+}
+
+/// For admins: forget a decommissioned worker (it leaves the list, its
+/// WORKER_OFFLINE alert closes; it comes back if it reports again).
+#[component]
+fn ForgetWorkerForm() -> impl IntoView {
+    use crate::components::loaded::action_error;
+    use crate::server_fns::jobs::ForgetWorker;
+    let forget = ServerAction::<ForgetWorker>::new();
+    let admin = crate::data::data(
+        || (),
+        |_| async {
+            Ok::<_, crate::error::AppError>(
+                crate::server_fns::auth::may_administer()
+                    .await
+                    .unwrap_or(false),
+            )
+        },
+    );
+    view! {
+        <Loaded data=admin loading="" let:admin>
+            {admin.then(|| view! {
+                <details class="manage" data-testid="forget-worker">
+                    <summary>"Forget a decommissioned worker"</summary>
+                    {action_error(forget)}
+                    <ActionForm action=forget attr:class="inline-form">
+                        <label for="forget-worker-id">"Worker id"</label>
+                        <input id="forget-worker-id" type="text" name="worker" required />
+                        <button type="submit">"Forget it"</button>
+                    </ActionForm>
+                </details>
+            })}
+        </Loaded>
     }
 }
 

@@ -156,3 +156,13 @@ pub async fn list_audit(job: Option<String>) -> Result<Vec<AuditEntry>, AppError
     use super::ssr::store;
     Ok(store()?.list_audit(job.as_deref(), 200).await?)
 }
+
+/// Forgets a worker, like `DELETE /v1/workers/{id}`: it leaves the list
+/// and its WORKER_OFFLINE alert closes (it comes back if it reports again).
+#[server(prefix = "/api", endpoint = "workers/forget")]
+pub async fn forget_worker(worker: String) -> Result<(), AppError> {
+    use super::ssr::{core, require_admin};
+    require_admin()?;
+    let actor = actor();
+    Ok(core()?.forget_worker(worker.trim(), &actor).await?)
+}
