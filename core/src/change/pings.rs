@@ -24,8 +24,11 @@ pub enum PingTarget {
 pub struct Ping {
     pub target: PingTarget,
     pub kind: PingKind,
-    /// `?rid=`, as sent.
+    /// `?rid=`, as sent (healthchecks: a UUID).
     pub rid: Option<String>,
+    /// Cronitor's `?series=`: any id of the job's run, kept verbatim
+    /// under the job's name (series are per monitor there).
+    pub series: Option<String>,
     pub from: PingFrom,
     pub body: PingBody,
 }
@@ -48,9 +51,10 @@ impl Core {
     /// ends the job's newest open run, or is a run of its own when none is
     /// open.
     pub async fn ping(&self, ping: Ping) -> Result<PingAnswer, PingError> {
-        let rid = match &ping.rid {
-            Some(raw) => Some(canonical_uuid(raw).ok_or(PingError::InvalidRunId)?),
-            None => None,
+        let rid = match (&ping.rid, &ping.series) {
+            (Some(raw), _) => Some(canonical_uuid(raw).ok_or(PingError::InvalidRunId)?),
+            (None, Some(series)) => Some(series_run_id(&ping.target, series)?),
+            (None, None) => None,
         };
         let (job, created, open) = self.ping_job(&ping.target).await?;
         let span = tracing::info_span!("ping", job, kind = ping.kind.as_str());
@@ -141,6 +145,24 @@ impl Core {
         tracing::info!(job, "ping URL regenerated");
         Ok(ping)
     }
+}
+
+/// The run id of a Cronitor `series`: `<job>:<series>`, so two monitors'
+/// series never name the same run.
+fn series_run_id(target: &PingTarget, series: &str) -> Result<String, PingError> {
+    let PingTarget::Job { name, .. } = target else {
+        return Err(PingError::InvalidRunId);
+    };
+    let id = format!("{name}:{series}");
+    if series.trim().is_empty()
+        || id.len() > telltale_model::event::MAX_ID_LEN
+        || series.chars().any(char::is_control)
+    {
+        return Err(PingError::InvalidUrl(
+            "series must be 1 to 400 bytes without control characters".into(),
+        ));
+    }
+    Ok(id)
 }
 
 fn unavailable(e: telltale_store::StoreError) -> PingError {

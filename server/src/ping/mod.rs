@@ -12,6 +12,7 @@
 //! `telltale_core::ping`; this is the HTTP edge.
 
 mod body;
+mod cronitor;
 mod key;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/ping/{a}", any(handle))
         .route("/ping/{a}/{b}", any(handle))
         .route("/ping/{a}/{b}/{c}", any(handle))
+        .route("/p/{key}/{job}", any(cronitor::telemetry))
 }
 
 /// One handler for the three path shapes: the segments in order.
@@ -52,6 +54,29 @@ async fn handle(
         body,
     };
     answer(&state, request, segments).await
+}
+
+/// Who sent a ping, from its request.
+fn from_of(method: &Method, headers: &HeaderMap, client: Option<&Client>) -> PingFrom {
+    PingFrom {
+        method: method.to_string(),
+        remote_addr: client.map(|c| c.ip.to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+    }
+}
+
+/// GET, HEAD and POST only; the 405 for anything else.
+fn method_refused(method: &Method, limit: usize) -> Option<Response> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+        return None;
+    }
+    let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", limit);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+    Some(response)
 }
 
 /// The request's parts a ping reads, whatever its path.
@@ -113,12 +138,8 @@ fn query_params(query: Option<&str>) -> (Option<String>, bool) {
 
 async fn answer(state: &AppState, request: Request, segments: Vec<String>) -> Response {
     let limit = state.config.ingest.ping_body_bytes;
-    if !matches!(request.method, Method::GET | Method::HEAD | Method::POST) {
-        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", limit);
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-        return response;
+    if let Some(refused) = method_refused(&request.method, limit) {
+        return refused;
     }
     let (rid, create) = query_params(request.query.as_deref());
     let route = match route(&segments, create) {
@@ -135,21 +156,21 @@ async fn answer(state: &AppState, request: Request, segments: Vec<String>) -> Re
         Ok(body) => body,
         Err(e) => return refused(state, kind, &e, limit),
     };
-    let from = PingFrom {
-        method: request.method.to_string(),
-        remote_addr: request.client.map(|c| c.ip.to_string()),
-        user_agent: request
-            .headers
-            .get(header::USER_AGENT)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-    };
+    let from = from_of(&request.method, &request.headers, request.client.as_ref());
     let ping = Ping {
         target: route.target,
         kind: route.kind,
         rid,
+        series: None,
         from,
         body,
     };
+    store(state, ping, limit).await
+}
+
+/// Stores a ping that passed every check of its URL; the answer.
+async fn store(state: &AppState, ping: Ping, limit: usize) -> Response {
+    let kind = ping.kind.as_str();
     match state.core.ping(ping).await {
         Ok(outcome) => {
             state.metrics.ping(kind, "stored");

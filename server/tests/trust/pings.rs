@@ -530,3 +530,64 @@ async fn the_crontab_lines_on_the_job_page_report_when_run() {
     rig.canary().await;
     rig.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cronitor_telemetry_starts_and_fails_a_run_under_a_ping_key() {
+    for db in databases("pings_cronitor").await {
+        let rig = Rig::start_with_auth(&db, &[]).await;
+        let admin = rig.admin_session().await;
+        let resp = rig
+            .client
+            .post(rig.url("/v1/settings/api-keys"))
+            .header("cookie", admin)
+            .header("origin", rig.url(""))
+            .json(&json!({"name": "cronitor", "scope": "ping"}))
+            .send()
+            .await
+            .expect("create key");
+        let key = resp.json::<Value>().await.expect("json")["secret"]
+            .as_str()
+            .expect("secret")
+            .to_owned();
+        let before = event_count(&rig).await;
+        for (path, want) in [
+            (format!("/p/{key}/etl-load?state=paused"), 400),
+            (format!("/p/{key}/etl-load"), 400),
+            ("/p/tt_wrong/etl-load?state=run".to_owned(), 401),
+        ] {
+            let (status, _, text) = ping(&rig, Method::GET, &path, None).await;
+            assert_eq!(status, want, "[{}] {path}: {text}", rig.backend);
+        }
+        assert_eq!(event_count(&rig).await, before, "refusals store nothing");
+
+        let (status, _, text) = ping(
+            &rig,
+            Method::GET,
+            &format!("/p/{key}/etl-load?state=run&series=42"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, text.as_str()),
+            (201, "created"),
+            "[{}]",
+            rig.backend
+        );
+        assert_eq!(run(&rig, "etl-load:42").await["status"], "running");
+        let (status, _, _) = ping(
+            &rig,
+            Method::GET,
+            &format!("/p/{key}/etl-load?state=fail&series=42&status_code=2&message=upstream%20timed%20out"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let failed = run(&rig, "etl-load:42").await;
+        assert_eq!(failed["status"], "failed", "{failed}");
+        assert_eq!(failed["failureReason"], "upstream timed out");
+        rig.open_alert("etl-load", "FAILURE", Duration::from_secs(20))
+            .await;
+        rig.canary().await;
+        rig.stop().await;
+    }
+}

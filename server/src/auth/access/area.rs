@@ -11,7 +11,7 @@ pub enum Area {
     Open,
     /// `POST /v1/events`, `POST /v1/events/batch`.
     Ingest,
-    /// `/ping/…`: open to the table, as healthchecks' are. The UUID in the
+    /// `/ping/…` and Cronitor's `/p/…`: open to the table, as healthchecks' are. The UUID in the
     /// URL is the credential, or the ping key of a slug URL, which the
     /// handler checks (it is in the path, not a header).
     Ping,
@@ -55,7 +55,7 @@ pub fn area(method: &Method, path: &str) -> Area {
     if path.starts_with("/api/") {
         return Area::ServerFn;
     }
-    if path.starts_with("/ping/") {
+    if path.starts_with("/ping/") || path.starts_with("/p/") {
         return Area::Ping;
     }
     if path == "/metrics" {
