@@ -4,8 +4,8 @@ use telltale_model::JobPing;
 use tracing::Instrument;
 
 use crate::ping::{
-    PingBody, PingError, PingFrom, PingKind, canonical_uuid, check_new_job_name, new_uuid,
-    ping_event,
+    PingBody, PingError, PingFrom, PingKind, canonical_uuid, check_new_job_name, new_run_id,
+    new_uuid, ping_event,
 };
 use crate::{ChangeError, Core};
 
@@ -60,10 +60,10 @@ impl Core {
         let span = tracing::info_span!("ping", job, kind = ping.kind.as_str());
         let run_id = match (rid, ping.kind) {
             (Some(rid), _) => Some(rid),
-            (None, PingKind::Start) => Some(new_uuid()),
+            (None, PingKind::Start) => Some(new_run_id()),
             (None, kind) => match open {
                 Some(run) => Some(run),
-                None if kind.ends_run() => Some(new_uuid()),
+                None if kind.ends_run() => Some(new_run_id()),
                 None => None,
             },
         };
