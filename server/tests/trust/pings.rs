@@ -66,6 +66,31 @@ async fn event_count(rig: &Rig) -> usize {
     body["events"].as_array().map_or(0, Vec::len)
 }
 
+/// An API key of `scope`, made by the admin signed in with `admin`: its
+/// secret and id.
+async fn api_key(rig: &Rig, admin: &str, scope: &str) -> (String, i64) {
+    let resp = rig
+        .client
+        .post(rig.url("/v1/settings/api-keys"))
+        .header("cookie", admin)
+        .header("origin", rig.url(""))
+        .json(&json!({"name": format!("{scope} key"), "scope": scope}))
+        .send()
+        .await
+        .expect("create key");
+    let status = resp.status();
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(
+        status, 201,
+        "[{}] create a {scope} key: {body}",
+        rig.backend
+    );
+    (
+        body["secret"].as_str().expect("secret").to_owned(),
+        body["key"]["id"].as_i64().expect("key id"),
+    )
+}
+
 const RID: &str = "123e4567-e89b-12d3-a456-426614174000";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,34 +303,8 @@ async fn slug_urls_take_a_live_ping_key_and_create_jobs_on_request() {
     for db in databases("pings_slug").await {
         let rig = Rig::start_with_auth(&db, &[]).await;
         let admin = rig.admin_session().await;
-        let make_key = |scope: &'static str| {
-            let rig = &rig;
-            let admin = admin.clone();
-            async move {
-                let resp = rig
-                    .client
-                    .post(rig.url("/v1/settings/api-keys"))
-                    .header("cookie", admin)
-                    .header("origin", rig.url(""))
-                    .json(&json!({"name": format!("{scope} key"), "scope": scope}))
-                    .send()
-                    .await
-                    .expect("create key");
-                let status = resp.status();
-                let body: Value = resp.json().await.expect("json");
-                assert_eq!(
-                    status, 201,
-                    "[{}] create a {scope} key: {body}",
-                    rig.backend
-                );
-                (
-                    body["secret"].as_str().expect("secret").to_owned(),
-                    body["key"]["id"].as_i64().expect("key id"),
-                )
-            }
-        };
-        let (key, key_id) = make_key("ping").await;
-        let (ingest_key, _) = make_key("ingest").await;
+        let (key, key_id) = api_key(&rig, &admin, "ping").await;
+        let (ingest_key, _) = api_key(&rig, &admin, "ingest").await;
         let before = event_count(&rig).await;
 
         let (status, _, text) =
@@ -536,19 +535,7 @@ async fn cronitor_telemetry_starts_and_fails_a_run_under_a_ping_key() {
     for db in databases("pings_cronitor").await {
         let rig = Rig::start_with_auth(&db, &[]).await;
         let admin = rig.admin_session().await;
-        let resp = rig
-            .client
-            .post(rig.url("/v1/settings/api-keys"))
-            .header("cookie", admin)
-            .header("origin", rig.url(""))
-            .json(&json!({"name": "cronitor", "scope": "ping"}))
-            .send()
-            .await
-            .expect("create key");
-        let key = resp.json::<Value>().await.expect("json")["secret"]
-            .as_str()
-            .expect("secret")
-            .to_owned();
+        let (key, _) = api_key(&rig, &admin, "ping").await;
         let before = event_count(&rig).await;
         for (path, want) in [
             (format!("/p/{key}/etl-load?state=paused"), 400),
