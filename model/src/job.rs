@@ -123,21 +123,21 @@ pub struct Managed {
 }
 
 impl CheckPolicy {
+    /// Policy keys whose value is text.
+    pub const TEXT_KEYS: &'static [&'static str] = &["schedule", "timezone", "depends_on"];
+
     /// Every key of `meta` that names a policy setting.
-    pub const KEYS: &'static [&'static str] = &[
-        "check_enabled",
-        "alert_on_failure",
-        "alert_on_miss",
-        "grace_seconds",
-        "start_grace_seconds",
-        "max_runtime_seconds",
-        "min_runtime_seconds",
-        "repeat_interval_seconds",
-        "failure_threshold",
-        "schedule",
-        "timezone",
-        "depends_on",
-    ];
+    pub fn keys() -> impl Iterator<Item = &'static str> {
+        Self::FLAG_KEYS
+            .iter()
+            .chain(Self::NUMBER_KEYS)
+            .chain(Self::TEXT_KEYS)
+            .copied()
+    }
+
+    pub fn is_key(key: &str) -> bool {
+        Self::keys().any(|k| k == key)
+    }
 
     /// Sets every policy key of `meta` whose value can be accepted, as a
     /// producer's event would (an explicit null clears an optional key).

@@ -36,12 +36,12 @@ impl JobSpec {
     /// (`policy.schedule`, `tags`, …).
     pub fn check(&self, now: DateTime<Utc>) -> Result<(), FieldError> {
         for key in self.policy.keys() {
-            if !CheckPolicy::KEYS.contains(&key.as_str()) {
+            if !CheckPolicy::is_key(key) {
                 return Err(FieldError::new(
                     format!("policy.{key}"),
                     format!(
                         "is not a policy key (one of {})",
-                        CheckPolicy::KEYS.join(", ")
+                        CheckPolicy::keys().collect::<Vec<_>>().join(", ")
                     ),
                 ));
             }

@@ -160,9 +160,8 @@ async fn operator_warnings<'a>(
         .filter_map(|(i, e)| {
             let job = e.job_name.as_deref()?;
             let meta = e.metadata.as_object()?;
-            CheckPolicy::KEYS
-                .iter()
-                .any(|k| meta.contains_key(*k))
+            CheckPolicy::keys()
+                .any(|k| meta.contains_key(k))
                 .then_some((i, e, job))
         })
         .collect();
