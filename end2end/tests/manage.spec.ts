@@ -35,34 +35,53 @@ test("an operator declares, edits, pauses, resumes, retires and deletes a job", 
   const create = page.getByTestId("new-job");
   await create.locator("summary").click();
   await create.getByLabel("Name").fill(name);
-  if (javaScriptEnabled) {
-    // A bad cron expression: the form names the field, and nothing is made.
-    await create.getByLabel("Schedule").fill("61 * * * *");
-    await create.getByRole("button", { name: "Create job" }).click();
-    await expect(page.getByRole("alert")).toContainText("policy.schedule");
-    expect((await status(name)).code).toBe(404);
-    // A server function's refusal arrives as an HTTP 500 (Leptos answers
-    // every server function error so): expected here, and only here.
-    expect(errors.every((e) => e.includes("/api/jobs/create") || e.includes("status of 500"))).toBe(true);
-    errors.length = 0;
+  // A bad cron expression: the form names the field, and nothing is made.
+  await create.getByLabel("Schedule").fill("61 * * * *");
+  await create.getByRole("button", { name: "Create job" }).click();
+  await expect(page.getByRole("alert")).toContainText("policy.schedule");
+  expect((await status(name)).code).toBe(404);
+  // A server function's refusal arrives as an HTTP 500 (Leptos answers
+  // every server function error so): expected here, and only here.
+  expect(errors.every((e) => e.includes("/api/jobs/create") || e.includes("status of 500"))).toBe(true);
+  errors.length = 0;
+  if (!javaScriptEnabled) {
+    // Without JavaScript the refusal is a new page: open the form again.
+    await expect(create.locator("summary")).toBeVisible();
+    if (!(await create.evaluate((d) => (d as HTMLDetailsElement).open))) await create.locator("summary").click();
+    await create.getByLabel("Name").fill(name);
   }
   await create.getByLabel("Schedule").fill("0 2 * * *");
   await create.getByLabel("Time zone").fill("Europe/Berlin");
   await create.getByLabel("Grace (s)", { exact: true }).fill("900");
   await create.getByLabel("Tags").fill("db, nightly");
+  await expect(create.getByLabel("Alert when a run fails")).toBeChecked();
+  await create.getByLabel("Alert when a run is missed").uncheck();
   await create.getByRole("button", { name: "Create job" }).click();
   await expect(page).toHaveURL(`${telltale.url}/jobs/${name}`);
   await expect(page.locator("h1")).toContainText(name);
   // Its ping URL and the crontab line are there before its first run.
   await expect(page.getByTestId("ping-url")).toContainText(`${telltale.url}/ping/`);
   await expect(page.locator('[data-snippet="crontab"]')).toContainText("0 2 * * * /path/to/command.sh && curl");
-  expect((await status(name)).job.policy).toMatchObject({ schedule: "0 2 * * *", graceSeconds: 900 });
+  expect((await status(name)).job.policy).toMatchObject({
+    schedule: "0 2 * * *",
+    graceSeconds: 900,
+    alertOnFailure: true,
+    alertOnMiss: false,
+  });
 
   const edit = page.getByTestId("edit-job");
   await edit.locator("summary").click();
   await edit.getByLabel("Grace (s)", { exact: true }).fill("1200");
   await edit.getByRole("button", { name: "Save" }).click();
   await expect.poll(async () => (await status(name)).job.policy.graceSeconds).toBe(1200);
+  // Only what the operator changed is theirs: the fields shown as they
+  // were (failure threshold, the alert on failure) still follow producers.
+  expect((await status(name)).job.managed.operatorKeys).toEqual([
+    "alert_on_miss",
+    "grace_seconds",
+    "schedule",
+    "timezone",
+  ]);
 
   await page.getByRole("button", { name: "Pause checks" }).click();
   await expect.poll(async () => (await status(name)).checkState).toBe("PAUSED");

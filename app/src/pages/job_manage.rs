@@ -50,6 +50,19 @@ fn PolicyFields(v: PolicyForm) -> impl IntoView {
         <Field name="depends_on" label="Depends on job" value=v.depends_on />
         <Field name="description" label="Description" value=v.description />
         <Field name="tags" label="Tags" value=v.tags hint="db, nightly" />
+        <input type="hidden" name="policy[flags]" value="1" />
+        <Flag name="alert_on_failure" label="Alert when a run fails" on=v.alert_on_failure.is_some() />
+        <Flag name="alert_on_miss" label="Alert when a run is missed" on=v.alert_on_miss.is_some() />
+    }
+}
+
+/// One checkbox of the policy form.
+#[component]
+fn Flag(name: &'static str, label: &'static str, on: bool) -> impl IntoView {
+    let id = format!("job-{name}");
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input id=id type="checkbox" name=format!("policy[{name}]") checked=on />
     }
 }
 
@@ -67,7 +80,7 @@ pub fn NewJobForm() -> impl IntoView {
                     <ActionForm action=create attr:class="job-form">
                         <label for="job-name">"Name"</label>
                         <input id="job-name" type="text" name="name" required />
-                        <PolicyFields v=PolicyForm::default() />
+                        <PolicyFields v=PolicyForm::of(&Default::default(), None, &[]) />
                         <button type="submit">"Create job"</button>
                     </ActionForm>
                 </details>
@@ -77,21 +90,11 @@ pub fn NewJobForm() -> impl IntoView {
 }
 
 fn form_of(s: &JobStatus) -> PolicyForm {
-    let p = &s.job.policy;
-    let n = |v: Option<u32>| v.map(|v| v.to_string());
-    PolicyForm {
-        schedule: p.schedule.clone(),
-        timezone: p.timezone.clone(),
-        grace_seconds: Some(p.grace_seconds.to_string()),
-        start_grace_seconds: n(p.start_grace_seconds),
-        max_runtime_seconds: n(p.max_runtime_seconds),
-        min_runtime_seconds: n(p.min_runtime_seconds),
-        failure_threshold: Some(p.failure_threshold.to_string()),
-        repeat_interval_seconds: n(p.repeat_interval_seconds),
-        depends_on: p.depends_on.clone(),
-        description: s.job.managed.description.clone(),
-        tags: Some(s.job.managed.tags.join(", ")).filter(|t| !t.is_empty()),
-    }
+    PolicyForm::of(
+        &s.job.policy,
+        s.job.managed.description.clone(),
+        &s.job.managed.tags,
+    )
 }
 
 /// The job page's management section (admins): edit, pause or resume,

@@ -34,47 +34,138 @@ pub struct PolicyForm {
     /// Comma-separated.
     #[serde(default)]
     pub tags: Option<String>,
+    /// A checkbox: present (`on`) when ticked, absent when not.
+    #[serde(default)]
+    pub alert_on_failure: Option<String>,
+    #[serde(default)]
+    pub alert_on_miss: Option<String>,
+    /// Set by a hidden field beside the checkboxes: an absent box then
+    /// means "off", not "not on this form".
+    #[serde(default)]
+    pub flags: Option<String>,
+}
+
+impl PolicyForm {
+    /// The form as it shows `policy`, `description` and `tags`.
+    pub fn of(
+        p: &telltale_model::CheckPolicy,
+        description: Option<String>,
+        tags: &[String],
+    ) -> Self {
+        let n = |v: Option<u32>| v.map(|v| v.to_string());
+        let on = |b: bool| b.then(|| "on".to_owned());
+        PolicyForm {
+            schedule: p.schedule.clone(),
+            timezone: p.timezone.clone(),
+            grace_seconds: Some(p.grace_seconds.to_string()),
+            start_grace_seconds: n(p.start_grace_seconds),
+            max_runtime_seconds: n(p.max_runtime_seconds),
+            min_runtime_seconds: n(p.min_runtime_seconds),
+            failure_threshold: Some(p.failure_threshold.to_string()),
+            repeat_interval_seconds: n(p.repeat_interval_seconds),
+            depends_on: p.depends_on.clone(),
+            description,
+            tags: Some(tags.join(", ")).filter(|t| !t.is_empty()),
+            alert_on_failure: on(p.alert_on_failure),
+            alert_on_miss: on(p.alert_on_miss),
+            flags: Some("1".to_owned()),
+        }
+    }
 }
 
 #[cfg(feature = "ssr")]
 impl PolicyForm {
-    /// The filled-in fields as a job spec: numbers as numbers when they
-    /// read as one (otherwise as typed, so the service names the field).
-    fn spec(self, name: Option<String>) -> telltale_model::JobSpec {
-        use crate::form::nonblank;
+    /// The fields that differ from `was` (the form as it was shown) as a
+    /// job spec, so only what the operator changed becomes theirs. A field
+    /// emptied clears its setting; numbers go as numbers when they read as
+    /// one (otherwise as typed, so the service names the field).
+    fn spec(self, name: Option<String>, was: &PolicyForm) -> telltale_model::JobSpec {
         use serde_json::{Map, Value, json};
+        let typed = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
         let mut policy = Map::new();
-        for (key, value) in [
-            ("schedule", self.schedule),
-            ("timezone", self.timezone),
-            ("depends_on", self.depends_on),
-        ] {
-            if let Some(v) = nonblank(value) {
-                policy.insert(key.into(), json!(v.trim()));
+        let fields = [
+            ("schedule", &self.schedule, &was.schedule, false),
+            ("timezone", &self.timezone, &was.timezone, false),
+            ("depends_on", &self.depends_on, &was.depends_on, false),
+            (
+                "grace_seconds",
+                &self.grace_seconds,
+                &was.grace_seconds,
+                true,
+            ),
+            (
+                "start_grace_seconds",
+                &self.start_grace_seconds,
+                &was.start_grace_seconds,
+                true,
+            ),
+            (
+                "max_runtime_seconds",
+                &self.max_runtime_seconds,
+                &was.max_runtime_seconds,
+                true,
+            ),
+            (
+                "min_runtime_seconds",
+                &self.min_runtime_seconds,
+                &was.min_runtime_seconds,
+                true,
+            ),
+            (
+                "failure_threshold",
+                &self.failure_threshold,
+                &was.failure_threshold,
+                true,
+            ),
+            (
+                "repeat_interval_seconds",
+                &self.repeat_interval_seconds,
+                &was.repeat_interval_seconds,
+                true,
+            ),
+        ];
+        for (key, now, before, numeric) in fields {
+            let (now, before) = (typed(now), typed(before));
+            if now == before {
+                continue;
             }
-        }
-        for (key, value) in [
-            ("grace_seconds", self.grace_seconds),
-            ("start_grace_seconds", self.start_grace_seconds),
-            ("max_runtime_seconds", self.max_runtime_seconds),
-            ("min_runtime_seconds", self.min_runtime_seconds),
-            ("failure_threshold", self.failure_threshold),
-            ("repeat_interval_seconds", self.repeat_interval_seconds),
-        ] {
-            if let Some(v) = nonblank(value) {
-                let v = v.trim().to_owned();
-                let number = v
+            let value = match now {
+                None => Value::Null,
+                Some(v) if numeric => v
                     .parse::<u64>()
                     .map(Value::from)
-                    .unwrap_or(Value::String(v));
-                policy.insert(key.into(), number);
+                    .unwrap_or(Value::String(v)),
+                Some(v) => Value::String(v),
+            };
+            policy.insert(key.into(), value);
+        }
+        if self.flags.is_some() {
+            for (key, now, before) in [
+                (
+                    "alert_on_failure",
+                    &self.alert_on_failure,
+                    &was.alert_on_failure,
+                ),
+                ("alert_on_miss", &self.alert_on_miss, &was.alert_on_miss),
+            ] {
+                if now.is_some() != before.is_some() {
+                    policy.insert(key.into(), json!(now.is_some()));
+                }
             }
         }
+        let changed = |now: &Option<String>, before: &Option<String>| {
+            (typed(now) != typed(before)).then(|| now.clone().unwrap_or_default())
+        };
         telltale_model::JobSpec {
             name,
             policy,
-            description: self.description,
-            tags: self.tags.map(|t| {
+            description: changed(&self.description, &was.description),
+            tags: changed(&self.tags, &was.tags).map(|t| {
                 t.split(',')
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
@@ -100,7 +191,10 @@ pub async fn create_job(name: String, policy: PolicyForm) -> Result<JobStatus, A
     require_admin()?;
     let actor = actor();
     let core = core()?;
-    let job = core.create_job(&policy.spec(Some(name)), &actor).await?;
+    let blank = PolicyForm::of(&telltale_model::CheckPolicy::default(), None, &[]);
+    let job = core
+        .create_job(&policy.spec(Some(name), &blank), &actor)
+        .await?;
     leptos_axum::redirect(&format!(
         "/jobs/{}",
         crate::components::format::encode(&job.job.name)
@@ -108,14 +202,27 @@ pub async fn create_job(name: String, policy: PolicyForm) -> Result<JobStatus, A
     Ok(job)
 }
 
-/// Edits a job's policy, description and tags (each field filled in
-/// becomes the operator's).
+/// Edits a job's policy, description and tags: each field changed from
+/// what the job has becomes the operator's.
 #[server(prefix = "/api", endpoint = "jobs/edit")]
 pub async fn edit_job(job: String, policy: PolicyForm) -> Result<JobStatus, AppError> {
     use super::ssr::{core, require_admin};
     require_admin()?;
     let actor = actor();
-    Ok(core()?.edit_job(&job, &policy.spec(None), &actor).await?)
+    let core = core()?;
+    let current = core
+        .store()
+        .get_job(&job)
+        .await?
+        .ok_or_else(|| telltale_core::ChangeError::JobNotFound(job.clone()))?;
+    let was = PolicyForm::of(
+        &current.policy,
+        current.managed.description.clone(),
+        &current.managed.tags,
+    );
+    Ok(core
+        .edit_job(&job, &policy.spec(None, &was), &actor)
+        .await?)
 }
 
 /// Pause, resume or retire: `action` names which.
