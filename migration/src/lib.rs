@@ -18,6 +18,7 @@ mod m20261203_000016_job_pings;
 mod m20261203_000017_ping_key_scope;
 mod m20261203_000018_open_runs_index;
 mod m20261203_000019_managed_jobs;
+mod m20261204_000020_drop_open_runs_index;
 mod triggers;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_ping_key_scope::Migration),
             Box::new(m20261203_000018_open_runs_index::Migration),
             Box::new(m20261203_000019_managed_jobs::Migration),
+            Box::new(m20261204_000020_drop_open_runs_index::Migration),
         ]
     }
 }

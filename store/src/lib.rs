@@ -37,6 +37,7 @@ pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
 pub use engine::checks::{JobOutcome, JobUpdate};
 pub use engine::leader_lock;
 pub use error::StoreError;
+pub use ingest::ping::{PingFound, PingJob, PingLookup, RunEffect};
 pub use ingest::queue::{IngestQueue, QueueError};
 pub use ingest::{Changed, EventOutcome, IngestReport};
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};

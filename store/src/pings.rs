@@ -1,15 +1,14 @@
-//! Ping URLs: each job's ping UUID, and what a ping needs to know about its
-//! job (does it exist, which of its runs is still open).
+//! Ping URLs: each job's ping UUID, and what the job page and a delete
+//! need to know about a job (does it exist, which of its runs is open).
+//! A ping itself finds its job in the writer (`ingest::ping`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use telltale_model::JobPing;
 
 use crate::entity::{job, job_ping, run};
+use crate::ingest::ping::OPEN_STATUSES;
 use crate::time::{from_us, to_us};
 use crate::{Store, StoreError};
 
@@ -25,9 +24,6 @@ fn ping_from_row(row: job_ping::Model) -> Result<JobPing, StoreError> {
     })
 }
 
-/// The condition of the partial index `ix_runs_open_by_job`, verbatim.
-const OPEN_STATUSES: &str = "status IN ('running', 'queued')";
-
 fn row(job_name: &str, uuid: &str, now: DateTime<Utc>) -> job_ping::ActiveModel {
     job_ping::ActiveModel {
         job_name: Set(job_name.to_owned()),
@@ -37,15 +33,6 @@ fn row(job_name: &str, uuid: &str, now: DateTime<Utc>) -> job_ping::ActiveModel 
 }
 
 impl Store {
-    /// The job a ping UUID belongs to.
-    pub async fn job_of_ping(&self, uuid: &str) -> Result<Option<String>, StoreError> {
-        Ok(job_ping::Entity::find()
-            .filter(job_ping::Column::PingUuid.eq(uuid))
-            .one(&self.db)
-            .await?
-            .map(|row| row.job_name))
-    }
-
     /// The job's ping UUID, `fresh` becoming it when the job has none yet.
     /// Two callers racing keep the first one's: both answer with it.
     pub async fn ensure_job_ping(
@@ -54,6 +41,14 @@ impl Store {
         fresh: &str,
         now: DateTime<Utc>,
     ) -> Result<JobPing, StoreError> {
+        // Read first: the job page asks on every view, and only its first
+        // view needs to write.
+        if let Some(row) = job_ping::Entity::find_by_id(job_name.to_owned())
+            .one(&self.db)
+            .await?
+        {
+            return ping_from_row(row);
+        }
         job_ping::Entity::insert(row(job_name, fresh, now))
             .on_conflict_do_nothing_on([job_ping::Column::JobName])
             .exec_without_returning(&self.db)
@@ -100,48 +95,15 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// A ping's job and that job's open run, in one round trip: by the
-    /// job's ping UUID (`by_uuid`) or by its name. `None`: no such job.
-    /// (Two queries cost a ping about half its time on SQLite.)
-    pub async fn ping_target(
-        &self,
-        key: &str,
-        by_uuid: bool,
-    ) -> Result<Option<(String, Option<String>)>, StoreError> {
-        let backend = self.db.get_database_backend();
-        let p = match backend {
-            DbBackend::Postgres => "$1",
-            _ => "?",
-        };
-        let (from, wher) = if by_uuid {
-            ("job_pings j", format!("j.ping_uuid = {p}"))
-        } else {
-            ("jobs j", format!("j.name = {p}"))
-        };
-        let name = if by_uuid { "j.job_name" } else { "j.name" };
-        let sql = format!(
-            "SELECT {name}, (SELECT r.run_id FROM runs r WHERE r.job_name = {name} \
-             AND r.{OPEN_STATUSES} ORDER BY r.seq DESC LIMIT 1) FROM {from} WHERE {wher}"
-        );
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(backend, &sql, [key.into()]))
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let job: String = row.try_get_by_index(0)?;
-        let open: Option<String> = row.try_get_by_index(1)?;
-        Ok(Some((job, open)))
-    }
-
-    /// The job's newest run that has not ended (queued or running): the run
-    /// a finishing ping without a run id ends.
+    /// The job's newest run that has not ended (queued or running): a
+    /// delete is refused while there is one. It walks the job's runs,
+    /// newest first: rare, and no index over open runs for every run's
+    /// start and end to keep.
     pub async fn open_run_of_job(&self, job_name: &str) -> Result<Option<String>, StoreError> {
         Ok(run::Entity::find()
             .select_only()
             .column(run::Column::RunId)
             .filter(run::Column::JobName.eq(job_name))
-            // Literal, and written as the partial index `ix_runs_open_by_job`
-            // is: with bound values SQLite cannot tell that the index applies.
             .filter(Expr::cust(OPEN_STATUSES))
             .order_by_desc(run::Column::Seq)
             .into_tuple()

@@ -1,6 +1,6 @@
 use telltale_model::NewEvent;
 pub use telltale_store::IngestReport;
-use telltale_store::QueueError;
+use telltale_store::{PingLookup, QueueError};
 use tracing::Instrument;
 
 use crate::Core;
@@ -20,20 +20,48 @@ impl Core {
             return Ok(IngestReport::default());
         }
         let core = self.clone();
-        let work = async move { core.ingest_now(events).await };
-        tokio::spawn(work.instrument(tracing::Span::current()))
-            .await
-            .unwrap_or(Err(QueueError::Stopped))
+        detached(async move {
+            let report = core.ingest_queue().submit(events).await?;
+            core.after_ingest(&report);
+            Ok(report)
+        })
+        .await
     }
 
-    async fn ingest_now(&self, events: Vec<NewEvent>) -> Result<IngestReport, QueueError> {
-        let report = self.ingest_queue().submit(events).await?;
+    /// A ping's event, stored once the writer has found its job as
+    /// `lookup` says ([`IngestReport::ping`]), with the same effects as
+    /// [`Core::ingest`].
+    pub async fn ingest_ping(
+        &self,
+        event: NewEvent,
+        lookup: PingLookup,
+    ) -> Result<IngestReport, QueueError> {
+        let core = self.clone();
+        detached(async move {
+            let report = core.ingest_queue().submit_ping(event, lookup).await?;
+            core.after_ingest(&report);
+            Ok(report)
+        })
+        .await
+    }
+
+    /// The engine looks at the jobs a commit changed; live pages hear it.
+    fn after_ingest(&self, report: &IngestReport) {
         self.engine()
             .touch(report.changed.jobs.iter().map(String::as_str));
         let changes = report.changes();
         if !changes.is_empty() {
             self.live().publish(changes);
         }
-        Ok(report)
     }
+}
+
+/// Runs `work` in a task of its own, so it ends even when the request that
+/// awaits it is dropped.
+async fn detached(
+    work: impl Future<Output = Result<IngestReport, QueueError>> + Send + 'static,
+) -> Result<IngestReport, QueueError> {
+    tokio::spawn(work.instrument(tracing::Span::current()))
+        .await
+        .unwrap_or(Err(QueueError::Stopped))
 }

@@ -8,6 +8,7 @@ use crate::ping::{
     new_uuid, ping_event,
 };
 use crate::{ChangeError, Core};
+use telltale_store::{PingFound, PingJob, PingLookup, RunEffect};
 
 /// Which job a ping is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,76 +50,58 @@ impl Core {
     ///
     /// A start without `rid` opens a run of its own; a finish without one
     /// ends the job's newest open run, or is a run of its own when none is
-    /// open.
+    /// open. The job and its open run are found by the writer, in the
+    /// transaction that stores the ping.
     pub async fn ping(&self, ping: Ping) -> Result<PingAnswer, PingError> {
         let rid = match (&ping.rid, &ping.series) {
             (Some(raw), _) => Some(canonical_uuid(raw).ok_or(PingError::InvalidRunId)?),
             (None, Some(series)) => Some(series_run_id(&ping.target, series)?),
             (None, None) => None,
         };
-        let (job, created, open) = self.ping_job(&ping.target).await?;
-        let span = tracing::info_span!("ping", job, kind = ping.kind.as_str());
-        let run_id = match (rid, ping.kind) {
-            (Some(rid), _) => Some(rid),
-            (None, PingKind::Start) => Some(new_run_id()),
-            (None, kind) => match open {
-                Some(run) => Some(run),
-                None if kind.ends_run() => Some(new_run_id()),
-                None => None,
-            },
+        let job = match &ping.target {
+            PingTarget::Uuid(raw) => PingJob::Uuid(
+                canonical_uuid(raw)
+                    .ok_or_else(|| PingError::InvalidUrl(format!("{raw:?} is not a UUID")))?,
+            ),
+            PingTarget::Job { name, create } => {
+                if *create {
+                    check_new_job_name(name)?;
+                }
+                PingJob::Name {
+                    name: name.clone(),
+                    create: *create,
+                }
+            }
         };
-        let event = ping_event(&job, run_id, ping.kind, &ping.from, &ping.body, self.now());
-        self.ingest(vec![event])
+        // The writer fills in the job, and for a finish or log line
+        // without a run id the job's open run (else `fresh`).
+        let (run_id, effect, fresh) = match ping.kind {
+            PingKind::Start => (Some(rid.unwrap_or_else(new_run_id)), RunEffect::Opens, None),
+            PingKind::Log => (rid, RunEffect::Keeps, None),
+            _ => (rid, RunEffect::Ends, Some(new_run_id())),
+        };
+        let event = ping_event("", run_id, ping.kind, &ping.from, &ping.body, self.now());
+        let lookup = PingLookup { job, fresh, effect };
+        let span = tracing::info_span!("ping", job = lookup.job.key(), kind = ping.kind.as_str());
+        let report = self
+            .ingest_ping(event, lookup)
             .instrument(span)
             .await
             .map_err(|e| PingError::Unavailable(e.to_string()))?;
-        if created {
-            self.store()
-                .ensure_job_ping(&job, &new_uuid(), self.now())
-                .await
-                .map_err(unavailable)?;
-            tracing::info!(job, "job created by its first ping");
-        }
-        Ok(if created {
-            PingAnswer::Created
-        } else {
-            PingAnswer::Stored
-        })
-    }
-
-    /// The job a ping is for, whether the ping creates it, and the job's
-    /// open run (one query).
-    async fn ping_job(
-        &self,
-        target: &PingTarget,
-    ) -> Result<(String, bool, Option<String>), PingError> {
-        match target {
-            PingTarget::Uuid(raw) => {
-                let uuid = canonical_uuid(raw)
-                    .ok_or_else(|| PingError::InvalidUrl(format!("{raw:?} is not a UUID")))?;
-                let found = self
-                    .store()
-                    .ping_target(&uuid, true)
+        match report.ping {
+            Some(PingFound::Job {
+                name,
+                created: true,
+            }) => {
+                self.store()
+                    .ensure_job_ping(&name, &new_uuid(), self.now())
                     .await
                     .map_err(unavailable)?;
-                let (job, open) = found.ok_or(PingError::NotFound)?;
-                Ok((job, false, open))
+                tracing::info!(job = name, "job created by its first ping");
+                Ok(PingAnswer::Created)
             }
-            PingTarget::Job { name, create } => {
-                let found = self
-                    .store()
-                    .ping_target(name, false)
-                    .await
-                    .map_err(unavailable)?;
-                if let Some((job, open)) = found {
-                    return Ok((job, false, open));
-                }
-                if !create {
-                    return Err(PingError::NotFound);
-                }
-                check_new_job_name(name)?;
-                Ok((name.clone(), true, None))
-            }
+            Some(PingFound::Job { .. }) => Ok(PingAnswer::Stored),
+            Some(PingFound::Missing) | None => Err(PingError::NotFound),
         }
     }
 

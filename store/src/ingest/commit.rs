@@ -9,6 +9,7 @@ use telltale_model::{Event, NewEvent};
 
 use crate::StoreError;
 use crate::ingest::fold::{State, changed_by, stored_events};
+use crate::ingest::ping::{OpenRuns, PingFound, PingJob, PingLookup};
 use crate::ingest::queue::Batch;
 use crate::ingest::{EventOutcome, IngestReport};
 
@@ -28,6 +29,12 @@ pub(crate) trait Backend: Send {
     /// it mends the row (failing instead refused every later event naming
     /// it, and a worker's spool, sent in order, stalled behind the first).
     fn load(&mut self, events: &[Event]) -> impl Future<Output = Result<State, StoreError>> + Send;
+    /// A ping's job and that job's newest open run, as stored; `None`: no
+    /// such job.
+    fn find_ping(
+        &mut self,
+        job: &PingJob,
+    ) -> impl Future<Output = Result<Option<(String, Option<String>)>, StoreError>> + Send;
     /// Upserts what the fold changed and logs the refused transitions.
     fn write(&mut self, state: &State) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn commit(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -66,15 +73,35 @@ async fn write_group<B: Backend>(
     skew: chrono::Duration,
 ) -> Result<Vec<IngestReport>, StoreError> {
     let mut outcomes = Vec::with_capacity(batches.len());
+    let mut pings = Vec::with_capacity(batches.len());
+    let mut open_runs = OpenRuns::default();
     let mut stored = Vec::new();
     // Where each batch's stored events end in `stored`.
     let mut ends = Vec::with_capacity(batches.len());
     for batch in batches {
         let received_at = batch.received_at().unwrap_or(now);
+        let resolved;
+        let (events, found) = match batch.ping() {
+            None => (batch.events(), None),
+            Some(lookup) => match resolve_ping(backend, &mut open_runs, batch, lookup).await? {
+                Some((event, found)) => {
+                    resolved = [event];
+                    (&resolved[..], Some(found))
+                }
+                None => {
+                    // No such job: nothing of this ping is stored.
+                    pings.push(Some(PingFound::Missing));
+                    ends.push(stored.len());
+                    outcomes.push(Vec::new());
+                    continue;
+                }
+            },
+        };
+        pings.push(found);
         let mine = backend
-            .insert(batch.events(), batch.metadata(), received_at)
+            .insert(events, batch.metadata(), received_at)
             .await?;
-        stored.extend(stored_events(batch.events(), &mine, received_at));
+        stored.extend(stored_events(events, &mine, received_at));
         ends.push(stored.len());
         outcomes.push(mine);
     }
@@ -88,11 +115,31 @@ async fn write_group<B: Backend>(
     let reports = outcomes
         .into_iter()
         .zip(ends)
-        .map(|(outcomes, end)| {
+        .zip(pings)
+        .map(|((outcomes, end), ping)| {
             let changed = changed_by(&stored[from..end], &written[from..end]);
             from = end;
-            IngestReport { outcomes, changed }
+            IngestReport {
+                outcomes,
+                changed,
+                ping,
+            }
         })
         .collect();
     Ok(reports)
+}
+
+/// A ping's event with the job and run the writer found for it, or `None`
+/// when there is no such job.
+async fn resolve_ping<B: Backend>(
+    backend: &mut B,
+    open_runs: &mut OpenRuns,
+    batch: &Batch,
+    lookup: &PingLookup,
+) -> Result<Option<(NewEvent, PingFound)>, StoreError> {
+    let Some(event) = batch.events().first() else {
+        return Err(StoreError::Query("a ping without its event".into()));
+    };
+    let stored = backend.find_ping(&lookup.job).await?;
+    Ok(open_runs.resolve(event, lookup, stored))
 }

@@ -17,6 +17,7 @@
 mod columns;
 mod commit;
 pub(crate) mod fold;
+pub(crate) mod ping;
 mod postgres;
 pub(crate) mod queue;
 pub(crate) mod sqlite;
@@ -44,6 +45,9 @@ pub enum EventOutcome {
 pub struct IngestReport {
     pub outcomes: Vec<EventOutcome>,
     pub changed: Changed,
+    /// For a ping ([`crate::IngestQueue::submit_ping`]): what the writer
+    /// found. When it is `Missing`, `outcomes` is empty.
+    pub ping: Option<ping::PingFound>,
 }
 
 /// The runs, jobs and workers whose derived state a request's events

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
 use telltale_model::{Event, NewEvent};
 
@@ -17,6 +17,7 @@ use crate::ingest::IngestReport;
 use crate::ingest::columns::{job_row, name, run_row, worker_row, written};
 use crate::ingest::commit::{Backend, commit};
 use crate::ingest::fold::{Keys, State};
+use crate::ingest::ping::{PingJob, lookup_sql};
 use crate::ingest::queue::Batch;
 use crate::time::to_us;
 use crate::{EventOutcome, Store, StoreError};
@@ -60,6 +61,19 @@ impl Backend for Postgres {
 
     async fn load(&mut self, events: &[Event]) -> Result<State, StoreError> {
         load_state(self.txn()?, events).await
+    }
+
+    async fn find_ping(
+        &mut self,
+        job: &PingJob,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let sql = lookup_sql(job, "$1");
+        let statement =
+            Statement::from_sql_and_values(DbBackend::Postgres, &sql, [job.key().into()]);
+        let Some(row) = self.txn()?.query_one_raw(statement).await? else {
+            return Ok(None);
+        };
+        Ok(Some((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
     }
 
     async fn write(&mut self, state: &State) -> Result<(), StoreError> {

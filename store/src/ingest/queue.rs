@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::ingest::commit::{Backend, commit};
+use crate::ingest::ping::PingLookup;
 use crate::ingest::postgres::Postgres;
 use crate::ingest::{IngestReport, stored_metadata};
 use crate::{Store, StoreError, skew_of};
@@ -47,6 +48,8 @@ pub(crate) struct Batch {
     /// When the events were received; `None`: when their group's
     /// transaction begins, so the log's received times rise with its ids.
     received_at: Option<DateTime<Utc>>,
+    /// A ping: its one event's job and run are for the writer to find.
+    ping: Option<PingLookup>,
 }
 
 impl Batch {
@@ -56,7 +59,19 @@ impl Batch {
             events,
             metadata,
             received_at,
+            ping: None,
         }
+    }
+
+    fn of_ping(event: NewEvent, lookup: PingLookup) -> Batch {
+        Batch {
+            ping: Some(lookup),
+            ..Batch::new(vec![event], None)
+        }
+    }
+
+    pub fn ping(&self) -> Option<&PingLookup> {
+        self.ping.as_ref()
     }
 
     pub fn events(&self) -> &[NewEvent] {
@@ -130,7 +145,22 @@ impl IngestQueue {
         if events.is_empty() {
             return Ok(IngestReport::default());
         }
-        let batch = Batch::new(events, None);
+        self.send(Batch::new(events, None)).await
+    }
+
+    /// Stores a ping's `event` once the writer has found its job (and, for
+    /// an event without a run id, the job's open run) as `lookup` says.
+    /// The report's `ping` says what it found; with no such job nothing is
+    /// stored.
+    pub async fn submit_ping(
+        &self,
+        event: NewEvent,
+        lookup: PingLookup,
+    ) -> Result<IngestReport, QueueError> {
+        self.send(Batch::of_ping(event, lookup)).await
+    }
+
+    async fn send(&self, batch: Batch) -> Result<IngestReport, QueueError> {
         let answer = match &self.route {
             Route::Sqlite(store) => match &store.sqlite_writer {
                 Some(writer) => writer.send(batch).await,

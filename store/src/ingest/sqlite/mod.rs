@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use telltale_model::{Event, NewEvent};
 use telltale_supervise::{Beat, Loops};
 use tokio::sync::mpsc;
@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use crate::StoreError;
 use crate::ingest::commit::Backend;
 use crate::ingest::fold::State;
+use crate::ingest::ping::{PingJob, lookup_sql};
 use crate::ingest::queue::{Batch, QUEUE_DEPTH, Request, run, send};
 use crate::ingest::{EventOutcome, IngestReport};
 use crate::upkeep::checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
@@ -176,6 +177,16 @@ impl Backend for Sqlite {
 
     async fn load(&mut self, events: &[Event]) -> Result<State, StoreError> {
         load_state(&self.conn, events)
+    }
+
+    async fn find_ping(
+        &mut self,
+        job: &PingJob,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let mut query = self.conn.prepare_cached(&lookup_sql(job, "?1"))?;
+        Ok(query
+            .query_row([job.key()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
     }
 
     async fn write(&mut self, state: &State) -> Result<(), StoreError> {
