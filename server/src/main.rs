@@ -9,6 +9,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
+use telltale_server::config::settings;
 use telltale_server::{Application, Config, admin, telemetry};
 
 /// Telltale: a self-hosted monitor for batch jobs and their workers.
@@ -36,7 +37,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the server (what `telltale` alone does).
+    #[command(after_help = settings::help_text())]
     Serve,
+    /// Check the server's configuration without starting it.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Copy the live SQLite database to FILE, checked (safe while the server runs).
     Backup {
         file: PathBuf,
@@ -55,10 +62,24 @@ enum Command {
     Worker(Box<telltale_client::cli::Command>),
 }
 
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Read every setting from the environment as `serve` would, and print
+    /// the effective configuration with secrets masked. Exit 0 when it is
+    /// good, 78 (EX_CONFIG) naming the first bad variable.
+    Check,
+}
+
+/// sysexits.h: a configuration error.
+const EX_CONFIG: u8 = 78;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => config_check(),
         Command::Backup { file, force } => admin::backup(&file, force),
         Command::Restore { file } => admin::restore(&file),
         Command::MigrateTo { url } => admin::migrate_to(&url),
@@ -130,6 +151,37 @@ fn serve() -> ExitCode {
             }
         }
     })
+}
+
+fn config_check() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("telltale: configuration error: {e}");
+            return ExitCode::from(EX_CONFIG);
+        }
+    };
+    println!("configuration is valid");
+    println!("  listens on      http://{}", config.socket_addr());
+    println!("  database        {}", config.describe_database());
+    println!(
+        "  login           {}",
+        if config.auth.enabled { "on" } else { "off" }
+    );
+    println!("  alert email     {}", config.describe_email());
+    println!();
+    let width = settings::SETTINGS
+        .iter()
+        .map(|s| s.var.len())
+        .max()
+        .unwrap_or(0);
+    for (setting, value) in settings::effective(|name| std::env::var(name).ok()) {
+        match value {
+            Some(v) => println!("{:width$}  {v}", setting.var),
+            None => println!("{:width$}  (default: {})", setting.var, setting.default),
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, Docker, Kubernetes).

@@ -7,6 +7,7 @@ mod database;
 mod delivery;
 mod email;
 mod parse;
+pub mod settings;
 mod trust;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -151,6 +152,30 @@ impl Config {
 
     pub fn socket_addr(&self) -> SocketAddr {
         SocketAddr::new(self.host, self.port)
+    }
+
+    /// The store, as `config check` names it (no credentials).
+    pub fn describe_database(&self) -> String {
+        match &self.database {
+            DatabaseTarget::Sqlite { path } => format!("SQLite file {}", path.display()),
+            DatabaseTarget::Postgres { url } => {
+                let place = url.rsplit_once('@').map_or(url.as_str(), |(_, p)| p);
+                let place = place.split('?').next().unwrap_or(place);
+                format!("PostgreSQL at {place}")
+            }
+        }
+    }
+
+    /// How alert email is sent, as `config check` names it.
+    pub fn describe_email(&self) -> String {
+        match (&self.email.smtp_url, &self.email.resend) {
+            (Some(_), _) => format!(
+                "SMTP, from {}",
+                self.email.from.as_deref().unwrap_or("(unset)")
+            ),
+            (None, Some(_)) => "the Resend API".to_owned(),
+            (None, None) => "none (webhooks and the dashboard only)".to_owned(),
+        }
     }
 
     /// True when the server listens beyond this machine.

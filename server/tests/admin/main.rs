@@ -11,5 +11,6 @@ mod store_support;
 mod support;
 
 mod backup;
+mod config_check;
 mod migrate_to;
 mod restore;
