@@ -14,18 +14,32 @@ fn a_good_configuration_is_printed_with_its_secrets_masked() {
             ("MONITOR_AUTH_ADMIN_EMAIL", "admin@example.com"),
             ("MONITOR_AUTH_ADMIN_PASSWORD", "correct horse battery"),
             ("MONITOR_API_KEY", "ingest-key-0123456789"),
-            ("MONITOR_SMTP_URL", "smtps://mailer:s3cret@mail.example.com:465"),
+            (
+                "MONITOR_SMTP_URL",
+                "smtps://mailer:s3cret@mail.example.com:465",
+            ),
             ("MONITOR_EMAIL_FROM", "telltale@example.com"),
             ("MONITOR_PORT", "8123"),
         ],
     );
     let text = stdout(&out);
     assert!(out.status.success(), "{text}{}", stderr(&out));
-    assert!(text.contains("listens on      http://127.0.0.1:8123"), "{text}");
-    assert!(text.contains(&format!("SQLite file {}", db.display())), "{text}");
+    assert!(
+        text.contains("listens on      http://127.0.0.1:8123"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("SQLite file {}", db.display())),
+        "{text}"
+    );
     assert!(text.contains("SMTP, from telltale@example.com"), "{text}");
     assert!(text.contains("MONITOR_RETENTION_DAYS"), "{text}");
-    for secret in ["correct horse battery", "ingest-key-0123456789", "s3cret", "mailer"] {
+    for secret in [
+        "correct horse battery",
+        "ingest-key-0123456789",
+        "s3cret",
+        "mailer",
+    ] {
         assert!(!text.contains(secret), "{secret} printed:\n{text}");
     }
     assert!(text.contains("smtps://***@mail.example.com:465"), "{text}");
@@ -50,7 +64,11 @@ fn a_bad_value_exits_78_naming_the_variable() {
     // Auth on without its admin: the variable that is missing is named.
     let out = telltale(&["config", "check"], &dir.path().join("t.sqlite"), &[]);
     assert_eq!(out.status.code(), Some(78));
-    assert!(stderr(&out).contains("MONITOR_AUTH_ADMIN_EMAIL"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("MONITOR_AUTH_ADMIN_EMAIL"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
