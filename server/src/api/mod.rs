@@ -16,6 +16,7 @@ mod jobs;
 mod maintenance;
 mod pings;
 mod query;
+pub mod reference;
 mod runs;
 mod settings;
 mod status;

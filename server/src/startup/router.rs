@@ -1,6 +1,6 @@
 //! The route table and the middleware stack every request passes.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -69,6 +69,8 @@ pub(super) fn build_router(state: AppState) -> Router {
     let body_limit = state.config.ingest.max_body_bytes.saturating_add(64 * 1024);
     let slots = edge::Slots::new(state.config.max_concurrent_requests);
     let timeout = state.config.request_timeout;
+    let api_page: Arc<str> =
+        api::reference::render(&serde_json::to_value(api::openapi()).unwrap_or_default()).into();
     Router::new()
         .nest("/v1", api::router(&state))
         .merge(crate::badge::router())
@@ -76,6 +78,10 @@ pub(super) fn build_router(state: AppState) -> Router {
         .route("/auth/login", post(login::login))
         .route("/auth/logout", post(login::logout))
         .route("/metrics", get(metrics::serve))
+        .route(
+            "/docs/api",
+            get(move || std::future::ready(reference(&api_page))),
+        )
         // Forge served its dashboard at /monitor; old bookmarks land on the overview.
         .route("/monitor", get(|| async { Redirect::permanent("/") }))
         .leptos_routes_with_context(
@@ -153,4 +159,8 @@ fn request_span(req: &Request<Body>) -> tracing::Span {
         path = %req.uri().path(),
         request_id = %id,
     )
+}
+
+fn reference(page: &Arc<str>) -> axum::response::Response {
+    api::reference::page(page)
 }

@@ -193,3 +193,52 @@ async fn openapi_covers_every_endpoint_and_resolves() {
     assert!(params.contains("\"source\""), "{params}");
     app.stop().await;
 }
+
+/// `/docs/api` is the document as a page: every operation on it, no
+/// script, and read by whoever may read `/v1/openapi.json`.
+#[tokio::test]
+async fn the_api_reference_page_is_read_as_the_document_is() {
+    use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, AUTH_ON};
+    let app = TestApp::spawn_with(&AUTH_ON).await;
+    for path in ["/v1/openapi.json", "/docs/api"] {
+        let anonymous = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{path} without credentials");
+    }
+    let cookie = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = app
+        .client
+        .get(app.url("/docs/api"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.starts_with("default-src 'none'") && !csp.contains("script"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    for (method, path) in ENDPOINTS {
+        let heading = format!(
+            "<span class=\"method\">{}</span><code>{}</code>",
+            method.to_ascii_uppercase(),
+            path
+        );
+        assert!(
+            html.contains(&heading),
+            "{method} {path} is not on the page"
+        );
+    }
+    assert!(!html.contains("<script"));
+    app.stop().await;
+}

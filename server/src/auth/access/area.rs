@@ -15,7 +15,7 @@ pub enum Area {
     /// URL is the credential, or the ping key of a slug URL, which the
     /// handler checks (it is in the path, not a header).
     Ping,
-    /// Every other `GET` of `/v1`.
+    /// Every other `GET` of `/v1`, and `/docs/api` (the API reference).
     Read,
     /// Changes through `/v1` (close alert) and all of `/v1/settings`.
     Admin,
@@ -54,6 +54,10 @@ pub fn area(method: &Method, path: &str) -> Area {
     }
     if path.starts_with("/api/") {
         return Area::ServerFn;
+    }
+    // The OpenAPI document as a page: read as the document is.
+    if path == "/docs/api" {
+        return if reads { Area::Read } else { Area::Admin };
     }
     if path.starts_with("/ping/") || path.starts_with("/p/") {
         return Area::Ping;
@@ -115,6 +119,8 @@ mod tests {
         assert_eq!(area(&get, "/v1/settings/api-keys"), Area::Admin);
         assert_eq!(area(&post, "/api/runs/list"), Area::ServerFn);
         assert_eq!(area(&get, "/metrics"), Area::Metrics);
+        assert_eq!(area(&get, "/docs/api"), Area::Read);
+        assert_eq!(area(&post, "/docs/api"), Area::Admin);
         assert_eq!(area(&get, "/metrics/x"), Area::Page);
         assert_eq!(area(&get, "/runs/abc"), Area::Page);
         assert_eq!(area(&get, "/badge/nightly.svg"), Area::Badge);
