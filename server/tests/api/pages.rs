@@ -548,6 +548,11 @@ async fn the_overview_names_fifty_broken_jobs_and_counts_the_rest() {
                 job_event("job.failed", &job, &run, 30, serde_json::json!({})),
             ]
         })
+        .chain([
+            // Two failures in a row: first in failures-first order.
+            job_event("job.started", "nas-copy-54", "nas-54b", 20, serde_json::json!({})),
+            job_event("job.failed", "nas-copy-54", "nas-54b", 10, serde_json::json!({})),
+        ])
         .collect();
     let (status, body) = app
         .post_json("/v1/events/batch", &serde_json::json!(events))
@@ -565,6 +570,10 @@ async fn the_overview_names_fifty_broken_jobs_and_counts_the_rest() {
     let list = &broken[..broken.find("</ul>").unwrap()];
     assert_eq!(list.matches("<li").count(), Overview::BROKEN_JOBS, "{list}");
     assert!(broken.contains("and 5 more: "), "{broken}");
+    // Failures first, then by name: nas-copy-54, nas-copy-00 … nas-copy-48.
+    let first = list.find("nas-copy-54").expect("the job failing twice is listed");
+    assert!(first < list.find("nas-copy-00").expect("{list}"), "{list}");
+    assert!(list.contains("nas-copy-48") && !list.contains("nas-copy-49"), "{list}");
     app.stop().await;
 }
 

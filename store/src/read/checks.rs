@@ -48,12 +48,7 @@ impl Store {
     /// Jobs by health, each job in one bucket: the check-state counts with
     /// the jobs whose FAILURE alert is open moved to FAILING.
     pub async fn health_counts(&self) -> Result<Vec<(JobHealth, u64)>, StoreError> {
-        let open_failures = Query::select()
-            .column(alert::Column::JobName)
-            .from(alert::Entity)
-            .and_where(alert::Column::Status.eq(AlertStatus::Open.as_str()))
-            .and_where(alert::Column::AlertType.eq(AlertType::Failure.as_str()))
-            .to_owned();
+        let open_failures = open_failure_jobs();
         let failing: Vec<(String, i64)> = job::Entity::find()
             .select_only()
             .column(job::Column::CheckState)
@@ -89,4 +84,15 @@ impl Store {
         let failing = self.is_failing(name).await?;
         job_status_from_row(row, failing).map(Some)
     }
+}
+
+/// The names of the jobs with an open FAILURE alert (the FAILING ones), as
+/// a subquery.
+pub(crate) fn open_failure_jobs() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(alert::Column::JobName)
+        .from(alert::Entity)
+        .and_where(alert::Column::Status.eq(AlertStatus::Open.as_str()))
+        .and_where(alert::Column::AlertType.eq(AlertType::Failure.as_str()))
+        .to_owned()
 }

@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use telltale_model::{
-    AlertFilter, AlertStatus, CheckState, EventFilter, JobHealth, JobStatus, Overview, RunFilter,
-    RunStatus, sort_failures_first,
+    AlertFilter, AlertStatus, CheckState, EventFilter, JobStatus, Overview, RunFilter, RunStatus,
 };
 
 use crate::{Store, StoreError};
@@ -48,25 +47,36 @@ impl Store {
         })
     }
 
-    /// The FAILING jobs (whatever their check state), then the DOWN ones,
-    /// then the LATE ones: each read by an index (open alerts, the state
-    /// column), not one pass over every job.
+    /// The first fifty broken jobs: the FAILING ones (whatever their check
+    /// state), then the DOWN ones, then the LATE ones, each group in
+    /// failures-first order. Each is found by an index (open alerts, the
+    /// state column) and ordered by the three columns that decide it; only
+    /// the fifty shown are read whole. A farm where thousands fail at once
+    /// (a shared mount gone) is when the overview must still open quickly.
     async fn broken_jobs(&self) -> Result<Vec<JobStatus>, StoreError> {
         let failing = self.failing_jobs().await?;
-        let mut names: Vec<String> = failing.iter().cloned().collect();
-        names.sort();
-        let mut broken = self.job_rows_in_order(&names, &failing).await?;
-        sort_failures_first(&mut broken);
+        let mut names: Vec<String> = self
+            .failing_places()
+            .await?
+            .into_iter()
+            .take(Overview::BROKEN_JOBS)
+            .map(|place| place.name().to_owned())
+            .collect();
         for state in [CheckState::Down, CheckState::Late] {
-            let jobs = self
-                .job_statuses_marking(Some(state), None, &failing)
-                .await?;
-            broken.extend(jobs.into_iter().filter(|j| j.health != JobHealth::Failing));
-            if broken.len() >= Overview::BROKEN_JOBS {
+            let room = Overview::BROKEN_JOBS.saturating_sub(names.len());
+            if room == 0 {
                 break;
             }
+            let more: Vec<String> = self
+                .job_places(Some(state), None)
+                .await?
+                .into_iter()
+                .map(|(place, _)| place.name().to_owned())
+                .filter(|name| !failing.contains(name))
+                .take(room)
+                .collect();
+            names.extend(more);
         }
-        broken.truncate(Overview::BROKEN_JOBS);
-        Ok(broken)
+        self.job_rows_in_order(&names, &failing).await
     }
 }

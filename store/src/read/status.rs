@@ -19,6 +19,7 @@ use telltale_model::{
 use crate::BIND_CHUNK;
 use crate::convert::job_status_from_row;
 use crate::entity::{job, run};
+use crate::read::checks::open_failure_jobs;
 use crate::read::runs::span_seconds;
 use crate::{Store, StoreError};
 
@@ -189,7 +190,7 @@ impl Store {
     /// the list (cursor order) and its state. Only the three columns that
     /// decide the place are read: with 10,000 jobs, converting every whole
     /// row was most of the page's time.
-    async fn job_places(
+    pub(crate) async fn job_places(
         &self,
         state: Option<CheckState>,
         text: Option<&str>,
@@ -220,6 +221,29 @@ impl Store {
             })
             .collect();
         places.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(places)
+    }
+
+    /// The FAILING jobs' places (cursor order), from the three columns
+    /// that decide them.
+    pub(crate) async fn failing_places(&self) -> Result<Vec<JobCursor>, StoreError> {
+        let rows: Vec<(String, String, i32)> = job::Entity::find()
+            .select_only()
+            .column(job::Column::Name)
+            .column(job::Column::CheckState)
+            .column(job::Column::ConsecutiveFailures)
+            .filter(job::Column::Name.in_subquery(open_failure_jobs()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut places: Vec<JobCursor> = rows
+            .into_iter()
+            .map(|(name, s, failures)| {
+                let s = CheckState::parse(&s).unwrap_or(CheckState::New);
+                JobCursor::new(s, u32::try_from(failures).unwrap_or(0), &name)
+            })
+            .collect();
+        places.sort();
         Ok(places)
     }
 
