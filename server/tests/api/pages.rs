@@ -550,8 +550,20 @@ async fn the_overview_names_fifty_broken_jobs_and_counts_the_rest() {
         })
         .chain([
             // Two failures in a row: first in failures-first order.
-            job_event("job.started", "nas-copy-54", "nas-54b", 20, serde_json::json!({})),
-            job_event("job.failed", "nas-copy-54", "nas-54b", 10, serde_json::json!({})),
+            job_event(
+                "job.started",
+                "nas-copy-54",
+                "nas-54b",
+                20,
+                serde_json::json!({}),
+            ),
+            job_event(
+                "job.failed",
+                "nas-copy-54",
+                "nas-54b",
+                10,
+                serde_json::json!({}),
+            ),
         ])
         .collect();
     let (status, body) = app
@@ -571,9 +583,14 @@ async fn the_overview_names_fifty_broken_jobs_and_counts_the_rest() {
     assert_eq!(list.matches("<li").count(), Overview::BROKEN_JOBS, "{list}");
     assert!(broken.contains("and 5 more: "), "{broken}");
     // Failures first, then by name: nas-copy-54, nas-copy-00 … nas-copy-48.
-    let first = list.find("nas-copy-54").expect("the job failing twice is listed");
+    let first = list
+        .find("nas-copy-54")
+        .expect("the job failing twice is listed");
     assert!(first < list.find("nas-copy-00").expect("{list}"), "{list}");
-    assert!(list.contains("nas-copy-48") && !list.contains("nas-copy-49"), "{list}");
+    assert!(
+        list.contains("nas-copy-48") && !list.contains("nas-copy-49"),
+        "{list}"
+    );
     app.stop().await;
 }
 
