@@ -81,55 +81,10 @@ impl PolicyForm {
     /// one (otherwise as typed, so the service names the field).
     fn spec(self, name: Option<String>, was: &PolicyForm) -> telltale_model::JobSpec {
         use serde_json::{Map, Value, json};
-        let typed = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
         let mut policy = Map::new();
-        let fields = [
-            ("schedule", &self.schedule, &was.schedule, false),
-            ("timezone", &self.timezone, &was.timezone, false),
-            ("depends_on", &self.depends_on, &was.depends_on, false),
-            (
-                "grace_seconds",
-                &self.grace_seconds,
-                &was.grace_seconds,
-                true,
-            ),
-            (
-                "start_grace_seconds",
-                &self.start_grace_seconds,
-                &was.start_grace_seconds,
-                true,
-            ),
-            (
-                "max_runtime_seconds",
-                &self.max_runtime_seconds,
-                &was.max_runtime_seconds,
-                true,
-            ),
-            (
-                "min_runtime_seconds",
-                &self.min_runtime_seconds,
-                &was.min_runtime_seconds,
-                true,
-            ),
-            (
-                "failure_threshold",
-                &self.failure_threshold,
-                &was.failure_threshold,
-                true,
-            ),
-            (
-                "repeat_interval_seconds",
-                &self.repeat_interval_seconds,
-                &was.repeat_interval_seconds,
-                true,
-            ),
-        ];
-        for (key, now, before, numeric) in fields {
+        for ((key, now, numeric), (_, before, _)) in
+            self.policy_fields().into_iter().zip(was.policy_fields())
+        {
             let (now, before) = (typed(now), typed(before));
             if now == before {
                 continue;
@@ -145,14 +100,15 @@ impl PolicyForm {
             policy.insert(key.into(), value);
         }
         if self.flags.is_some() {
-            for (key, now, before) in [
+            let flags = [
                 (
                     "alert_on_failure",
                     &self.alert_on_failure,
                     &was.alert_on_failure,
                 ),
                 ("alert_on_miss", &self.alert_on_miss, &was.alert_on_miss),
-            ] {
+            ];
+            for (key, now, before) in flags {
                 if now.is_some() != before.is_some() {
                     policy.insert(key.into(), json!(now.is_some()));
                 }
@@ -174,6 +130,34 @@ impl PolicyForm {
             }),
         }
     }
+
+    /// The policy's typed fields: key, value, and whether it is a number.
+    fn policy_fields(&self) -> [(&'static str, &Option<String>, bool); 9] {
+        [
+            ("schedule", &self.schedule, false),
+            ("timezone", &self.timezone, false),
+            ("depends_on", &self.depends_on, false),
+            ("grace_seconds", &self.grace_seconds, true),
+            ("start_grace_seconds", &self.start_grace_seconds, true),
+            ("max_runtime_seconds", &self.max_runtime_seconds, true),
+            ("min_runtime_seconds", &self.min_runtime_seconds, true),
+            ("failure_threshold", &self.failure_threshold, true),
+            (
+                "repeat_interval_seconds",
+                &self.repeat_interval_seconds,
+                true,
+            ),
+        ]
+    }
+}
+
+/// A field as typed, trimmed; `None` when blank.
+#[cfg(feature = "ssr")]
+fn typed(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 /// Who is changing things, as the audit log names them.

@@ -34,238 +34,59 @@ const fn secret(var: &'static str, help: &'static str) -> Setting {
 }
 
 /// In the order `Config::from_lookup` reads them, grouped as in
-/// docs/configuration.md.
+/// docs/configuration.md. One line a setting: it reads as the table it is.
+#[rustfmt::skip]
 pub const SETTINGS: &[Setting] = &[
-    s(
-        "MONITOR_HOST",
-        "127.0.0.1",
-        "address to bind (an IP, or localhost)",
-    ),
-    s(
-        "FORGE_MONITOR_LAN",
-        "false",
-        "true binds 0.0.0.0 when MONITOR_HOST is unset",
-    ),
-    s(
-        "MONITOR_PORT",
-        "PORT, else 7410",
-        "port to listen on (0: any free port)",
-    ),
+    s("MONITOR_HOST", "127.0.0.1", "address to bind (an IP, or localhost)"),
+    s("FORGE_MONITOR_LAN", "false", "true binds 0.0.0.0 when MONITOR_HOST is unset"),
+    s("MONITOR_PORT", "PORT, else 7410", "port to listen on (0: any free port)"),
     s("PORT", "—", "the port when MONITOR_PORT is unset"),
-    secret(
-        "MONITOR_DATABASE_URL",
-        "postgres://… selects PostgreSQL; sqlite://PATH is SQLite",
-    ),
-    s(
-        "MONITOR_DB_PATH",
-        "./monitor.sqlite",
-        "the SQLite file when no database URL is set",
-    ),
-    s(
-        "MONITOR_INSTANCE_NAME",
-        "host name and port",
-        "this process's name in health, logs and PostgreSQL",
-    ),
-    s(
-        "MONITOR_LEADER_RETRY_SECONDS",
-        "5",
-        "PostgreSQL: how often an instance that does not lead tries to",
-    ),
-    secret(
-        "MONITOR_API_KEY",
-        "a shared ingest and read key (at least 16 characters)",
-    ),
-    secret(
-        "MONITOR_METRICS_TOKEN",
-        "a bearer token that opens GET /metrics alone",
-    ),
-    s(
-        "MONITOR_AUTH_ENABLED",
-        "true",
-        "login on; needs the two admin variables",
-    ),
-    s(
-        "MONITOR_AUTH_ADMIN_EMAIL",
-        "—",
-        "the first admin, made on the first start",
-    ),
-    secret(
-        "MONITOR_AUTH_ADMIN_PASSWORD",
-        "that admin's password (at least 12 characters)",
-    ),
-    s(
-        "MONITOR_ALLOW_INSECURE",
-        "false",
-        "true allows auth off while bound beyond loopback",
-    ),
-    s(
-        "MONITOR_SESSION_IDLE_MINUTES",
-        "30",
-        "a session unused this long ends",
-    ),
-    s(
-        "MONITOR_SESSION_MAX_HOURS",
-        "12",
-        "a session ends this long after login",
-    ),
-    s(
-        "MONITOR_TRUSTED_PROXIES",
-        "—",
-        "IPs/CIDRs of proxies whose X-Forwarded-* are believed",
-    ),
-    s(
-        "MONITOR_AUTH_PROXY_HEADER",
-        "—",
-        "a header an authenticating proxy sets to the user's email",
-    ),
-    s(
-        "MONITOR_AUTH_PROXY_TRUSTED",
-        "—",
-        "IPs/CIDRs of that proxy (required with the header)",
-    ),
-    s(
-        "MONITOR_MAX_CONCURRENT_REQUESTS",
-        "256",
-        "requests served at once; more wait",
-    ),
-    s(
-        "MONITOR_REQUEST_TIMEOUT_SECONDS",
-        "30",
-        "a request not answered within this gets 503",
-    ),
-    s(
-        "MONITOR_LOGIN_CONCURRENCY",
-        "1",
-        "password hashes computed at once",
-    ),
-    s(
-        "MONITOR_LOGIN_QUEUE",
-        "32",
-        "sign-ins waiting for a hash; more get 503 login_busy",
-    ),
-    secret(
-        "MONITOR_AUTH_SECRET",
-        "at least 32 characters when set; not needed (sessions are server-side)",
-    ),
-    s(
-        "MONITOR_AUTH_BASE_URL",
-        "—",
-        "an extra origin the CSRF check accepts",
-    ),
-    s(
-        "MONITOR_AUTH_TRUSTED_ORIGINS",
-        "—",
-        "more such origins, comma-separated",
-    ),
-    s(
-        "MONITOR_PUBLIC_URL",
-        "—",
-        "base of links in alerts; https makes the cookie Secure",
-    ),
-    secret(
-        "MONITOR_SMTP_URL",
-        "smtp://[user:pass@]host[:port] or smtps://… for alert email",
-    ),
-    s(
-        "MONITOR_EMAIL_FROM",
-        "Resend's sender",
-        "sender of alert email (required with SMTP)",
-    ),
-    s(
-        "MONITOR_DELIVERY_MAX_ATTEMPTS",
-        "8",
-        "attempts per delivery, the first included",
-    ),
-    s(
-        "MONITOR_DELIVERY_BACKOFF_SECONDS",
-        "30",
-        "wait before the first retry; doubles each time",
-    ),
-    s(
-        "MONITOR_DELIVERY_TIMEOUT_SECONDS",
-        "10",
-        "per webhook request or SMTP command",
-    ),
-    s(
-        "MONITOR_DELIVERY_CONCURRENCY",
-        "8",
-        "sends in flight at once",
-    ),
-    secret(
-        "MONITOR_RESEND_API_KEY",
-        "the Resend email API's key (with the sender below)",
-    ),
-    s(
-        "MONITOR_RESEND_FROM_EMAIL",
-        "—",
-        "the sender of email sent through Resend",
-    ),
-    s(
-        "MONITOR_RESEND_API_BASE",
-        "https://api.resend.com",
-        "Resend's base URL",
-    ),
-    s(
-        "MONITOR_WEBHOOK_ALLOW_PRIVATE",
-        "false",
-        "true lets webhooks reach loopback and private addresses",
-    ),
-    s(
-        "MONITOR_RETENTION_DAYS",
-        "30",
-        "history older than this is pruned",
-    ),
-    s(
-        "MONITOR_EVALUATOR_INTERVAL_SECONDS",
-        "15",
-        "how often the checks run",
-    ),
-    s(
-        "MONITOR_CLOCK_SKEW_SECONDS",
-        "300",
-        "an eventAt further ahead than this counts as received",
-    ),
-    s(
-        "MONITOR_SCHEDULER_HOLD_SECONDS",
-        "900",
-        "how long MISSED waits on a silent scheduler",
-    ),
-    s(
-        "MONITOR_HEARTBEAT_URL",
-        "—",
-        "pinged after a good evaluator tick, at most once a minute",
-    ),
-    secret(
-        "MONITOR_HEARTBEAT_API_KEY",
-        "the x-api-key sent with that heartbeat",
-    ),
-    s(
-        "MONITOR_RETENTION_INTERVAL_SECONDS",
-        "3600",
-        "how often history is pruned",
-    ),
+    secret("MONITOR_DATABASE_URL", "postgres://… selects PostgreSQL; sqlite://PATH is SQLite"),
+    s("MONITOR_DB_PATH", "./monitor.sqlite", "the SQLite file when no database URL is set"),
+    s("MONITOR_INSTANCE_NAME", "host name and port", "this process's name in health, logs and PostgreSQL"),
+    s("MONITOR_LEADER_RETRY_SECONDS", "5", "PostgreSQL: how often an instance that does not lead tries to"),
+    secret("MONITOR_API_KEY", "a shared ingest and read key (at least 16 characters)"),
+    secret("MONITOR_METRICS_TOKEN", "a bearer token that opens GET /metrics alone"),
+    s("MONITOR_AUTH_ENABLED", "true", "login on; needs the two admin variables"),
+    s("MONITOR_AUTH_ADMIN_EMAIL", "—", "the first admin, made on the first start"),
+    secret("MONITOR_AUTH_ADMIN_PASSWORD", "that admin's password (at least 12 characters)"),
+    s("MONITOR_ALLOW_INSECURE", "false", "true allows auth off while bound beyond loopback"),
+    s("MONITOR_SESSION_IDLE_MINUTES", "30", "a session unused this long ends"),
+    s("MONITOR_SESSION_MAX_HOURS", "12", "a session ends this long after login"),
+    s("MONITOR_TRUSTED_PROXIES", "—", "IPs/CIDRs of proxies whose X-Forwarded-* are believed"),
+    s("MONITOR_AUTH_PROXY_HEADER", "—", "a header an authenticating proxy sets to the user's email"),
+    s("MONITOR_AUTH_PROXY_TRUSTED", "—", "IPs/CIDRs of that proxy (required with the header)"),
+    s("MONITOR_MAX_CONCURRENT_REQUESTS", "256", "requests served at once; more wait"),
+    s("MONITOR_REQUEST_TIMEOUT_SECONDS", "30", "a request not answered within this gets 503"),
+    s("MONITOR_LOGIN_CONCURRENCY", "1", "password hashes computed at once"),
+    s("MONITOR_LOGIN_QUEUE", "32", "sign-ins waiting for a hash; more get 503 login_busy"),
+    secret("MONITOR_AUTH_SECRET", "at least 32 characters when set; not needed (sessions are server-side)"),
+    s("MONITOR_AUTH_BASE_URL", "—", "an extra origin the CSRF check accepts"),
+    s("MONITOR_AUTH_TRUSTED_ORIGINS", "—", "more such origins, comma-separated"),
+    s("MONITOR_PUBLIC_URL", "—", "base of links in alerts; https makes the cookie Secure"),
+    secret("MONITOR_SMTP_URL", "smtp://[user:pass@]host[:port] or smtps://… for alert email"),
+    s("MONITOR_EMAIL_FROM", "Resend's sender", "sender of alert email (required with SMTP)"),
+    s("MONITOR_DELIVERY_MAX_ATTEMPTS", "8", "attempts per delivery, the first included"),
+    s("MONITOR_DELIVERY_BACKOFF_SECONDS", "30", "wait before the first retry; doubles each time"),
+    s("MONITOR_DELIVERY_TIMEOUT_SECONDS", "10", "per webhook request or SMTP command"),
+    s("MONITOR_DELIVERY_CONCURRENCY", "8", "sends in flight at once"),
+    secret("MONITOR_RESEND_API_KEY", "the Resend email API's key (with the sender below)"),
+    s("MONITOR_RESEND_FROM_EMAIL", "—", "the sender of email sent through Resend"),
+    s("MONITOR_RESEND_API_BASE", "https://api.resend.com", "Resend's base URL"),
+    s("MONITOR_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses"),
+    s("MONITOR_RETENTION_DAYS", "30", "history older than this is pruned"),
+    s("MONITOR_EVALUATOR_INTERVAL_SECONDS", "15", "how often the checks run"),
+    s("MONITOR_CLOCK_SKEW_SECONDS", "300", "an eventAt further ahead than this counts as received"),
+    s("MONITOR_SCHEDULER_HOLD_SECONDS", "900", "how long MISSED waits on a silent scheduler"),
+    s("MONITOR_HEARTBEAT_URL", "—", "pinged after a good evaluator tick, at most once a minute"),
+    secret("MONITOR_HEARTBEAT_API_KEY", "the x-api-key sent with that heartbeat"),
+    s("MONITOR_RETENTION_INTERVAL_SECONDS", "3600", "how often history is pruned"),
     s("MONITOR_MAX_BODY_BYTES", "1048576", "largest ingest body"),
     s("MONITOR_MAX_BATCH_EVENTS", "1000", "largest batch"),
-    s(
-        "MONITOR_PING_BODY_BYTES",
-        "102400",
-        "how much of a ping's body is kept",
-    ),
-    s(
-        "MONITOR_LOG_FORMAT",
-        "human",
-        "human, or json for one JSON object a line",
-    ),
-    s(
-        "MONITOR_ACCESS_LOG",
-        "false",
-        "true: one log line per answered request",
-    ),
-    s(
-        "MONITOR_SITE_ROOT",
-        "beside the binary",
-        "where the built site (pkg/, favicon) is",
-    ),
+    s("MONITOR_PING_BODY_BYTES", "102400", "how much of a ping's body is kept"),
+    s("MONITOR_LOG_FORMAT", "human", "human, or json for one JSON object a line"),
+    s("MONITOR_ACCESS_LOG", "false", "true: one log line per answered request"),
+    s("MONITOR_SITE_ROOT", "beside the binary", "where the built site (pkg/, favicon) is"),
 ];
 
 /// The table as `telltale serve --help` ends: one setting a line.
