@@ -70,11 +70,15 @@ fn Flag(name: &'static str, label: &'static str, on: bool) -> impl IntoView {
 #[component]
 pub fn NewJobForm() -> impl IntoView {
     let create = ServerAction::<CreateJob>::new();
+    let refused = move || create.value().get().is_some_and(|r| r.is_err());
     let admin = admin_data();
     view! {
         <Loaded data=admin loading="" let:admin>
             {admin.then(|| view! {
-                <details class="manage" data-testid="new-job">
+                // Open when the last try was refused: without JavaScript the
+                // refusal comes back as a new page, and a closed section
+                // would hide what was wrong.
+                <details class="manage" data-testid="new-job" open=refused>
                     <summary>"Declare a job before its first run"</summary>
                     {action_error(create)}
                     <ActionForm action=create attr:class="job-form">
