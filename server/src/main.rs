@@ -161,26 +161,33 @@ fn config_check() -> ExitCode {
             return ExitCode::from(EX_CONFIG);
         }
     };
-    println!("configuration is valid");
-    println!("  listens on      http://{}", config.socket_addr());
-    println!("  database        {}", config.describe_database());
-    println!(
-        "  login           {}",
-        if config.auth.enabled { "on" } else { "off" }
-    );
-    println!("  alert email     {}", config.describe_email());
-    println!();
+    // One write, its error ignored: `telltale config check | head` must
+    // not end in a panic about a closed pipe.
+    let mut out = String::from("configuration is valid\n");
+    out.push_str(&format!(
+        "  listens on      http://{}\n",
+        config.socket_addr()
+    ));
+    out.push_str(&format!(
+        "  database        {}\n",
+        config.describe_database()
+    ));
+    let login = if config.auth.enabled { "on" } else { "off" };
+    out.push_str(&format!("  login           {login}\n"));
+    out.push_str(&format!(
+        "  alert email     {}\n\n",
+        config.describe_email()
+    ));
     let width = settings::SETTINGS
         .iter()
         .map(|s| s.var.len())
         .max()
         .unwrap_or(0);
     for (setting, value) in settings::effective(|name| std::env::var(name).ok()) {
-        match value {
-            Some(v) => println!("{:width$}  {v}", setting.var),
-            None => println!("{:width$}  (default: {})", setting.var, setting.default),
-        }
+        let shown = value.unwrap_or_else(|| format!("(default: {})", setting.default));
+        out.push_str(&format!("{:width$}  {shown}\n", setting.var));
     }
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
     ExitCode::SUCCESS
 }
 
