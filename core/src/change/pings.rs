@@ -49,8 +49,8 @@ impl Core {
     /// stored when it is refused.
     ///
     /// A start without `rid` opens a run of its own; a finish without one
-    /// ends the job's newest open run, or is a run of its own when none is
-    /// open. The job and its open run are found by the writer, in the
+    /// ends the run of the job's latest start while that is open, or is a
+    /// run of its own. The job and its open run are found by the writer, in the
     /// transaction that stores the ping.
     pub async fn ping(&self, ping: Ping) -> Result<PingAnswer, PingError> {
         let rid = match (&ping.rid, &ping.series) {
@@ -77,8 +77,8 @@ impl Core {
         // without a run id the job's open run (else `fresh`).
         let (run_id, effect, fresh) = match ping.kind {
             PingKind::Start => (Some(rid.unwrap_or_else(new_run_id)), RunEffect::Opens, None),
-            PingKind::Log => (rid, RunEffect::Keeps, None),
-            _ => (rid, RunEffect::Ends, Some(new_run_id())),
+            kind if kind.ends_run() => (rid, RunEffect::Ends, Some(new_run_id())),
+            _ => (rid, RunEffect::Keeps, None),
         };
         let event = ping_event("", run_id, ping.kind, &ping.from, &ping.body, self.now());
         let lookup = PingLookup { job, fresh, effect };

@@ -29,8 +29,8 @@ pub(crate) trait Backend: Send {
     /// it mends the row (failing instead refused every later event naming
     /// it, and a worker's spool, sent in order, stalled behind the first).
     fn load(&mut self, events: &[Event]) -> impl Future<Output = Result<State, StoreError>> + Send;
-    /// A ping's job and that job's newest open run, as stored; `None`: no
-    /// such job.
+    /// A ping's job and that job's latest run if it is still open, as
+    /// stored; `None`: no such job.
     fn find_ping(
         &mut self,
         job: &PingJob,
