@@ -84,7 +84,7 @@ pub fn NewJobForm() -> impl IntoView {
                     <ActionForm action=create attr:class="job-form">
                         <label for="job-name">"Name"</label>
                         <input id="job-name" type="text" name="name" required />
-                        <PolicyFields v=PolicyForm::of(&Default::default(), None, &[]) />
+                        <PolicyFields v=PolicyForm::blank() />
                         <button type="submit">"Create job"</button>
                     </ActionForm>
                 </details>

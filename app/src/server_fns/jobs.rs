@@ -46,6 +46,11 @@ pub struct PolicyForm {
 }
 
 impl PolicyForm {
+    /// The form of a job not declared yet: the default policy.
+    pub fn blank() -> Self {
+        Self::of(&telltale_model::CheckPolicy::default(), None, &[])
+    }
+
     /// The form as it shows `policy`, `description` and `tags`.
     pub fn of(
         p: &telltale_model::CheckPolicy,
@@ -175,9 +180,8 @@ pub async fn create_job(name: String, policy: PolicyForm) -> Result<JobStatus, A
     require_admin()?;
     let actor = actor();
     let core = core()?;
-    let blank = PolicyForm::of(&telltale_model::CheckPolicy::default(), None, &[]);
     let job = core
-        .create_job(&policy.spec(Some(name), &blank), &actor)
+        .create_job(&policy.spec(Some(name), &PolicyForm::blank()), &actor)
         .await?;
     leptos_axum::redirect(&format!(
         "/jobs/{}",
