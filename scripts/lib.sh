@@ -36,3 +36,18 @@ apt_install() {
   fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
+
+# The release site and binary. --precompress writes brotli and gzip copies of
+# the site, and makes cargo-leptos build the site before the server, which
+# embeds it (embedded-site/): the binary serves its dashboard from anywhere.
+release_build() {
+  cargo leptos build --release --split --precompress
+}
+
+# The same, as a static binary (musl): the one `make dist` packs and the
+# tests run, as in the FROM scratch container.
+STATIC_TARGET="x86_64-unknown-linux-musl"
+STATIC_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$STATIC_TARGET/release/telltale"
+static_release_build() {
+  LEPTOS_BIN_TARGET_TRIPLE="$STATIC_TARGET" cargo leptos build --release --split --precompress
+}

@@ -6,6 +6,6 @@ source "$(dirname "$0")/lib.sh"
 
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
-stage "release build" cargo leptos build --release --split
+stage "release build" release_build
 export MONITOR_AUTH_ENABLED="${MONITOR_AUTH_ENABLED:-false}"
 exec "$ROOT/target/release/telltale" serve

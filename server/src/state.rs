@@ -44,6 +44,8 @@ pub struct Services {
     /// This instance's Prometheus counters (`GET /metrics`).
     pub metrics: Metrics,
     pub leptos_options: LeptosOptions,
+    /// Where `/pkg/…` and the favicon are read from.
+    pub site: crate::site::Site,
     /// Faults tests arm; never armed otherwise.
     pub faults: crate::faults::Faults,
 }

@@ -24,8 +24,8 @@ use crate::metrics::Metrics;
 use crate::state::{AppState, Services};
 use instances::default_instance_name;
 use parts::{
-    bind, elect, leader_loops, leptos_options, open_store, prepare_accounts, self_heartbeat,
-    start_deliverer,
+    bind, choose_site, elect, leader_loops, leptos_options, open_store, prepare_accounts,
+    self_heartbeat, start_deliverer,
 };
 use router::build_router;
 use telltale_core::{Core, CoreParts};
@@ -87,7 +87,8 @@ impl Application {
         prepare_accounts(&config, &store, &accounts, clock.now()).await?;
         let listener = bind(&config).await?;
         let addr = listener.local_addr()?;
-        let leptos_options = leptos_options(&config, addr);
+        let site = choose_site(&config);
+        let leptos_options = leptos_options(&site, addr);
 
         let (ingest, writer) = IngestQueue::start(store.clone());
         let metrics = Metrics::new();
@@ -121,6 +122,7 @@ impl Application {
             config: Arc::new(config),
             auth: AuthState::default(),
             leptos_options,
+            site,
             faults: faults.clone(),
         }));
         Ok(Application {

@@ -16,11 +16,12 @@ use tokio::task::JoinHandle;
 
 use super::StartupError;
 use super::instances::link_instances;
+use crate::Config;
 use crate::auth::seed::seed_admin;
 use crate::engine::{SelfHeartbeat, SystemClock};
 use crate::leader::{Election, LeaderStatus, LockConfig, Loops};
 use crate::metrics::Metrics;
-use crate::{Config, site};
+use crate::site::Site;
 
 /// The name cargo-leptos gives the bundle (`output-name` in Cargo.toml's
 /// `[[workspace.metadata.leptos]]`): `/pkg/telltale.js`, `.wasm`, `.css`.
@@ -74,19 +75,28 @@ pub(super) async fn bind(config: &Config) -> Result<TcpListener, StartupError> {
         })
 }
 
-/// Where the built site is, warning when there is none to hydrate the pages.
-pub(super) fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
-    let site_root = site::resolve(config.site_root.as_deref());
-    if !site::has_bundle(&site_root) {
-        tracing::warn!(
-            site_root = %site_root.display(),
+/// Where the built site comes from, warning when there is none to hydrate
+/// the pages.
+pub(super) fn choose_site(config: &Config) -> Site {
+    let site = Site::choose(config.site_root.as_deref());
+    match &site {
+        Site::Embedded => tracing::info!("site served from the binary"),
+        Site::Disk(root) if site.has_bundle() => {
+            tracing::info!(site_root = %root.display(), "site served from disk")
+        }
+        Site::Disk(root) => tracing::warn!(
+            site_root = %root.display(),
             "no built site found: pages render but will not hydrate \
              (build with `cargo leptos build --release` or set MONITOR_SITE_ROOT)"
-        );
+        ),
     }
+    site
+}
+
+pub(super) fn leptos_options(site: &Site, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
-        .site_root(site_root.display().to_string())
+        .site_root(site.leptos_root())
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .env(Env::PROD)

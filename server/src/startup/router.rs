@@ -52,6 +52,7 @@ pub(super) fn build_router(state: AppState) -> Router {
     let routes = route_list();
     let core = state.core.clone();
     let options = state.leptos_options.clone();
+    let split_manifest = state.site.split_manifest();
     // Every route, the fallback included, sits behind the same stack. Read
     // bottom-up for the order a request meets it:
     // - metrics (latency and status of every answer, these layers' own too),
@@ -87,7 +88,13 @@ pub(super) fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(core.clone()),
+            move || {
+                provide_context(core.clone());
+                // leptos reads it from disk; an embedded site has none there.
+                if let Some(manifest) = &split_manifest {
+                    provide_context(manifest.clone());
+                }
+            },
             move || shell(options.clone()),
         )
         .fallback(site::file_or_not_found)
