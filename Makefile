@@ -1,7 +1,7 @@
 # The two commands of the README, plus their parts. Each sets up what it
 # needs first (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages,
-# Chromium for tests), idempotently.
-.PHONY: run test setup build bench bench-evaluator bench-instances bench-writer soak
+# Chromium and the musl target for tests and dist), idempotently.
+.PHONY: run test setup build dist bench bench-evaluator bench-instances bench-writer soak
 
 run:    ## build and start Telltale on SQLite at http://127.0.0.1:7410
 	@scripts/run.sh
@@ -12,8 +12,11 @@ test:   ## format check, clippy, unit + integration tests, browser tests
 setup:  ## install the build tools only
 	@scripts/setup.sh
 
-build:  ## release binary and site: target/release/telltale + target/site
-	@scripts/setup.sh && PATH="$$PWD/end2end/node_modules/.bin:$$PATH" cargo leptos build --release --split
+build:  ## release binary, its site inside: target/release/telltale (the site also in target/site)
+	@scripts/setup.sh && bash -c 'source scripts/lib.sh && release_build'
+
+dist:   ## static Linux binary and release tarball: dist/telltale-<version>-x86_64-linux.tar.gz, dist/rootfs for the Containerfile
+	@scripts/dist.sh
 
 bench:  ## load benchmark against the release server (prints a table, writes target/bench-results.json)
 	@$(MAKE) --no-print-directory build && cargo build --release -p telltale-bench && target/release/telltale-bench

@@ -17,9 +17,12 @@ stage "clippy (browser)" cargo clippy -p telltale-frontend --target wasm32-unkno
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 # The release build comes first: the multi-instance tests run its binary
-# (TELLTALE_BIN), as operators would, and Playwright serves its site.
-stage "release build" cargo leptos build --release --split
-stage "cargo test" bash -c "set -o pipefail; TELLTALE_BIN='$ROOT/target/release/telltale' cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
+# (TELLTALE_BIN), as operators would, and Playwright loads its pages. It is
+# the static binary `make dist` packs, with the site inside it: the tests run
+# what is shipped, and Playwright also runs it alone in the container's root.
+stage "static release build and dist" "$ROOT/scripts/dist.sh"
+export TELLTALE_BIN="$STATIC_BIN"
+stage "cargo test" bash -c "set -o pipefail; cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
 stage "playwright" bash -c "set -o pipefail; cd '$ROOT/end2end' && npx playwright test 2>&1 | tee '$logs/playwright.log'"
 
 # One closing line over both runners, so a reader of the log's end sees the total.

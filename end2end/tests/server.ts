@@ -31,24 +31,39 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Where and how to start it: the binary as it is (the default), or
+ * `root`: a copy of the static build's root file system (dist/rootfs), run
+ * by chroot as nobody, with no environment but MONITOR_*, as in the
+ * FROM scratch container. */
+export interface Launch {
+  root?: string;
+}
+
 /** `env` adds to (or overrides) the defaults: auth off, a fresh database. */
-export async function startTelltale(env: Record<string, string> = {}): Promise<Telltale> {
-  const dir = mkdtempSync(join(tmpdir(), "telltale-e2e-"));
+export async function startTelltale(
+  env: Record<string, string> = {},
+  launch: Launch = {},
+): Promise<Telltale> {
+  const dir = launch.root ?? mkdtempSync(join(tmpdir(), "telltale-e2e-"));
   const port = await freePort();
   let output = "";
-  const child: ChildProcess = spawn(binary, ["serve"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      MONITOR_PORT: String(port),
-      MONITOR_DB_PATH: join(dir, "telltale.sqlite"),
-      MONITOR_AUTH_ENABLED: "false",
-      // The tests' webhook receivers listen on loopback.
-      MONITOR_WEBHOOK_ALLOW_PRIVATE: "true",
-      RUST_LOG: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const monitor = {
+    MONITOR_PORT: String(port),
+    MONITOR_DB_PATH: launch.root ? "/data/telltale.sqlite" : join(dir, "telltale.sqlite"),
+    MONITOR_AUTH_ENABLED: "false",
+    // The tests' webhook receivers listen on loopback.
+    MONITOR_WEBHOOK_ALLOW_PRIVATE: "true",
+    ...env,
+  };
+  const child: ChildProcess = launch.root
+    ? spawn("/usr/sbin/chroot", ["--userspec=65534:65534", launch.root, "/telltale", "serve"], {
+        env: monitor,
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+    : spawn(binary, ["serve"], {
+        env: { PATH: process.env.PATH ?? "", RUST_LOG: "info", ...monitor },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));

@@ -86,7 +86,7 @@ pub const SETTINGS: &[Setting] = &[
     s("MONITOR_PING_BODY_BYTES", "102400", "how much of a ping's body is kept"),
     s("MONITOR_LOG_FORMAT", "human", "human, or json for one JSON object a line"),
     s("MONITOR_ACCESS_LOG", "false", "true: one log line per answered request"),
-    s("MONITOR_SITE_ROOT", "beside the binary", "where the built site (pkg/, favicon) is"),
+    s("MONITOR_SITE_ROOT", "inside the binary", "a directory to serve the site (pkg/, favicon) from instead"),
 ];
 
 /// The table as `telltale serve --help` ends: one setting a line.
