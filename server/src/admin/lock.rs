@@ -4,11 +4,10 @@
 //! server and a second server on the same file refuses to start. The
 //! kernel drops the lock when the holder exits, however it exits.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use fs4::{FileExt, TryLockError};
 use telltale_store::DatabaseTarget;
 
 #[derive(Debug, thiserror::Error)]
@@ -73,9 +72,7 @@ impl DatabaseLock {
             .truncate(false)
             .open(&lock)
             .map_err(io)?;
-        // Called through the trait: std's own File::try_lock is newer than
-        // the workspace's minimum Rust.
-        match FileExt::try_lock(&file) {
+        match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut pid = String::new();
