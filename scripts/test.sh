@@ -22,11 +22,23 @@ trap 'rm -rf "$logs"' EXIT
 # what is shipped, and Playwright also runs it alone in the container's root.
 stage "static release build and dist" "$ROOT/scripts/dist.sh"
 export TELLTALE_BIN="$STATIC_BIN"
-stage "cargo test" bash -c "set -o pipefail; cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
+# cargo-nextest where installed (.config/nextest.toml), cargo test otherwise;
+# nextest does not run doc tests, so those run after it.
+if cargo nextest --version >/dev/null 2>&1; then
+  stage "cargo nextest" bash -c "set -o pipefail; cargo nextest run --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
+  stage "doc tests" bash -c "set -o pipefail; cargo test --doc --workspace --exclude telltale-frontend 2>&1 | tee -a '$logs/cargo.log'"
+else
+  stage "cargo test" bash -c "set -o pipefail; cargo test --workspace --exclude telltale-frontend 2>&1 | tee '$logs/cargo.log'"
+fi
 stage "playwright" bash -c "set -o pipefail; cd '$ROOT/end2end' && npx playwright test 2>&1 | tee '$logs/playwright.log'"
 
 # One closing line over both runners, so a reader of the log's end sees the total.
-cargo_passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$logs/cargo.log" | awk '{ s += $4 } END { print s + 0 }')
+cargo_passed=$(
+  {
+    grep -oE 'test result: ok\. [0-9]+ passed' "$logs/cargo.log" | awk '{ print $4 }'
+    grep -oE 'Summary \[ *[0-9.]+s\] [0-9]+ tests? run: [0-9]+ passed' "$logs/cargo.log" | awk '{ print $(NF-1) }'
+  } | awk '{ s += $1 } END { print s + 0 }'
+)
 browser_passed=$(grep -oE '^ +[0-9]+ passed' "$logs/playwright.log" | awk '{ s += $1 } END { print s + 0 }')
 echo "all checks passed in $((SECONDS - total)) s (after setup): $cargo_passed Rust tests, $browser_passed browser tests"
 echo "tests: $((cargo_passed + browser_passed)) passed, 0 failed"
