@@ -3,8 +3,10 @@
 //! names do not change between builds, so nothing may be cached as
 //! immutable).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use leptos::WasmSplitManifest;
@@ -23,7 +25,12 @@ pub(super) fn file(uri: &Uri, headers: &HeaderMap) -> Option<Response> {
     let mut answer = if matches_etag(headers, &file.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut answer = file.body.into_owned().into_response();
+        // Release builds embed the bytes: hand them out without a copy.
+        let body = match file.body {
+            Cow::Borrowed(bytes) => Body::from(Bytes::from_static(bytes)),
+            Cow::Owned(bytes) => Body::from(bytes),
+        };
+        let mut answer = body.into_response();
         if let Ok(kind) = HeaderValue::from_str(&file.content_type) {
             answer.headers_mut().insert(header::CONTENT_TYPE, kind);
         }
