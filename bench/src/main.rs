@@ -10,6 +10,7 @@ mod delivery;
 mod export;
 mod load;
 mod pings;
+mod search;
 mod server;
 
 /// Every failure ends the benchmark with its message.
@@ -78,6 +79,9 @@ struct Report {
     reads: Vec<Figures>,
     /// Server-side rendered dashboard pages (full HTML, auth off).
     pages: Vec<Figures>,
+    /// Full-text search: the index catching up after the seeding, then
+    /// search latencies.
+    search: search::SearchFigures,
     /// Every stored event exported as NDJSON, with the server's memory.
     export: export::ExportFigures,
     peak_rss_mib: f64,
@@ -146,6 +150,7 @@ async fn main() -> Result<(), Error> {
         return Ok(());
     }
     let seeding = seed(&base, args.events, args.runs, args.jobs).await?;
+    let search = search::measure(&base, args.runs, args.page_requests).await?;
     let stored_events = server.count_events().await?;
     let stored_jobs = server.count_jobs().await?;
     let reads = measure_reads(&base, args.runs).await?;
@@ -170,6 +175,7 @@ async fn main() -> Result<(), Error> {
         seeding,
         reads,
         pages,
+        search,
         export,
         peak_rss_mib,
         stored_events,
@@ -287,6 +293,7 @@ fn print_table(r: &Report) {
             f.response_bytes.unwrap_or(0)
         );
     }
+    search::print(&r.search);
     println!("events stored at the end: {}", r.stored_events);
     println!("jobs stored at the end: {}", r.stored_jobs);
     println!("server peak RSS: {:.1} MiB", r.peak_rss_mib);

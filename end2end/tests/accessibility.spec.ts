@@ -55,7 +55,7 @@ for (const scheme of ["light", "dark"] as const) {
 
 test("`/` focuses the page's search or filter", async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, "a key binding needs JavaScript");
-  for (const [path, field] of [["/events", "#event-filter"], ["/jobs", "#job-filter"], ["/runs", "#run-text"]]) {
+  for (const [path, field] of [["/events", "#event-search"], ["/jobs", "#job-filter"], ["/runs", "#run-text"]]) {
     await page.goto(`${telltale.url}${path}`);
     await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
     await page.locator("body").press("/");

@@ -74,6 +74,47 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
   expect(errors).toEqual([]);
 });
 
+test("the search finds an event older than the loaded page, with and without JavaScript", async ({ page }) => {
+  const errors = watchErrors(page);
+  const word = `needle${test.info().project.name.replace(/\W/g, "")}${Date.now()}`;
+  // The one event with the word, then 250 newer ones: it is not among the
+  // 200 the page loads, so only the server's search can find it.
+  await post({ eventType: "execution_failed", message: `disk full on nas-07 (${word})`, jobName: "archive" });
+  const res = await fetch(`${telltale.url}/v1/events/batch`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(
+      Array.from({ length: 250 }, (_, i) => ({
+        sourceType: "worker",
+        level: "info",
+        eventType: "progress_update",
+        message: `frame ${i} rendered`,
+        jobName: "archive",
+      })),
+    ),
+  });
+  expect(res.status).toBe(200);
+  await expect
+    .poll(async () => (await (await fetch(`${telltale.url}/v1/events?q=${word}`)).json()).events.length)
+    .toBe(1);
+
+  await page.goto(`${telltale.url}/events`);
+  const table = page.locator("table.events");
+  await expect(table).toContainText("frame 249 rendered");
+  await expect(table).not.toContainText(word);
+  await page.locator("#event-search").fill(`DISK ${word}`);
+  await page.locator("#event-search").press("Enter");
+  await expect(page).toHaveURL(/\/events\?q=DISK/);
+  await expect(table.locator("tbody tr")).toHaveCount(1);
+  await expect(table).toContainText(`disk full on nas-07 (${word})`);
+  await expect(page.locator("#event-search")).toHaveValue(`DISK ${word}`);
+
+  // A search with no words is refused by name, not answered with everything.
+  await page.goto(`${telltale.url}/events?q=${encodeURIComponent("***")}`);
+  await expect(page.locator("main")).toContainText("q: the search has no letters or digits to search for");
+  expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
+});
+
 test("the overview lists the latest events and /monitor leads to it", async ({ page }) => {
   const errors = watchErrors(page);
   const message = `overview check ${test.info().project.name} ${Date.now()}`;

@@ -19,6 +19,7 @@ mod m20261203_000017_ping_key_scope;
 mod m20261203_000018_open_runs_index;
 mod m20261203_000019_managed_jobs;
 mod m20261204_000020_drop_open_runs_index;
+mod m20261204_000021_event_search;
 mod triggers;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_open_runs_index::Migration),
             Box::new(m20261203_000019_managed_jobs::Migration),
             Box::new(m20261204_000020_drop_open_runs_index::Migration),
+            Box::new(m20261204_000021_event_search::Migration),
         ]
     }
 }

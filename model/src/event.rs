@@ -2,12 +2,14 @@
 
 mod fields;
 mod new_event;
+mod search;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use new_event::{MAX_ID_LEN, NewEvent};
+pub use search::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError, search_words};
 
 /// Who reported an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,6 +134,10 @@ pub struct EventPage {
     pub events: Vec<Event>,
     /// Pass as `before` for the next (older) page; absent on the last page.
     pub next_cursor: Option<i64>,
+    /// With a search (`q`): about how many of the newest events the search
+    /// index has not reached yet, so the search could not find them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsearched: Option<u64>,
 }
 
 /// Which events a listing returns, newest first.
@@ -148,6 +154,9 @@ pub struct EventFilter {
     pub source: Option<SourceType>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// Full-text search: events whose message or metadata hold every word
+    /// of it ([`search_words`]), over the whole stored log.
+    pub q: Option<String>,
     /// Only events stored before this id (the cursor of the previous page).
     pub before: Option<i64>,
     pub limit: Option<u64>,

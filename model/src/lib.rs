@@ -45,7 +45,9 @@ pub use delivery::{
     EmailChannel, EmailSettings, FailingChannel, Notification, TestOutcome, Webhook, WebhookFormat,
     WebhookList, WebhookSettings,
 };
-pub use event::{Event, EventFilter, EventPage, Level, NewEvent, SourceType};
+pub use event::{
+    Event, EventFilter, EventPage, Level, NewEvent, SearchError, SourceType, search_words,
+};
 pub use health::{Health, HealthStatus, LoopReport, LoopStatus};
 pub use ingest::{Dropped, FieldError, IngestResponse, Warning};
 pub use job::{CheckPolicy, Job, Managed};

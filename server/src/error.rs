@@ -129,6 +129,7 @@ impl ApiError {
             Self::LoginBusy => (StatusCode::SERVICE_UNAVAILABLE, "login_busy"),
             Self::Store(StoreError::DuplicateEmail) => (StatusCode::CONFLICT, "duplicate_email"),
             Self::Store(StoreError::LastAdmin) => (StatusCode::CONFLICT, "last_admin"),
+            Self::Store(StoreError::Search(_)) => (StatusCode::BAD_REQUEST, "invalid_query"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::UnsupportedMediaType(_) => {
@@ -148,6 +149,7 @@ impl ApiError {
         match self {
             Self::InvalidEvent(e) | Self::InvalidQuery(e) | Self::InvalidField(e) => Some(&e.field),
             Self::Store(StoreError::DuplicateEmail) => Some("email"),
+            Self::Store(StoreError::Search(_)) => Some("q"),
             _ => None,
         }
     }
@@ -197,6 +199,7 @@ impl IntoResponse for ApiError {
         // Server-side failures are logged in full above and answered in
         // general terms: no SQL, paths or stack reach the client.
         let message = match &self {
+            Self::Store(e @ StoreError::Search(_)) => e.to_string(),
             Self::Store(StoreError::DuplicateEmail | StoreError::LastAdmin) => self.to_string(),
             Self::Store(_) | Self::Queue(_) => "the store is unavailable; retry later".to_owned(),
             Self::Internal(_) | Self::Panicked(_) => {

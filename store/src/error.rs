@@ -14,6 +14,9 @@ pub enum StoreError {
     WriterPoisoned,
     #[error("could not open the SQLite database at {path}: {source}")]
     OpenSqlite { path: String, source: DbErr },
+    /// A full-text search that cannot be run, by what is wrong with it.
+    #[error("the search {0}")]
+    Search(#[from] telltale_model::SearchError),
     #[error("a user with this email already exists")]
     DuplicateEmail,
     #[error("the last admin cannot be removed or made a viewer")]

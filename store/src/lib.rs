@@ -27,6 +27,7 @@ pub mod live;
 mod manage;
 mod pings;
 mod read;
+mod search;
 mod time;
 mod upkeep;
 
@@ -43,6 +44,7 @@ pub use ingest::{Changed, EventOutcome, IngestReport};
 pub use live::{Bulletin, LiveHub, LiveSignal, Outbox};
 pub use manage::{DeleteOutcome, Deleted};
 pub use read::export::{EXPORT_PAGE_ROWS, EventExport, RunExport};
+pub use search::SearchProgress;
 pub use upkeep::retention::Pruned;
 
 /// Values per `IN (…)` list and rows per multi-row insert: well under

@@ -11,10 +11,11 @@ use crate::error::AppError;
 use crate::live::use_live;
 use crate::server_fns::events::list_events;
 
-/// The filters the server applies, by the REST API's names; `text` is the
-/// box that narrows the loaded page as you type.
-const SERVER_FILTERS: [&str; 8] = [
-    "job", "run", "worker", "level", "type", "source", "since", "until",
+/// The filters the server applies, by the REST API's names (`q`: the
+/// full-text search over every stored event); `text` is the box that
+/// narrows the loaded page as you type.
+const SERVER_FILTERS: [&str; 9] = [
+    "q", "job", "run", "worker", "level", "type", "source", "since", "until",
 ];
 
 /// The event log. The filters are a plain GET form with the REST API's
@@ -59,6 +60,7 @@ pub fn EventsPage() -> impl IntoView {
         <h1>"Events"</h1>
         <EventFilterForm q=shown text />
         <Loaded data=events loading="Loading events…" let:events>
+            <Unsearched n=events.unsearched />
             <EventTable events=events.events text />
             <Pager
                 path="/events"
@@ -70,10 +72,25 @@ pub fn EventsPage() -> impl IntoView {
     }
 }
 
+/// Said beside a search's results while the index trails the log.
+#[component]
+fn Unsearched(n: Option<u64>) -> impl IntoView {
+    n.filter(|&n| n > 0).map(|n| {
+        view! {
+            <p class="muted" role="status" data-testid="unsearched">
+                {format!(
+                    "The newest {n} events are not searchable yet: indexing catches up in the background."
+                )}
+            </p>
+        }
+    })
+}
+
 /// The server-side filters as form fields, showing the ones the page was
-/// loaded with (times in UTC: `datetime-local` has no zone), and the text
-/// box: hydrated, it narrows the loaded page as you type; without
-/// JavaScript, Enter submits it with the rest.
+/// loaded with (times in UTC: `datetime-local` has no zone): first the
+/// search over every stored event, then the box that narrows the loaded
+/// page (hydrated, as you type; without JavaScript, Enter submits it with
+/// the rest).
 #[component]
 fn EventFilterForm(q: ParamsMap, text: RwSignal<String>) -> impl IntoView {
     let on_input = move |ev| {
@@ -92,11 +109,20 @@ fn EventFilterForm(q: ParamsMap, text: RwSignal<String>) -> impl IntoView {
     let source = value("source");
     view! {
         <form method="get" action="/events" class="filters event-filters" role="search" aria-label="Filter events">
-            <label for="event-filter">"Text"</label>
+            <label for="event-search">"Search"</label>
+            <input
+                id="event-search"
+                type="search"
+                data-page-search
+                name="q"
+                placeholder="words in message or metadata, all events"
+                autocomplete="off"
+                value=value("q")
+            />
+            <label for="event-filter">"Narrow"</label>
             <input
                 id="event-filter"
                 type="search"
-                data-page-search
                 name="text"
                 placeholder="type, message, job, run, worker, level"
                 autocomplete="off"
@@ -162,6 +188,7 @@ pub fn filter_from_query(q: &ParamsMap) -> Result<EventFilter, AppError> {
         None => None,
     };
     Ok(EventFilter {
+        q: text("q"),
         job: text("job"),
         run: text("run"),
         worker: text("worker"),
@@ -231,6 +258,7 @@ mod tests {
     fn the_form_reads_as_the_api_filter() {
         let f = filter_from_query(&q(&[
             ("job", " nightly "),
+            ("q", " disk full "),
             ("level", "ERROR"),
             ("source", "worker"),
             ("since", "2026-12-03T14:05"),
@@ -239,6 +267,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(f.job.as_deref(), Some("nightly"));
+        assert_eq!(f.q.as_deref(), Some("disk full"));
         assert_eq!(f.run, None, "blank is no filter");
         assert_eq!(f.level, Some(Level::Error));
         assert_eq!(f.source, Some(SourceType::Worker));

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use telltale_model::{EventFilter, EventPage, Level, SourceType};
+use telltale_model::{EventFilter, EventPage, Level, SourceType, search_words};
 
 use super::query::{Params, RawQuery};
 use crate::error::{ApiError, ErrorBody};
@@ -19,12 +19,13 @@ use crate::state::AppState;
         ("source" = Option<SourceType>, Query, description = "chief, worker, scheduler or system"),
         ("since" = Option<String>, Query, description = "RFC 3339; events at or after"),
         ("until" = Option<String>, Query, description = "RFC 3339; events before"),
+        ("q" = Option<String>, Query, description = "Full-text search over every stored event: events whose message or metadata hold every word (letters and digits; any other character separates words; case is ignored). The answer's `unsearched` says how many of the newest events the index has not reached yet"),
         ("before" = Option<i64>, Query, description = "Cursor: `nextCursor` of the previous page"),
         ("limit" = Option<u64>, Query, description = "1–1000, default 200"),
     ),
     responses(
         (status = 200, body = EventPage),
-        (status = 400, description = "A query parameter is invalid (named in `field`)", body = ErrorBody),
+        (status = 400, description = "A query parameter is invalid (named in `field`; `q` without letters or digits, over 500 characters or 16 words)", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ))]
 pub async fn list(
@@ -44,6 +45,12 @@ pub(super) fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
         SourceType::parse,
         "one of chief, worker, scheduler, system",
     )?;
+    let q = p.text("q");
+    // Checked here as well as by the store: an export streams its answer,
+    // and a search it cannot run must be a 400 before the first line.
+    if let Some(q) = &q {
+        search_words(q).map_err(|e| super::query::invalid("q", format!("the search {e}")))?;
+    }
     Ok(EventFilter {
         job: p.text("job"),
         run: p.text("run").or_else(|| p.text("job_id")),
@@ -53,6 +60,7 @@ pub(super) fn parse_filter(p: &Params) -> Result<EventFilter, ApiError> {
         source,
         since: p.time("since")?,
         until: p.time("until")?,
+        q,
         before: p.number("before")?,
         limit: p.limit(EventFilter::MAX_LIMIT)?,
     })

@@ -99,6 +99,7 @@ pub async fn runs_csv(
         ("type" = Option<String>, Query, description = "Event type"),
         ("since" = Option<String>, Query, description = "RFC 3339; events at or after"),
         ("until" = Option<String>, Query, description = "RFC 3339; events before"),
+        ("q" = Option<String>, Query, description = "Full-text search, as for `GET /events`: only events whose message or metadata hold every word"),
         ("before" = Option<i64>, Query, description = "Start below this event id"),
         ("limit" = Option<u64>, Query, description = "At most this many events (default all)"),
     ),

@@ -24,13 +24,12 @@ pub type RawQuery = Result<Query<HashMap<String, String>>, QueryRejection>;
 /// Spellings the API once accepted beside its own names, and the name to
 /// use instead. Refused by name rather than ignored: a client still sending
 /// `jobName` would otherwise get every job's rows without noticing.
-const RETIRED: [(&str, &str); 6] = [
+const RETIRED: [(&str, &str); 5] = [
     ("jobName", "job"),
     ("runId", "run"),
     ("workerId", "worker"),
     ("eventType", "type"),
     ("alertType", "type"),
-    ("q", "text"),
 ];
 
 impl Params {
@@ -42,6 +41,20 @@ impl Params {
             return Err(invalid(old, format!("is not a parameter; use `{new}`")));
         }
         Ok(Params(map))
+    }
+
+    /// Refuses `q`, once this listing's spelling of `text`: only the event
+    /// log has a full-text search, and a `q` ignored here would list
+    /// every row.
+    pub fn without_search(self) -> Result<Params, ApiError> {
+        if self.0.contains_key("q") {
+            return Err(invalid(
+                "q",
+                "is not a parameter here; use `text` (part of the job name); \
+                 full-text search is for events",
+            ));
+        }
+        Ok(self)
     }
 
     /// `name`, if present and not blank.

@@ -150,7 +150,7 @@ pub(super) fn parse_run_query(query: QueryMap) -> Result<(RunFilter, Option<u64>
 }
 
 fn unwrap_query(query: QueryMap) -> Result<RunQuery, ApiError> {
-    let p = Params::from_query(query)?;
+    let p = Params::from_query(query)?.without_search()?;
     Ok(RunQuery {
         status: p.text("status"),
         job: p.text("job"),

@@ -34,7 +34,7 @@ pub async fn jobs(
     State(state): State<AppState>,
     query: RawQuery,
 ) -> Result<Json<JobStatusList>, ApiError> {
-    let p = Params::from_query(query)?;
+    let p = Params::from_query(query)?.without_search()?;
     let wanted = p.one_of("state", CheckState::parse, "NEW, UP, LATE, DOWN or PAUSED")?;
     let text = p.text("text");
     let jobs = state

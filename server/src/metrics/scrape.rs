@@ -218,5 +218,23 @@ async fn global_gauges(core: &Core, registry: &mut Registry) -> Result<(), Store
         "Workers by status (global: read from the database)",
         workers,
     );
+    search_gauges(core, registry).await
+}
+
+/// How far full-text search trails the log (global).
+async fn search_gauges(core: &Core, registry: &mut Registry) -> Result<(), StoreError> {
+    let progress = core.store().search_progress().await?;
+    registry.register(
+        "search_index_lag_events",
+        "Stored events the full-text search index has not reached yet (global)",
+        gauge(progress.lag_events()),
+    );
+    let seconds = Gauge::<f64, AtomicU64>::default();
+    seconds.set(progress.lag_seconds(core.now()));
+    registry.register(
+        "search_index_lag_seconds",
+        "How long the oldest event not yet searchable has waited; 0 when search is caught up (global)",
+        seconds,
+    );
     Ok(())
 }

@@ -94,3 +94,70 @@ async fn events_survive_a_restart_on_the_same_file() {
     assert_eq!(events[0]["message"], "before restart");
     again.stop().await;
 }
+
+/// `q` searches every stored event by its words, pages with the cursor,
+/// refuses a search with no words by name, and `/metrics` says how far
+/// the index trails (0 once it caught up).
+#[tokio::test]
+async fn events_are_searched_by_words_over_the_whole_log() {
+    let app = TestApp::spawn().await;
+    let mut first = event("execution_failed", "Disk full on /mnt/render");
+    first["metadata"] = json!({"exit_code": 137, "host": "nas-07"});
+    app.post_json("/v1/events", &first).await;
+    let filler: Vec<_> = (0..300)
+        .map(|i| event("progress_update", &format!("frame {i} rendered")))
+        .collect();
+    app.post_json("/v1/events/batch", &json!(filler)).await;
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let found = loop {
+        let (status, page) = app.get_json("/v1/events?q=DISK%20nas").await;
+        assert_eq!(status, 200, "{page}");
+        if page["unsearched"] == json!(0) || std::time::Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(found["unsearched"], 0, "the index caught up: {found}");
+    assert_eq!(found["events"].as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found["events"][0]["message"], "Disk full on /mnt/render");
+    let (_, by_code) = app
+        .get_json("/v1/events?q=exit_code&job=nightly-proxy-render")
+        .await;
+    assert_eq!(by_code["events"][0]["metadata"]["exit_code"], 137);
+
+    let (_, page) = app.get_json("/v1/events?q=rendered&limit=200").await;
+    assert_eq!(page["events"].as_array().map(Vec::len), Some(200));
+    let cursor = page["nextCursor"]
+        .as_i64()
+        .expect("a cursor on a full page");
+    let (_, rest) = app
+        .get_json(&format!("/v1/events?q=rendered&limit=200&before={cursor}"))
+        .await;
+    assert_eq!(rest["events"].as_array().map(Vec::len), Some(100));
+    assert_eq!(rest["events"][99]["message"], "frame 0 rendered");
+
+    let many_words: Vec<String> = (0..17).map(|i| format!("w{i}")).collect();
+    for bad in ["%2A%2A%2A".to_owned(), many_words.join("%20")] {
+        let (status, body) = app.get_json(&format!("/v1/events?q={bad}")).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"]["field"], "q", "{body}");
+    }
+    let (status, body) = app.get_json("/v1/export/events.ndjson?q=%2A").await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (400, &json!("q")),
+        "{body}"
+    );
+
+    let metrics = app.page("/metrics").await;
+    assert!(
+        metrics.contains("telltale_search_index_lag_events 0\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("telltale_search_index_lag_seconds 0.0\n"),
+        "{metrics}"
+    );
+    app.stop().await;
+}

@@ -11,7 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use telltale_migration::{Migrator, MigratorTrait};
 
 use super::AdminError;
-use super::tables::{KNOWN_TABLES, MIGRATIONS_TABLE, known, quoted};
+use super::tables::{KNOWN_TABLES, MIGRATIONS_TABLE, derived, known, quoted};
 
 /// How long the online copy waits for a lock before giving up.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -106,7 +106,7 @@ pub(crate) fn inspect(conn: &Connection, path: &Path) -> Result<Inspection, Admi
     let foreign: Vec<&str> = tables
         .iter()
         .map(String::as_str)
-        .filter(|t| *t != MIGRATIONS_TABLE && known(t).is_none())
+        .filter(|t| *t != MIGRATIONS_TABLE && known(t).is_none() && !derived(t))
         .collect();
     if !foreign.is_empty() {
         return Err(AdminError::refused(format!(

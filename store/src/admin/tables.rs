@@ -37,6 +37,16 @@ pub const KNOWN_TABLES: &[TableSpec] = &[
     t("audit_log", "id"),
 ];
 
+/// The full-text search index and its progress: derived from `events`,
+/// never copied or counted. A server started on a copy rebuilds the index
+/// from its log (the progress of a new database starts at 0). FTS5 keeps
+/// the SQLite index in shadow tables named after it.
+pub const DERIVED_TABLES: &[&str] = &["event_search", "search_progress"];
+
+pub(crate) fn derived(name: &str) -> bool {
+    DERIVED_TABLES.contains(&name) || name.starts_with("event_search_")
+}
+
 /// sea-orm's record of applied migrations (not copied: the target runs its
 /// own migrations).
 pub const MIGRATIONS_TABLE: &str = "seaql_migrations";

@@ -12,6 +12,7 @@ use crate::ingest::fold::{State, changed_by, stored_events};
 use crate::ingest::ping::{OpenRuns, PingFound, PingJob, PingLookup};
 use crate::ingest::queue::Batch;
 use crate::ingest::{EventOutcome, IngestReport};
+use crate::search::Indexed;
 
 /// The I/O of one backend's ingest transaction. Each step runs inside the
 /// transaction `begin` opened, until `commit` or `rollback` ends it.
@@ -41,6 +42,14 @@ pub(crate) trait Backend: Send {
     fn rollback(&mut self) -> impl Future<Output = ()> + Send;
     /// After a panic mid-transaction: drop what it held and start clean.
     fn recover(&mut self);
+    /// Adds up to `limit` events to the search index, in a transaction of
+    /// its own, and, where ids can commit out of order, any in `sweep`
+    /// the index passed by.
+    fn index_search(
+        &mut self,
+        limit: usize,
+        sweep: Option<(i64, i64)>,
+    ) -> impl Future<Output = Result<Indexed, StoreError>> + Send;
 }
 
 /// Commits `batches` in one transaction: each one's report, in order.

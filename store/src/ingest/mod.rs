@@ -15,7 +15,7 @@
 //! once all of it is committed; on error none of it is.
 
 mod columns;
-mod commit;
+pub(crate) mod commit;
 pub(crate) mod fold;
 pub(crate) mod ping;
 mod postgres;

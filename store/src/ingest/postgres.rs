@@ -19,6 +19,7 @@ use crate::ingest::commit::{Backend, commit};
 use crate::ingest::fold::{Keys, State};
 use crate::ingest::ping::{PingJob, lookup_sql};
 use crate::ingest::queue::Batch;
+use crate::search::{Indexed, index_postgres};
 use crate::time::to_us;
 use crate::{EventOutcome, Store, StoreError};
 
@@ -98,6 +99,14 @@ impl Backend for Postgres {
     fn recover(&mut self) {
         // Dropping an open transaction rolls it back.
         self.txn = None;
+    }
+
+    async fn index_search(
+        &mut self,
+        limit: usize,
+        sweep: Option<(i64, i64)>,
+    ) -> Result<Indexed, StoreError> {
+        index_postgres(&self.db, limit, sweep).await
     }
 }
 

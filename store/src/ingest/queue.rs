@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
 use telltale_model::NewEvent;
 use telltale_supervise::{Beat, panic_text};
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -22,6 +23,7 @@ use crate::ingest::commit::{Backend, commit};
 use crate::ingest::ping::PingLookup;
 use crate::ingest::postgres::Postgres;
 use crate::ingest::{IngestReport, stored_metadata};
+use crate::search::Indexer;
 use crate::{Store, StoreError, skew_of};
 
 /// Events committed together at most; a larger request is committed alone.
@@ -133,8 +135,9 @@ impl IngestQueue {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let beat = store.loops().register("ingest_writer", None, true);
         let skew = store.clock_skew_ms.clone();
+        let indexer = Indexer::new(store.loops().register("search_indexer", None, false));
         let backend = Postgres::new(store.db.clone());
-        let task = tokio::spawn(async move { run(backend, rx, &beat, &skew).await });
+        let task = tokio::spawn(async move { run(backend, rx, (&beat, indexer), &skew).await });
         let route = Route::Task(tx);
         (IngestQueue { route }, Some(task))
     }
@@ -184,10 +187,11 @@ impl IngestQueue {
 pub(crate) async fn run<B: Backend>(
     mut backend: B,
     mut queue: mpsc::Receiver<Request>,
-    beat: &Beat,
+    (beat, mut indexer): (&Beat, Indexer),
     skew: &AtomicI64,
 ) {
-    while let Some(first) = queue.recv().await {
+    while let Some(first) = next_request(&mut backend, &mut queue, &mut indexer).await {
+        indexer.ingested();
         let group = gather(first, |r| r.batch.events.len(), &mut queue);
         let skew = skew_of(skew);
         let committed = AssertUnwindSafe(commit_group(&mut backend, group, skew))
@@ -201,6 +205,29 @@ pub(crate) async fn run<B: Backend>(
         beat.running();
     }
     beat.stopped();
+}
+
+/// The next request; while none waits, the search index's turn, one
+/// step at a time. `None`: every sender is gone.
+async fn next_request<B: Backend>(
+    backend: &mut B,
+    queue: &mut mpsc::Receiver<Request>,
+    indexer: &mut Indexer,
+) -> Option<Request> {
+    loop {
+        match queue.try_recv() {
+            Ok(request) => return Some(request),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
+        if indexer.wants_step() {
+            indexer.step(backend).await;
+            continue;
+        }
+        if let Ok(next) = tokio::time::timeout(indexer.idle_wait(), queue.recv()).await {
+            return next;
+        }
+    }
 }
 
 /// `first` and the requests already waiting behind it, up to

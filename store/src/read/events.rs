@@ -1,7 +1,7 @@
 //! Reading the append-only event log. Writing is `ingest`'s alone; there is
 //! deliberately no update, and deletion exists only for retention.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use telltale_model::{Event, EventFilter, EventPage, Level};
 
 use crate::convert::{event_from_row, readable};
@@ -13,25 +13,16 @@ impl Store {
     /// Events matching `filter`, newest (highest id) first. Ids only grow,
     /// so the cursor stays put while new events arrive.
     pub async fn list_events(&self, filter: &EventFilter) -> Result<EventPage, StoreError> {
+        if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            return self.search_events(filter, q).await;
+        }
         let limit = filter.effective_limit();
         let rows = filtered(filter)
             .order_by_desc(event::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?;
-        let events = rows
-            .into_iter()
-            .map(event_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if events.len() as u64 == limit {
-            events.last().map(|e| e.id)
-        } else {
-            None
-        };
-        Ok(EventPage {
-            events,
-            next_cursor,
-        })
+        page_of(rows, limit, None)
     }
 
     /// Every event of one run, oldest first: its complete timeline.
@@ -46,40 +37,68 @@ impl Store {
     }
 }
 
+/// A page of the listing from its rows, with the cursor to the next one
+/// when it is full.
+pub(crate) fn page_of(
+    rows: Vec<event::Model>,
+    limit: u64,
+    unsearched: Option<u64>,
+) -> Result<EventPage, StoreError> {
+    let events = rows
+        .into_iter()
+        .map(event_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = if events.len() as u64 == limit {
+        events.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(EventPage {
+        events,
+        next_cursor,
+        unsearched,
+    })
+}
+
 /// The log's rows that `filter` selects, in no particular order.
 fn filtered(filter: &EventFilter) -> Select<event::Entity> {
-    let mut q = event::Entity::find();
+    event::Entity::find().filter(conditions(filter))
+}
+
+/// What `filter` asks of a row of the log, but its search words.
+pub(crate) fn conditions(filter: &EventFilter) -> Condition {
+    let mut q = Condition::all();
     if let Some(job) = &filter.job {
-        q = q.filter(event::Column::JobName.eq(job.as_str()));
+        q = q.add(event::Column::JobName.eq(job.as_str()));
     }
     if let Some(run) = &filter.run {
-        q = q.filter(event::Column::RunId.eq(run.as_str()));
+        q = q.add(event::Column::RunId.eq(run.as_str()));
     }
     if let Some(worker) = &filter.worker {
-        q = q.filter(event::Column::WorkerId.eq(worker.as_str()));
+        q = q.add(event::Column::WorkerId.eq(worker.as_str()));
     }
     if let Some(level) = filter.level {
-        q = q.filter(event::Column::Level.eq(level.as_str()));
+        q = q.add(event::Column::Level.eq(level.as_str()));
         // Implied by the line above, but the planners only use the
         // partial level index when the query states its condition.
         if level != Level::Info {
-            q = q.filter(event::Column::Level.ne(Level::Info.as_str()));
+            q = q.add(event::Column::Level.ne(Level::Info.as_str()));
         }
     }
     if let Some(t) = &filter.event_type {
-        q = q.filter(event::Column::EventType.eq(t.as_str()));
+        q = q.add(event::Column::EventType.eq(t.as_str()));
     }
     if let Some(source) = filter.source {
-        q = q.filter(event::Column::SourceType.eq(source.as_str()));
+        q = q.add(event::Column::SourceType.eq(source.as_str()));
     }
     if let Some(since) = filter.since {
-        q = q.filter(event::Column::EventAtUs.gte(to_us(since)));
+        q = q.add(event::Column::EventAtUs.gte(to_us(since)));
     }
     if let Some(until) = filter.until {
-        q = q.filter(event::Column::EventAtUs.lt(to_us(until)));
+        q = q.add(event::Column::EventAtUs.lt(to_us(until)));
     }
     if let Some(before) = filter.before {
-        q = q.filter(event::Column::Id.lt(before));
+        q = q.add(event::Column::Id.lt(before));
     }
     q
 }

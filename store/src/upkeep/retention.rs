@@ -97,7 +97,33 @@ impl Store {
             key: "id",
             rest: "FROM events WHERE received_at_us < ?".into(),
         };
-        self.prune_batches(&prune, cutoff).await
+        let pruned = self.prune_batches(&prune, cutoff).await?;
+        if pruned > 0 && self.backend() == DbBackend::Sqlite {
+            self.prune_search_index().await?;
+        }
+        Ok(pruned)
+    }
+
+    /// SQLite's search index holds only ids, so what retention took from
+    /// the log goes from the index too: every id below the oldest kept.
+    /// (On PostgreSQL a foreign key takes an event's row with it.)
+    async fn prune_search_index(&self) -> Result<(), StoreError> {
+        let sql = "DELETE FROM event_search WHERE rowid IN (SELECT rowid FROM event_search \
+                   WHERE rowid < COALESCE((SELECT min(id) FROM events), \
+                   (SELECT indexed_through + 1 FROM search_progress)) ORDER BY rowid LIMIT ?)";
+        loop {
+            let result = self
+                .db
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    sql,
+                    [BATCH.into()],
+                ))
+                .await?;
+            if result.rows_affected() < BATCH as u64 {
+                return Ok(());
+            }
+        }
     }
 
     /// One retention pass: everything before `cutoff` that may go.

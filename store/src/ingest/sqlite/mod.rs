@@ -26,6 +26,7 @@ use crate::ingest::fold::State;
 use crate::ingest::ping::{PingJob, lookup_sql};
 use crate::ingest::queue::{Batch, QUEUE_DEPTH, Request, run, send};
 use crate::ingest::{EventOutcome, IngestReport};
+use crate::search::{Indexed, Indexer, index_sqlite};
 use crate::upkeep::checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 
 mod insert;
@@ -103,11 +104,12 @@ impl SqliteWriter {
             loops.register("wal_checkpointer", Some(Duration::from_secs(1)), false),
         )?);
         let beat = loops.register("sqlite_writer", None, true);
+        let indexer = Indexer::new(loops.register("search_indexer", None, false));
         let (requests, queue) = mpsc::channel::<Request>(QUEUE_DEPTH);
         let path = path.to_owned();
         let handle = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_thread(conn, path, queue, &beat, &skew))
+            .spawn(move || writer_thread(conn, path, queue, (&beat, indexer), &skew))
             .map_err(|e| StoreError::Query(format!("cannot start the SQLite writer: {e}")))?;
         Ok(SqliteWriter {
             thread: Arc::new(WriterThread {
@@ -136,10 +138,14 @@ fn writer_thread(
     conn: Connection,
     path: PathBuf,
     queue: mpsc::Receiver<Request>,
-    beat: &Beat,
+    (beat, indexer): (&Beat, Indexer),
     skew: &AtomicI64,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+    // Time: the loop waits for requests with a timeout between index steps.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             tracing::error!(error = %e, "the SQLite writer cannot start its runtime");
@@ -148,7 +154,7 @@ fn writer_thread(
         }
     };
     let backend = Sqlite { conn, path };
-    runtime.block_on(run(backend, queue, beat, skew));
+    runtime.block_on(run(backend, queue, (beat, indexer), skew));
 }
 
 /// The backend of the writer thread: its connection, and the file to
@@ -203,6 +209,15 @@ impl Backend for Sqlite {
         {
             tracing::warn!(error = %e, "rolling back an ingest transaction failed");
         }
+    }
+
+    /// Ids commit in order here: nothing to sweep.
+    async fn index_search(
+        &mut self,
+        limit: usize,
+        _sweep: Option<(i64, i64)>,
+    ) -> Result<Indexed, StoreError> {
+        index_sqlite(&self.conn, limit)
     }
 
     /// A fresh connection: the old one may hold a transaction a panic left
