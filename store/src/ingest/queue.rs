@@ -224,8 +224,10 @@ async fn next_request<B: Backend>(
             indexer.step(backend).await;
             continue;
         }
-        if let Ok(next) = tokio::time::timeout(indexer.idle_wait(), queue.recv()).await {
-            return next;
+        let wait = indexer.idle_wait();
+        match tokio::time::timeout(wait, queue.recv()).await {
+            Ok(next) => return next,
+            Err(_) => indexer.waited_in_vain(wait),
         }
     }
 }

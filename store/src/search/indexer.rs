@@ -1,7 +1,11 @@
 //! When the ingest writer indexes: only while no request waits for it,
 //! one chunk at a time, so a request that arrives meanwhile waits for at
-//! most one small chunk. A long quiet spell gets larger chunks; a failing
-//! step pauses the indexer, never the writer.
+//! most one small chunk. While requests keep coming, the indexer takes at
+//! most a tenth of the writer's time (steps were taking half of it after a
+//! burst, and single-event ingest fell by a third while the index caught
+//! up); once the writer has waited a while with nothing to do, it indexes
+//! in large chunks, back to back. A failing step pauses the indexer, never
+//! the writer.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -14,8 +18,13 @@ use crate::ingest::commit::Backend;
 
 /// Events per step while requests come and go: about a millisecond or two.
 const SMALL_CHUNK: usize = 256;
-/// Events per step once several steps in a row found the queue empty.
+/// Events per step once the writer found nothing to do for a while.
 const LARGE_CHUNK: usize = 4_096;
+/// While requests come and go, a step of `d` is followed by `BUSY_GAP * d`
+/// without one: the indexer's share of a busy writer is at most a tenth.
+const BUSY_GAP: u32 = 9;
+/// A wait this long with no request makes the writer quiet.
+const QUIET_AFTER: Duration = Duration::from_millis(5);
 /// With nothing to do, how often to look for events other instances wrote.
 const POLL: Duration = Duration::from_secs(1);
 /// How long a failed step pauses the indexer.
@@ -39,7 +48,10 @@ pub(crate) struct Indexer {
     beat: Beat,
     /// A step may find events to index.
     behind: bool,
-    quiet_steps: u32,
+    /// No request came while the writer last waited.
+    quiet: bool,
+    /// No step before this (while requests come and go).
+    next_step: Instant,
     next_poll: Instant,
     paused_until: Option<Instant>,
     /// Progress as seen at each step, oldest first, for the sweep.
@@ -55,7 +67,8 @@ impl Indexer {
             beat,
             // Catch up on whatever the log holds from before the start.
             behind: true,
-            quiet_steps: 0,
+            quiet: false,
+            next_step: Instant::now(),
             next_poll: Instant::now() + POLL,
             paused_until: None,
             seen: VecDeque::new(),
@@ -66,7 +79,13 @@ impl Indexer {
     /// A group was just committed: there is work, and the writer is busy.
     pub fn ingested(&mut self) {
         self.behind = true;
-        self.quiet_steps = 0;
+        self.quiet = false;
+    }
+
+    /// The writer waited `waited` and no request came: quiet, if that
+    /// was long enough to say so.
+    pub fn waited_in_vain(&mut self, waited: Duration) {
+        self.quiet |= waited >= QUIET_AFTER;
     }
 
     /// Whether the writer, finding its queue empty, should index now.
@@ -78,26 +97,23 @@ impl Indexer {
         if now >= self.next_poll {
             self.behind = true;
         }
-        self.behind
+        self.behind && (self.quiet || now >= self.next_step)
     }
 
     /// How long the writer may wait for a request before asking again.
     pub fn idle_wait(&self) -> Duration {
         let until = match self.paused_until {
             Some(paused) => paused.max(self.next_poll),
+            None if self.behind => self.next_step.min(self.next_poll),
             None => self.next_poll,
         };
         until
             .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(10))
+            .max(Duration::from_millis(1))
     }
 
     pub async fn step<B: Backend>(&mut self, backend: &mut B) {
-        let limit = if self.quiet_steps >= 4 {
-            LARGE_CHUNK
-        } else {
-            SMALL_CHUNK
-        };
+        let limit = if self.quiet { LARGE_CHUNK } else { SMALL_CHUNK };
         let now = Instant::now();
         self.next_poll = now + POLL;
         let sweep = self.sweep_due(now);
@@ -107,7 +123,7 @@ impl Indexer {
         match result {
             Ok(Ok(indexed)) => {
                 self.behind = indexed.rows == limit;
-                self.quiet_steps = self.quiet_steps.saturating_add(1);
+                self.next_step = Instant::now() + now.elapsed() * BUSY_GAP;
                 self.paused_until = None;
                 if let Some((_, to)) = sweep {
                     self.swept = Some(to);
