@@ -72,6 +72,32 @@ test("an operator declares, edits, pauses, resumes, retires and deletes a job", 
   const edit = page.getByTestId("edit-job");
   await edit.locator("summary").click();
   await edit.getByLabel("Grace (s)", { exact: true }).fill("1200");
+  if (javaScriptEnabled) {
+    // A run of the job starts while the form is open: the page shows it
+    // live, and the form stays open with what was typed.
+    const report = async (eventType: string) => {
+      const res = await fetch(`${telltale.url}/v1/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          sourceType: "worker",
+          level: "info",
+          eventType,
+          message: `${eventType} while editing`,
+          jobName: name,
+          runId: `${name}-run-1`,
+        }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await report("execution_started");
+    await expect(page.locator("table.runs")).toContainText(`${name}-run-1`);
+    await expect(edit.getByLabel("Grace (s)", { exact: true })).toHaveValue("1200");
+    // It ends, so that the job can be deleted below (not while a run is open).
+    await report("execution_completed");
+    await expect(page.locator("table.runs")).toContainText("completed");
+    await expect(edit.getByLabel("Grace (s)", { exact: true })).toHaveValue("1200");
+  }
   await edit.getByRole("button", { name: "Save" }).click();
   await expect.poll(async () => (await status(name)).job.policy.graceSeconds).toBe(1200);
   // Only what the operator changed is theirs: the fields shown as they

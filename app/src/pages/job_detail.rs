@@ -12,7 +12,7 @@ use crate::components::run_table::RunTable;
 use crate::components::time::Time;
 use crate::live::use_live;
 use crate::pages::job_badge::JobBadge;
-use crate::pages::job_manage::{AuditLog, JobManage};
+use crate::pages::job_manage::{AuditLog, JobManage, ManageActions};
 use crate::pages::job_ping::JobPingUrls;
 use crate::server_fns::status::get_job_detail;
 
@@ -22,14 +22,47 @@ use crate::server_fns::status::get_job_detail;
 pub fn JobDetailPage() -> impl IntoView {
     let live = use_live(&[Change::Jobs, Change::Runs, Change::Alerts]);
     let params = use_params_map();
+    let name = move || params.read().get("name").unwrap_or_default();
     let detail = crate::data::data(
-        move || (params.read().get("name").unwrap_or_default(), live.get()),
+        move || (name(), live.get()),
+        |(name, _)| get_job_detail(name),
+    );
+    // The forms (ping URL, badge, management) are not redrawn by live
+    // changes: any job's change anywhere closed an open form and dropped
+    // what the operator had typed. They read the job again only when one
+    // of their own actions completes.
+    let actions = ManageActions::default();
+    let upkeep = crate::data::data(
+        move || (name(), actions.version()),
         |(name, _)| get_job_detail(name),
     );
     view! {
         <Loaded data=detail loading="Loading job…" let:d>
             <JobView d />
         </Loaded>
+        // Its failure is said once, above.
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                upkeep.await.ok().map(|d| view! { <JobUpkeep status=d.job actions /> })
+            })}
+        </Transition>
+    }
+}
+
+/// What an operator does with the job, below what it shows.
+#[component]
+fn JobUpkeep(status: JobStatus, actions: ManageActions) -> impl IntoView {
+    let name = status.job.name.clone();
+    view! {
+        <JobPingUrls job=name.clone() />
+        <JobBadge job=name.clone() />
+        <JobManage status actions />
+        <AuditLog job=Some(name.clone()) />
+        <p>
+            <a href=format!("/events?job={}", encode(&name))>"Events of this job"</a>
+            " · "
+            <a href=format!("/statistics?job={}", encode(&name))>"Statistics of this job"</a>
+        </p>
     }
 }
 
@@ -101,15 +134,6 @@ fn JobView(d: JobDetail) -> impl IntoView {
         <Transitions transitions=d.transitions />
         <h2>"Runs"</h2>
         <RunTable runs=d.recent_runs />
-        <JobPingUrls job=job.name.clone() />
-        <JobBadge job=job.name.clone() />
-        <JobManage status=s.clone() />
-        <AuditLog job=Some(job.name.clone()) />
-        <p>
-            <a href=format!("/events?job={}", encode(&job.name))>"Events of this job"</a>
-            " · "
-            <a href=format!("/statistics?job={}", encode(&job.name))>"Statistics of this job"</a>
-        </p>
     }
 }
 

@@ -101,13 +101,37 @@ fn form_of(s: &JobStatus) -> PolicyForm {
     )
 }
 
+/// The actions of the management section, made by the page so that it can
+/// read the job again when one of them completes, and only then.
+#[derive(Clone, Copy)]
+pub struct ManageActions {
+    edit: ServerAction<EditJob>,
+    act: ServerAction<JobAction>,
+    delete: ServerAction<DeleteJob>,
+}
+
+impl Default for ManageActions {
+    fn default() -> ManageActions {
+        ManageActions {
+            edit: ServerAction::new(),
+            act: ServerAction::new(),
+            delete: ServerAction::new(),
+        }
+    }
+}
+
+impl ManageActions {
+    /// Changes each time an edit, pause, resume or retirement completes.
+    pub fn version(&self) -> (usize, usize) {
+        (self.edit.version().get(), self.act.version().get())
+    }
+}
+
 /// The job page's management section (admins): edit, pause or resume,
 /// retire, delete.
 #[component]
-pub fn JobManage(status: JobStatus) -> impl IntoView {
-    let edit = ServerAction::<EditJob>::new();
-    let act = ServerAction::<JobAction>::new();
-    let delete = ServerAction::<DeleteJob>::new();
+pub fn JobManage(status: JobStatus, actions: ManageActions) -> impl IntoView {
+    let ManageActions { edit, act, delete } = actions;
     let admin = admin_data();
     let job = status.job.name.clone();
     let paused = !status.job.policy.check_enabled;
