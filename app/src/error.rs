@@ -116,7 +116,8 @@ pub(crate) mod ssr {
     impl From<StoreError> for AppError {
         fn from(e: StoreError) -> Self {
             if let StoreError::Search(problem) = &e {
-                return telltale_model::FieldError::new("q", problem.to_string()).into();
+                return telltale_model::FieldError::new("q", format!("the search {problem}"))
+                    .into();
             }
             if matches!(e, StoreError::DuplicateEmail | StoreError::LastAdmin) {
                 return AppError::Conflict {
