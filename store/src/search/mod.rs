@@ -9,6 +9,7 @@
 
 mod indexer;
 mod postgres;
+mod postgres_query;
 mod query;
 mod sqlite;
 

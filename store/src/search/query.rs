@@ -1,7 +1,7 @@
 //! Searching the log: the index finds the events holding every word,
 //! newest first, and the listing's other filters narrow them.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, Order, Query, SelectStatement};
 use sea_orm::{DbBackend, EntityTrait, Iterable};
 use telltale_model::{EventFilter, EventPage, search_words};
 
@@ -19,22 +19,23 @@ impl Store {
     ) -> Result<EventPage, StoreError> {
         let words = search_words(q)?;
         let limit = filter.effective_limit();
-        let backend = self.backend();
-        let mut select = match backend {
-            DbBackend::Postgres => postgres_select(&words),
-            _ => sqlite_select(&words, filter.before),
+        let rows = match self.backend() {
+            DbBackend::Postgres => self.search_postgres(filter, &words, limit).await?,
+            backend => {
+                let mut select = sqlite_select(&words, filter.before);
+                select.cond_where(conditions(filter)).limit(limit);
+                event::Entity::find()
+                    .from_raw_sql(backend.build(&select))
+                    .all(&self.db)
+                    .await?
+            }
         };
-        select.cond_where(conditions(filter)).limit(limit);
-        let rows = event::Entity::find()
-            .from_raw_sql(backend.build(&select))
-            .all(&self.db)
-            .await?;
         let unsearched = self.search_progress().await?.lag_events();
         page_of(rows, limit, Some(unsearched))
     }
 }
 
-fn event_columns(select: &mut SelectStatement) {
+pub(super) fn event_columns(select: &mut SelectStatement) {
     select.columns(event::Column::iter().map(|c| (event::Entity, c)));
 }
 
@@ -62,25 +63,6 @@ fn sqlite_select(words: &[String], before: Option<i64>) -> SelectStatement {
     if let Some(before) = before {
         select.and_where(Expr::cust_with_values("event_search.rowid < ?", [before]));
     }
-    select
-}
-
-/// The GIN index finds the rows holding every word; the newest come first.
-fn postgres_select(words: &[String]) -> SelectStatement {
-    let search = Alias::new("event_search");
-    let mut select = Query::select();
-    event_columns(&mut select);
-    select
-        .from(search.clone())
-        .inner_join(
-            event::Entity,
-            Expr::col((event::Entity, event::Column::Id)).equals((search, Alias::new("event_id"))),
-        )
-        .and_where(Expr::cust_with_values(
-            "event_search.doc @@ to_tsquery('simple', $1)",
-            [words.join(" & ")],
-        ))
-        .order_by((event::Entity, event::Column::Id), Order::Desc);
     select
 }
 
