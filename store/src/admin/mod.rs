@@ -12,5 +12,5 @@ mod to_postgres;
 
 pub use error::AdminError;
 pub use sqlite_file::{Inspection, SchemaAge, copy_online, inspect_file};
-pub use tables::{DERIVED_TABLES, KNOWN_TABLES, MIGRATIONS_TABLE, TableSpec};
+pub use tables::{KNOWN_TABLES, MIGRATIONS_TABLE, TableSpec, derived};
 pub use to_postgres::{CopyReport, TableCopy, copy_to_postgres};

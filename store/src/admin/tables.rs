@@ -41,9 +41,10 @@ pub const KNOWN_TABLES: &[TableSpec] = &[
 /// never copied or counted. A server started on a copy rebuilds the index
 /// from its log (the progress of a new database starts at 0). FTS5 keeps
 /// the SQLite index in shadow tables named after it.
-pub const DERIVED_TABLES: &[&str] = &["event_search", "search_progress"];
+const DERIVED_TABLES: &[&str] = &["event_search", "search_progress"];
 
-pub(crate) fn derived(name: &str) -> bool {
+/// Whether `name` is one of [`DERIVED_TABLES`] or an FTS5 shadow table of the index.
+pub fn derived(name: &str) -> bool {
     DERIVED_TABLES.contains(&name) || name.starts_with("event_search_")
 }
 
