@@ -1,6 +1,7 @@
 //! Alert delivery: telling people and systems that an alert opened, is
 //! still open, or closed — by email (SMTP through lettre, or Resend's HTTP
-//! API) and by signed webhooks (generic JSON or Slack).
+//! API), signed webhooks, and the chat, push and incident services each
+//! channel's provider names (`channels`).
 //!
 //! The queue lives in the database (`alert_deliveries`, written by the
 //! store in the same transaction as the alert change). [`Deliverer`] claims
@@ -8,6 +9,7 @@
 //! and schedules retries with exponential backoff and jitter. Nothing here
 //! runs on the ingest or evaluation path.
 
+mod channels;
 mod compose;
 mod config;
 mod email;

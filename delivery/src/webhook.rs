@@ -11,6 +11,7 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::channels::Outgoing;
 use crate::error::SendError;
 use crate::target::GuardedResolver;
 
@@ -44,37 +45,43 @@ pub(crate) fn client(timeout: Duration, allow_private: bool) -> reqwest::Result<
         .build()
 }
 
-pub(crate) struct Post<'a> {
-    pub url: &'a str,
+/// Telltale's signature on a request, for receivers that check it.
+pub(crate) struct Signed<'a> {
     pub secret: &'a str,
     pub timestamp: i64,
     pub event: &'a str,
     /// The same on every attempt of one delivery, so receivers can dedupe.
     pub delivery_id: Option<i64>,
-    pub body: Vec<u8>,
 }
 
-/// Posts to a webhook. `client` resolves names through the guard
-/// ([`crate::target`]); an IP literal never reaches a resolver, so it is
-/// judged here.
-pub(crate) async fn post(
+/// Sends one request to a channel. `client` resolves names through the
+/// guard ([`crate::target`]); an IP literal never reaches a resolver, so
+/// it is judged here.
+pub(crate) async fn send(
     client: &reqwest::Client,
     allow_private: bool,
-    p: Post<'_>,
+    out: Outgoing,
+    signed: Option<Signed<'_>>,
 ) -> Result<(), SendError> {
-    crate::target::check_literal(p.url, allow_private)
+    crate::target::check_literal(&out.url, allow_private)
         .map_err(|e| SendError::permanent(e.to_string()))?;
     let mut request = client
-        .post(p.url.trim())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(SIGNATURE_HEADER, sign(p.secret, p.timestamp, &p.body))
-        .header(TIMESTAMP_HEADER, p.timestamp.to_string())
-        .header(EVENT_HEADER, p.event);
-    if let Some(id) = p.delivery_id {
-        request = request.header(DELIVERY_HEADER, id.to_string());
+        .request(out.method, out.url.trim())
+        .header(reqwest::header::CONTENT_TYPE, out.content_type);
+    for (name, value) in &out.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    if let Some(s) = signed {
+        request = request
+            .header(SIGNATURE_HEADER, sign(s.secret, s.timestamp, &out.body))
+            .header(TIMESTAMP_HEADER, s.timestamp.to_string())
+            .header(EVENT_HEADER, s.event);
+        if let Some(id) = s.delivery_id {
+            request = request.header(DELIVERY_HEADER, id.to_string());
+        }
     }
     let response = request
-        .body(p.body)
+        .body(out.body)
         .send()
         .await
         .map_err(|e| send_error(&e))?;
@@ -104,7 +111,7 @@ pub(crate) async fn judge(response: reqwest::Response) -> Result<(), SendError> 
         .map(|v| one_line(v, SHOWN_CHARS));
     let body = match location {
         Some(to) => format!("redirected to {to} (redirects are not followed: set the final URL)"),
-        None => one_line(&read_start(response, BODY_CAP).await, SHOWN_CHARS),
+        None => one_line(&words(&read_start(response, BODY_CAP).await), SHOWN_CHARS),
     };
     let text = if body.is_empty() {
         format!("HTTP {status}")
@@ -116,6 +123,49 @@ pub(crate) async fn judge(response: reqwest::Response) -> Result<(), SendError> 
         Err(SendError::transient(text))
     } else {
         Err(SendError::permanent(text))
+    }
+}
+
+/// A provider's error answer in words: the message fields of its JSON
+/// (Telegram's `description`, Discord's and PagerDuty's `message` and
+/// `errors`, Matrix's `error`, Google Chat's `error.message`, …), else the
+/// text as it came.
+pub(crate) fn words(body: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(body) else {
+        return body.to_owned();
+    };
+    let mut said: Vec<String> = Vec::new();
+    let mut say = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) if !s.is_empty() && !said.contains(s) => said.push(s.clone()),
+        serde_json::Value::Array(items) => said.extend(
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .filter(|s| !s.is_empty()),
+        ),
+        serde_json::Value::Object(inner) => {
+            if let Some(serde_json::Value::String(s)) = inner.get("message") {
+                said.push(s.clone());
+            }
+        }
+        _ => {}
+    };
+    for key in [
+        "errcode",
+        "error",
+        "errorDescription",
+        "description",
+        "message",
+        "errors",
+    ] {
+        if let Some(v) = map.get(key) {
+            say(v);
+        }
+    }
+    if said.is_empty() {
+        body.to_owned()
+    } else {
+        said.join(": ")
     }
 }
 
@@ -255,15 +305,25 @@ mod tests {
         }
     }
 
-    fn post_to(url: &str) -> Post<'_> {
-        Post {
-            url,
+    async fn post(
+        client: &reqwest::Client,
+        allow_private: bool,
+        url: &str,
+    ) -> Result<(), SendError> {
+        let out = Outgoing {
+            method: reqwest::Method::POST,
+            url: url.to_owned(),
+            headers: Vec::new(),
+            content_type: "application/json".to_owned(),
+            body: b"{}".to_vec(),
+        };
+        let signed = Signed {
             secret: "whsec_test",
             timestamp: 0,
             event: "test",
             delivery_id: Some(1),
-            body: b"{}".to_vec(),
-        }
+        };
+        send(client, allow_private, out, Some(signed)).await
     }
 
     #[tokio::test]
@@ -271,7 +331,7 @@ mod tests {
         let (url, receiver) =
             endless("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 1073741824\r\n\r\n")
                 .await;
-        let e = post(&client(), true, post_to(&url)).await.unwrap_err();
+        let e = post(&client(), true, &url).await.unwrap_err();
         assert!(!e.permanent);
         assert!(
             e.message
@@ -293,19 +353,19 @@ mod tests {
             "HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: chunked\r\n\r\n40000000\r\n",
         )
         .await;
-        let e = post(&client(), true, post_to(&url)).await.unwrap_err();
+        let e = post(&client(), true, &url).await.unwrap_err();
         assert!(e.message.starts_with("HTTP 503 Service Unavailable: xxx"));
         assert!(receiver.await.unwrap() < 64 << 20);
     }
 
     #[tokio::test]
     async fn refused_targets_are_not_contacted_and_fail_permanently() {
-        let e = post(&client(), true, post_to("http://169.254.169.254/latest"))
+        let e = post(&client(), true, "http://169.254.169.254/latest")
             .await
             .unwrap_err();
         assert!(e.permanent);
         assert!(e.message.contains("link-local"), "{}", e.message);
-        let e = post(&client(), false, post_to("http://127.0.0.1:9/hook"))
+        let e = post(&client(), false, "http://127.0.0.1:9/hook")
             .await
             .unwrap_err();
         assert!(e.permanent);
@@ -314,6 +374,29 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn provider_errors_are_told_in_their_words() {
+        assert_eq!(
+            words(r#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#),
+            "Bad Request: chat not found"
+        );
+        assert_eq!(
+            words(r#"{"errcode":"M_FORBIDDEN","error":"You are not in this room."}"#),
+            "M_FORBIDDEN: You are not in this room."
+        );
+        assert_eq!(
+            words(r#"{"user":"invalid","errors":["user identifier is invalid"],"status":0}"#),
+            "user identifier is invalid"
+        );
+        assert_eq!(
+            words(
+                r#"{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}"#
+            ),
+            "Invalid JSON payload"
+        );
+        assert_eq!(words("invalid_blocks"), "invalid_blocks");
     }
 
     #[test]

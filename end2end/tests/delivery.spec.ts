@@ -44,10 +44,10 @@ test("a webhook added on the settings page receives an alert, listed on the aler
   const form = page.locator("form.add-webhook");
   await form.getByLabel("Name").fill("pager");
   await form.getByLabel("URL").fill(receiverUrl);
-  await form.getByRole("button", { name: "Add webhook" }).click();
+  await form.getByRole("button", { name: "Add channel" }).click();
   await expect(page.getByText(/signs with this secret/)).toContainText("whsec_");
   const row = page.locator("table.webhooks tr", { hasText: "pager" });
-  await row.getByRole("button", { name: "Test" }).click();
+  await row.getByRole("button", { name: "Send test" }).click();
   await expect(page.locator(".test-outcome")).toContainText("sent 1 of 1");
 
   await postBatch(telltale.url, [

@@ -20,6 +20,7 @@ mod m20261203_000018_open_runs_index;
 mod m20261203_000019_managed_jobs;
 mod m20261204_000020_drop_open_runs_index;
 mod m20261204_000021_event_search;
+mod m20261204_000022_channel_options;
 mod triggers;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_managed_jobs::Migration),
             Box::new(m20261204_000020_drop_open_runs_index::Migration),
             Box::new(m20261204_000021_event_search::Migration),
+            Box::new(m20261204_000022_channel_options::Migration),
         ]
     }
 }

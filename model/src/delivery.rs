@@ -3,7 +3,9 @@
 //! same transaction that opens, repeats, un-suppresses or closes an alert;
 //! each attempt is a row (`alert_deliveries`), so a retry is a new row.
 
+mod channel;
 mod email;
+mod provider;
 mod webhook;
 
 use chrono::{DateTime, Utc};
@@ -11,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::Alert;
 
+pub use channel::{ChannelHeader, ChannelOptions, TEMPLATE_FIELDS, mask, mask_url, placeholders};
 pub use email::{EmailChannel, EmailSettings};
-pub use webhook::{CreatedWebhook, Webhook, WebhookFormat, WebhookList, WebhookSettings};
+pub use provider::WebhookFormat;
+pub use webhook::{CreatedWebhook, Webhook, WebhookList, WebhookSettings};
 
 /// What happened to the alert that people are told about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

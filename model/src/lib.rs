@@ -41,9 +41,10 @@ pub use check::{
     check_state, deadline, evaluate_job, evaluate_worker,
 };
 pub use delivery::{
-    AlertDelivery, AlertDetail, Channel, CreatedWebhook, DeliveryStatus, DeliveryTally,
-    EmailChannel, EmailSettings, FailingChannel, Notification, TestOutcome, Webhook, WebhookFormat,
-    WebhookList, WebhookSettings,
+    AlertDelivery, AlertDetail, Channel, ChannelHeader, ChannelOptions, CreatedWebhook,
+    DeliveryStatus, DeliveryTally, EmailChannel, EmailSettings, FailingChannel, Notification,
+    TEMPLATE_FIELDS, TestOutcome, Webhook, WebhookFormat, WebhookList, WebhookSettings, mask,
+    mask_url, placeholders,
 };
 pub use event::{
     Event, EventFilter, EventPage, Level, NewEvent, SearchError, SourceType, search_words,

@@ -94,6 +94,7 @@ impl Rig {
                     name: "pager".into(),
                     url: hook.url(),
                     format: WebhookFormat::Generic,
+                    options: Default::default(),
                     enabled_alert_types: vec![AlertType::Failure, AlertType::Recovery],
                     enabled: true,
                     secret: None,

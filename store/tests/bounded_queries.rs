@@ -92,6 +92,7 @@ async fn story(store: &Store) {
                 name: "chat".into(),
                 url: "https://hooks.example.com/x".into(),
                 format: WebhookFormat::Generic,
+                options: Default::default(),
                 enabled_alert_types: AlertType::ALL.to_vec(),
                 enabled: true,
                 secret: None,

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use telltale_model::{AlertType, EmailChannel, TestOutcome, Webhook};
+use telltale_model::{AlertType, EmailChannel, TestOutcome, Webhook, WebhookFormat};
 
 use crate::components::loaded::{Loaded, error_line};
 use crate::error::AppError;
@@ -105,7 +105,7 @@ fn EmailSection(email: EmailChannel, forms: DeliveryForms) -> impl IntoView {
 fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms) -> impl IntoView {
     let (add, test_hook) = (forms.add, forms.test_hook);
     let new_secret = move || {
-        add.value().get().and_then(|r| r.ok()).map(|created| {
+        add.value().get().and_then(|r| r.ok()).filter(|c| c.webhook.format.signed()).map(|created| {
             view! {
                 <p class="secret" role="status">
                     "Webhook “" {created.webhook.name} "” signs with this secret; copy it now, it is not shown again: "
@@ -115,28 +115,82 @@ fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms) -> impl IntoVie
         })
     };
     view! {
-        <h2>"Webhooks"</h2>
+        <h2>"Channels"</h2>
         {new_secret}
         <WebhookTable webhooks remove=forms.remove test=test_hook />
         {move || outcome(test_hook.value().get())}
         <ActionForm action=add attr:class="stacked-form add-webhook">
             <label>"Name " <input type="text" name="name" required /></label>
             <label>
-                "URL "
-                <input type="url" name="url" required placeholder="https://…" />
-            </label>
-            <label>
-                "Format "
+                "Provider "
                 <select name="format">
-                    <option value="generic">"generic (Telltale JSON v1)"</option>
-                    <option value="slack">"Slack"</option>
+                    {WebhookFormat::ALL
+                        .into_iter()
+                        .map(|f| view! { <option value=f.as_str()>{f.label()}</option> })
+                        .collect_view()}
                 </select>
             </label>
+            <label>
+                "URL "
+                <input type="url" name="url" placeholder="https://…" />
+            </label>
+            <p class="muted">
+                "The webhook URL the provider gave you; for Telegram, Pushover, PagerDuty and Opsgenie, empty for their public API; for ntfy, the topic's URL; for Gotify and Matrix, the server's."
+            </p>
+            <ProviderFields />
             <TypeBoxes prefix="hook" checked=AlertType::ALL.to_vec() />
-            <button type="submit">"Add webhook"</button>
+            <button type="submit">"Add channel"</button>
         </ActionForm>
     }
 }
+
+/// What providers need besides a URL; each provider's page in the docs
+/// says which.
+#[component]
+fn ProviderFields() -> impl IntoView {
+    view! {
+        <fieldset class="provider-fields">
+            <legend>"Provider settings (where the provider needs them)"</legend>
+            <label>
+                "Token "
+                <input type="password" name="token" autocomplete="off" />
+                <span class="muted">
+                    " Telegram bot token, Gotify app token, Pushover API token, Matrix access token, PagerDuty routing key, Opsgenie API key, ntfy access token"
+                </span>
+            </label>
+            <label>
+                "Recipient "
+                <input type="text" name="to" />
+                <span class="muted">
+                    " Telegram chat id, Pushover user key, Matrix room id, Apprise tag"
+                </span>
+            </label>
+            <label>
+                "Method (templated webhook) "
+                <select name="method">
+                    <option value="POST">"POST"</option>
+                    <option value="PUT">"PUT"</option>
+                    <option value="PATCH">"PATCH"</option>
+                </select>
+            </label>
+            <label>
+                "Headers (templated webhook), one “Name: value” a line "
+                <textarea name="headers" rows="2"></textarea>
+            </label>
+            <label>
+                "Body template (templated webhook) "
+                <textarea
+                    name="body"
+                    rows="3"
+                    class="mono"
+                    placeholder=TEMPLATE_PLACEHOLDER
+                ></textarea>
+            </label>
+        </fieldset>
+    }
+}
+
+const TEMPLATE_PLACEHOLDER: &str = r#"{"text": "{{summary}}: {{reason}}", "link": "{{url}}"}"#;
 
 /// One checkbox per alert type, named as the server function's fields.
 #[component]
@@ -168,7 +222,7 @@ fn WebhookTable(
     test: ServerAction<SendTestWebhook>,
 ) -> impl IntoView {
     if webhooks.is_empty() {
-        return view! { <p class="muted">"No webhook."</p> }.into_any();
+        return view! { <p class="muted">"No channel."</p> }.into_any();
     }
     view! {
         <table class="webhooks">
@@ -176,7 +230,7 @@ fn WebhookTable(
                 <tr>
                     <th>"Name"</th>
                     <th>"URL"</th>
-                    <th>"Format"</th>
+                    <th>"Provider"</th>
                     <th>"Alert types"</th>
                     <th>"Enabled"</th>
                     <th></th>
@@ -196,13 +250,13 @@ fn WebhookTable(
                             <tr>
                                 <td>{w.name}</td>
                                 <td class="mono">{w.url}</td>
-                                <td>{w.format.as_str()}</td>
+                                <td>{w.format.label()}</td>
                                 <td class="mono">{types}</td>
                                 <td>{if w.enabled { "yes" } else { "no" }}</td>
                                 <td class="nowrap">
                                     <ActionForm action=test attr:class="inline-form">
                                         <input type="hidden" name="id" value=w.id />
-                                        <button type="submit">"Test"</button>
+                                        <button type="submit">"Send test"</button>
                                     </ActionForm>
                                     <ActionForm action=remove attr:class="inline-form">
                                         <input type="hidden" name="id" value=w.id />

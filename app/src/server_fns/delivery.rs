@@ -93,11 +93,18 @@ pub async fn send_test_email() -> Result<TestOutcome, AppError> {
     Ok(core()?.deliverer().test_email().await?)
 }
 
+/// A channel of any provider; the provider's fields are optional here and
+/// checked by the service layer against what the provider needs.
 #[server(prefix = "/api", endpoint = "delivery/add-webhook")]
 pub async fn add_webhook(
     name: String,
-    url: String,
+    #[server(default)] url: String,
     format: String,
+    #[server(default)] token: Option<String>,
+    #[server(default)] to: Option<String>,
+    #[server(default)] method: Option<String>,
+    #[server(default)] headers: Option<String>,
+    #[server(default)] body: Option<String>,
     #[server(default)] failure: Option<String>,
     #[server(default)] missed: Option<String>,
     #[server(default)] recovery: Option<String>,
@@ -111,11 +118,38 @@ pub async fn add_webhook(
         url,
         format: telltale_model::WebhookFormat::parse(&format)
             .ok_or_else(|| AppError::bad_input("format", format!("unknown value {format:?}")))?,
+        options: telltale_model::ChannelOptions {
+            token,
+            to,
+            method,
+            headers: header_lines(headers.as_deref().unwrap_or_default())?,
+            body,
+        },
         enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
         enabled: true,
         secret: None,
     };
     Ok(core()?.create_webhook(&request).await?)
+}
+
+/// `Name: value`, one header a line.
+#[cfg(feature = "ssr")]
+fn header_lines(text: &str) -> Result<Vec<telltale_model::ChannelHeader>, AppError> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let (name, value) = line.split_once(':').ok_or_else(|| {
+                AppError::bad_input(
+                    "options.headers",
+                    format!("{:?} is not a \"Name: value\" line", line.trim()),
+                )
+            })?;
+            Ok(telltale_model::ChannelHeader {
+                name: name.trim().to_owned(),
+                value: value.trim().to_owned(),
+            })
+        })
+        .collect()
 }
 
 #[server(prefix = "/api", endpoint = "delivery/remove-webhook")]

@@ -32,6 +32,7 @@ impl Core {
         &self,
         request: &WebhookSettings,
     ) -> Result<CreatedWebhook, ChangeError> {
+        let request = &request.clone().normalized();
         self.check_webhook(request).await?;
         let secret = request
             .secret
@@ -45,21 +46,33 @@ impl Core {
         Ok(CreatedWebhook { webhook, secret })
     }
 
-    /// Changes a webhook; its secret only when one is given.
+    /// Changes a webhook; its secret only when one is given. A URL, token
+    /// or header value left empty or sent back masked (as listed) keeps the
+    /// stored one.
     pub async fn update_webhook(
         &self,
         id: i64,
         request: &WebhookSettings,
     ) -> Result<Webhook, ChangeError> {
+        let not_found = || ChangeError::NotFound {
+            what: Resource::Webhook,
+            id,
+        };
+        let stored = self
+            .store()
+            .webhook_target(id)
+            .await?
+            .ok_or_else(not_found)?;
+        let request = &request
+            .clone()
+            .merged(&stored.webhook.url, &stored.webhook.options)
+            .normalized();
         self.check_webhook(request).await?;
         let webhook = self
             .store()
             .update_webhook(id, request, self.now())
             .await?
-            .ok_or(ChangeError::NotFound {
-                what: Resource::Webhook,
-                id,
-            })?;
+            .ok_or_else(not_found)?;
         tracing::info!(webhook = id, name = %webhook.name, "webhook changed");
         Ok(webhook)
     }

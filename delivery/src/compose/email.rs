@@ -111,7 +111,7 @@ fn html_body(n: &Notice, facts: &[(&'static str, String)], failure: Option<&str>
     html
 }
 
-fn facts(n: &Notice) -> Vec<(&'static str, String)> {
+pub(crate) fn facts(n: &Notice) -> Vec<(&'static str, String)> {
     let a = n.alert;
     let mut out = Vec::new();
     if let Some(job) = &a.job_name {
@@ -179,7 +179,7 @@ pub(crate) fn header_text(s: &str) -> String {
         .collect()
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use telltale_model::{Alert, AlertType, Notification, Run};
 
 pub use email::{EmailContent, email, test_email};
-pub use webhook::{slack_payload, webhook_payload, webhook_test_payload};
+pub(crate) use email::{escape as html, facts};
+pub(crate) use webhook::mrkdwn;
+pub use webhook::{webhook_payload, webhook_test_payload};
 
 /// The link to an alert's page, when the public address is known.
 pub fn alert_link(public_url: Option<&str>, alert_id: i64) -> Option<String> {
@@ -44,7 +46,7 @@ fn subject_of(alert: &Alert) -> String {
     }
 }
 
-fn headline(n: &Notice) -> String {
+pub(crate) fn headline(n: &Notice) -> String {
     let what = match n.alert.alert_type {
         AlertType::Failure => "failed",
         AlertType::Missed => "missed its schedule",
@@ -62,4 +64,4 @@ fn headline(n: &Notice) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

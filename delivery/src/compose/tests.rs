@@ -3,7 +3,7 @@ use telltale_model::AlertStatus;
 use super::email::header_text;
 use super::*;
 
-fn alert() -> Alert {
+pub(crate) fn alert() -> Alert {
     Alert {
         id: 42,
         alert_type: AlertType::Failure,
@@ -83,7 +83,7 @@ fn generic_payload_is_versioned_and_carries_the_alert() {
 /// What a hostile producer can put in every text it controls.
 const HOSTILE: &str = "<!channel> <@U123> <http://evil.example|click> @here & </pre><script>x</script>\r\nBcc: victim@example.com";
 
-fn hostile_notice_parts() -> (Alert, Run) {
+pub(crate) fn hostile_notice_parts() -> (Alert, Run) {
     let mut a = alert();
     a.job_name = Some(format!("job ``` {HOSTILE}"));
     a.run_id = Some(format!("run {HOSTILE}"));
@@ -144,29 +144,4 @@ fn the_html_body_escapes_everything_a_producer_wrote() {
     // The plain-text body stays verbatim.
     assert!(m.text.contains(&format!("reason {HOSTILE}")), "{}", m.text);
     assert!(m.text.contains("failure ``` "), "{}", m.text);
-}
-
-#[test]
-fn slack_text_cannot_ping_link_or_leave_the_code_block() {
-    let (a, run) = hostile_notice_parts();
-    let n = Notice {
-        alert: &a,
-        notification: Notification::Opened,
-        run: Some(&run),
-        link: alert_link(Some("https://tt.example/?a=1&b=2"), 42),
-    };
-    let text = slack_payload(&n)["text"].as_str().unwrap().to_owned();
-    // Our own link is the only `<…>` in the message.
-    assert_eq!(text.matches('<').count(), 1, "{text}");
-    assert!(
-        text.ends_with("<https://tt.example/?a=1&amp;b=2/alerts/42|Open in Telltale>"),
-        "{text}"
-    );
-    assert!(text.contains("&lt;!channel&gt; &lt;@\u{200B}U123&gt; &lt;http://evil.example|click&gt; @\u{200B}here &amp;"));
-    // One code block: its fences are the only runs of backticks, though
-    // the job name and the failure reason both hold one.
-    assert_eq!(text.matches("```").count(), 2, "{text}");
-    let block = text.split("```").nth(1).unwrap();
-    assert!(block.contains("failure `\u{200B}`\u{200B}` "), "{block}");
-    assert!(block.contains("&lt;!everyone&gt;`\n"), "{block}");
 }

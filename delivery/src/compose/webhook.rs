@@ -1,5 +1,5 @@
-//! What a webhook receives: Telltale's generic JSON payload, or one Slack
-//! message whose producer text cannot ping, link or leave its code block.
+//! What a generic webhook receives: Telltale's JSON payload; and Slack's
+//! escaping of producer text.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -19,33 +19,6 @@ pub fn webhook_payload(n: &Notice, delivery_id: i64, sent_at: DateTime<Utc>) -> 
         "run": n.run,
         "url": n.link,
     })
-}
-
-/// Slack's incoming-webhook format: one mrkdwn text. Everything a
-/// producer wrote is escaped ([`mrkdwn`]); the failure reason sits in a
-/// code block it cannot close.
-pub fn slack_payload(n: &Notice) -> Value {
-    let a = n.alert;
-    let mut text = format!(
-        "*{}* {}\n{}",
-        a.alert_type.as_str(),
-        mrkdwn(&headline(n)),
-        mrkdwn(&a.reason)
-    );
-    if let Some(f) = n.run.and_then(|r| r.failure_reason.as_deref()) {
-        text.push_str(&format!("\n```\n{}\n```", mrkdwn(f)));
-    }
-    if let Some(link) = &n.link {
-        // Ours (MONITOR_PUBLIC_URL), not a producer's; escaped as Slack
-        // asks for URLs, and `|` would end the URL early.
-        let link = link
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('|', "%7C");
-        text.push_str(&format!("\n<{link}|Open in Telltale>"));
-    }
-    json!({ "text": text })
 }
 
 /// Producer text for a Slack message:
@@ -76,20 +49,16 @@ pub(crate) fn mrkdwn(s: &str) -> String {
     out
 }
 
-/// The body of a webhook test.
-pub fn webhook_test_payload(slack: bool, sent_at: DateTime<Utc>) -> Value {
-    if slack {
-        json!({ "text": "Telltale webhook test: alerts will arrive here." })
-    } else {
-        json!({
-            "version": 1,
-            "event": "test",
-            "deliveryId": null,
-            "sentAt": sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-            "summary": "Telltale webhook test: alerts will arrive here.",
-            "alert": null,
-            "run": null,
-            "url": null,
-        })
-    }
+/// The body of a generic webhook's test.
+pub fn webhook_test_payload(sent_at: DateTime<Utc>) -> Value {
+    json!({
+        "version": 1,
+        "event": "test",
+        "deliveryId": null,
+        "sentAt": sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "summary": "Telltale webhook test: alerts will arrive here.",
+        "alert": null,
+        "run": null,
+        "url": null,
+    })
 }

@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use telltale_model::clock::Clock;
-use telltale_model::{AlertDelivery, Change, Channel, TestOutcome, WebhookFormat};
-use telltale_store::{DeliveryResult, LiveHub, NewAttempt, Store, StoreError};
+use telltale_model::{AlertDelivery, Change, Channel, TestOutcome};
+use telltale_store::{DeliveryResult, LiveHub, NewAttempt, Store, StoreError, WebhookTarget};
 
+use crate::channels::{self, Message, Outgoing};
 use crate::compose::{self, Notice};
 use crate::config::{ConfigError, DeliveryConfig};
 use crate::email::Mailer;
 use crate::error::SendError;
 use crate::metrics::DeliveryMetrics;
 use crate::target::TargetError;
-use crate::webhook::{self, Post};
+use crate::webhook::{self, Signed};
 
 mod run;
 
@@ -234,25 +235,47 @@ impl Deliverer {
                     )));
                 }
                 let now = self.clock.now();
-                let payload = match target.webhook.format {
-                    WebhookFormat::Generic => compose::webhook_payload(&notice, d.delivery_id, now),
-                    WebhookFormat::Slack => compose::slack_payload(&notice),
-                };
-                webhook::post(
-                    &self.http,
-                    self.config.webhook_allow_private,
-                    Post {
-                        url: &target.webhook.url,
-                        secret: &target.secret,
-                        timestamp: now.timestamp(),
-                        event: d.notification.event_name(),
-                        delivery_id: Some(d.delivery_id),
-                        body: serde_json::to_vec(&payload).unwrap_or_default(),
-                    },
-                )
+                let message = Message::of(&notice, d.delivery_id, now);
+                self.post(&target, &message, now, Some(d.delivery_id), || {
+                    compose::webhook_payload(&notice, d.delivery_id, now)
+                })
                 .await
             }
         }
+    }
+
+    /// Sends `m` to a channel: in its provider's format, or Telltale's
+    /// own payload (`generic`); signed where the format is.
+    async fn post(
+        &self,
+        target: &WebhookTarget,
+        m: &Message,
+        now: DateTime<Utc>,
+        delivery_id: Option<i64>,
+        generic: impl FnOnce() -> serde_json::Value,
+    ) -> Result<(), SendError> {
+        let out = match channels::request(target, m)? {
+            Some(out) => out,
+            None => Outgoing {
+                method: reqwest::Method::POST,
+                url: target.webhook.url.clone(),
+                headers: Vec::new(),
+                content_type: "application/json".to_owned(),
+                body: serde_json::to_vec(&generic()).unwrap_or_default(),
+            },
+        };
+        let event = m
+            .fields
+            .iter()
+            .find(|(k, _)| *k == "event")
+            .map_or("test", |(_, v)| v.as_str());
+        let signed = target.webhook.format.signed().then_some(Signed {
+            secret: &target.secret,
+            timestamp: now.timestamp(),
+            event,
+            delivery_id,
+        });
+        webhook::send(&self.http, self.config.webhook_allow_private, out, signed).await
     }
 
     /// Sends a test email to every configured recipient, now (not queued).
@@ -297,23 +320,27 @@ impl Deliverer {
             return Ok(None);
         };
         let now: DateTime<Utc> = self.clock.now();
-        let body =
-            compose::webhook_test_payload(target.webhook.format == WebhookFormat::Slack, now);
-        let sent = webhook::post(
-            &self.http,
-            self.config.webhook_allow_private,
-            Post {
-                url: &target.webhook.url,
-                secret: &target.secret,
-                timestamp: now.timestamp(),
-                event: "test",
-                delivery_id: None,
-                body: serde_json::to_vec(&body).unwrap_or_default(),
-            },
-        )
-        .await;
-        let errors = sent.err().map(|e| vec![e.to_string()]).unwrap_or_default();
-        Ok(Some(outcome(1, errors, &target.webhook.url)))
+        let message = Message::test(self.config.public_url.as_deref(), now);
+        let mut sent = self
+            .post(&target, &message, now, None, || {
+                compose::webhook_test_payload(now)
+            })
+            .await;
+        // An incident tool opened a test incident: close it again.
+        if sent.is_ok() && target.webhook.format.is_incident_tool() {
+            let close = Message {
+                closing: true,
+                ..message
+            };
+            sent = self
+                .post(&target, &close, now, None, || serde_json::Value::Null)
+                .await;
+        }
+        let errors = sent
+            .err()
+            .map(|e| vec![format!("{} answered {e}", target.webhook.format.label())])
+            .unwrap_or_default();
+        Ok(Some(outcome(1, errors, &target.webhook.shown_target())))
     }
 }
 

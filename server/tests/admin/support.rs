@@ -122,6 +122,7 @@ pub async fn seeded_sqlite(path: &Path, events: usize) {
         name: "ops".into(),
         url: "http://127.0.0.1:9/hook".into(),
         format: telltale_model::WebhookFormat::Slack,
+        options: Default::default(),
         enabled_alert_types: vec![telltale_model::AlertType::Failure],
         enabled: false,
         secret: None,

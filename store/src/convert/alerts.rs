@@ -98,6 +98,8 @@ pub fn webhook_from_row(
         url: row.url.clone(),
         format: WebhookFormat::parse(&row.format)
             .ok_or_else(|| r.corrupt(format!("unknown format {:?}", row.format)))?,
+        options: serde_json::from_str(&row.options)
+            .map_err(|e| r.corrupt(format!("options: {e}")))?,
         enabled_alert_types: row
             .alert_types
             .split(',')

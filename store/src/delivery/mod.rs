@@ -30,7 +30,8 @@ pub(crate) struct Notice {
 
 /// Queues one delivery per configured target for each notice: an email per
 /// recipient (not for closes: the RECOVERY alert tells people that), a POST
-/// per enabled webhook, each only for the alert types it asked for.
+/// per enabled webhook, each only for the alert types it asked for (and
+/// no RECOVERY to an incident tool).
 pub(crate) async fn enqueue<C: ConnectionTrait>(
     db: &C,
     notices: &[Notice],
@@ -79,8 +80,17 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
             }
         }
         for hook in &webhooks {
-            if hook.enabled_alert_types.contains(&n.alert_type) {
-                rows.push(row(n, Channel::Webhook, &shown_target(hook), Some(hook.id)));
+            // An incident tool resolves the FAILURE's incident when that
+            // alert closes; a RECOVERY would be a second incident.
+            let recovery_to_pager =
+                n.alert_type == AlertType::Recovery && hook.format.is_incident_tool();
+            if hook.enabled_alert_types.contains(&n.alert_type) && !recovery_to_pager {
+                rows.push(row(
+                    n,
+                    Channel::Webhook,
+                    &hook.shown_target(),
+                    Some(hook.id),
+                ));
             }
         }
     }
@@ -91,18 +101,4 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
             .await?;
     }
     Ok(queued)
-}
-
-/// How a webhook is named in delivery records: its name and host, never
-/// the whole URL (a Slack URL's path is its secret, and readers of the
-/// alert pages need not see it).
-fn shown_target(hook: &telltale_model::Webhook) -> String {
-    let host = hook
-        .url
-        .split_once("://")
-        .map_or(hook.url.as_str(), |(_, rest)| rest)
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    format!("{} ({host})", hook.name)
 }

@@ -54,7 +54,12 @@ fn types_column(types: &[AlertType]) -> String {
         .join(",")
 }
 
-/// A webhook as the sender needs it: where, how, and the signing key.
+fn options_column(settings: &WebhookSettings) -> Result<String, StoreError> {
+    serde_json::to_string(&settings.options).map_err(|e| StoreError::Query(e.to_string()))
+}
+
+/// A webhook as the sender needs it: where, how, and the signing key,
+/// nothing masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookTarget {
     pub webhook: Webhook,
@@ -89,14 +94,14 @@ impl Store {
         Ok(())
     }
 
-    /// Every webhook, oldest first.
+    /// Every webhook, oldest first, as readers see them (secrets masked).
     pub async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
         webhook::Entity::find()
             .order_by_asc(webhook::Column::Id)
             .all(&self.db)
             .await?
             .iter()
-            .map(webhook_from_row)
+            .map(|row| webhook_from_row(row).map(Webhook::shown))
             .collect()
     }
 
@@ -110,7 +115,8 @@ impl Store {
         }))
     }
 
-    /// Adds a webhook (validated by the caller) with its signing secret.
+    /// Adds a webhook (validated by the caller) with its signing secret;
+    /// returns it as readers see it.
     pub async fn create_webhook(
         &self,
         settings: &WebhookSettings,
@@ -124,17 +130,19 @@ impl Store {
             secret: Set(secret.to_owned()),
             format: Set(settings.format.as_str().to_owned()),
             alert_types: Set(types_column(&settings.enabled_alert_types)),
+            options: Set(options_column(settings)?),
             enabled: Set(settings.enabled),
             created_at_us: Set(to_us(now)),
             updated_at_us: Set(to_us(now)),
         })
         .exec_with_returning(&self.db)
         .await?;
-        webhook_from_row(&row)
+        webhook_from_row(&row).map(Webhook::shown)
     }
 
-    /// Changes a webhook; its secret only when `settings.secret` is set.
-    /// `None` when there is no such webhook.
+    /// Changes a webhook (`settings` whole: merged with the stored one by
+    /// the caller); its secret only when `settings.secret` is set. `None`
+    /// when there is no such webhook.
     pub async fn update_webhook(
         &self,
         id: i64,
@@ -148,6 +156,7 @@ impl Store {
             secret: NotSet,
             format: Set(settings.format.as_str().to_owned()),
             alert_types: Set(types_column(&settings.enabled_alert_types)),
+            options: Set(options_column(settings)?),
             enabled: Set(settings.enabled),
             created_at_us: NotSet,
             updated_at_us: Set(to_us(now)),
@@ -156,7 +165,7 @@ impl Store {
             update.secret = Set(secret.clone());
         }
         match webhook::Entity::update(update).exec(&self.db).await {
-            Ok(row) => Ok(Some(webhook_from_row(&row)?)),
+            Ok(row) => Ok(Some(webhook_from_row(&row)?.shown())),
             Err(sea_orm::DbErr::RecordNotUpdated | sea_orm::DbErr::RecordNotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }

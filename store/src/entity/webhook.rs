@@ -11,6 +11,9 @@ pub struct Model {
     pub secret: String,
     pub format: String,
     pub alert_types: String,
+    /// `ChannelOptions` as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub options: String,
     pub enabled: bool,
     pub created_at_us: i64,
     pub updated_at_us: i64,
