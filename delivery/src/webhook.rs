@@ -85,6 +85,11 @@ pub(crate) async fn send(
         .send()
         .await
         .map_err(|e| send_error(&e))?;
+    if let Some(why) = out.empty_fails
+        && response.status() == reqwest::StatusCode::NO_CONTENT
+    {
+        return Err(SendError::permanent(format!("HTTP 204: {why}")));
+    }
     judge(response).await
 }
 
@@ -316,6 +321,7 @@ mod tests {
             headers: Vec::new(),
             content_type: "application/json".to_owned(),
             body: b"{}".to_vec(),
+            empty_fails: None,
         };
         let signed = Signed {
             secret: "whsec_test",

@@ -140,6 +140,16 @@ impl Rig {
         self.failure_alert().await
     }
 
+    /// A run that completes after a failure: the FAILURE closes and a
+    /// RECOVERY opens.
+    async fn recover(&self, run: &str, at: i64) {
+        self.ingest(&[
+            ev("job.started", run, at, json!({})),
+            ev("job.completed", run, at + 5, json!({})),
+        ])
+        .await;
+    }
+
     async fn failure_alert(&self) -> i64 {
         self.store
             .list_alerts(&Default::default())
@@ -193,6 +203,10 @@ on_both_backends!(
     a_claimed_delivery_is_sent_again_when_its_sender_died,
     deleting_a_webhook_fails_its_pending_deliveries,
 );
+
+// After the macro, which it uses.
+#[path = "channels/mod.rs"]
+mod channels;
 
 async fn a_failure_sends_one_email_and_one_signed_webhook(rig: Rig) {
     let alert = rig.fail("r1", 10).await;

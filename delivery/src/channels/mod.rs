@@ -162,16 +162,20 @@ pub(crate) struct Outgoing {
     pub headers: Vec<(String, String)>,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// Why a `204 No Content` answer means nothing was delivered, for a
+    /// provider that answers so (the Apprise API, with no URL to tell).
+    pub empty_fails: Option<&'static str>,
 }
 
 impl Outgoing {
-    fn json(url: String, body: &serde_json::Value) -> Self {
+    pub(crate) fn json(url: String, body: &serde_json::Value) -> Self {
         Self {
             method: reqwest::Method::POST,
             url,
             headers: Vec::new(),
             content_type: "application/json".to_owned(),
             body: serde_json::to_vec(body).unwrap_or_default(),
+            empty_fails: None,
         }
     }
 

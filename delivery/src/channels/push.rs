@@ -78,7 +78,7 @@ pub(super) fn ntfy(topic_url: &str, token: &str, m: &Message) -> Result<Outgoing
     if let Some(link) = &m.link {
         body["click"] = json!(link);
     }
-    let out = Outgoing::json(base.to_owned(), &body);
+    let out = Outgoing::json(format!("{base}/"), &body);
     Ok(if token.is_empty() {
         out
     } else {
@@ -176,7 +176,10 @@ pub(super) fn apprise(url: &str, tag: &str, m: &Message) -> Outgoing {
     if !tag.is_empty() {
         payload["tag"] = json!(tag);
     }
-    Outgoing::json(url.to_owned(), &payload)
+    Outgoing {
+        empty_fails: Some("the Apprise API has no URL for this key (or tag): nothing was notified"),
+        ..Outgoing::json(url.to_owned(), &payload)
+    }
 }
 
 /// A path segment, percent-encoded (Matrix room ids hold `!` and `:`).

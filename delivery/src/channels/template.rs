@@ -30,6 +30,7 @@ pub(super) fn request(url: &str, o: &ChannelOptions, m: &Message) -> Outgoing {
             .collect(),
         content_type,
         body: body.into_bytes(),
+        empty_fails: None,
     }
 }
 

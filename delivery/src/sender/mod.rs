@@ -256,13 +256,7 @@ impl Deliverer {
     ) -> Result<(), SendError> {
         let out = match channels::request(target, m)? {
             Some(out) => out,
-            None => Outgoing {
-                method: reqwest::Method::POST,
-                url: target.webhook.url.clone(),
-                headers: Vec::new(),
-                content_type: "application/json".to_owned(),
-                body: serde_json::to_vec(&generic()).unwrap_or_default(),
-            },
+            None => Outgoing::json(target.webhook.url.clone(), &generic()),
         };
         let event = m
             .fields
