@@ -9,7 +9,9 @@ import { startTelltale, type Telltale } from "./server";
 let telltale: Telltale;
 let receiver: Server;
 let receiverUrl = "";
-const received: unknown[] = [];
+let receiverBase = "";
+const received: { path: string; body: any }[] = [];
+const hooks = () => received.filter((r) => r.path === "/hook");
 
 test.beforeAll(async () => {
   telltale = await startTelltale();
@@ -17,14 +19,15 @@ test.beforeAll(async () => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
-      received.push(JSON.parse(body));
+      received.push({ path: req.url ?? "", body: JSON.parse(body) });
       res.writeHead(204).end();
     });
   });
   await new Promise<void>((ok) => receiver.listen(0, "127.0.0.1", ok));
   const address = receiver.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  receiverUrl = `http://127.0.0.1:${port}/hook`;
+  receiverBase = `http://127.0.0.1:${port}`;
+  receiverUrl = `${receiverBase}/hook`;
 });
 
 test.afterAll(async () => {
@@ -55,7 +58,7 @@ test("a webhook added on the settings page receives an alert, listed on the aler
     { eventType: "job.failed", level: "error", message: "f", jobName: "encode", runId: "enc-1",
       metadata: { failure_reason: "x264: out of memory" } },
   ]);
-  await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2);
+  await expect.poll(() => hooks().length, { timeout: 10_000 }).toBe(2);
 
   await page.goto(`${telltale.url}/alerts?type=FAILURE`);
   await page.locator("table.alerts a", { hasText: "FAILURE" }).first().click();
@@ -65,4 +68,44 @@ test("a webhook added on the settings page receives an alert, listed on the aler
   await expect(delivery).toContainText("SENT");
   await expect(delivery).toContainText("pager (127.0.0.1:");
   expect(errors).toEqual([]);
+});
+
+test("a chat channel added on the settings page is listed masked and answers its test", async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  const errors = watchErrors(page);
+  const name = `discord-${javaScriptEnabled ? "js" : "nojs"}`;
+  const token = `SECRET-TOKEN-${name}-abcdefghijkl`;
+  await page.goto(`${telltale.url}/settings`);
+  const form = page.locator("form.add-webhook");
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Provider").selectOption("discord");
+  await form.getByLabel("URL").fill(`${receiverBase}/discord/api/webhooks/1/${token}`);
+  await form.getByRole("button", { name: "Add channel" }).click();
+  const row = page.locator("table.webhooks tr", { hasText: name });
+  await expect(row).toContainText("Discord");
+  await expect(row).toContainText("••••ijkl");
+  await expect(page.locator("table.webhooks")).not.toContainText("SECRET-TOKEN");
+  // A Discord channel does not sign: no secret to copy.
+  await expect(page.getByText(/signs with this secret/)).toHaveCount(0);
+  if (javaScriptEnabled) {
+    await row.getByRole("button", { name: "Send test" }).click();
+    await expect(page.locator(".test-outcome")).toContainText(`sent 1 of 1 via ${name} (127.0.0.1:`);
+    const tests = () => received.filter((r) => r.path.includes(token));
+    await expect.poll(() => tests().length).toBe(1);
+    expect(tests()[0].body.embeds[0].title).toContain("Telltale test");
+    expect(tests()[0].body.allowed_mentions).toEqual({ parse: [] });
+  }
+  expect(errors).toEqual([]);
+});
+
+test("a channel missing what its provider needs is refused, naming the field", async ({ page }) => {
+  await page.goto(`${telltale.url}/settings`);
+  const form = page.locator("form.add-webhook");
+  await form.getByLabel("Name").fill("tg");
+  await form.getByLabel("Provider").selectOption("telegram");
+  await form.getByRole("button", { name: "Add channel" }).click();
+  await expect(page.getByRole("alert")).toContainText("options.token");
+  await expect(page.locator("table.webhooks")).not.toContainText("Telegram");
 });

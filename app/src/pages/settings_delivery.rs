@@ -174,7 +174,7 @@ fn ProviderFields() -> impl IntoView {
                 </select>
             </label>
             <label>
-                "Headers (templated webhook), one “Name: value” a line "
+                "Headers (templated webhook), one “Header: value” a line "
                 <textarea name="headers" rows="2"></textarea>
             </label>
             <label>

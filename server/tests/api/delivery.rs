@@ -156,6 +156,118 @@ async fn test_email_reports_what_the_smtp_server_said() {
 }
 
 #[tokio::test]
+async fn channel_secrets_are_listed_masked_and_kept_when_sent_back() {
+    use crate::receivers::providers::{self as p, Providers};
+    let app = TestApp::spawn().await;
+    let providers = Providers::start().await;
+    let hooks = "/v1/settings/alerts/webhooks";
+    // What a provider needs is refused by name when missing.
+    let (status, err) = app
+        .post_json(
+            hooks,
+            &json!({"name": "tg", "format": "telegram", "enabledAlertTypes": ["FAILURE"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, &err["error"]["field"]),
+        (400, &json!("options.token")),
+        "{err}"
+    );
+    let (status, err) = app
+        .post_json(hooks, &json!({"name": "tg", "format": "telegram", "options": {"token": "x", "colour": 1}, "enabledAlertTypes": ["FAILURE"]}))
+        .await;
+    assert_eq!(status, 400, "unknown option fields are refused: {err}");
+
+    let url = providers.url("/matrix");
+    let (status, created) = app
+        .post_json(
+            hooks,
+            &json!({"name": "ops room", "url": url, "format": "matrix",
+                    "options": {"token": p::MATRIX_TOKEN, "to": p::MATRIX_ROOM},
+                    "enabledAlertTypes": ["FAILURE"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["webhook"]["id"].as_i64().unwrap();
+    let (_, list) = app.get_json(hooks).await;
+    let listed = &list["webhooks"][0];
+    assert!(
+        !list.to_string().contains(p::MATRIX_TOKEN),
+        "tokens are never listed: {list}"
+    );
+    assert_eq!(listed["options"]["token"], "••••3456");
+    assert_eq!(listed["options"]["to"], p::MATRIX_ROOM);
+    assert_eq!(
+        listed["url"],
+        format!("http://{}/••••", providers.addr),
+        "{listed}"
+    );
+
+    // The listing sent back as it is, with a new name: the token is kept.
+    let mut change = listed.clone();
+    change["name"] = json!("ops room 2");
+    for field in ["id", "createdAt"] {
+        change.as_object_mut().unwrap().remove(field);
+    }
+    let (status, updated) = put_json(&app, &format!("{hooks}/{id}"), &change).await;
+    assert_eq!(status, 200, "{updated}");
+    let (status, outcome) = app
+        .post_json(&format!("{hooks}/{id}/test"), &json!({}))
+        .await;
+    assert_eq!(
+        (status, &outcome["sent"]),
+        (200, &json!(1)),
+        "the stored token still works: {outcome}"
+    );
+    let got = providers.accepted("matrix");
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].headers["authorization"],
+        format!("Bearer {}", p::MATRIX_TOKEN)
+    );
+
+    // A new token replaces it; the provider's refusal is told in its words.
+    change["options"]["token"] = json!("syt_another_token_0000");
+    put_json(&app, &format!("{hooks}/{id}"), &change).await;
+    let (_, outcome) = app
+        .post_json(&format!("{hooks}/{id}/test"), &json!({}))
+        .await;
+    assert_eq!(outcome["failed"], 1);
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap()
+            .contains("M_UNKNOWN_TOKEN: Invalid access token passed."),
+        "{outcome}"
+    );
+
+    // A chat webhook's URL is its secret: listed masked, kept when sent back.
+    let slack = providers.url("/slack/services/T000/B000/abcdefghijklmnopqrstuvwx");
+    let (_, created) = app
+        .post_json(hooks, &json!({"name": "chat", "url": slack, "format": "slack", "enabledAlertTypes": ["FAILURE"]}))
+        .await;
+    let slack_id = created["webhook"]["id"].as_i64().unwrap();
+    assert_eq!(
+        created["webhook"]["url"],
+        format!("http://{}/••••uvwx", providers.addr)
+    );
+    let mut change = created["webhook"].clone();
+    change.as_object_mut().unwrap().remove("id");
+    change.as_object_mut().unwrap().remove("createdAt");
+    let (status, _) = put_json(&app, &format!("{hooks}/{slack_id}"), &change).await;
+    assert_eq!(status, 200);
+    let (_, outcome) = app
+        .post_json(&format!("{hooks}/{slack_id}/test"), &json!({}))
+        .await;
+    assert_eq!(outcome["sent"], 1, "{outcome}");
+    assert_eq!(
+        providers.accepted("slack")[0].path,
+        "/slack/services/T000/B000/abcdefghijklmnopqrstuvwx"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn webhooks_are_created_with_a_secret_shown_once_tested_and_removed() {
     let app = TestApp::spawn().await;
     let (status, err) = app
