@@ -6,6 +6,7 @@
 mod channel;
 mod email;
 mod provider;
+mod routing;
 mod webhook;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,10 @@ use crate::check::Alert;
 pub use channel::{ChannelHeader, ChannelOptions, TEMPLATE_FIELDS, mask, mask_url, placeholders};
 pub use email::{EmailChannel, EmailSettings};
 pub use provider::WebhookFormat;
+pub use routing::{
+    ChannelRouting, DEFAULT_GROUP_SECONDS, QuietHours, RouteFacts, Severity, clock_minutes,
+    glob_match,
+};
 pub use webhook::{CreatedWebhook, Webhook, WebhookList, WebhookSettings};
 
 /// What happened to the alert that people are told about.
@@ -97,6 +102,10 @@ pub enum DeliveryStatus {
     Pending,
     Sent,
     Failed,
+    /// Not sent, by rule: the alert closed before its held or grouped
+    /// opening was due (and then its close is not sent either), or its
+    /// group's incident stays open for others. `error` says which.
+    Skipped,
 }
 
 impl DeliveryStatus {
@@ -105,11 +114,12 @@ impl DeliveryStatus {
             Self::Pending => "PENDING",
             Self::Sent => "SENT",
             Self::Failed => "FAILED",
+            Self::Skipped => "SKIPPED",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Sent, Self::Failed]
+        [Self::Pending, Self::Sent, Self::Failed, Self::Skipped]
             .into_iter()
             .find(|v| v.as_str() == s)
     }
@@ -145,6 +155,13 @@ pub struct AlertDelivery {
     pub finished_at: Option<DateTime<Utc>>,
     /// When the next attempt is due, if one was scheduled after this failure.
     pub retry_at: Option<DateTime<Utc>>,
+    /// The routing rule that sent it to its channel, in words
+    /// (`type FAILURE, tag db`); absent for email and older deliveries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Deliveries sent as one grouped message share it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<i64>,
 }
 
 /// `GET /v1/alerts/{id}`: the alert and every delivery attempt, newest first.

@@ -41,10 +41,11 @@ pub use check::{
     check_state, deadline, evaluate_job, evaluate_worker,
 };
 pub use delivery::{
-    AlertDelivery, AlertDetail, Channel, ChannelHeader, ChannelOptions, CreatedWebhook,
-    DeliveryStatus, DeliveryTally, EmailChannel, EmailSettings, FailingChannel, Notification,
-    TEMPLATE_FIELDS, TestOutcome, Webhook, WebhookFormat, WebhookList, WebhookSettings, mask,
-    mask_url, placeholders,
+    AlertDelivery, AlertDetail, Channel, ChannelHeader, ChannelOptions, ChannelRouting,
+    CreatedWebhook, DEFAULT_GROUP_SECONDS, DeliveryStatus, DeliveryTally, EmailChannel,
+    EmailSettings, FailingChannel, Notification, QuietHours, RouteFacts, Severity, TEMPLATE_FIELDS,
+    TestOutcome, Webhook, WebhookFormat, WebhookList, WebhookSettings, clock_minutes, glob_match,
+    mask, mask_url, placeholders,
 };
 pub use event::{
     Event, EventFilter, EventPage, Level, NewEvent, SearchError, SourceType, search_words,

@@ -95,6 +95,7 @@ impl Rig {
                     url: hook.url(),
                     format: WebhookFormat::Generic,
                     options: Default::default(),
+                    routing: Default::default(),
                     enabled_alert_types: vec![AlertType::Failure, AlertType::Recovery],
                     enabled: true,
                     secret: None,

@@ -34,7 +34,7 @@ mod upkeep;
 pub use alerts::CloseOutcome;
 pub use db::connect::{DatabaseTarget, sqlite_pool_size};
 pub use db::pool::PoolUse;
-pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget};
+pub use delivery::{DeliveryResult, NewAttempt, WebhookTarget, groups};
 pub use engine::checks::{JobOutcome, JobUpdate};
 pub use engine::leader_lock;
 pub use error::StoreError;

@@ -93,6 +93,7 @@ async fn story(store: &Store) {
                 url: "https://hooks.example.com/x".into(),
                 format: WebhookFormat::Generic,
                 options: Default::default(),
+                routing: Default::default(),
                 enabled_alert_types: AlertType::ALL.to_vec(),
                 enabled: true,
                 secret: None,

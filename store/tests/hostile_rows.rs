@@ -163,6 +163,7 @@ async fn damaged_rows_cost_only_themselves(store: &Store, target: &DatabaseTarge
         url: format!("https://hooks.example.com/{name}"),
         format: WebhookFormat::Generic,
         options: Default::default(),
+        routing: Default::default(),
         enabled_alert_types: AlertType::ALL.to_vec(),
         enabled: true,
         secret: None,

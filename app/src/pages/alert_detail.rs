@@ -55,6 +55,7 @@ fn DeliveryTable(deliveries: Vec<AlertDelivery>) -> impl IntoView {
         "Notification",
         "Channel",
         "Target",
+        "Why",
         "Attempt",
         "Queued",
         "Finished",
@@ -69,6 +70,7 @@ fn DeliveryTable(deliveries: Vec<AlertDelivery>) -> impl IntoView {
                     let (class, mark) = match d.status {
                         DeliveryStatus::Sent => ("delivery sent", "✓ SENT"),
                         DeliveryStatus::Failed => ("delivery failed", "✗ FAILED"),
+                        DeliveryStatus::Skipped => ("delivery skipped", "– SKIPPED"),
                         DeliveryStatus::Pending => ("delivery pending", "… PENDING"),
                     };
                     let next = match (d.status, d.retry_at, d.permanent) {
@@ -92,6 +94,10 @@ fn DeliveryTable(deliveries: Vec<AlertDelivery>) -> impl IntoView {
                             <td class="mono">{d.notification.as_str()}</td>
                             <td>{d.channel.as_str()}</td>
                             <td class="mono">{d.target}</td>
+                            <td class="route">
+                                {d.route.unwrap_or_default()}
+                                {d.group_id.map(|g| format!(" (sent in group {g})"))}
+                            </td>
                             <td>{d.attempt}</td>
                             <td class="nowrap"><Time at=d.created_at /></td>
                             <td class="nowrap">{d.finished_at.map(|at| view! { <Time at /> })}</td>

@@ -138,6 +138,7 @@ fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms) -> impl IntoVie
                 "The webhook URL the provider gave you; for Telegram, Pushover, PagerDuty and Opsgenie, empty for their public API; for ntfy, the topic's URL; for Gotify and Matrix, the server's."
             </p>
             <ProviderFields />
+            <RoutingFields />
             <TypeBoxes prefix="hook" checked=AlertType::ALL.to_vec() />
             <button type="submit">"Add channel"</button>
         </ActionForm>
@@ -168,7 +169,7 @@ fn ProviderFields() -> impl IntoView {
             <label>
                 "Method (templated webhook) "
                 <select name="method">
-                    <option value="POST">"POST"</option>
+                    <option value="">"POST"</option>
                     <option value="PUT">"PUT"</option>
                     <option value="PATCH">"PATCH"</option>
                 </select>
@@ -185,6 +186,44 @@ fn ProviderFields() -> impl IntoView {
                     class="mono"
                     placeholder=TEMPLATE_PLACEHOLDER
                 ></textarea>
+            </label>
+        </fieldset>
+    }
+}
+
+/// Which alerts the channel is told of beyond their types, and how.
+#[component]
+fn RoutingFields() -> impl IntoView {
+    view! {
+        <fieldset class="routing-fields">
+            <legend>"Routing (empty: every alert of the types below)"</legend>
+            <label>
+                "Job tags, comma-separated " <input type="text" name="tags" placeholder="db, nightly" />
+            </label>
+            <label>
+                "Job name patterns, comma-separated "
+                <input type="text" name="jobs" placeholder="etl-*, backup-?" />
+            </label>
+            <label>
+                "Minimum severity "
+                <select name="min_severity">
+                    <option value="info">"info (every alert)"</option>
+                    <option value="warning">"warning (no RECOVERY)"</option>
+                    <option value="critical">"critical (FAILURE, MISSED, SCHEDULER_OFFLINE)"</option>
+                </select>
+            </label>
+            <label>
+                "Group window (s) "
+                <input type="number" name="group_seconds" min="0" max="3600" value="30" />
+            </label>
+            <label>
+                "At most, messages an hour (0: no limit) "
+                <input type="number" name="max_per_hour" min="0" max="10000" value="0" />
+            </label>
+            <label>"Quiet from " <input type="time" name="quiet_from" /></label>
+            <label>"Quiet until " <input type="time" name="quiet_to" /></label>
+            <label>
+                "Quiet hours' time zone " <input type="text" name="quiet_timezone" placeholder="Europe/Berlin" />
             </label>
         </fieldset>
     }

@@ -105,6 +105,14 @@ pub async fn add_webhook(
     #[server(default)] method: Option<String>,
     #[server(default)] headers: Option<String>,
     #[server(default)] body: Option<String>,
+    #[server(default)] tags: Option<String>,
+    #[server(default)] jobs: Option<String>,
+    #[server(default)] min_severity: Option<String>,
+    #[server(default)] group_seconds: Option<String>,
+    #[server(default)] max_per_hour: Option<String>,
+    #[server(default)] quiet_from: Option<String>,
+    #[server(default)] quiet_to: Option<String>,
+    #[server(default)] quiet_timezone: Option<String>,
     #[server(default)] failure: Option<String>,
     #[server(default)] missed: Option<String>,
     #[server(default)] recovery: Option<String>,
@@ -125,11 +133,81 @@ pub async fn add_webhook(
             headers: header_lines(headers.as_deref().unwrap_or_default())?,
             body,
         },
+        routing: routing(RoutingForm {
+            tags,
+            jobs,
+            min_severity,
+            group_seconds,
+            max_per_hour,
+            quiet_from,
+            quiet_to,
+            quiet_timezone,
+        })?,
         enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
         enabled: true,
         secret: None,
     };
     Ok(core()?.create_webhook(&request).await?)
+}
+
+/// The routing fields of the channel form, as typed.
+#[cfg(feature = "ssr")]
+struct RoutingForm {
+    tags: Option<String>,
+    jobs: Option<String>,
+    min_severity: Option<String>,
+    group_seconds: Option<String>,
+    max_per_hour: Option<String>,
+    quiet_from: Option<String>,
+    quiet_to: Option<String>,
+    quiet_timezone: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+fn routing(f: RoutingForm) -> Result<telltale_model::ChannelRouting, AppError> {
+    let list = |v: Option<String>| -> Vec<String> {
+        v.unwrap_or_default()
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let number = |field: &str, v: Option<String>, default: u32| -> Result<u32, AppError> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s
+                .parse()
+                .map_err(|_| AppError::bad_input(field, format!("{s:?} is not a whole number"))),
+        }
+    };
+    let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let severity = match text(f.min_severity) {
+        None => telltale_model::Severity::Info,
+        Some(s) => telltale_model::Severity::parse(&s).ok_or_else(|| {
+            AppError::bad_input("routing.minSeverity", format!("unknown value {s:?}"))
+        })?,
+    };
+    let quiet_hours = match (text(f.quiet_from), text(f.quiet_to)) {
+        (None, None) => None,
+        (from, to) => Some(telltale_model::QuietHours {
+            from: from.unwrap_or_default(),
+            to: to.unwrap_or_default(),
+            timezone: text(f.quiet_timezone).unwrap_or_else(|| "UTC".to_owned()),
+        }),
+    };
+    Ok(telltale_model::ChannelRouting {
+        tags: list(f.tags),
+        jobs: list(f.jobs),
+        min_severity: severity,
+        group_seconds: number(
+            "routing.groupSeconds",
+            f.group_seconds,
+            telltale_model::DEFAULT_GROUP_SECONDS,
+        )?,
+        max_per_hour: number("routing.maxPerHour", f.max_per_hour, 0)?,
+        quiet_hours,
+    })
 }
 
 /// `Name: value`, one header a line.

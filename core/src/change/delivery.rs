@@ -65,7 +65,11 @@ impl Core {
             .ok_or_else(not_found)?;
         let request = &request
             .clone()
-            .merged(&stored.webhook.url, &stored.webhook.options)
+            .merged(
+                stored.webhook.format,
+                &stored.webhook.url,
+                &stored.webhook.options,
+            )
             .normalized();
         self.check_webhook(request).await?;
         let webhook = self

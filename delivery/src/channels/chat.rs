@@ -73,7 +73,7 @@ pub(super) fn discord(url: &str, m: &Message) -> Outgoing {
         .map(|(k, v)| json!({"name": k, "value": clip(&markdown(v), 200), "inline": true}))
         .collect();
     let mut embed = json!({
-        "title": clip(&format!("{} {} {}", icon(m), m.kind, m.title), 256),
+        "title": clip(&format!("{} {} {}", icon(m), m.kind, markdown(&m.title)), 256),
         "description": description,
         "color": colour(m),
         "fields": fields,
@@ -101,7 +101,7 @@ pub(super) fn teams(url: &str, m: &Message) -> Outgoing {
     };
     let mut card_body = vec![
         json!({"type": "TextBlock", "text": clip(&markdown(&format!("{} {}", m.kind, m.title)), 500), "weight": "Bolder", "size": "Medium", "color": colour, "wrap": true}),
-        json!({"type": "TextBlock", "text": clip(&markdown(&m.reason), 4_000), "wrap": true}),
+        json!({"type": "TextBlock", "text": clip(&markdown(&m.reason), 2_000), "wrap": true}),
     ];
     if !m.facts.is_empty() {
         let facts: Vec<Value> = m
@@ -112,7 +112,7 @@ pub(super) fn teams(url: &str, m: &Message) -> Outgoing {
         card_body.push(json!({"type": "FactSet", "facts": facts}));
     }
     if let Some(d) = &m.detail {
-        card_body.push(json!({"type": "TextBlock", "text": clip(&markdown(d), 8_000), "wrap": true, "fontType": "Monospace"}));
+        card_body.push(json!({"type": "TextBlock", "text": clip(&markdown(d), 3_000), "wrap": true, "fontType": "Monospace"}));
     }
     let mut card = json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -165,11 +165,10 @@ pub(super) fn mattermost(url: &str, m: &Message) -> Outgoing {
 
 /// An incoming integration; `alias` names the sender.
 pub(super) fn rocketchat(url: &str, m: &Message) -> Outgoing {
+    // The text says it all; the attachment adds the colour bar and the link.
     let mut attachment = json!({
-        "title": clip(&format!("{} {}", m.kind, m.title), 500),
-        "text": clip(&markdown(&m.reason), 4_000),
+        "title": clip(&format!("{} {}", m.kind, markdown(&m.title)), 500),
         "color": format!("#{:06x}", colour(m)),
-        "fields": m.facts.iter().map(|(k, v)| json!({"short": true, "title": k, "value": markdown(v)})).collect::<Vec<_>>(),
     });
     if let Some(link) = &m.link {
         attachment["title_link"] = json!(link);
@@ -205,6 +204,6 @@ pub(super) fn google_chat(url: &str, m: &Message) -> Outgoing {
     let join = if url.contains('?') { '&' } else { '?' };
     Outgoing::json(
         format!("{url}{join}messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"),
-        &json!({"text": clip(&text, 16_000), "thread": {"threadKey": m.key}}),
+        &json!({"text": super::clip_bytes(&text, 30_000), "thread": {"threadKey": m.key}}),
     )
 }

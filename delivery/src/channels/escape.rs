@@ -4,10 +4,12 @@
 
 const ZWSP: char = '\u{200B}';
 
-/// Markdown (Discord, Mattermost, Rocket.Chat, Teams' TextBlocks): every
-/// ASCII punctuation character CommonMark lets a backslash escape is
-/// escaped, and `@` is followed by a zero-width space so `@here`,
-/// `@channel`, `@all` and `@everyone` do not ping.
+/// Markdown (Discord, Mattermost, Rocket.Chat, Teams' TextBlocks): the
+/// characters that start emphasis, code, links, headings, quotes, spoilers
+/// and tables are backslash-escaped (`-`, `+` and `.` only make lists at a
+/// line's start, and stay readable in names such as `nightly-etl`), and
+/// `@` is followed by a zero-width space so `@here`, `@channel`, `@all`
+/// and `@everyone` do not ping.
 pub(crate) fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
@@ -16,12 +18,8 @@ pub(crate) fn markdown(s: &str) -> String {
                 out.push('@');
                 out.push(ZWSP);
             }
-            c if c.is_ascii_punctuation()
-                && !matches!(
-                    c,
-                    ',' | ';' | ':' | '\'' | '"' | '/' | '=' | '?' | '%' | '$'
-                ) =>
-            {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '<' | '>' | '|'
+            | '~' => {
                 out.push('\\');
                 out.push(c);
             }

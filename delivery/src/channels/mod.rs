@@ -87,6 +87,7 @@ impl Message {
             ("url", n.link.clone().unwrap_or_default()),
             ("openedAt", iso(a.opened_at)),
             ("closedAt", a.closed_at.map(iso).unwrap_or_default()),
+            ("closeReason", a.close_reason.clone().unwrap_or_default()),
             ("sentAt", iso(now)),
             ("deliveryId", delivery_id.to_string()),
         ];
@@ -150,6 +151,67 @@ impl Message {
             at: now,
             txn: format!("telltale-test-{stamp}"),
             fields,
+        }
+    }
+}
+
+impl Message {
+    /// One message for several alerts that went out together (a group):
+    /// a count, each alert's line with its link, and the alerts page.
+    /// `key` is the group's (an incident tool's one incident for them).
+    pub fn group(members: &[Message], key: String, public_url: Option<&str>) -> Self {
+        const SHOWN: usize = 25;
+        let n = members.len();
+        let closing = members.iter().all(|m| m.closing);
+        let severity = members
+            .iter()
+            .map(|m| m.severity)
+            .min_by_key(|s| match s {
+                Severity::Critical => 0,
+                Severity::Warning => 1,
+                Severity::Resolved => 2,
+                Severity::Info => 3,
+            })
+            .unwrap_or(Severity::Info);
+        let first = members.first();
+        let same_kind = members
+            .iter()
+            .all(|m| Some(m.kind) == first.map(|f| f.kind));
+        let kind = if same_kind {
+            first.map_or("ALERTS", |f| f.kind)
+        } else {
+            "ALERTS"
+        };
+        let what = if closing { "closed" } else { "open" };
+        let mut reason = String::new();
+        for m in members.iter().take(SHOWN) {
+            reason.push_str(&format!(
+                "• {} {}: {}",
+                m.kind,
+                m.title,
+                clip(&m.reason, 200)
+            ));
+            if let Some(link) = &m.link {
+                reason.push_str(&format!(" {link}"));
+            }
+            reason.push('\n');
+        }
+        if n > SHOWN {
+            reason.push_str(&format!("… and {} more\n", n - SHOWN));
+        }
+        Self {
+            txn: format!("{key}-{}", if closing { "closed" } else { "opened" }),
+            key,
+            closing,
+            severity,
+            kind,
+            title: format!("{n} alerts {what}"),
+            reason: reason.trim_end().to_owned(),
+            detail: None,
+            link: public_url.map(|u| format!("{}/alerts", u.trim_end_matches('/'))),
+            facts: vec![("Alerts", n.to_string())],
+            at: members.iter().map(|m| m.at).min().unwrap_or_default(),
+            fields: first.map(|f| f.fields.clone()).unwrap_or_default(),
         }
     }
 }
@@ -221,6 +283,19 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary, ending in `…`
+/// when cut (for providers that count bytes).
+pub(crate) fn clip_bytes(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]

@@ -4,14 +4,14 @@
 use serde_json::json;
 
 use super::escape::html;
-use super::{Message, Outgoing, Severity, clip};
+use super::{Message, Outgoing, Severity, clip, clip_bytes};
 use crate::error::SendError;
 
 /// The message as plain text: title, reason, facts, failure, link.
 fn plain(m: &Message, detail_max: usize) -> String {
-    let mut text = m.reason.clone();
+    let mut text = clip(&m.reason, 4_000);
     for (k, v) in &m.facts {
-        text.push_str(&format!("\n{k}: {v}"));
+        text.push_str(&format!("\n{k}: {}", clip(v, 500)));
     }
     if let Some(d) = &m.detail {
         text.push_str(&format!("\n\n{}", clip(d, detail_max)));
@@ -71,7 +71,8 @@ pub(super) fn ntfy(topic_url: &str, token: &str, m: &Message) -> Result<Outgoing
     let mut body = json!({
         "topic": topic,
         "title": clip(&format!("{} {}", m.kind, m.title), 250),
-        "message": clip(&plain(m, 2_000), 3_500),
+        // ntfy counts bytes: a longer message becomes an attachment.
+        "message": clip_bytes(&plain(m, 1_000), 4_000),
         "priority": priority,
         "tags": [tag, m.kind.to_ascii_lowercase()],
     });

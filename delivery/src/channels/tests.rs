@@ -15,6 +15,7 @@ fn target(format: WebhookFormat, url: &str, options: ChannelOptions) -> WebhookT
             url: url.into(),
             format,
             options,
+            routing: Default::default(),
             enabled_alert_types: Vec::new(),
             enabled: true,
             created_at: Utc::now(),

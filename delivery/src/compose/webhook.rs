@@ -41,6 +41,11 @@ pub(crate) fn mrkdwn(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '@' => out.push_str("@\u{200B}"),
+            // Bold, italics and strike-through need a mark at each end.
+            '*' | '_' | '~' => {
+                out.push(c);
+                out.push('\u{200B}');
+            }
             '`' if after_backtick => out.push_str("\u{200B}`"),
             c => out.push(c),
         }

@@ -19,6 +19,7 @@ use crate::metrics::DeliveryMetrics;
 use crate::target::TargetError;
 use crate::webhook::{self, Signed};
 
+mod group;
 mod run;
 
 pub use run::spawn;
@@ -113,12 +114,14 @@ impl Deliverer {
             if batch.is_empty() {
                 return Ok(attempted);
             }
-            attempted += batch.len();
-            let tasks: Vec<_> = batch
+            // A group claims the rest of itself: count what the units hold.
+            let units = self.units(batch).await;
+            attempted += units.iter().map(Vec::len).sum::<usize>();
+            let tasks: Vec<_> = units
                 .into_iter()
-                .map(|d| {
+                .map(|unit| {
                     let me = self.clone();
-                    tokio::spawn(async move { me.deliver(d).await })
+                    tokio::spawn(async move { me.deliver_unit(unit).await })
                 })
                 .collect();
             for t in tasks {
@@ -131,12 +134,16 @@ impl Deliverer {
     }
 
     async fn claim(&self, limit: u64) -> Result<Vec<AlertDelivery>, StoreError> {
-        let lease = chrono::Duration::from_std(self.send_limit())
-            .unwrap_or_else(|_| chrono::Duration::minutes(5))
-            + chrono::Duration::seconds(60);
         self.store
-            .claim_due_deliveries(self.clock.now(), lease, limit)
+            .claim_due_deliveries(self.clock.now(), self.lease(), limit)
             .await
+    }
+
+    /// How long a claim holds deliveries: longer than a send may take.
+    fn lease(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.send_limit())
+            .unwrap_or_else(|_| chrono::Duration::minutes(5))
+            + chrono::Duration::seconds(60)
     }
 
     fn publish(&self) {
@@ -167,28 +174,38 @@ impl Deliverer {
             ))),
         };
         let now = self.clock.now();
-        let result = match outcome {
+        let result = self.result_of(outcome, d.attempt, now);
+        // Counted as it happened on the wire, even if recording it fails.
+        self.metrics.record(d.channel, &result);
+        self.store.finish_delivery(&d, &result, now).await
+    }
+
+    /// How an attempt ended, with its retry when one is due.
+    fn result_of(
+        &self,
+        outcome: Result<(), SendError>,
+        attempt: u32,
+        now: DateTime<Utc>,
+    ) -> DeliveryResult {
+        match outcome {
             Ok(()) => {
-                tracing::info!(target = %d.target, "alert delivered");
+                tracing::info!("alert delivered");
                 DeliveryResult::Sent
             }
             Err(e) => {
-                let retry = (!e.permanent && d.attempt < self.config.max_attempts).then(|| {
-                    let wait = chrono::Duration::from_std(self.config.backoff(d.attempt))
+                let retry = (!e.permanent && attempt < self.config.max_attempts).then(|| {
+                    let wait = chrono::Duration::from_std(self.config.backoff(attempt))
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                     NewAttempt { due_at: now + wait }
                 });
-                tracing::warn!(target = %d.target, error = %e.message, permanent = e.permanent, retry_at = ?retry.map(|r| r.due_at), "alert delivery failed");
+                tracing::warn!(error = %e.message, permanent = e.permanent, retry_at = ?retry.map(|r| r.due_at), "alert delivery failed");
                 DeliveryResult::Failed {
                     error: e.message,
                     permanent: e.permanent,
                     retry,
                 }
             }
-        };
-        // Counted as it happened on the wire, even if recording it fails.
-        self.metrics.record(d.channel, &result);
-        self.store.finish_delivery(&d, &result, now).await
+        }
     }
 
     async fn send(&self, d: &AlertDelivery) -> Result<(), SendError> {

@@ -1,5 +1,5 @@
-//! The sender's loop: claim what is due as slots free up, send each in a
-//! task of its own.
+//! The sender's loop: claim what is due as slots free up, send each unit
+//! (one delivery, or a channel's group) in a task of its own.
 
 use std::sync::Arc;
 
@@ -52,7 +52,7 @@ pub fn spawn(deliverer: Deliverer, beat: Beat, stop: Arc<Notify>) -> JoinHandle<
             };
             backlog = batch.len() == wanted;
             let mut first = Some(first);
-            for d in batch {
+            for unit in deliverer.units(batch).await {
                 let permit = match first.take() {
                     Some(permit) => permit,
                     None => match slots.clone().acquire_owned().await {
@@ -62,7 +62,7 @@ pub fn spawn(deliverer: Deliverer, beat: Beat, stop: Arc<Notify>) -> JoinHandle<
                 };
                 let me = deliverer.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = me.deliver(d).await {
+                    if let Err(e) = me.deliver_unit(unit).await {
                         tracing::error!(error = %e, "recording a delivery failed; it will be sent again after its lease");
                     }
                     me.publish();

@@ -61,6 +61,7 @@ pub const TEMPLATE_FIELDS: &[&str] = &[
     "url",
     "openedAt",
     "closedAt",
+    "closeReason",
     "sentAt",
     "deliveryId",
 ];

@@ -9,6 +9,7 @@ use crate::check::AlertType;
 
 use super::channel::{ChannelOptions, keeps, mask_url};
 use super::provider::WebhookFormat;
+use super::routing::ChannelRouting;
 
 /// A configured webhook. Its secret is never listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +23,9 @@ pub struct Webhook {
     /// What the provider needs besides the URL; secrets masked.
     #[serde(default)]
     pub options: ChannelOptions,
+    /// Which alerts it is told of beyond their types, and how.
+    #[serde(default)]
+    pub routing: ChannelRouting,
     pub enabled_alert_types: Vec<AlertType>,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
@@ -69,6 +73,10 @@ pub struct WebhookSettings {
     /// What the provider needs besides the URL (docs/channels/).
     #[serde(default)]
     pub options: ChannelOptions,
+    /// Tags, job patterns, severity, grouping, rate limit, quiet hours
+    /// (docs/channels/README.md, "Routing").
+    #[serde(default)]
+    pub routing: ChannelRouting,
     pub enabled_alert_types: Vec<AlertType>,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -94,12 +102,22 @@ impl WebhookSettings {
             self.url = url.to_owned();
         }
         self.options = self.options.normalized();
+        self.routing = self.routing.normalized();
         self
     }
 
     /// This request as a change of `stored`: a URL, token or header value
-    /// left empty or sent back masked is the stored one.
-    pub fn merged(mut self, stored_url: &str, stored: &ChannelOptions) -> Self {
+    /// left empty or sent back masked is the stored one — unless the
+    /// provider changes, when nothing of the old one's is kept.
+    pub fn merged(
+        mut self,
+        stored_format: WebhookFormat,
+        stored_url: &str,
+        stored: &ChannelOptions,
+    ) -> Self {
+        if self.format != stored_format {
+            return self;
+        }
         if keeps(&self.url, stored_url, mask_url) {
             self.url = stored_url.to_owned();
         }
@@ -110,7 +128,8 @@ impl WebhookSettings {
     /// Checks the request; the error names the field.
     pub fn validate(&self) -> Result<(), FieldError> {
         self.validate_target()?;
-        self.validate_provider()
+        self.validate_provider()?;
+        self.routing.validate()
     }
 
     /// What the provider needs besides the URL.
@@ -135,6 +154,17 @@ impl WebhookSettings {
                 && (v.len() > 500 || v.chars().any(char::is_control))
             {
                 return Err(FieldError::new(field, "one line of at most 500 bytes"));
+            }
+        }
+        if self.format == WebhookFormat::Ntfy {
+            let rest = self.url.split_once("://").map_or("", |(_, r)| r);
+            let path = rest.split_once('/').map_or("", |(_, p)| p);
+            let topic = path.rsplit('/').next().unwrap_or_default();
+            if topic.is_empty() || topic.contains(['?', '#']) {
+                return Err(FieldError::new(
+                    "url",
+                    "an ntfy URL names its topic: https://ntfy.example/<topic>",
+                ));
             }
         }
         if self.format == WebhookFormat::Template {
@@ -207,6 +237,7 @@ mod tests {
             url: url.into(),
             format: WebhookFormat::Generic,
             options: ChannelOptions::default(),
+            routing: ChannelRouting::default(),
             enabled_alert_types: vec![AlertType::Failure],
             enabled: true,
             secret: None,
@@ -247,12 +278,16 @@ mod tests {
     fn a_change_that_sends_the_masked_url_keeps_the_stored_one() {
         let stored = "https://hooks.slack.com/services/T0/B0/abcdefghijklmnop";
         let shown = super::super::channel::mask_url(stored);
-        let sent = hook(&shown).merged(stored, &ChannelOptions::default());
+        let none = ChannelOptions::default();
+        let generic = WebhookFormat::Generic;
+        let sent = hook(&shown).merged(generic, stored, &none);
         assert_eq!(sent.url, stored);
-        let sent = hook("").merged(stored, &ChannelOptions::default());
+        let sent = hook("").merged(generic, stored, &none);
         assert_eq!(sent.url, stored);
-        let sent = hook("https://example.com/new").merged(stored, &ChannelOptions::default());
+        let sent = hook("https://example.com/new").merged(generic, stored, &none);
         assert_eq!(sent.url, "https://example.com/new");
+        let sent = hook("").merged(WebhookFormat::Slack, stored, &none);
+        assert_eq!(sent.url, "", "another provider's URL is not kept");
     }
 
     #[test]

@@ -123,6 +123,7 @@ pub async fn seeded_sqlite(path: &Path, events: usize) {
         url: "http://127.0.0.1:9/hook".into(),
         format: telltale_model::WebhookFormat::Slack,
         options: Default::default(),
+        routing: Default::default(),
         enabled_alert_types: vec![telltale_model::AlertType::Failure],
         enabled: false,
         secret: None,

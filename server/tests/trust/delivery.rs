@@ -383,7 +383,8 @@ async fn producer_markup_is_text_in_email_and_slack_messages() {
             .post(
                 HOOKS,
                 &json!({"name": "chat", "url": slack.url(), "format": "slack",
-                        "secret": SECRET, "enabledAlertTypes": ["FAILURE"]}),
+                        "secret": SECRET, "enabledAlertTypes": ["FAILURE"],
+                        "routing": {"groupSeconds": 0}}),
             )
             .await;
         assert_eq!(status, 201, "{body}");

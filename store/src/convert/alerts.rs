@@ -81,6 +81,8 @@ pub fn delivery_from_row(
         due_at: r.time("due_at_us", row.due_at_us)?,
         finished_at: r.opt_time("finished_at_us", row.finished_at_us)?,
         retry_at: r.opt_time("retry_at_us", row.retry_at_us)?,
+        route: row.route,
+        group_id: row.group_id,
     })
 }
 
@@ -100,6 +102,8 @@ pub fn webhook_from_row(
             .ok_or_else(|| r.corrupt(format!("unknown format {:?}", row.format)))?,
         options: serde_json::from_str(&row.options)
             .map_err(|e| r.corrupt(format!("options: {e}")))?,
+        routing: serde_json::from_str(&row.routing)
+            .map_err(|e| r.corrupt(format!("routing: {e}")))?,
         enabled_alert_types: row
             .alert_types
             .split(',')

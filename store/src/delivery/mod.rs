@@ -5,16 +5,19 @@
 //! changes the alert, so an alert that opened is never left without its
 //! deliveries (and a rolled-back change never sends one).
 
+mod groups;
 mod queue;
+mod route;
 mod settings;
 
 pub use queue::{DeliveryResult, NewAttempt};
+pub use route::groups;
 pub use settings::WebhookTarget;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ConnectionTrait, EntityTrait};
-use telltale_model::{AlertType, Channel, DeliveryStatus, Notification};
+use telltale_model::{AlertType, Channel, DeliveryStatus, Notification, RouteFacts};
 
 use crate::StoreError;
 use crate::entity::alert_delivery;
@@ -29,9 +32,10 @@ pub(crate) struct Notice {
 }
 
 /// Queues one delivery per configured target for each notice: an email per
-/// recipient (not for closes: the RECOVERY alert tells people that), a POST
-/// per enabled webhook, each only for the alert types it asked for (and
-/// no RECOVERY to an incident tool).
+/// recipient (not for closes: the RECOVERY alert tells people that), and
+/// one per channel whose routing takes it (its alert types, severity, tags
+/// and job patterns, or the job naming it; no RECOVERY to an incident
+/// tool), due when its group window closes or its quiet hours end.
 pub(crate) async fn enqueue<C: ConnectionTrait>(
     db: &C,
     notices: &[Notice],
@@ -50,6 +54,13 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
         other => other?,
     };
     let webhooks = settings::enabled_webhooks(db).await?;
+    let facts = if webhooks.is_empty() {
+        Default::default()
+    } else {
+        let ids: Vec<i64> = notices.iter().map(|n| n.alert_id).collect();
+        route::facts(db, &ids).await?
+    };
+    let mut due_times = route::DueTimes::default();
     let mut rows = Vec::new();
     let row = |n: &Notice, channel: Channel, target: &str, webhook_id: Option<i64>| {
         alert_delivery::ActiveModel {
@@ -69,8 +80,11 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
             finished_at_us: Set(None),
             retry_at_us: Set(None),
             first_attempt_id: Set(None),
+            route: Set(None),
+            group_id: Set(None),
         }
     };
+    let none = route::Facts::default();
     for n in notices {
         if n.notification != Notification::Closed
             && email.enabled_alert_types.contains(&n.alert_type)
@@ -79,19 +93,38 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
                 rows.push(row(n, Channel::Email, to, None));
             }
         }
+        let f = facts.get(&n.alert_id).unwrap_or(&none);
+        let route_facts = RouteFacts {
+            alert_type: n.alert_type,
+            job: f.job.as_deref(),
+            tags: &f.tags,
+            named: &f.named,
+        };
         for hook in &webhooks {
             // An incident tool resolves the FAILURE's incident when that
             // alert closes; a RECOVERY would be a second incident.
-            let recovery_to_pager =
-                n.alert_type == AlertType::Recovery && hook.format.is_incident_tool();
-            if hook.enabled_alert_types.contains(&n.alert_type) && !recovery_to_pager {
-                rows.push(row(
-                    n,
-                    Channel::Webhook,
-                    &hook.shown_target(),
-                    Some(hook.id),
-                ));
+            if n.alert_type == AlertType::Recovery && hook.format.is_incident_tool() {
+                continue;
             }
+            // A RECOVERY said all there is to say when it opened; its
+            // close (when it expires) would be noise in a chat.
+            if n.alert_type == AlertType::Recovery
+                && n.notification == Notification::Closed
+                && route::groups(hook.format)
+            {
+                continue;
+            }
+            let Some(why) =
+                hook.routing
+                    .matches(&hook.name, &hook.enabled_alert_types, route_facts)
+            else {
+                continue;
+            };
+            let due = due_times.due(db, hook, n.notification, now).await?;
+            let mut r = row(n, Channel::Webhook, &hook.shown_target(), Some(hook.id));
+            r.route = Set(Some(why));
+            r.due_at_us = Set(to_us(due));
+            rows.push(r);
         }
     }
     let queued = rows.len();

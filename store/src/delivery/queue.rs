@@ -152,6 +152,8 @@ impl Store {
                 finished_at_us: Set(None),
                 retry_at_us: Set(None),
                 first_attempt_id: Set(Some(delivery.delivery_id)),
+                route: Set(delivery.route.clone()),
+                group_id: Set(None),
             })
             .exec_without_returning(&txn)
             .await?;
@@ -210,6 +212,7 @@ impl Store {
                     Some(DeliveryStatus::Pending) => {
                         tally.pending = tally.pending.saturating_add(n);
                     }
+                    Some(DeliveryStatus::Skipped) => {}
                     None => tracing::warn!(alert_id, status, "alert_deliveries: unknown status"),
                 }
             }

@@ -58,6 +58,10 @@ fn options_column(settings: &WebhookSettings) -> Result<String, StoreError> {
     serde_json::to_string(&settings.options).map_err(|e| StoreError::Query(e.to_string()))
 }
 
+fn routing_column(settings: &WebhookSettings) -> Result<String, StoreError> {
+    serde_json::to_string(&settings.routing).map_err(|e| StoreError::Query(e.to_string()))
+}
+
 /// A webhook as the sender needs it: where, how, and the signing key,
 /// nothing masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +135,7 @@ impl Store {
             format: Set(settings.format.as_str().to_owned()),
             alert_types: Set(types_column(&settings.enabled_alert_types)),
             options: Set(options_column(settings)?),
+            routing: Set(routing_column(settings)?),
             enabled: Set(settings.enabled),
             created_at_us: Set(to_us(now)),
             updated_at_us: Set(to_us(now)),
@@ -157,6 +162,7 @@ impl Store {
             format: Set(settings.format.as_str().to_owned()),
             alert_types: Set(types_column(&settings.enabled_alert_types)),
             options: Set(options_column(settings)?),
+            routing: Set(routing_column(settings)?),
             enabled: Set(settings.enabled),
             created_at_us: NotSet,
             updated_at_us: Set(to_us(now)),

@@ -23,6 +23,11 @@ pub struct Model {
     pub retry_at_us: Option<i64>,
     /// The first attempt of this delivery; NULL on the first attempt itself.
     pub first_attempt_id: Option<i64>,
+    /// The routing rule that sent it to its channel, in words.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub route: Option<String>,
+    /// Deliveries sent as one message share it: the first one's id.
+    pub group_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

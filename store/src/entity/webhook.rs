@@ -14,6 +14,9 @@ pub struct Model {
     /// `ChannelOptions` as JSON.
     #[sea_orm(column_type = "Text")]
     pub options: String,
+    /// `ChannelRouting` as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub routing: String,
     pub enabled: bool,
     pub created_at_us: i64,
     pub updated_at_us: i64,

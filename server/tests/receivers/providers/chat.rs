@@ -1,9 +1,8 @@
 //! Chat webhooks: Slack, Discord, Teams Workflows, Mattermost,
 //! Rocket.Chat and Google Chat, each refusing as the provider does.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -62,8 +61,7 @@ fn slack_blocks_problem(blocks: &Value) -> Option<String> {
     None
 }
 
-pub async fn slack(State(s): State<Shared>, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
-    let r = Req::new("slack", uri, headers, raw);
+pub async fn slack(State(s): State<Shared>, r: Req) -> Response {
     let slack_error = |code: &str| text(code);
     if r.uri
         .path()
@@ -142,11 +140,8 @@ fn discord_problem(body: &Value) -> Option<(u16, Value)> {
 pub async fn discord(
     State(s): State<Shared>,
     Path((_id, token)): Path<(String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
+    r: Req,
 ) -> Response {
-    let r = Req::new("discord", uri, headers, raw);
     if token != DISCORD_TOKEN {
         return refuse(
             &s,
@@ -172,8 +167,7 @@ pub async fn discord(
     accept(&s, &r, body, StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn teams(State(s): State<Shared>, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
-    let r = Req::new("teams", uri, headers, raw);
+pub async fn teams(State(s): State<Shared>, r: Req) -> Response {
     let error =
         |code: &str, message: &str| json(json!({"error": {"code": code, "message": message}}));
     if r.query("sig").is_none_or(|s| s.is_empty()) {
@@ -232,13 +226,7 @@ pub async fn teams(State(s): State<Shared>, uri: Uri, headers: HeaderMap, raw: B
     accept(&s, &r, body, StatusCode::ACCEPTED.into_response())
 }
 
-pub async fn mattermost(
-    State(s): State<Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("mattermost", uri, headers, raw);
+pub async fn mattermost(State(s): State<Shared>, r: Req) -> Response {
     let error =
         |id: &str, message: &str| json(json!({"id": id, "message": message, "status_code": 400}));
     let Some(body) = r.json().filter(|_| r.is_json()) else {
@@ -277,13 +265,7 @@ pub async fn mattermost(
     accept(&s, &r, body, text("ok"))
 }
 
-pub async fn rocketchat(
-    State(s): State<Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("rocketchat", uri, headers, raw);
+pub async fn rocketchat(State(s): State<Shared>, r: Req) -> Response {
     let error = |e: &str| json(json!({"success": false, "error": e}));
     let Some(body) = r.json().filter(|_| r.is_json()) else {
         return refuse(&s, &r, 400, "not json", error("Invalid JSON"));
@@ -311,14 +293,7 @@ pub async fn rocketchat(
     accept(&s, &r, body, json(json!({"success": true})))
 }
 
-pub async fn google_chat(
-    State(s): State<Shared>,
-    Path(space): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("googlechat", uri, headers, raw);
+pub async fn google_chat(State(s): State<Shared>, Path(space): Path<String>, r: Req) -> Response {
     let error = |code: u16, status: &str, message: &str| {
         json(json!({"error": {"code": code, "message": message, "status": status}}))
     };

@@ -1,9 +1,8 @@
 //! Incident tools (PagerDuty Events API v2, Opsgenie's Alert API) and the
 //! templated webhook's receiver.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -49,13 +48,7 @@ fn pagerduty_problem(body: &Value) -> Option<String> {
     None
 }
 
-pub async fn pagerduty(
-    State(s): State<Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("pagerduty", uri, headers, raw);
+pub async fn pagerduty(State(s): State<Shared>, r: Req) -> Response {
     let invalid = |e: &str| {
         json(
             json!({"status": "invalid event", "message": "Event object is invalid", "errors": [e]}),
@@ -102,13 +95,7 @@ fn uuid_like(k: &str) -> bool {
         })
 }
 
-pub async fn opsgenie_create(
-    State(s): State<Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("opsgenie", uri, headers, raw);
+pub async fn opsgenie_create(State(s): State<Shared>, r: Req) -> Response {
     if let Some((status, message)) = opsgenie_auth(&r) {
         return refuse(&s, &r, status, message, opsgenie_answer(status, message));
     }
@@ -170,11 +157,8 @@ pub async fn opsgenie_create(
 pub async fn opsgenie_close(
     State(s): State<Shared>,
     Path(alias): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
+    r: Req,
 ) -> Response {
-    let r = Req::new("opsgenie", uri, headers, raw);
     if let Some((status, message)) = opsgenie_auth(&r) {
         return refuse(&s, &r, status, message, opsgenie_answer(status, message));
     }
@@ -223,14 +207,7 @@ pub async fn opsgenie_close(
     )
 }
 
-pub async fn template(
-    State(s): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("template", uri, headers, raw);
+pub async fn template(State(s): State<Shared>, method: Method, r: Req) -> Response {
     if r.header("authorization") != TEMPLATE_AUTH {
         return refuse(
             &s,

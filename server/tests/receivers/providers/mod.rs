@@ -127,16 +127,33 @@ pub(super) struct Req {
     raw: Bytes,
 }
 
-impl Req {
-    fn new(provider: &'static str, uri: Uri, headers: HeaderMap, raw: Bytes) -> Self {
-        Self {
+/// The provider is the path's first segment (each has its own prefix).
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Req {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let uri = req.uri().clone();
+        let headers = req.headers().clone();
+        let first = uri.path().split('/').nth(1).unwrap_or_default().to_owned();
+        // Each provider's path prefix is its format's name.
+        let provider = telltale_model::WebhookFormat::ALL
+            .into_iter()
+            .map(|f| f.as_str())
+            .find(|n| *n == first)
+            .unwrap_or("unknown");
+        let raw = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
             provider,
             uri,
             headers,
             raw,
-        }
+        })
     }
+}
 
+impl Req {
     fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)

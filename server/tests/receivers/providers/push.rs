@@ -1,9 +1,8 @@
 //! Messaging and push: Telegram, ntfy, Gotify, Pushover, Matrix and the
 //! Apprise API, each refusing as the provider does.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -71,14 +70,7 @@ fn telegram_html(s: &str) -> Result<usize, String> {
     Ok(visible)
 }
 
-pub async fn telegram(
-    State(s): State<Shared>,
-    Path(bot): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("telegram", uri, headers, raw);
+pub async fn telegram(State(s): State<Shared>, Path(bot): Path<String>, r: Req) -> Response {
     let error =
         |code: u16, d: &str| json(json!({"ok": false, "error_code": code, "description": d}));
     if bot != format!("bot{TELEGRAM_TOKEN}") {
@@ -149,8 +141,7 @@ pub async fn telegram(
     accept(&s, &r, body, json(answer))
 }
 
-pub async fn ntfy(State(s): State<Shared>, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
-    let r = Req::new("ntfy", uri, headers, raw);
+pub async fn ntfy(State(s): State<Shared>, r: Req) -> Response {
     let error =
         |code: u32, http: u16, e: &str| json(json!({"code": code, "http": http, "error": e}));
     let Some(body) = r.json() else {
@@ -219,8 +210,7 @@ pub async fn ntfy(State(s): State<Shared>, uri: Uri, headers: HeaderMap, raw: By
     accept(&s, &r, body, json(answer))
 }
 
-pub async fn gotify(State(s): State<Shared>, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
-    let r = Req::new("gotify", uri, headers, raw);
+pub async fn gotify(State(s): State<Shared>, r: Req) -> Response {
     let error = |code: u16, e: &str, d: &str| {
         json(json!({"error": e, "errorCode": code, "errorDescription": d}))
     };
@@ -271,13 +261,7 @@ pub async fn gotify(State(s): State<Shared>, uri: Uri, headers: HeaderMap, raw: 
     accept(&s, &r, body, json(answer))
 }
 
-pub async fn pushover(
-    State(s): State<Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("pushover", uri, headers, raw);
+pub async fn pushover(State(s): State<Shared>, r: Req) -> Response {
     let error = |field: &str, value: &str, e: &str| {
         json(
             json!({field: value, "errors": [e], "status": 0, "request": "5042853c-402d-4a18-abcb-168734a801de"}),
@@ -352,11 +336,8 @@ pub async fn pushover(
 pub async fn matrix(
     State(s): State<Shared>,
     Path((room, txn)): Path<(String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
+    r: Req,
 ) -> Response {
-    let r = Req::new("matrix", uri, headers, raw);
     let error = |code: &str, e: &str| json(json!({"errcode": code, "error": e}));
     match r.header("authorization").strip_prefix("Bearer ") {
         None => {
@@ -422,14 +403,7 @@ pub async fn matrix(
     accept(&s, &r, body, answer)
 }
 
-pub async fn apprise(
-    State(s): State<Shared>,
-    Path(key): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let r = Req::new("apprise", uri, headers, raw);
+pub async fn apprise(State(s): State<Shared>, Path(key): Path<String>, r: Req) -> Response {
     if key != APPRISE_KEY {
         // No configuration for this key: nothing was notified.
         return refuse(
