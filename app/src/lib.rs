@@ -149,19 +149,12 @@ fn as_head_text(title: String) -> String {
     title
 }
 
-/// The way to the settings, for whoever may use them: an admin, or
-/// everyone when login is off (the local default), where it once vanished
-/// with the signed-in user it hung on.
+/// The way to the settings, for everyone who may read pages: admins
+/// change them, viewers read where alerts go (and everyone when login is
+/// off, the local default).
 #[component]
 fn SettingsLink() -> impl IntoView {
-    let admin = crate::data::data(|| (), |_| server_fns::auth::may_administer());
-    view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                admin.await.unwrap_or(false).then(|| view! { <A href="/settings">"Settings"</A> })
-            })}
-        </Suspense>
-    }
+    view! { <A href="/settings">"Settings"</A> }
 }
 
 /// Who is signed in, and the sign-out button (a form POST, so it works

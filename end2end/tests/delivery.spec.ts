@@ -109,3 +109,40 @@ test("a channel missing what its provider needs is refused, naming the field", a
   await expect(page.getByRole("alert")).toContainText("options.token");
   await expect(page.locator("table.webhooks tr", { hasText: "Telegram" })).toHaveCount(0);
 });
+
+test("a channel routed by tag from the settings page hears only of that tag's jobs, and says why", async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  const suffix = javaScriptEnabled ? "js" : "nojs";
+  const name = `dba-${suffix}`;
+  await page.goto(`${telltale.url}/settings`);
+  const form = page.locator("form.add-webhook");
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Provider").selectOption("mattermost");
+  await form.getByLabel("URL").fill(`${receiverBase}/mattermost/hooks/${name}`);
+  await form.getByLabel("Job tags").fill("db");
+  await form.getByLabel("Group window (s)").fill("0");
+  await form.getByRole("button", { name: "Add channel" }).click();
+  await expect(page.locator("table.webhooks tr", { hasText: name })).toContainText("Mattermost");
+
+  const tagged = `pg-backup-${suffix}`;
+  const other = `render-${suffix}`;
+  await postBatch(telltale.url, [
+    { eventType: "job.started", message: "s", jobName: tagged, runId: `${tagged}-1`, metadata: { tags: ["db"] } },
+    { eventType: "job.failed", level: "error", message: "f", jobName: tagged, runId: `${tagged}-1` },
+    { eventType: "job.started", message: "s", jobName: other, runId: `${other}-1` },
+    { eventType: "job.failed", level: "error", message: "f", jobName: other, runId: `${other}-1` },
+  ]);
+  const mine = () => received.filter((r) => r.path.endsWith(`/${name}`));
+  await expect.poll(() => mine().length, { timeout: 10_000 }).toBe(1);
+  expect(mine()[0].body.text).toContain(tagged);
+  expect(mine()[0].body.text).not.toContain(other);
+
+  await page.goto(`${telltale.url}/alerts?type=FAILURE`);
+  await page.locator("table.alerts tr", { hasText: tagged }).locator("a", { hasText: "FAILURE" }).first().click();
+  await expect(page.locator("tr.delivery", { hasText: name })).toContainText("type FAILURE, tag db");
+  // Nothing more arrives: the untagged job's alert was not routed here.
+  await page.waitForTimeout(500);
+  expect(mine().length).toBe(1);
+});

@@ -12,7 +12,10 @@ use crate::server_fns::delivery::{
 /// Where alerts go: email recipients and types, webhooks (a new one's
 /// secret is shown once), and test sends that say what the receiver said.
 #[component]
-pub fn DeliverySettingsSection() -> impl IntoView {
+pub fn DeliverySettingsSection(
+    /// Forms and test buttons; without them the settings are read-only.
+    admin: bool,
+) -> impl IntoView {
     let forms = DeliveryForms {
         save_email: ServerAction::new(),
         test_email: ServerAction::new(),
@@ -45,8 +48,8 @@ pub fn DeliverySettingsSection() -> impl IntoView {
         <h2>"Alert email"</h2>
         {failure}
         <Loaded data let:d>
-            <EmailSection email=d.email forms />
-            <WebhooksSection webhooks=d.webhooks forms />
+            <EmailSection email=d.email forms admin />
+            <WebhooksSection webhooks=d.webhooks forms admin />
         </Loaded>
     }
 }
@@ -78,12 +81,25 @@ fn outcome(o: Option<Result<TestOutcome, AppError>>) -> Option<AnyView> {
 }
 
 #[component]
-fn EmailSection(email: EmailChannel, forms: DeliveryForms) -> impl IntoView {
+fn EmailSection(email: EmailChannel, forms: DeliveryForms, admin: bool) -> impl IntoView {
     let transport = email.transport.clone().unwrap_or_else(|| {
         "none — set MONITOR_SMTP_URL and MONITOR_EMAIL_FROM, or MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL"
             .to_owned()
     });
     let test_email = forms.test_email;
+    if !admin {
+        let types: Vec<&str> = email
+            .enabled_alert_types
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        return view! {
+            <p>"Transport: " <span class="mono">{transport}</span></p>
+            <p>"Recipients: " <span class="mono">{email.recipients.join(", ")}</span></p>
+            <p>"Alert types: " <span class="mono">{types.join(", ")}</span></p>
+        }
+        .into_any();
+    }
     view! {
         <p>"Transport: " <span class="mono">{transport}</span></p>
         <ActionForm action=forms.save_email attr:class="stacked-form email-settings">
@@ -99,10 +115,11 @@ fn EmailSection(email: EmailChannel, forms: DeliveryForms) -> impl IntoView {
         </ActionForm>
         {move || outcome(test_email.value().get())}
     }
+    .into_any()
 }
 
 #[component]
-fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms) -> impl IntoView {
+fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms, admin: bool) -> impl IntoView {
     let (add, test_hook) = (forms.add, forms.test_hook);
     let new_secret = move || {
         add.value().get().and_then(|r| r.ok()).filter(|c| c.webhook.format.signed()).map(|created| {
@@ -117,8 +134,16 @@ fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms) -> impl IntoVie
     view! {
         <h2>"Channels"</h2>
         {new_secret}
-        <WebhookTable webhooks remove=forms.remove test=test_hook />
+        <WebhookTable webhooks remove=forms.remove test=test_hook admin />
         {move || outcome(test_hook.value().get())}
+        {admin.then(|| view! { <AddChannelForm add /> })}
+    }
+}
+
+/// A new channel of any provider, with its routing.
+#[component]
+fn AddChannelForm(add: ServerAction<AddWebhook>) -> impl IntoView {
+    view! {
         <ActionForm action=add attr:class="stacked-form add-webhook">
             <label>"Name " <input type="text" name="name" required /></label>
             <label>
@@ -259,6 +284,7 @@ fn WebhookTable(
     webhooks: Vec<Webhook>,
     remove: ServerAction<RemoveWebhook>,
     test: ServerAction<SendTestWebhook>,
+    admin: bool,
 ) -> impl IntoView {
     if webhooks.is_empty() {
         return view! { <p class="muted">"No channel."</p> }.into_any();
@@ -271,6 +297,7 @@ fn WebhookTable(
                     <th>"URL"</th>
                     <th>"Provider"</th>
                     <th>"Alert types"</th>
+                    <th>"Routing"</th>
                     <th>"Enabled"</th>
                     <th></th>
                 </tr>
@@ -291,16 +318,22 @@ fn WebhookTable(
                                 <td class="mono">{w.url}</td>
                                 <td>{w.format.label()}</td>
                                 <td class="mono">{types}</td>
+                                <td class="routing">{w.routing.summary()}</td>
                                 <td>{if w.enabled { "yes" } else { "no" }}</td>
                                 <td class="nowrap">
-                                    <ActionForm action=test attr:class="inline-form">
-                                        <input type="hidden" name="id" value=w.id />
-                                        <button type="submit">"Send test"</button>
-                                    </ActionForm>
-                                    <ActionForm action=remove attr:class="inline-form">
-                                        <input type="hidden" name="id" value=w.id />
-                                        <button type="submit">"Remove"</button>
-                                    </ActionForm>
+                                    {admin
+                                        .then(|| {
+                                            view! {
+                                                <ActionForm action=test attr:class="inline-form">
+                                                    <input type="hidden" name="id" value=w.id />
+                                                    <button type="submit">"Send test"</button>
+                                                </ActionForm>
+                                                <ActionForm action=remove attr:class="inline-form">
+                                                    <input type="hidden" name="id" value=w.id />
+                                                    <button type="submit">"Remove"</button>
+                                                </ActionForm>
+                                            }
+                                        })}
                                 </td>
                             </tr>
                         }

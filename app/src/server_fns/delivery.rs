@@ -47,10 +47,10 @@ mod ssr {
     }
 }
 
+/// Every reader may read them (secrets are masked); only admins change them.
 #[server(prefix = "/api", endpoint = "delivery/settings")]
 pub async fn get_delivery_settings() -> Result<DeliverySettings, AppError> {
     use ssr::*;
-    require_admin()?;
     let core = core()?;
     let store = core.store();
     let transport = core.deliverer().email_transport();

@@ -226,6 +226,31 @@ impl ChannelRouting {
         Ok(())
     }
 
+    /// The routing in a line of words, for the channel list.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.tags.is_empty() {
+            parts.push(format!("tags {}", self.tags.join(", ")));
+        }
+        if !self.jobs.is_empty() {
+            parts.push(format!("jobs {}", self.jobs.join(", ")));
+        }
+        if self.min_severity > Severity::Info {
+            parts.push(format!("{} and above", self.min_severity.as_str()));
+        }
+        parts.push(match self.group_seconds {
+            0 => "each alert alone".to_owned(),
+            s => format!("grouped over {s} s"),
+        });
+        if self.max_per_hour > 0 {
+            parts.push(format!("at most {} an hour", self.max_per_hour));
+        }
+        if let Some(q) = &self.quiet_hours {
+            parts.push(format!("quiet {}–{} {}", q.from, q.to, q.timezone));
+        }
+        parts.join("; ")
+    }
+
     /// Trimmed, empty entries dropped.
     pub fn normalized(mut self) -> Self {
         for list in [&mut self.tags, &mut self.jobs] {

@@ -177,6 +177,31 @@ async fn channel_secrets_are_listed_masked_and_kept_when_sent_back() {
         .post_json(hooks, &json!({"name": "tg", "format": "telegram", "options": {"token": "x", "colour": 1}, "enabledAlertTypes": ["FAILURE"]}))
         .await;
     assert_eq!(status, 400, "unknown option fields are refused: {err}");
+    for (routing, field) in [
+        (
+            json!({"quietHours": {"from": "22:00", "to": "07:00", "timezone": "Mars/Olympus"}}),
+            "routing.quietHours.timezone",
+        ),
+        (
+            json!({"quietHours": {"from": "10pm", "to": "07:00", "timezone": "UTC"}}),
+            "routing.quietHours.from",
+        ),
+        (json!({"jobs": ["etl-*,db-*"]}), "routing.jobs"),
+        (json!({"groupSeconds": 86400}), "routing.groupSeconds"),
+    ] {
+        let (status, err) = app
+            .post_json(
+                hooks,
+                &json!({"name": "chat", "url": "http://127.0.0.1:9/x", "format": "mattermost",
+                                      "routing": routing, "enabledAlertTypes": ["FAILURE"]}),
+            )
+            .await;
+        assert_eq!(
+            (status, &err["error"]["field"]),
+            (400, &json!(field)),
+            "{err}"
+        );
+    }
 
     let url = providers.url("/matrix");
     let (status, created) = app
@@ -550,7 +575,7 @@ async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() 
     assert!(page.contains("pager"));
     assert!(page.contains("Send test email"));
 
-    // A viewer changes nothing, and sees no delivery settings.
+    // A viewer changes nothing, and reads the delivery settings, masked.
     let resp = app
         .as_browser(reqwest::Method::POST, "/api/settings/add-user", &admin)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -560,8 +585,13 @@ async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() 
         .unwrap();
     assert_eq!(resp.status(), 200);
     let viewer = app.login("viewer@example.com", "viewer password 1").await;
+    let (status, body) = call(&app, &viewer, "settings", "").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("webhooks"), "{body}");
+    let html = app.page_as("/settings", &viewer).await;
+    assert!(html.contains("you can read them"), "{html}");
+    assert!(!html.contains("Add channel") && !html.contains("Send test"), "no forms for a viewer");
     for (endpoint, form) in [
-        ("settings", ""),
         ("save-email", "recipients=me%40example.com&failure=on"),
         (
             "add-webhook",
