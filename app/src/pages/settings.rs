@@ -63,49 +63,21 @@ impl Forms {
     }
 }
 
-/// For admins, everything; for viewers, where alerts go and the
-/// maintenance windows, to read (secrets masked).
+/// Where alerts go, for everyone to read and admins to change; users,
+/// API keys and maintenance windows for admins. Every change is a server
+/// function behind the admin check; a new key's secret is shown once,
+/// right here.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let admin = crate::data::data(
-        || (),
-        |_| async {
-            Ok::<_, AppError>(
-                crate::server_fns::auth::may_administer()
-                    .await
-                    .unwrap_or(false),
-            )
-        },
-    );
-    view! {
-        <Title text="Settings" />
-        <h1>"Settings"</h1>
-        <Loaded data=admin let:admin>
-            {if admin {
-                view! { <AdminSettings /> }.into_any()
-            } else {
-                view! {
-                    <p class="muted">"An admin changes these settings; you can read them."</p>
-                    <DeliverySettingsSection admin=false />
-                    <MaintenanceSection admin=false />
-                }
-                    .into_any()
-            }}
-        </Loaded>
-    }
-}
-
-/// Users and API keys, for admins. Every change is a server function behind
-/// the admin check; a new key's secret is shown once, right here.
-#[component]
-fn AdminSettings() -> impl IntoView {
     let forms = Forms::new();
     let view_data = crate::data::data(move || forms.versions(), |_| settings_view());
     let failure = move || forms.failure().map(error_line);
     view! {
+        <Title text="Settings" />
+        <h1>"Settings"</h1>
+        <DeliverySettingsSection />
         {failure}
         <Loaded data=view_data let:data>
-            <DeliverySettingsSection admin=true />
             <MaintenanceSection admin=true />
             <KeysSection keys=data.api_keys forms />
             <UsersSection users=data.users forms />

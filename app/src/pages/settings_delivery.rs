@@ -12,10 +12,7 @@ use crate::server_fns::delivery::{
 /// Where alerts go: email recipients and types, webhooks (a new one's
 /// secret is shown once), and test sends that say what the receiver said.
 #[component]
-pub fn DeliverySettingsSection(
-    /// Forms and test buttons; without them the settings are read-only.
-    admin: bool,
-) -> impl IntoView {
+pub fn DeliverySettingsSection() -> impl IntoView {
     let forms = DeliveryForms {
         save_email: ServerAction::new(),
         test_email: ServerAction::new(),
@@ -48,8 +45,14 @@ pub fn DeliverySettingsSection(
         <h2>"Alert email"</h2>
         {failure}
         <Loaded data let:d>
-            <EmailSection email=d.email forms admin />
-            <WebhooksSection webhooks=d.webhooks forms admin />
+            {(!d.may_change)
+                .then(|| {
+                    view! {
+                        <p class="muted">"An admin changes where alerts go; you can read it."</p>
+                    }
+                })}
+            <EmailSection email=d.email forms admin=d.may_change />
+            <WebhooksSection webhooks=d.webhooks forms admin=d.may_change />
         </Loaded>
     }
 }
@@ -226,7 +229,7 @@ fn RoutingFields() -> impl IntoView {
                 "Job tags, comma-separated " <input type="text" name="tags" placeholder="db, nightly" />
             </label>
             <label>
-                "Job name patterns, comma-separated "
+                "Job patterns (globs such as etl-*), comma-separated "
                 <input type="text" name="jobs" placeholder="etl-*, backup-?" />
             </label>
             <label>

@@ -18,13 +18,16 @@ use crate::error::AppError;
 pub struct DeliverySettings {
     pub email: EmailChannel,
     pub webhooks: Vec<Webhook>,
+    /// Whether the caller may change them (an admin, or anyone when login
+    /// is off): the page shows forms only then.
+    pub may_change: bool,
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use telltale_model::AlertType;
 
-    pub use crate::server_fns::ssr::{core, require_admin, store};
+    pub use crate::server_fns::ssr::{core, is_admin, require_admin, store};
 
     /// Checkboxes of an HTML form: present ("on") when ticked.
     pub fn ticked(
@@ -58,6 +61,7 @@ pub async fn get_delivery_settings() -> Result<DeliverySettings, AppError> {
     Ok(DeliverySettings {
         email: EmailChannel::new(email, transport),
         webhooks: store.list_webhooks().await?,
+        may_change: ssr::is_admin(),
     })
 }
 

@@ -162,18 +162,23 @@ impl Deliverer {
     ) -> Result<(), SendError> {
         let public = self.config.public_url.as_deref();
         let first = send.iter().map(|d| d.id).min().unwrap_or_default();
-        let closing = messages.iter().all(|m| m.closing);
-        let mut out =
-            if messages.len() == 1 || (closing && target.webhook.format.is_incident_tool()) {
-                messages
-            } else {
-                vec![Message::group(
-                    &messages,
-                    format!("telltale-group-{first}"),
-                    public,
-                )]
-            };
-        out.dedup_by(|a, b| a.closing && b.closing && a.key == b.key);
+        // An incident tool's reminders and closes are about incidents that
+        // exist: one request per incident key, never a new group.
+        let about_incidents = target.webhook.format.is_incident_tool()
+            && send.iter().any(|d| d.notification != Notification::Opened);
+        let mut out = if messages.len() == 1 || about_incidents {
+            messages
+        } else {
+            vec![Message::group(
+                &messages,
+                format!("telltale-group-{first}"),
+                public,
+            )]
+        };
+        if about_incidents {
+            out.sort_by(|a, b| a.key.cmp(&b.key));
+            out.dedup_by(|a, b| a.key == b.key);
+        }
         for m in &out {
             self.post(target, m, now, None, || serde_json::Value::Null)
                 .await?;

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use telltale_model::{AlertDelivery, AlertStatus, DeliveryStatus, Notification};
 
@@ -106,9 +107,10 @@ impl Store {
         Ok(())
     }
 
-    /// How an alert's opening reached channel `webhook_id`: `None` when
-    /// nothing about it was sent there, `Some(group)` when it was (`group`
-    /// set when it went out in a grouped message).
+    /// How an alert's opening (its OPENED, or UNSUPPRESSED after
+    /// maintenance) reached channel `webhook_id`: `None` when it was not
+    /// sent there, `Some(group)` when it was (`group` set when it went out
+    /// in a grouped message).
     pub async fn opening_sent(
         &self,
         alert_id: i64,
@@ -120,7 +122,11 @@ impl Store {
             .filter(alert_delivery::Column::AlertId.eq(alert_id))
             .filter(alert_delivery::Column::WebhookId.eq(webhook_id))
             .filter(alert_delivery::Column::Status.eq(DeliveryStatus::Sent.as_str()))
-            .filter(alert_delivery::Column::Notification.ne(Notification::Closed.as_str()))
+            .filter(alert_delivery::Column::Notification.is_in([
+                Notification::Opened.as_str(),
+                Notification::Unsuppressed.as_str(),
+            ]))
+            .order_by_asc(alert_delivery::Column::Id)
             .into_tuple()
             .one(&self.db)
             .await?;
