@@ -6,6 +6,8 @@
 mod channel;
 mod email;
 mod provider;
+#[cfg(feature = "schedule")]
+mod quiet;
 mod routing;
 mod webhook;
 
