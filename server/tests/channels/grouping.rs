@@ -18,6 +18,7 @@ on_both_backends!(
     alerts_are_routed_by_tag_pattern_severity_and_type,
     quiet_hours_hold_alerts_until_they_end,
     a_rate_limit_holds_what_is_over_it,
+    a_missed_alert_is_routed_by_its_jobs_last_tags,
 );
 
 fn event(kind: &str, job: &str, at: i64, metadata: Value) -> NewEvent {
@@ -424,4 +425,73 @@ async fn a_rate_limit_holds_what_is_over_it(rig: Rig) {
     );
     rig.send_at(t(101 + 3600)).await;
     assert_eq!(providers.accepted("mattermost").len(), 3);
+}
+
+/// A MISSED alert has no run of its own: it is routed by the tags its
+/// job's producer sent last.
+async fn a_missed_alert_is_routed_by_its_jobs_last_tags(rig: Rig) {
+    let providers = Providers::start().await;
+    let dba = ChannelRouting {
+        group_seconds: 0,
+        tags: vec!["db".into()],
+        ..Default::default()
+    };
+    let hook = add(
+        &rig,
+        "dba",
+        WebhookFormat::Mattermost,
+        providers.url("/mattermost/hooks/dba"),
+        ChannelOptions::default(),
+        dba,
+        vec![AlertType::Missed],
+    )
+    .await;
+    let job = "pg-dump";
+    let events = vec![
+        event(
+            "job.started",
+            job,
+            0,
+            json!({"grace_seconds": 60, "tags": ["db"]}),
+        ),
+        event("job.completed", job, 5, json!({})),
+        NewEvent {
+            run_id: None,
+            ..event(
+                "job.next_scheduled",
+                job,
+                6,
+                json!({"next_run_at": t(100).to_rfc3339()}),
+            )
+        },
+    ];
+    rig.clock.set(t(6));
+    rig.store.ingest(&events, t(6)).await.unwrap();
+    for at in [10, 130, 200] {
+        rig.clock.set(t(at));
+        rig.engine.tick(&[job.to_owned()], false).await.unwrap();
+    }
+    rig.send_at(t(201)).await;
+    let got = providers.accepted("mattermost");
+    let alerts = rig.store.list_alerts(&Default::default()).await.unwrap();
+    assert_eq!(got.len(), 1, "{:?} {alerts:?}", providers.refused());
+    assert!(got[0].body["text"].as_str().unwrap().contains("MISSED"));
+    let missed = rig
+        .store
+        .list_alerts(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.alert_type == AlertType::Missed)
+        .unwrap();
+    let routes: Vec<_> = rig
+        .store
+        .deliveries_for_alert(missed.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.webhook_id == Some(hook))
+        .map(|d| d.route)
+        .collect();
+    assert_eq!(routes, [Some("type MISSED, tag db".to_owned())]);
 }

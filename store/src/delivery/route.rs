@@ -17,7 +17,8 @@ use crate::{BIND_CHUNK, StoreError};
 #[derive(Debug, Default, Clone)]
 pub(super) struct Facts {
     pub job: Option<String>,
-    /// The job's operator tags and its run's metadata `tags`.
+    /// The job's operator tags and its run's metadata `tags` (for an alert
+    /// without a run, the job's last run's).
     pub tags: Vec<String>,
     /// The run's metadata `channels`.
     pub named: Vec<String>,
@@ -61,16 +62,31 @@ pub(super) async fn facts<C: ConnectionTrait>(
             .all(db)
             .await?;
         let jobs: Vec<String> = alerts.iter().filter_map(|a| a.1.clone()).collect();
-        let runs: Vec<String> = alerts.iter().filter_map(|a| a.2.clone()).collect();
-        let job_tags: HashMap<String, String> = job::Entity::find()
+        // Tags the operator set, and the job's last run: an alert with no
+        // run of its own (MISSED) is routed by what its job's producer
+        // said last.
+        let job_rows: HashMap<String, (String, Option<String>)> = job::Entity::find()
             .select_only()
-            .columns([job::Column::Name, job::Column::Tags])
+            .columns([job::Column::Name, job::Column::Tags, job::Column::LastRunId])
             .filter(job::Column::Name.is_in(jobs))
-            .into_tuple::<(String, String)>()
+            .into_tuple::<(String, String, Option<String>)>()
             .all(db)
             .await?
             .into_iter()
+            .map(|(name, tags, last)| (name, (tags, last)))
             .collect();
+        let alerts: Vec<(i64, Option<String>, Option<String>)> = alerts
+            .into_iter()
+            .map(|(id, job, run)| {
+                let run = run.or_else(|| {
+                    job.as_ref()
+                        .and_then(|j| job_rows.get(j))
+                        .and_then(|(_, last)| last.clone())
+                });
+                (id, job, run)
+            })
+            .collect();
+        let runs: Vec<String> = alerts.iter().filter_map(|a| a.2.clone()).collect();
         let run_meta: HashMap<String, String> = run::Entity::find()
             .select_only()
             .columns([run::Column::RunId, run::Column::Metadata])
@@ -88,8 +104,8 @@ pub(super) async fn facts<C: ConnectionTrait>(
                 .unwrap_or(Value::Null);
             let mut tags = job_name
                 .as_ref()
-                .and_then(|j| job_tags.get(j))
-                .map(|t| list(Some(&Value::String(t.clone()))))
+                .and_then(|j| job_rows.get(j))
+                .map(|(t, _)| list(Some(&Value::String(t.clone()))))
                 .unwrap_or_default();
             for t in list(meta.get("tags")) {
                 if !tags.contains(&t) {
