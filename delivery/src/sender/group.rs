@@ -59,46 +59,40 @@ impl Deliverer {
         units
     }
 
-    /// Sends one unit and records it.
+    /// Sends one unit and records it. The channel is read once here: a
+    /// grouping channel's unit goes out together, anything else (email,
+    /// the generic and templated webhooks, a channel deleted meanwhile)
+    /// one delivery at a time.
     pub(crate) async fn deliver_unit(&self, unit: Unit) -> Result<(), StoreError> {
-        let groups_here = unit.first().is_some_and(|d| d.channel == Channel::Webhook)
-            && match unit.first().and_then(|d| d.webhook_id) {
-                Some(id) => self
-                    .store
-                    .webhook_target(id)
-                    .await?
-                    .is_some_and(|t| groups(t.webhook.format)),
-                None => false,
-            };
-        if !groups_here {
-            for d in unit {
-                self.deliver(d).await?;
+        let target = match unit.first() {
+            Some(d) if d.channel == Channel::Webhook => match d.webhook_id {
+                Some(id) => self.store.webhook_target(id).await?,
+                None => None,
+            },
+            _ => None,
+        };
+        match target {
+            Some(t) if groups(t.webhook.format) => self.deliver_group(unit, t).await,
+            _ => {
+                for d in unit {
+                    self.deliver(d).await?;
+                }
+                Ok(())
             }
-            return Ok(());
         }
-        self.deliver_group(unit).await
     }
 
-    async fn deliver_group(&self, unit: Unit) -> Result<(), StoreError> {
+    async fn deliver_group(&self, unit: Unit, target: WebhookTarget) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let Some(id) = unit.first().and_then(|d| d.webhook_id) else {
-            return Ok(());
-        };
-        let target = match self.store.webhook_target(id).await? {
-            Some(t) if t.webhook.enabled => t,
-            gone => {
-                let why = match gone {
-                    Some(_) => format!("webhook {id} was disabled before this was sent"),
-                    None => format!("webhook {id} was deleted"),
-                };
-                let result = DeliveryResult::Failed {
-                    error: why,
-                    permanent: true,
-                    retry: None,
-                };
-                return self.store.finish_group(&unit, &result, now).await;
-            }
-        };
+        let id = target.webhook.id;
+        if !target.webhook.enabled {
+            let result = DeliveryResult::Failed {
+                error: format!("webhook {id} was disabled before this was sent"),
+                permanent: true,
+                retry: None,
+            };
+            return self.store.finish_group(&unit, &result, now).await;
+        }
         let mut send = Vec::new();
         let mut messages = Vec::new();
         for d in unit {
