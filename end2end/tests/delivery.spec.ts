@@ -146,3 +146,63 @@ test("a channel routed by tag from the settings page hears only of that tag's jo
   await page.waitForTimeout(500);
   expect(mine().length).toBe(1);
 });
+
+test("a channel changed on the settings page follows its new rule, and a job that names it always reaches it", async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  const suffix = javaScriptEnabled ? "js" : "nojs";
+  const name = `ops-${suffix}`;
+  await page.goto(`${telltale.url}/settings`);
+  if (javaScriptEnabled) await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  const add = page.locator("form.add-webhook");
+  await add.getByLabel("Name").fill(name);
+  await add.getByLabel("Provider").selectOption("mattermost");
+  await add.getByLabel("URL").fill(`${receiverBase}/mattermost/hooks/${name}`);
+  await add.getByLabel("Job tags").fill("never");
+  await add.getByLabel("Group window (s)").fill("0");
+  await add.getByRole("button", { name: "Add channel" }).click();
+  const row = page.locator("table.webhooks tr", { hasText: name });
+  await expect(row).toContainText("tags never");
+
+  // Changed: its masked URL is left as shown (and kept), its tag replaced.
+  const edit = page.locator("details.edit-channel", { hasText: name });
+  await edit.locator("summary").click();
+  const form = edit.locator("form.edit-webhook");
+  await expect(form.getByLabel("URL")).not.toHaveValue(`${receiverBase}/mattermost/hooks/${name}`);
+  await expect(form.getByLabel("Provider")).toHaveValue("mattermost");
+  await form.getByLabel("Job tags").fill("web");
+  await form.getByRole("button", { name: "Save channel" }).click();
+  await expect(row).toContainText("tags web");
+  await expect(row).not.toContainText("never");
+
+  const web = `storefront-${suffix}`;
+  await postBatch(telltale.url, [
+    { eventType: "job.started", message: "s", jobName: web, runId: `${web}-1`, metadata: { tags: ["web"] } },
+    { eventType: "job.failed", level: "error", message: "f", jobName: web, runId: `${web}-1` },
+  ]);
+  const mine = () => received.filter((r) => r.path.endsWith(`/${name}`));
+  await expect.poll(() => mine().length, { timeout: 10_000 }).toBe(1);
+  expect(mine()[0].body.text).toContain(web);
+
+  // A job whose operator names the channel reaches it without the tag.
+  const named = `nas-sync-${suffix}`;
+  await page.goto(`${telltale.url}/jobs`);
+  if (javaScriptEnabled) await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  const create = page.getByTestId("new-job");
+  await create.locator("summary").click();
+  await create.getByLabel("Name").fill(named);
+  await create.getByLabel("Always notify channels").fill(name);
+  await create.getByRole("button", { name: "Create job" }).click();
+  await expect(page).toHaveURL(`${telltale.url}/jobs/${named}`);
+  await expect(page.getByTestId("job-channels")).toHaveText(name);
+  await postBatch(telltale.url, [
+    { eventType: "job.started", message: "s", jobName: named, runId: `${named}-1` },
+    { eventType: "job.failed", level: "error", message: "f", jobName: named, runId: `${named}-1` },
+  ]);
+  await expect.poll(() => mine().length, { timeout: 10_000 }).toBe(2);
+  expect(mine()[1].body.text).toContain(named);
+  await page.goto(`${telltale.url}/alerts?type=FAILURE`);
+  await page.locator("table.alerts tr", { hasText: named }).locator("a", { hasText: "FAILURE" }).first().click();
+  await expect(page.locator("tr.delivery", { hasText: name })).toContainText(`the job names channel ${name}`);
+});

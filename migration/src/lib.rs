@@ -21,6 +21,7 @@ mod m20261203_000019_managed_jobs;
 mod m20261204_000020_drop_open_runs_index;
 mod m20261204_000021_event_search;
 mod m20261204_000022_channel_options;
+mod m20261204_000023_job_channels;
 mod triggers;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_drop_open_runs_index::Migration),
             Box::new(m20261204_000021_event_search::Migration),
             Box::new(m20261204_000022_channel_options::Migration),
+            Box::new(m20261204_000023_job_channels::Migration),
         ]
     }
 }

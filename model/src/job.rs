@@ -120,6 +120,8 @@ pub struct Managed {
     pub retired_at: Option<DateTime<Utc>>,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    /// Channels told of this job's alerts whatever their routing says.
+    pub channels: Vec<String>,
 }
 
 impl CheckPolicy {

@@ -26,6 +26,9 @@ pub struct JobSpec {
     pub policy: Map<String, Value>,
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// Channels (by name) told of this job's alerts whatever their routing
+    /// rules say; each must exist.
+    pub channels: Option<Vec<String>>,
 }
 
 /// Longest description kept.
@@ -61,22 +64,35 @@ impl JobSpec {
                 format!("must be at most {MAX_DESCRIPTION} bytes"),
             ));
         }
-        for tag in self.tags.iter().flatten() {
-            let bad = tag.trim().is_empty()
-                || tag.len() > 64
-                || tag.contains(',')
-                || tag.chars().any(char::is_control);
-            if bad {
-                return Err(FieldError::new(
-                    "tags",
-                    format!(
-                        "{tag:?}: a tag is 1 to 64 bytes, without commas or control characters"
-                    ),
-                ));
-            }
-        }
+        check_items("tags", "a tag", 64, self.tags.as_deref())?;
+        check_items("channels", "a channel name", 100, self.channels.as_deref())?;
         Ok(())
     }
+}
+
+/// Each item of a comma-separated column (tags, channel names): 1 to
+/// `max` bytes, no commas, no control characters.
+fn check_items(
+    field: &str,
+    what: &str,
+    max: usize,
+    items: Option<&[String]>,
+) -> Result<(), FieldError> {
+    for item in items.unwrap_or_default() {
+        let bad = item.trim().is_empty()
+            || item.len() > max
+            || item.contains(',')
+            || item.chars().any(char::is_control);
+        if bad {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "{item:?}: {what} is 1 to {max} bytes, without commas or control characters"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a name an operator gives a new job.
@@ -169,6 +185,11 @@ mod tests {
             ..JobSpec::default()
         };
         assert_eq!(tags.check(now).unwrap_err().field, "tags");
+        let channels = JobSpec {
+            channels: Some(vec!["ops,dba".into()]),
+            ..JobSpec::default()
+        };
+        assert_eq!(channels.check(now).unwrap_err().field, "channels");
         assert_eq!(check_job_name(" x").unwrap_err().field, "name");
     }
 

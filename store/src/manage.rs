@@ -42,6 +42,7 @@ fn operator_columns(job: &Job, row: &mut job::ActiveModel) {
     row.operator_keys = Set(job.managed.operator_keys.join(","));
     row.description = Set(job.managed.description.clone());
     row.tags = Set(job.managed.tags.join(","));
+    row.channels = Set(job.managed.channels.join(","));
 }
 
 fn audit_from_row(row: audit_entry::Model) -> Result<AuditEntry, StoreError> {
@@ -124,6 +125,10 @@ impl Store {
                 Expr::value(job.managed.description.clone()),
             )
             .col_expr(job::Column::Tags, Expr::value(job.managed.tags.join(",")))
+            .col_expr(
+                job::Column::Channels,
+                Expr::value(job.managed.channels.join(",")),
+            )
             .col_expr(job::Column::CheckDeadlineUs, Expr::value(Some(0i64)))
             .filter(job::Column::Name.eq(&job.name))
             .exec(&self.db)

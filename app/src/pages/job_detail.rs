@@ -164,6 +164,14 @@ fn JobFields(status: JobStatus, reason: Option<String>) -> impl IntoView {
             <dd>{job.last_failure_at.map(|at| view! { <Time at /> })}</dd>
             <dt>"Failures in a row"</dt>
             <dd>{job.consecutive_failures}</dd>
+            {(!job.managed.tags.is_empty()).then(|| view! {
+                <dt>"Tags"</dt>
+                <dd data-testid="job-tags">{job.managed.tags.join(", ")}</dd>
+            })}
+            {(!job.managed.channels.is_empty()).then(|| view! {
+                <dt>"Always notifies"</dt>
+                <dd data-testid="job-channels">{job.managed.channels.join(", ")}</dd>
+            })}
         </dl>
     }
 }

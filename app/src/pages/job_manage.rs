@@ -50,6 +50,7 @@ fn PolicyFields(v: PolicyForm) -> impl IntoView {
         <Field name="depends_on" label="Depends on job" value=v.depends_on />
         <Field name="description" label="Description" value=v.description />
         <Field name="tags" label="Tags" value=v.tags hint="db, nightly" />
+        <Field name="channels" label="Always notify channels" value=v.channels hint="dba-pager, #render" />
         <input type="hidden" name="policy[flags]" value="1" />
         <Flag name="alert_on_failure" label="Alert when a run fails" on=v.alert_on_failure.is_some() />
         <Flag name="alert_on_miss" label="Alert when a run is missed" on=v.alert_on_miss.is_some() />
@@ -94,11 +95,7 @@ pub fn NewJobForm() -> impl IntoView {
 }
 
 fn form_of(s: &JobStatus) -> PolicyForm {
-    PolicyForm::of(
-        &s.job.policy,
-        s.job.managed.description.clone(),
-        &s.job.managed.tags,
-    )
+    PolicyForm::of(&s.job.policy, &s.job.managed)
 }
 
 /// The actions of the management section, made by the page so that it can

@@ -1,13 +1,15 @@
 use leptos::prelude::*;
-use telltale_model::{AlertType, EmailChannel, TestOutcome, Webhook, WebhookFormat};
+use telltale_model::{EmailChannel, TestOutcome, Webhook};
 
 use crate::components::loaded::{Loaded, error_line};
 use crate::error::AppError;
 
 use crate::server_fns::delivery::{
-    AddWebhook, RemoveWebhook, SaveEmailSettings, SendTestEmail, SendTestWebhook,
+    AddWebhook, EditWebhook, RemoveWebhook, SaveEmailSettings, SendTestEmail, SendTestWebhook,
     get_delivery_settings,
 };
+
+use super::settings_channel::{AddChannelForm, EditChannelForm, TypeBoxes};
 
 /// Where alerts go: email recipients and types, webhooks (a new one's
 /// secret is shown once), and test sends that say what the receiver said.
@@ -17,6 +19,7 @@ pub fn DeliverySettingsSection() -> impl IntoView {
         save_email: ServerAction::new(),
         test_email: ServerAction::new(),
         add: ServerAction::new(),
+        edit: ServerAction::new(),
         remove: ServerAction::new(),
         test_hook: ServerAction::new(),
     };
@@ -25,6 +28,7 @@ pub fn DeliverySettingsSection() -> impl IntoView {
             (
                 forms.save_email.version().get(),
                 forms.add.version().get(),
+                forms.edit.version().get(),
                 forms.remove.version().get(),
             )
         },
@@ -34,6 +38,7 @@ pub fn DeliverySettingsSection() -> impl IntoView {
         [
             forms.save_email.value().get().and_then(|r| r.err()),
             forms.add.value().get().and_then(|r| r.err()),
+            forms.edit.value().get().and_then(|r| r.err()),
             forms.remove.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
@@ -64,6 +69,7 @@ struct DeliveryForms {
     save_email: ServerAction<SaveEmailSettings>,
     test_email: ServerAction<SendTestEmail>,
     add: ServerAction<AddWebhook>,
+    edit: ServerAction<EditWebhook>,
     remove: ServerAction<RemoveWebhook>,
     test_hook: ServerAction<SendTestWebhook>,
 }
@@ -110,7 +116,7 @@ fn EmailSection(email: EmailChannel, forms: DeliveryForms, admin: bool) -> impl 
             <textarea id="email-recipients" name="recipients" rows="3">
                 {email.recipients.join("\n")}
             </textarea>
-            <TypeBoxes prefix="email" checked=email.enabled_alert_types.clone() />
+            <TypeBoxes prefix="email".to_owned() checked=email.enabled_alert_types.clone() />
             <button type="submit">"Save email settings"</button>
         </ActionForm>
         <ActionForm action=test_email attr:class="inline-form">
@@ -134,151 +140,20 @@ fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms, admin: bool) ->
             }
         })
     };
+    let edits = admin.then(|| {
+        webhooks
+            .iter()
+            .cloned()
+            .map(|webhook| view! { <EditChannelForm webhook edit=forms.edit /> })
+            .collect_view()
+    });
     view! {
         <h2>"Channels"</h2>
         {new_secret}
         <WebhookTable webhooks remove=forms.remove test=test_hook admin />
         {move || outcome(test_hook.value().get())}
+        {edits}
         {admin.then(|| view! { <AddChannelForm add /> })}
-    }
-}
-
-/// A new channel of any provider, with its routing.
-#[component]
-fn AddChannelForm(add: ServerAction<AddWebhook>) -> impl IntoView {
-    view! {
-        <ActionForm action=add attr:class="stacked-form add-webhook">
-            <label>"Name " <input type="text" name="name" required /></label>
-            <label>
-                "Provider "
-                <select name="format">
-                    {WebhookFormat::ALL
-                        .into_iter()
-                        .map(|f| view! { <option value=f.as_str()>{f.label()}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            <label>
-                "URL "
-                <input type="url" name="url" placeholder="https://…" />
-            </label>
-            <p class="muted">
-                "The webhook URL the provider gave you; for Telegram, Pushover, PagerDuty and Opsgenie, empty for their public API; for ntfy, the topic's URL; for Gotify and Matrix, the server's."
-            </p>
-            <ProviderFields />
-            <RoutingFields />
-            <TypeBoxes prefix="hook" checked=AlertType::ALL.to_vec() />
-            <button type="submit">"Add channel"</button>
-        </ActionForm>
-    }
-}
-
-/// What providers need besides a URL; each provider's page in the docs
-/// says which.
-#[component]
-fn ProviderFields() -> impl IntoView {
-    view! {
-        <fieldset class="provider-fields">
-            <legend>"Provider settings (where the provider needs them)"</legend>
-            <label>
-                "Token "
-                <input type="password" name="token" autocomplete="off" />
-                <span class="muted">
-                    " Telegram bot token, Gotify app token, Pushover API token, Matrix access token, PagerDuty routing key, Opsgenie API key, ntfy access token"
-                </span>
-            </label>
-            <label>
-                "Recipient "
-                <input type="text" name="to" />
-                <span class="muted">
-                    " Telegram chat id, Pushover user key, Matrix room id, Apprise tag"
-                </span>
-            </label>
-            <label>
-                "Method (templated webhook) "
-                <select name="method">
-                    <option value="">"POST"</option>
-                    <option value="PUT">"PUT"</option>
-                    <option value="PATCH">"PATCH"</option>
-                </select>
-            </label>
-            <label>
-                "Headers (templated webhook), one “Header: value” a line "
-                <textarea name="headers" rows="2"></textarea>
-            </label>
-            <label>
-                "Body template (templated webhook) "
-                <textarea
-                    name="body"
-                    rows="3"
-                    class="mono"
-                    placeholder=TEMPLATE_PLACEHOLDER
-                ></textarea>
-            </label>
-        </fieldset>
-    }
-}
-
-/// Which alerts the channel is told of beyond their types, and how.
-#[component]
-fn RoutingFields() -> impl IntoView {
-    view! {
-        <fieldset class="routing-fields">
-            <legend>"Routing (empty: every alert of the types below)"</legend>
-            <label>
-                "Job tags, comma-separated " <input type="text" name="tags" placeholder="db, nightly" />
-            </label>
-            <label>
-                "Job patterns (globs such as etl-*), comma-separated "
-                <input type="text" name="jobs" placeholder="etl-*, backup-?" />
-            </label>
-            <label>
-                "Minimum severity "
-                <select name="min_severity">
-                    <option value="info">"info (every alert)"</option>
-                    <option value="warning">"warning (no RECOVERY)"</option>
-                    <option value="critical">"critical (FAILURE, MISSED, SCHEDULER_OFFLINE)"</option>
-                </select>
-            </label>
-            <label>
-                "Group window (s) "
-                <input type="number" name="group_seconds" min="0" max="3600" value="30" />
-            </label>
-            <label>
-                "At most, messages an hour (0: no limit) "
-                <input type="number" name="max_per_hour" min="0" max="10000" value="0" />
-            </label>
-            <label>"Quiet from " <input type="time" name="quiet_from" /></label>
-            <label>"Quiet until " <input type="time" name="quiet_to" /></label>
-            <label>
-                "Quiet hours' time zone " <input type="text" name="quiet_timezone" placeholder="Europe/Berlin" />
-            </label>
-        </fieldset>
-    }
-}
-
-const TEMPLATE_PLACEHOLDER: &str = r#"{"text": "{{summary}}: {{reason}}", "link": "{{url}}"}"#;
-
-/// One checkbox per alert type, named as the server function's fields.
-#[component]
-fn TypeBoxes(prefix: &'static str, checked: Vec<AlertType>) -> impl IntoView {
-    view! {
-        <fieldset class="alert-types">
-            <legend>"Alert types"</legend>
-            {AlertType::ALL
-                .into_iter()
-                .map(|t| {
-                    let name = t.as_str().to_lowercase();
-                    let id = format!("{prefix}-type-{name}");
-                    view! {
-                        <label>
-                            <input type="checkbox" id=id name=name checked=checked.contains(&t) />
-                            " " {t.as_str()}
-                        </label>
-                    }
-                })
-                .collect_view()}
-        </fieldset>
     }
 }
 

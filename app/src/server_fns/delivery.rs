@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use telltale_model::{AlertDetail, CreatedWebhook, EmailChannel, TestOutcome, Webhook};
 
 use crate::error::AppError;
+use crate::server_fns::channel_form::ChannelForm;
 
 /// What the settings page shows of delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,137 +102,25 @@ pub async fn send_test_email() -> Result<TestOutcome, AppError> {
 /// checked by the service layer against what the provider needs.
 #[server(prefix = "/api", endpoint = "delivery/add-webhook")]
 pub async fn add_webhook(
-    name: String,
-    #[server(default)] url: String,
-    format: String,
-    #[server(default)] token: Option<String>,
-    #[server(default)] to: Option<String>,
-    #[server(default)] method: Option<String>,
-    #[server(default)] headers: Option<String>,
-    #[server(default)] body: Option<String>,
-    #[server(default)] tags: Option<String>,
-    #[server(default)] jobs: Option<String>,
-    #[server(default)] min_severity: Option<String>,
-    #[server(default)] group_seconds: Option<String>,
-    #[server(default)] max_per_hour: Option<String>,
-    #[server(default)] quiet_from: Option<String>,
-    #[server(default)] quiet_to: Option<String>,
-    #[server(default)] quiet_timezone: Option<String>,
-    #[server(default)] failure: Option<String>,
-    #[server(default)] missed: Option<String>,
-    #[server(default)] recovery: Option<String>,
-    #[server(default)] worker_offline: Option<String>,
-    #[server(default)] scheduler_offline: Option<String>,
+    #[server(flatten)] channel: ChannelForm,
 ) -> Result<CreatedWebhook, AppError> {
     use ssr::*;
     require_admin()?;
-    let request = telltale_model::WebhookSettings {
-        name,
-        url,
-        format: telltale_model::WebhookFormat::parse(&format)
-            .ok_or_else(|| AppError::bad_input("format", format!("unknown value {format:?}")))?,
-        options: telltale_model::ChannelOptions {
-            token,
-            to,
-            method,
-            headers: header_lines(headers.as_deref().unwrap_or_default())?,
-            body,
-        },
-        routing: routing(RoutingForm {
-            tags,
-            jobs,
-            min_severity,
-            group_seconds,
-            max_per_hour,
-            quiet_from,
-            quiet_to,
-            quiet_timezone,
-        })?,
-        enabled_alert_types: ticked(failure, missed, recovery, worker_offline, scheduler_offline),
-        enabled: true,
-        secret: None,
-    };
-    Ok(core()?.create_webhook(&request).await?)
+    let core = core()?;
+    Ok(core.create_webhook(&channel.settings(false)?).await?)
 }
 
-/// The routing fields of the channel form, as typed.
-#[cfg(feature = "ssr")]
-struct RoutingForm {
-    tags: Option<String>,
-    jobs: Option<String>,
-    min_severity: Option<String>,
-    group_seconds: Option<String>,
-    max_per_hour: Option<String>,
-    quiet_from: Option<String>,
-    quiet_to: Option<String>,
-    quiet_timezone: Option<String>,
-}
-
-#[cfg(feature = "ssr")]
-fn routing(f: RoutingForm) -> Result<telltale_model::ChannelRouting, AppError> {
-    let list = |v: Option<String>| -> Vec<String> {
-        v.unwrap_or_default()
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let number = |field: &str, v: Option<String>, default: u32| -> Result<u32, AppError> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(default),
-            Some(s) => s
-                .parse()
-                .map_err(|_| AppError::bad_input(field, format!("{s:?} is not a whole number"))),
-        }
-    };
-    let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let severity = match text(f.min_severity) {
-        None => telltale_model::Severity::Info,
-        Some(s) => telltale_model::Severity::parse(&s).ok_or_else(|| {
-            AppError::bad_input("routing.minSeverity", format!("unknown value {s:?}"))
-        })?,
-    };
-    let quiet_hours = match (text(f.quiet_from), text(f.quiet_to)) {
-        (None, None) => None,
-        (from, to) => Some(telltale_model::QuietHours {
-            from: from.unwrap_or_default(),
-            to: to.unwrap_or_default(),
-            timezone: text(f.quiet_timezone).unwrap_or_else(|| "UTC".to_owned()),
-        }),
-    };
-    Ok(telltale_model::ChannelRouting {
-        tags: list(f.tags),
-        jobs: list(f.jobs),
-        min_severity: severity,
-        group_seconds: number(
-            "routing.groupSeconds",
-            f.group_seconds,
-            telltale_model::DEFAULT_GROUP_SECONDS,
-        )?,
-        max_per_hour: number("routing.maxPerHour", f.max_per_hour, 0)?,
-        quiet_hours,
-    })
-}
-
-/// `Name: value`, one header a line.
-#[cfg(feature = "ssr")]
-fn header_lines(text: &str) -> Result<Vec<telltale_model::ChannelHeader>, AppError> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let (name, value) = line.split_once(':').ok_or_else(|| {
-                AppError::bad_input(
-                    "options.headers",
-                    format!("{:?} is not a \"Name: value\" line", line.trim()),
-                )
-            })?;
-            Ok(telltale_model::ChannelHeader {
-                name: name.trim().to_owned(),
-                value: value.trim().to_owned(),
-            })
-        })
-        .collect()
+/// Changes a channel: a URL, token or header value left empty or sent
+/// back masked is kept, as over `PUT /v1/settings/alerts/webhooks/{id}`.
+#[server(prefix = "/api", endpoint = "delivery/edit-webhook")]
+pub async fn edit_webhook(
+    id: i64,
+    #[server(flatten)] channel: ChannelForm,
+) -> Result<Webhook, AppError> {
+    use ssr::*;
+    require_admin()?;
+    let core = core()?;
+    Ok(core.update_webhook(id, &channel.settings(true)?).await?)
 }
 
 #[server(prefix = "/api", endpoint = "delivery/remove-webhook")]

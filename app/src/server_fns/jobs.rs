@@ -34,6 +34,9 @@ pub struct PolicyForm {
     /// Comma-separated.
     #[serde(default)]
     pub tags: Option<String>,
+    /// Channel names, comma-separated.
+    #[serde(default)]
+    pub channels: Option<String>,
     /// A checkbox: present (`on`) when ticked, absent when not.
     #[serde(default)]
     pub alert_on_failure: Option<String>,
@@ -48,15 +51,15 @@ pub struct PolicyForm {
 impl PolicyForm {
     /// The form of a job not declared yet: the default policy.
     pub fn blank() -> Self {
-        Self::of(&telltale_model::CheckPolicy::default(), None, &[])
+        Self::of(
+            &telltale_model::CheckPolicy::default(),
+            &telltale_model::Managed::default(),
+        )
     }
 
-    /// The form as it shows `policy`, `description` and `tags`.
-    pub fn of(
-        p: &telltale_model::CheckPolicy,
-        description: Option<String>,
-        tags: &[String],
-    ) -> Self {
+    /// The form as it shows `policy` and what the operator set.
+    pub fn of(p: &telltale_model::CheckPolicy, m: &telltale_model::Managed) -> Self {
+        let list = |items: &[String]| Some(items.join(", ")).filter(|t| !t.is_empty());
         let n = |v: Option<u32>| v.map(|v| v.to_string());
         let on = |b: bool| b.then(|| "on".to_owned());
         PolicyForm {
@@ -69,8 +72,9 @@ impl PolicyForm {
             failure_threshold: Some(p.failure_threshold.to_string()),
             repeat_interval_seconds: n(p.repeat_interval_seconds),
             depends_on: p.depends_on.clone(),
-            description,
-            tags: Some(tags.join(", ")).filter(|t| !t.is_empty()),
+            description: m.description.clone(),
+            tags: list(&m.tags),
+            channels: list(&m.channels),
             alert_on_failure: on(p.alert_on_failure),
             alert_on_miss: on(p.alert_on_miss),
             flags: Some("1".to_owned()),
@@ -122,17 +126,19 @@ impl PolicyForm {
         let changed = |now: &Option<String>, before: &Option<String>| {
             (typed(now) != typed(before)).then(|| now.clone().unwrap_or_default())
         };
+        let items = |t: String| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
         telltale_model::JobSpec {
             name,
             policy,
             description: changed(&self.description, &was.description),
-            tags: changed(&self.tags, &was.tags).map(|t| {
-                t.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }),
+            tags: changed(&self.tags, &was.tags).map(items),
+            channels: changed(&self.channels, &was.channels).map(items),
         }
     }
 
@@ -190,7 +196,7 @@ pub async fn create_job(name: String, policy: PolicyForm) -> Result<JobStatus, A
     Ok(job)
 }
 
-/// Edits a job's policy, description and tags: each field changed from
+/// Edits a job's policy, description, tags and channels: each field changed from
 /// what the job has becomes the operator's.
 #[server(prefix = "/api", endpoint = "jobs/edit")]
 pub async fn edit_job(job: String, policy: PolicyForm) -> Result<JobStatus, AppError> {
@@ -203,11 +209,7 @@ pub async fn edit_job(job: String, policy: PolicyForm) -> Result<JobStatus, AppE
         .get_job(&job)
         .await?
         .ok_or_else(|| telltale_core::ChangeError::JobNotFound(job.clone()))?;
-    let was = PolicyForm::of(
-        &current.policy,
-        current.managed.description.clone(),
-        &current.managed.tags,
-    );
+    let was = PolicyForm::of(&current.policy, &current.managed);
     Ok(core
         .edit_job(&job, &policy.spec(None, &was), &actor)
         .await?)

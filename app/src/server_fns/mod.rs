@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod badges;
+pub mod channel_form;
 pub mod delivery;
 pub mod events;
 pub mod jobs;

@@ -19,11 +19,13 @@ fn settings(job: &Job) -> Value {
         "operatorKeys": job.managed.operator_keys,
         "description": job.managed.description,
         "tags": job.managed.tags,
+        "channels": job.managed.channels,
     })
 }
 
 /// `spec` laid over `job`: each policy key given is set and becomes the
-/// operator's; description and tags replace what was there when given.
+/// operator's; description, tags and channels replace what was there when
+/// given.
 fn apply(job: &mut Job, spec: &JobSpec) {
     job.policy.set_from(&spec.policy);
     for key in spec.policy.keys() {
@@ -38,6 +40,15 @@ fn apply(job: &mut Job, spec: &JobSpec) {
     if let Some(tags) = &spec.tags {
         job.managed.tags = tags.iter().map(|t| t.trim().to_owned()).collect();
     }
+    if let Some(channels) = &spec.channels {
+        let mut names: Vec<String> = Vec::new();
+        for name in channels.iter().map(|c| c.trim().to_owned()) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        job.managed.channels = names;
+    }
 }
 
 impl Core {
@@ -47,6 +58,7 @@ impl Core {
         let name = spec.name.clone().unwrap_or_default();
         check_job_name(&name).map_err(ChangeError::Invalid)?;
         spec.check(now).map_err(ChangeError::Invalid)?;
+        self.check_channels(spec).await?;
         let mut job = Job::new(&name, now);
         apply(&mut job, spec);
         if !self.store().create_job(&job).await? {
@@ -75,8 +87,37 @@ impl Core {
         actor: &str,
     ) -> Result<JobStatus, ChangeError> {
         spec.check(self.now()).map_err(ChangeError::Invalid)?;
+        self.check_channels(spec).await?;
         self.change_job(name, actor, "edit", |job| apply(job, spec))
             .await
+    }
+
+    /// A job names only channels that exist: a typo would otherwise leave
+    /// its alerts unsent where the operator expects them.
+    async fn check_channels(&self, spec: &JobSpec) -> Result<(), ChangeError> {
+        let Some(named) = &spec.channels else {
+            return Ok(());
+        };
+        let known: Vec<String> = self
+            .store()
+            .list_webhooks()
+            .await?
+            .into_iter()
+            .map(|w| w.name)
+            .collect();
+        match named.iter().find(|n| !known.contains(&n.trim().to_owned())) {
+            None => Ok(()),
+            Some(missing) => Err(ChangeError::Invalid(telltale_model::FieldError::new(
+                "channels",
+                match known.is_empty() {
+                    true => format!("there is no channel named {missing:?} (none is set up)"),
+                    false => format!(
+                        "there is no channel named {missing:?} (channels: {})",
+                        known.join(", ")
+                    ),
+                },
+            ))),
+        }
     }
 
     /// Stops checking a job until it is resumed (its state is PAUSED).

@@ -146,7 +146,8 @@ pub struct RouteFacts<'a> {
     pub alert_type: AlertType,
     pub job: Option<&'a str>,
     pub tags: &'a [String],
-    /// Channels the job names itself (a run's metadata `channels`).
+    /// Channels the job names: its operator's setting and a run's
+    /// metadata `channels`.
     pub named: &'a [String],
 }
 

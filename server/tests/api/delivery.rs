@@ -569,11 +569,52 @@ async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() 
     assert_eq!(status, 200, "{outcome}");
     assert!(hook.accepted()[0].body["event"] == "test");
 
+    // Changed from its form: the URL sent back masked is kept, the routing
+    // and types replaced, the box left unticked disables it.
+    let (_, listed) = call(&app, &admin, "settings", "").await;
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let shown = listed["webhooks"][0]["url"].as_str().unwrap().to_owned();
+    assert_ne!(shown, hook.url(), "the URL is shown masked");
+    let form = serde_urlencoded::to_string([
+        ("id", id.to_string().as_str()),
+        ("name", "pager"),
+        ("url", shown.as_str()),
+        ("format", "generic"),
+        ("tags", "db, nightly"),
+        ("group_seconds", "0"),
+        ("missed", "on"),
+    ])
+    .unwrap();
+    let (status, edited) = call(&app, &admin, "edit-webhook", &form).await;
+    assert_eq!(status, 200, "{edited}");
+    let (_, listed) = call(&app, &admin, "settings", "").await;
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let w = &listed["webhooks"][0];
+    assert_eq!(w["routing"]["tags"], json!(["db", "nightly"]), "{w}");
+    assert_eq!(w["routing"]["groupSeconds"], 0, "{w}");
+    assert_eq!(w["enabledAlertTypes"], json!(["MISSED"]), "{w}");
+    assert_eq!(w["enabled"], false, "{w}");
+    assert_eq!(w["url"], shown, "{w}");
+    let bad = form.replace("group_seconds=0", "group_seconds=soon");
+    let (status, body) = call(&app, &admin, "edit-webhook", &bad).await;
+    assert!(
+        status >= 400 && body.contains("routing.groupSeconds"),
+        "{body}"
+    );
+    let (status, _) = call(&app, &admin, "test-webhook", &format!("id={id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        hook.accepted().len(),
+        2,
+        "the kept URL still reaches the receiver"
+    );
+
     let page = app.page_as("/settings", &admin).await;
     assert!(page.contains("Alert email"), "{page}");
     assert!(page.contains("oncall@example.com"));
     assert!(page.contains("pager"));
     assert!(page.contains("Send test email"));
+    assert!(page.contains("edit-channel") && page.contains("Save channel"));
 
     // A viewer changes nothing, and reads the delivery settings, masked.
     let resp = app
@@ -591,7 +632,9 @@ async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() 
     let html = app.page_as("/settings", &viewer).await;
     assert!(html.contains("you can read it"), "{html}");
     assert!(
-        !html.contains("Add channel") && !html.contains("Send test"),
+        !html.contains("Add channel")
+            && !html.contains("Send test")
+            && !html.contains("Save channel"),
         "no forms for a viewer"
     );
     for (endpoint, form) in [
@@ -601,6 +644,10 @@ async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() 
             "name=x&url=http%3A%2F%2Fexample.com&format=generic",
         ),
         ("remove-webhook", &format!("id={id}")),
+        (
+            "edit-webhook",
+            &format!("id={id}&name=x&url=http%3A%2F%2Fexample.com&format=generic"),
+        ),
         ("test-email", ""),
     ] {
         let (status, body) = call(&app, &viewer, endpoint, form).await;

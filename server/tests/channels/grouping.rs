@@ -21,7 +21,7 @@ on_both_backends!(
     a_missed_alert_is_routed_by_its_jobs_last_tags,
 );
 
-fn event(kind: &str, job: &str, at: i64, metadata: Value) -> NewEvent {
+pub(super) fn event(kind: &str, job: &str, at: i64, metadata: Value) -> NewEvent {
     NewEvent {
         event_id: None,
         source_type: SourceType::Chief,
@@ -38,7 +38,7 @@ fn event(kind: &str, job: &str, at: i64, metadata: Value) -> NewEvent {
 }
 
 /// `jobs` fail at `at`, each run's metadata `meta`; the engine looks.
-async fn fail(rig: &Rig, jobs: &[String], at: i64, meta: Value) {
+pub(super) async fn fail(rig: &Rig, jobs: &[String], at: i64, meta: Value) {
     let mut events = Vec::new();
     for job in jobs {
         events.push(event("job.started", job, at, meta.clone()));
@@ -54,7 +54,7 @@ async fn fail(rig: &Rig, jobs: &[String], at: i64, meta: Value) {
     rig.engine.tick(jobs, false).await.unwrap();
 }
 
-async fn add(
+pub(super) async fn add(
     rig: &Rig,
     name: &str,
     format: WebhookFormat,

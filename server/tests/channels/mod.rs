@@ -7,6 +7,7 @@ use telltale_model::{
 };
 
 mod grouping;
+mod operator;
 
 use crate::receivers::providers::{self as p, Providers};
 use crate::{Rig, t};

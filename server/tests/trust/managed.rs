@@ -269,3 +269,62 @@ async fn operators_declare_edit_pause_resume_retire_and_delete_jobs() {
         rig.stop().await;
     }
 }
+
+/// A job names the channels always told of its alerts: only channels that
+/// exist (a typo is named, not kept), each once, shown and audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_names_only_channels_that_exist() {
+    for db in databases("job_channels").await {
+        let rig = Rig::start_with_auth(&db, &[]).await;
+        let cookie = rig.admin_session().await;
+        let b = rig.backend;
+        let spec = json!({"name": "pg-dump", "tags": ["db"]});
+        let (status, job) = admin(&rig, &cookie, Method::POST, "/v1/jobs", Some(spec)).await;
+        assert_eq!(status, 201, "[{b}] {job}");
+
+        let name_pager = json!({"channels": ["pager"]});
+        let (status, err) = admin(
+            &rig,
+            &cookie,
+            Method::PUT,
+            "/v1/jobs/pg-dump",
+            Some(name_pager.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "[{b}] {err}");
+        assert_eq!(err["error"]["field"], "channels", "[{b}] {err}");
+        let message = err["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("\"pager\""), "[{b}] {err}");
+        assert_eq!(rig.job("pg-dump").await["managed"]["channels"], json!([]));
+
+        let hook = json!({"name": "pager", "url": "http://127.0.0.1:9/hook",
+                          "format": "mattermost", "enabledAlertTypes": ["FAILURE"]});
+        let (status, created) = admin(
+            &rig,
+            &cookie,
+            Method::POST,
+            "/v1/settings/alerts/webhooks",
+            Some(hook),
+        )
+        .await;
+        assert_eq!(status, 201, "[{b}] {created}");
+        let (status, job) = admin(
+            &rig,
+            &cookie,
+            Method::PUT,
+            "/v1/jobs/pg-dump",
+            Some(json!({"channels": ["pager", " pager"]})),
+        )
+        .await;
+        assert_eq!(status, 200, "[{b}] {job}");
+        assert_eq!(job["managed"]["channels"], json!(["pager"]), "[{b}] {job}");
+        assert_eq!(job["managed"]["tags"], json!(["db"]), "[{b}] kept: {job}");
+
+        let (_, audit) = rig.get("/v1/audit?job=pg-dump").await;
+        let edit = &audit["entries"][0];
+        assert_eq!(edit["action"], "edit", "[{b}] {audit}");
+        assert_eq!(edit["before"]["channels"], json!([]), "[{b}] {audit}");
+        assert_eq!(edit["after"]["channels"], json!(["pager"]), "[{b}] {audit}");
+        rig.canary().await;
+    }
+}

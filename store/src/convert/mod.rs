@@ -174,11 +174,13 @@ pub fn job_from_row(row: job::Model) -> Result<Job, StoreError> {
             retired_at: r.opt_time("retired_at_us", row.retired_at_us)?,
             description: row.description,
             tags: split_list(&row.tags),
+            channels: split_list(&row.channels),
         },
     })
 }
 
-/// A comma-separated column (policy keys, tags: neither has commas).
+/// A comma-separated column (policy keys, tags, channel names: none has
+/// commas).
 pub fn split_list(text: &str) -> Vec<String> {
     text.split(',')
         .filter(|s| !s.is_empty())
@@ -243,6 +245,7 @@ pub fn job_to_row(job: &Job) -> job::ActiveModel {
         retired_at_us: NotSet,
         description: NotSet,
         tags: NotSet,
+        channels: NotSet,
     }
 }
 

@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde_json::Value;
 use telltale_model::{DeliveryStatus, Notification, Webhook, WebhookFormat};
 
+use crate::convert::split_list;
 use crate::entity::{alert, alert_delivery, job, run};
 use crate::time::{from_us, to_us};
 use crate::{BIND_CHUNK, StoreError};
@@ -20,7 +21,8 @@ pub(super) struct Facts {
     /// The job's operator tags and its run's metadata `tags` (for an alert
     /// without a run, the job's last run's).
     pub tags: Vec<String>,
-    /// The run's metadata `channels`.
+    /// The channels the job's operator named and its run's metadata
+    /// `channels`.
     pub named: Vec<String>,
 }
 
@@ -43,6 +45,22 @@ fn list(v: Option<&Value>) -> Vec<String> {
         .collect()
 }
 
+/// What routing reads of a job's row.
+struct JobRow {
+    tags: Vec<String>,
+    channels: Vec<String>,
+    last_run: Option<String>,
+}
+
+/// `more` added to `into`, each item once.
+fn union(into: &mut Vec<String>, more: Vec<String>) {
+    for item in more {
+        if !into.contains(&item) {
+            into.push(item);
+        }
+    }
+}
+
 /// Facts for each of `alert_ids`: three lookups per [`BIND_CHUNK`] ids.
 pub(super) async fn facts<C: ConnectionTrait>(
     db: &C,
@@ -62,18 +80,30 @@ pub(super) async fn facts<C: ConnectionTrait>(
             .all(db)
             .await?;
         let jobs: Vec<String> = alerts.iter().filter_map(|a| a.1.clone()).collect();
-        // Tags the operator set, and the job's last run: an alert with no
-        // run of its own (MISSED) is routed by what its job's producer
-        // said last.
-        let job_rows: HashMap<String, (String, Option<String>)> = job::Entity::find()
+        // Tags and channels the operator set, and the job's last run: an
+        // alert with no run of its own (MISSED) is routed by what its
+        // job's producer said last.
+        let job_rows: HashMap<String, JobRow> = job::Entity::find()
             .select_only()
-            .columns([job::Column::Name, job::Column::Tags, job::Column::LastRunId])
+            .columns([
+                job::Column::Name,
+                job::Column::Tags,
+                job::Column::Channels,
+                job::Column::LastRunId,
+            ])
             .filter(job::Column::Name.is_in(jobs))
-            .into_tuple::<(String, String, Option<String>)>()
+            .into_tuple::<(String, String, String, Option<String>)>()
             .all(db)
             .await?
             .into_iter()
-            .map(|(name, tags, last)| (name, (tags, last)))
+            .map(|(name, tags, channels, last)| {
+                let row = JobRow {
+                    tags: split_list(&tags),
+                    channels: split_list(&channels),
+                    last_run: last,
+                };
+                (name, row)
+            })
             .collect();
         let alerts: Vec<(i64, Option<String>, Option<String>)> = alerts
             .into_iter()
@@ -81,7 +111,7 @@ pub(super) async fn facts<C: ConnectionTrait>(
                 let run = run.or_else(|| {
                     job.as_ref()
                         .and_then(|j| job_rows.get(j))
-                        .and_then(|(_, last)| last.clone())
+                        .and_then(|row| row.last_run.clone())
                 });
                 (id, job, run)
             })
@@ -102,17 +132,11 @@ pub(super) async fn facts<C: ConnectionTrait>(
                 .and_then(|r| run_meta.get(r))
                 .and_then(|m| serde_json::from_str(m).ok())
                 .unwrap_or(Value::Null);
-            let mut tags = job_name
-                .as_ref()
-                .and_then(|j| job_rows.get(j))
-                .map(|(t, _)| list(Some(&Value::String(t.clone()))))
-                .unwrap_or_default();
-            for t in list(meta.get("tags")) {
-                if !tags.contains(&t) {
-                    tags.push(t);
-                }
-            }
-            let named = list(meta.get("channels"));
+            let row = job_name.as_ref().and_then(|j| job_rows.get(j));
+            let mut tags = row.map(|r| r.tags.clone()).unwrap_or_default();
+            union(&mut tags, list(meta.get("tags")));
+            let mut named = row.map(|r| r.channels.clone()).unwrap_or_default();
+            union(&mut named, list(meta.get("channels")));
             out.insert(
                 id,
                 Facts {

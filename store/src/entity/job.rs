@@ -51,6 +51,8 @@ pub struct Model {
     pub description: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub tags: String,
+    #[sea_orm(column_type = "Text")]
+    pub channels: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

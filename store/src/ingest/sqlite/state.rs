@@ -90,6 +90,7 @@ fn job_model(r: &Row<'_>) -> rusqlite::Result<job::Model> {
         retired_at_us: r.get(job::Column::RetiredAtUs as usize)?,
         description: r.get(job::Column::Description as usize)?,
         tags: r.get(job::Column::Tags as usize)?,
+        channels: r.get(job::Column::Channels as usize)?,
     })
 }
 

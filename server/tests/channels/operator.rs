@@ -1,0 +1,84 @@
+//! Routing by what operators set on a job (`/v1/jobs`, the dashboard):
+//! its tags, and the channels it always notifies, with no word from its
+//! producer.
+
+use serde_json::json;
+use telltale_model::{AlertType, ChannelOptions, ChannelRouting, Job, WebhookFormat};
+
+use super::grouping::{add, fail};
+use crate::receivers::providers::Providers;
+use crate::{Rig, t};
+
+on_both_backends!(a_job_is_routed_by_its_operators_tags_and_channels);
+
+async fn a_job_is_routed_by_its_operators_tags_and_channels(rig: Rig) {
+    let providers = Providers::start().await;
+    let alone = |routing: ChannelRouting| ChannelRouting {
+        group_seconds: 0,
+        ..routing
+    };
+    let mut hooks = Vec::new();
+    for (name, tags) in [
+        ("dba", vec!["db"]),
+        ("pager", vec!["never"]),
+        ("web", vec!["web"]),
+    ] {
+        let routing = alone(ChannelRouting {
+            tags: tags.into_iter().map(str::to_owned).collect(),
+            ..Default::default()
+        });
+        let url = providers.url(&format!("/mattermost/hooks/{name}"));
+        let id = add(
+            &rig,
+            name,
+            WebhookFormat::Mattermost,
+            url,
+            ChannelOptions::default(),
+            routing,
+            AlertType::ALL.to_vec(),
+        )
+        .await;
+        hooks.push((name, id));
+    }
+    let mut job = Job::new("pg-dump", t(0));
+    job.managed.tags = vec!["db".into()];
+    job.managed.channels = vec!["pager".into()];
+    assert!(rig.store.create_job(&job).await.unwrap());
+    // Another job with neither: told to no channel at all.
+    fail(&rig, &["pg-dump".into(), "render".into()], 100, json!({})).await;
+    rig.send_at(t(101)).await;
+    assert_eq!(providers.refused(), vec![]);
+
+    let alerts = rig.store.list_alerts(&Default::default()).await.unwrap();
+    let mut routed = Vec::new();
+    for alert in alerts {
+        for d in rig.store.deliveries_for_alert(alert.id).await.unwrap() {
+            // The rig's email (not a channel here) is told of everything.
+            let Some((channel, _)) = hooks.iter().find(|(_, id)| d.webhook_id == Some(*id)) else {
+                continue;
+            };
+            routed.push((
+                alert.job_name.clone().unwrap_or_default(),
+                channel.to_string(),
+                d.route.unwrap_or_default(),
+            ));
+        }
+    }
+    routed.sort();
+    assert_eq!(
+        routed,
+        [
+            (
+                "pg-dump".into(),
+                "dba".into(),
+                "type FAILURE, tag db".into()
+            ),
+            (
+                "pg-dump".into(),
+                "pager".into(),
+                "the job names channel pager".into()
+            ),
+        ] as [(String, String, String); 2]
+    );
+    assert_eq!(providers.accepted("mattermost").len(), 2);
+}
