@@ -1,6 +1,6 @@
 //! Routing by what operators set on a job (`/v1/jobs`, the dashboard):
 //! its tags, and the channels it always notifies, with no word from its
-//! producer.
+//! producer. Reminders of an open alert follow the same routing.
 
 use serde_json::json;
 use telltale_model::{AlertType, ChannelOptions, ChannelRouting, Job, WebhookFormat};
@@ -9,7 +9,10 @@ use super::grouping::{add, fail};
 use crate::receivers::providers::Providers;
 use crate::{Rig, t};
 
-on_both_backends!(a_job_is_routed_by_its_operators_tags_and_channels);
+on_both_backends!(
+    a_job_is_routed_by_its_operators_tags_and_channels,
+    a_reminder_follows_its_alerts_routing,
+);
 
 async fn a_job_is_routed_by_its_operators_tags_and_channels(rig: Rig) {
     let providers = Providers::start().await;
@@ -81,4 +84,43 @@ async fn a_job_is_routed_by_its_operators_tags_and_channels(rig: Rig) {
         ] as [(String, String, String); 2]
     );
     assert_eq!(providers.accepted("mattermost").len(), 2);
+}
+
+/// An open FAILURE repeated every 60 s reaches the channel its tag routes
+/// it to each time, and never the channel of another tag.
+async fn a_reminder_follows_its_alerts_routing(rig: Rig) {
+    let providers = Providers::start().await;
+    for (name, tag) in [("dba", "db"), ("web", "web")] {
+        let routing = ChannelRouting {
+            group_seconds: 0,
+            tags: vec![tag.to_owned()],
+            ..Default::default()
+        };
+        let url = providers.url(&format!("/mattermost/hooks/{name}"));
+        add(
+            &rig,
+            name,
+            WebhookFormat::Mattermost,
+            url,
+            ChannelOptions::default(),
+            routing,
+            AlertType::ALL.to_vec(),
+        )
+        .await;
+    }
+    let meta = json!({"tags": ["db"], "repeat_interval_seconds": 60});
+    fail(&rig, &["pg-dump".into()], 100, meta).await;
+    rig.send_at(t(101)).await;
+    for at in [160, 220] {
+        rig.clock.set(t(at));
+        rig.engine.tick(&[], false).await.unwrap();
+        rig.send_at(t(at + 1)).await;
+    }
+    assert_eq!(providers.refused(), vec![]);
+    let paths: Vec<String> = providers
+        .accepted("mattermost")
+        .iter()
+        .map(|g| g.path.clone())
+        .collect();
+    assert_eq!(paths, vec!["/mattermost/hooks/dba".to_owned(); 3]);
 }
