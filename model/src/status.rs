@@ -235,6 +235,16 @@ impl JobCursor {
         &self.name
     }
 
+    /// 0 DOWN, 1 LATE, 2 any other state.
+    pub fn rank(&self) -> u8 {
+        self.rank
+    }
+
+    /// Consecutive failures.
+    pub fn failures(&self) -> u32 {
+        self.failures.0
+    }
+
     /// `None` for text that is not a cursor this type wrote.
     pub fn parse(text: &str) -> Option<JobCursor> {
         let mut parts = text.splitn(3, '.');

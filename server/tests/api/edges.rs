@@ -2,7 +2,7 @@
 //! with one typed error, the overview is one call, and every listing takes
 //! its query parameters in one style.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, event};
 use crate::pages::seed_jobs;
@@ -30,7 +30,7 @@ async fn a_missing_thing_is_a_typed_not_found_that_names_it() {
     assert!(status >= 400, "{status} {body}");
     assert_eq!(
         body,
-        serde_json::json!({"kind": "not_found", "resource": "alert", "id": "4242"})
+        json!({"kind": "not_found", "resource": "alert", "id": "4242"})
     );
     let (_, body) = call(&app, "delivery/test-webhook", "id=7").await;
     assert_eq!(
@@ -124,6 +124,30 @@ async fn the_overview_is_one_call_with_the_right_counts() {
     );
     let latest = o["latestEvents"].as_array().expect("latestEvents");
     assert!((6..=20).contains(&latest.len()), "{}", latest.len());
+
+    // The jobs page counts and marks the same jobs, filtered or not.
+    for (text, total, failing, down) in [("", 0, 1, 1), ("THUMB", 1, 1, 0), ("db-", 1, 0, 1)] {
+        let (status, page) = call(&app, "status/job-overviews", &format!("text={text}")).await;
+        assert_eq!(status, 200, "{page}");
+        if !text.is_empty() {
+            assert_eq!(page["total"], total, "{text}: {page}");
+        }
+        assert_eq!(
+            (&page["failing"], &page["down"]),
+            (&json!(failing), &json!(down)),
+            "{text}: {page}"
+        );
+        for job in page["jobs"].as_array().expect("jobs") {
+            let expected = if job["name"] == "thumbnails" {
+                "FAILING"
+            } else {
+                ""
+            };
+            if !expected.is_empty() {
+                assert_eq!(job["health"], expected, "{job}");
+            }
+        }
+    }
 
     // The same numbers as the REST summary.
     let (_, rest) = app.get_json("/v1/status/summary").await;

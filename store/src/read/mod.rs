@@ -5,6 +5,7 @@ mod badges;
 mod checks;
 pub(crate) mod events;
 pub(crate) mod export;
+mod job_page;
 mod overview;
 pub(crate) mod runs;
 mod status;

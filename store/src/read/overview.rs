@@ -6,37 +6,38 @@ use chrono::{DateTime, Utc};
 use telltale_model::{
     AlertFilter, AlertStatus, CheckState, EventFilter, JobStatus, Overview, RunFilter, RunStatus,
 };
+use tokio::try_join;
 
 use crate::{Store, StoreError};
 
 impl Store {
-    /// Everything the overview shows, as of `now`.
+    /// Everything the overview shows, as of `now`. The reads are
+    /// independent, so they run at once on the pool's connections: the
+    /// page waits for the slowest (the run counts on a big store), not for
+    /// their sum.
     pub async fn overview(&self, now: DateTime<Utc>) -> Result<Overview, StoreError> {
-        let summary = self.status_summary(now).await?;
-        let failed_runs = self
-            .list_runs(&RunFilter {
-                status: vec![RunStatus::Failed],
-                limit: Some(Overview::FAILED_RUNS),
-                ..Default::default()
-            })
-            .await?
-            .runs;
-        let open_alerts = self
-            .list_alerts(&AlertFilter {
-                status: Some(AlertStatus::Open),
-                limit: Some(Overview::OPEN_ALERTS),
-                ..Default::default()
-            })
-            .await?;
-        let broken_jobs = self.broken_jobs().await?;
-        let throughput = self.throughput(now).await?;
-        let latest_events = self
-            .list_events(&EventFilter {
-                limit: Some(Overview::LATEST_EVENTS),
-                ..Default::default()
-            })
-            .await?
-            .events;
+        let failed = RunFilter {
+            status: vec![RunStatus::Failed],
+            limit: Some(Overview::FAILED_RUNS),
+            ..Default::default()
+        };
+        let open = AlertFilter {
+            status: Some(AlertStatus::Open),
+            limit: Some(Overview::OPEN_ALERTS),
+            ..Default::default()
+        };
+        let latest = EventFilter {
+            limit: Some(Overview::LATEST_EVENTS),
+            ..Default::default()
+        };
+        let (summary, failed_runs, open_alerts, broken_jobs, throughput, latest_events) = try_join!(
+            self.status_summary(now),
+            async { Ok(self.list_runs(&failed).await?.runs) },
+            self.list_alerts(&open),
+            self.broken_jobs(),
+            self.throughput(now),
+            async { Ok(self.list_events(&latest).await?.events) },
+        )?;
         Ok(Overview {
             summary,
             failed_runs,
@@ -54,10 +55,8 @@ impl Store {
     /// the fifty shown are read whole. A farm where thousands fail at once
     /// (a shared mount gone) is when the overview must still open quickly.
     async fn broken_jobs(&self) -> Result<Vec<JobStatus>, StoreError> {
-        let failing = self.failing_jobs().await?;
-        let mut names: Vec<String> = self
-            .failing_places()
-            .await?
+        let (failing, places) = try_join!(self.failing_jobs(), self.failing_places())?;
+        let mut names: Vec<String> = places
             .into_iter()
             .take(Overview::BROKEN_JOBS)
             .map(|place| place.name().to_owned())

@@ -11,10 +11,10 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 use telltale_model::{
-    AlertFilter, AlertStatus, CheckState, JobCursor, JobDetail, JobOverview, JobOverviewPage,
-    JobStatus, RunFilter, RunSpan, RunStatus, SchedulerPresence, StatusSummary, WorkerState,
-    WorkerStatus, sort_failures_first,
+    AlertFilter, AlertStatus, CheckState, JobCursor, JobDetail, JobStatus, RunFilter, RunSpan,
+    RunStatus, SchedulerPresence, StatusSummary, WorkerState, WorkerStatus, sort_failures_first,
 };
+use tokio::try_join;
 
 use crate::BIND_CHUNK;
 use crate::convert::job_status_from_row;
@@ -29,40 +29,32 @@ const DETAIL_TRANSITIONS: u64 = 100;
 
 impl Store {
     /// Counts of runs, check states, open alerts and workers; scheduler
-    /// presence, all as of `now`.
+    /// presence, all as of `now`. Each is its own read, run at once.
     pub async fn status_summary(&self, now: DateTime<Utc>) -> Result<StatusSummary, StoreError> {
-        // Counts only: run_stats would also read all 50,000 runs' spans.
-        let runs_by_status = self
-            .count_runs_by(run::Column::Status, Condition::all())
-            .await?;
-        let jobs_by_check_state = self
-            .check_state_counts()
-            .await?
-            .into_iter()
-            .map(|(s, n)| (s.as_str().to_owned(), n))
-            .collect();
-        let jobs_by_health = self
-            .health_counts()
-            .await?
-            .into_iter()
-            .map(|(h, n)| (h.as_str().to_owned(), n))
-            .collect();
-        let open_alerts_by_type = self
-            .open_alert_counts()
-            .await?
-            .into_iter()
-            .map(|(t, n)| (t.as_str().to_owned(), n))
-            .collect();
-        let workers_by_status = self.worker_status_counts(now).await?;
-        let heartbeat = self.latest_scheduler_heartbeat().await?;
+        let named = |counts: Vec<(&'static str, u64)>| {
+            counts
+                .into_iter()
+                .map(|(s, n)| (s.to_owned(), n))
+                .collect::<BTreeMap<String, u64>>()
+        };
+        let (runs_by_status, states, health, alerts, workers_by_status, heartbeat, failing) = try_join!(
+            // Counts only: run_stats would also read all 50,000 runs' spans.
+            self.count_runs_by(run::Column::Status, Condition::all()),
+            self.check_state_counts(),
+            self.health_counts(),
+            self.open_alert_counts(),
+            self.worker_status_counts(now),
+            self.latest_scheduler_heartbeat(),
+            self.failing_channels(now),
+        )?;
         Ok(StatusSummary {
             runs_by_status,
-            jobs_by_check_state,
-            jobs_by_health,
-            open_alerts_by_type,
+            jobs_by_check_state: named(states.into_iter().map(|(s, n)| (s.as_str(), n)).collect()),
+            jobs_by_health: named(health.into_iter().map(|(h, n)| (h.as_str(), n)).collect()),
+            open_alerts_by_type: named(alerts.into_iter().map(|(t, n)| (t.as_str(), n)).collect()),
             workers_by_status,
             scheduler: SchedulerPresence::at(heartbeat.as_ref(), now),
-            failing_deliveries: self.failing_channels(now).await?,
+            failing_deliveries: failing,
         })
     }
 
@@ -128,62 +120,6 @@ impl Store {
         }
         sort_failures_first(&mut jobs);
         Ok(jobs)
-    }
-
-    /// One page of [`Store::job_statuses`], the jobs after `after` (a
-    /// [`JobCursor`]; from the first when `None` or unreadable), each with its
-    /// latest runs, and counts over all matching jobs.
-    pub async fn job_overviews(
-        &self,
-        state: Option<CheckState>,
-        text: Option<&str>,
-        after: Option<&str>,
-    ) -> Result<JobOverviewPage, StoreError> {
-        let places = self.job_places(state, text).await?;
-        let failing_jobs = self.failing_jobs().await?;
-        let count = |s: CheckState| places.iter().filter(|(_, st)| *st == s).count() as u64;
-        let failing = places
-            .iter()
-            .filter(|(p, _)| failing_jobs.contains(p.name()))
-            .count() as u64;
-        let (total, down, late) = (
-            places.len() as u64,
-            count(CheckState::Down),
-            count(CheckState::Late),
-        );
-        // The list is in cursor order: the page starts past the cursor.
-        let start = after
-            .and_then(JobCursor::parse)
-            .map_or(0, |c| places.partition_point(|(p, _)| *p <= c));
-        let wanted: Vec<&JobCursor> = places
-            .iter()
-            .skip(start)
-            .take(JobOverviewPage::LIMIT + 1)
-            .map(|(p, _)| p)
-            .collect();
-        let next_cursor = (wanted.len() > JobOverviewPage::LIMIT)
-            .then(|| wanted[JobOverviewPage::LIMIT - 1].to_string());
-        let wanted = &wanted[..wanted.len().min(JobOverviewPage::LIMIT)];
-        let names: Vec<String> = wanted.iter().map(|p| p.name().to_owned()).collect();
-        let page = self.job_rows_in_order(&names, &failing_jobs).await?;
-        let names: Vec<String> = page.iter().map(|j| j.job.name.clone()).collect();
-        let mut recent = self
-            .recent_runs_by_job(&names, JobOverview::RECENT_RUNS)
-            .await?;
-        Ok(JobOverviewPage {
-            jobs: page
-                .into_iter()
-                .map(|status| JobOverview {
-                    recent_runs: recent.remove(&status.job.name).unwrap_or_default(),
-                    status,
-                })
-                .collect(),
-            total,
-            failing,
-            down,
-            late,
-            next_cursor,
-        })
     }
 
     /// Every job in `state` whose name contains `text`, as its place in
