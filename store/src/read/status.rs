@@ -16,12 +16,15 @@ use telltale_model::{
 };
 use tokio::try_join;
 
-use crate::BIND_CHUNK;
 use crate::convert::job_status_from_row;
 use crate::entity::{job, run};
 use crate::read::checks::open_failure_jobs;
 use crate::read::runs::span_seconds;
 use crate::{Store, StoreError};
+
+/// Jobs per statement of recent runs: one `SELECT` each, and SQLite takes
+/// at most 500 in one compound statement.
+const RECENT_CHUNK: usize = 100;
 
 /// How many recent runs and transitions one job's detail carries.
 const DETAIL_RUNS: u64 = 50;
@@ -206,17 +209,17 @@ impl Store {
     }
 
     /// The latest `per_job` runs of each of `jobs`, oldest first, in one
-    /// statement per [`BIND_CHUNK`] names (a window function; SQLite ≥ 3.25
-    /// and PostgreSQL both have it) rather than a query per job. Chunked
-    /// like every other list of names: however many a caller hands in, no
-    /// statement binds more than either database takes.
+    /// statement per [`RECENT_CHUNK`] names rather than a query per job:
+    /// each job's newest runs by the `(job_name, seq)` index, joined with
+    /// `UNION ALL`. A window function over the jobs' runs read every run of
+    /// each (50 a job at 500k runs) to keep 30, and sorted them again.
     pub async fn recent_runs_by_job(
         &self,
         jobs: &[String],
         per_job: u64,
     ) -> Result<HashMap<String, Vec<RunSpan>>, StoreError> {
         let mut out: HashMap<String, Vec<RunSpan>> = HashMap::new();
-        for chunk in jobs.chunks(BIND_CHUNK) {
+        for chunk in jobs.chunks(RECENT_CHUNK) {
             self.recent_runs_of_chunk(chunk, per_job, &mut out).await?;
         }
         Ok(out)
@@ -229,19 +232,22 @@ impl Store {
         out: &mut HashMap<String, Vec<RunSpan>>,
     ) -> Result<(), StoreError> {
         let backend = self.backend();
-        let placeholders: Vec<String> = (1..=jobs.len())
-            .map(|i| match backend {
-                DbBackend::Postgres => format!("${i}"),
-                _ => "?".to_owned(),
+        let parts: Vec<String> = (1..=jobs.len())
+            .map(|i| {
+                let p = match backend {
+                    DbBackend::Postgres => format!("${i}"),
+                    _ => "?".to_owned(),
+                };
+                format!(
+                    "SELECT * FROM (SELECT job_name, status, start_time_us, end_time_us, seq \
+                     FROM runs WHERE job_name = {p} ORDER BY seq DESC LIMIT {per_job}) AS r{i}"
+                )
             })
             .collect();
         let sql = format!(
-            "SELECT job_name, status, start_time_us, end_time_us FROM ( \
-               SELECT job_name, status, start_time_us, end_time_us, seq, \
-                 ROW_NUMBER() OVER (PARTITION BY job_name ORDER BY seq DESC) AS rn \
-               FROM runs WHERE job_name IN ({})) recent \
-             WHERE rn <= {per_job} ORDER BY job_name, seq",
-            placeholders.join(", ")
+            "SELECT job_name, status, start_time_us, end_time_us FROM ({}) AS recent \
+             ORDER BY job_name, seq",
+            parts.join(" UNION ALL ")
         );
         let values = jobs.iter().map(|j| j.clone().into());
         let rows = self
