@@ -14,34 +14,31 @@ on_both_backends!(
     a_reminder_follows_its_alerts_routing,
 );
 
+/// A Mattermost channel `name` for every alert type of jobs tagged `tag`,
+/// each alert alone; its id.
+async fn tagged(rig: &Rig, providers: &Providers, name: &str, tag: &str) -> i64 {
+    let routing = ChannelRouting {
+        group_seconds: 0,
+        tags: vec![tag.to_owned()],
+        ..Default::default()
+    };
+    add(
+        rig,
+        name,
+        WebhookFormat::Mattermost,
+        providers.url(&format!("/mattermost/hooks/{name}")),
+        ChannelOptions::default(),
+        routing,
+        AlertType::ALL.to_vec(),
+    )
+    .await
+}
+
 async fn a_job_is_routed_by_its_operators_tags_and_channels(rig: Rig) {
     let providers = Providers::start().await;
-    let alone = |routing: ChannelRouting| ChannelRouting {
-        group_seconds: 0,
-        ..routing
-    };
     let mut hooks = Vec::new();
-    for (name, tags) in [
-        ("dba", vec!["db"]),
-        ("pager", vec!["never"]),
-        ("web", vec!["web"]),
-    ] {
-        let routing = alone(ChannelRouting {
-            tags: tags.into_iter().map(str::to_owned).collect(),
-            ..Default::default()
-        });
-        let url = providers.url(&format!("/mattermost/hooks/{name}"));
-        let id = add(
-            &rig,
-            name,
-            WebhookFormat::Mattermost,
-            url,
-            ChannelOptions::default(),
-            routing,
-            AlertType::ALL.to_vec(),
-        )
-        .await;
-        hooks.push((name, id));
+    for (name, tag) in [("dba", "db"), ("pager", "never"), ("web", "web")] {
+        hooks.push((name, tagged(&rig, &providers, name, tag).await));
     }
     let mut job = Job::new("pg-dump", t(0));
     job.managed.tags = vec!["db".into()];
@@ -91,22 +88,7 @@ async fn a_job_is_routed_by_its_operators_tags_and_channels(rig: Rig) {
 async fn a_reminder_follows_its_alerts_routing(rig: Rig) {
     let providers = Providers::start().await;
     for (name, tag) in [("dba", "db"), ("web", "web")] {
-        let routing = ChannelRouting {
-            group_seconds: 0,
-            tags: vec![tag.to_owned()],
-            ..Default::default()
-        };
-        let url = providers.url(&format!("/mattermost/hooks/{name}"));
-        add(
-            &rig,
-            name,
-            WebhookFormat::Mattermost,
-            url,
-            ChannelOptions::default(),
-            routing,
-            AlertType::ALL.to_vec(),
-        )
-        .await;
+        tagged(&rig, &providers, name, tag).await;
     }
     let meta = json!({"tags": ["db"], "repeat_interval_seconds": 60});
     fail(&rig, &["pg-dump".into()], 100, meta).await;

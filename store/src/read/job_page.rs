@@ -10,10 +10,12 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use telltale_model::{CheckState, JobCursor, JobOverview, JobOverviewPage};
 use tokio::try_join;
 
+use crate::read::runs::contains_pattern;
 use crate::{Store, StoreError};
 
 /// The page's filter as SQL: `WHERE` text and its values, placeholders
 /// numbered for the backend.
+#[derive(Clone)]
 struct Filter {
     backend: DbBackend,
     sql: Vec<String>,
@@ -53,6 +55,10 @@ impl Filter {
     }
 }
 
+/// An open FAILURE alert (`AlertStatus::Open`, `AlertType::Failure` as
+/// stored), as `open_failure_jobs` selects them.
+const OPEN_FAILURE: &str = "status = 'OPEN' AND alert_type = 'FAILURE'";
+
 /// The three keys of failures-first order, as [`JobCursor`] orders them:
 /// DOWN, LATE, the rest; more failures in a row first (a negative count
 /// is none); then the name, byte by byte as Rust compares it (PostgreSQL
@@ -87,13 +93,7 @@ impl Store {
             filter.add(format!("check_state = {p}"));
         }
         if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
-            // The user's % and _ are literal.
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = filter.placeholder(format!("%{escaped}%").into());
+            let p = filter.placeholder(contains_pattern(text).into());
             filter.add(format!("LOWER(name) LIKE {p} ESCAPE '\\'"));
         }
         let (counts, failing, names) = try_join!(
@@ -159,10 +159,10 @@ impl Store {
     /// Matching jobs with an open FAILURE alert.
     async fn failing_count(&self, filter: &Filter) -> Result<u64, StoreError> {
         let mut sql = filter.sql.clone();
-        sql.push(
-            "name IN (SELECT job_name FROM alerts WHERE status = 'OPEN' AND alert_type = 'FAILURE')"
-                .to_owned(),
-        );
+        sql.push(format!(
+            "name IN (SELECT job_name FROM alerts WHERE {})",
+            OPEN_FAILURE
+        ));
         let sql = format!("SELECT COUNT(*) AS n FROM jobs WHERE {}", sql.join(" AND "));
         let row = self.db.query_one_raw(filter.statement(sql)).await?;
         let n: i64 = match row {
@@ -179,11 +179,7 @@ impl Store {
         filter: &Filter,
         after: Option<JobCursor>,
     ) -> Result<Vec<(String, JobCursor)>, StoreError> {
-        let mut filter = Filter {
-            backend: filter.backend,
-            sql: filter.sql.clone(),
-            values: filter.values.clone(),
-        };
+        let mut filter = filter.clone();
         let [rank, failures, name] = order_keys(filter.backend);
         if let Some(c) = after {
             let r = filter.placeholder(i32::from(c.rank()).into());
@@ -220,8 +216,7 @@ impl Store {
                 .map(|n| filter.placeholder(n.clone().into()))
                 .collect();
             let sql = format!(
-                "SELECT DISTINCT job_name FROM alerts WHERE status = 'OPEN' \
-                 AND alert_type = 'FAILURE' AND job_name IN ({})",
+                "SELECT DISTINCT job_name FROM alerts WHERE {OPEN_FAILURE} AND job_name IN ({})",
                 list.join(", ")
             );
             for row in self.db.query_all_raw(filter.statement(sql)).await? {
@@ -230,5 +225,20 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use telltale_model::{AlertStatus, AlertType};
+
+    #[test]
+    fn the_open_failure_clause_names_the_stored_values() {
+        let clause = format!(
+            "status = '{}' AND alert_type = '{}'",
+            AlertStatus::Open.as_str(),
+            AlertType::Failure.as_str()
+        );
+        assert_eq!(super::OPEN_FAILURE, clause);
     }
 }

@@ -214,6 +214,18 @@ impl Store {
 /// there and the end is not before the start. The columns are plain
 /// integers: a row written by hand can hold any two, and their difference
 /// may not fit in an `i64`, so it is taken in `i128`.
+/// A `LIKE … ESCAPE '\\'` pattern for names or text containing `text`,
+/// matched against `LOWER(column)`: case-insensitive on both backends, the
+/// user's `%` and `_` literal.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 pub(crate) fn span_seconds(start: Option<i64>, end: Option<i64>) -> Option<f64> {
     let (start, end) = (start?, end?);
     (end >= start).then(|| (i128::from(end) - i128::from(start)) as f64 / 1e6)
@@ -254,13 +266,7 @@ fn conditions(filter: &RunFilter) -> Condition {
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        // Case-insensitive on both backends; the user's % and _ are literal.
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = contains_pattern(text);
         let mut any = Condition::any();
         for col in [
             run::Column::RunId,
