@@ -107,6 +107,24 @@ pub struct Retention {
     pub counted: Arc<dyn Fn(&telltale_store::Pruned) + Send + Sync>,
 }
 
+/// Rounds in a row that found SQLite's write lock taken past its busy
+/// timeout. Under a burst of ingest that is contention, not a fault, so
+/// retention yields; a lock held that long round after round is reported.
+#[derive(Debug, Default)]
+struct LockedOut {
+    in_a_row: u32,
+}
+
+impl LockedOut {
+    const REPORTED_AFTER: u32 = 3;
+
+    /// Counts a busy round; true once it is worth a failure on health.
+    fn busy(&mut self) -> bool {
+        self.in_a_row = self.in_a_row.saturating_add(1);
+        self.in_a_row >= Self::REPORTED_AFTER
+    }
+}
+
 /// Prunes what is older than `retention.days` every `retention.interval`
 /// (the first time at once), supervised, until `stop` is notified.
 pub fn spawn_retention(
@@ -126,6 +144,7 @@ pub fn spawn_retention(
         async move {
             let mut timer = tokio::time::interval(interval);
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut locked_out = LockedOut::default();
             loop {
                 tokio::select! {
                     () = stop.notified() => return Exit::Stopped,
@@ -141,11 +160,18 @@ pub fn spawn_retention(
                 };
                 match store.prune(cutoff).await {
                     Ok(pruned) => {
+                        locked_out = LockedOut::default();
                         beat.tick();
                         counted(&pruned);
                         if pruned.total() > 0 {
                             tracing::info!(?pruned, %cutoff, "retention pruned old rows");
                         }
+                    }
+                    Err(e) if e.is_busy() && !locked_out.busy() => {
+                        // Writers come first: what was pruned stays pruned,
+                        // the rest goes next round.
+                        beat.tick();
+                        tracing::warn!(error = %e, "retention yielded to writers; next interval");
                     }
                     Err(e) => {
                         beat.failed(&e.to_string());
@@ -155,4 +181,20 @@ pub fn spawn_retention(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LockedOut;
+
+    #[test]
+    fn retention_reports_a_lock_only_when_it_outlasts_three_rounds() {
+        let mut locked = LockedOut::default();
+        assert!(!locked.busy(), "one busy round yields");
+        assert!(!locked.busy(), "two busy rounds yield");
+        assert!(locked.busy(), "the third is reported");
+        assert!(locked.busy(), "and every one after it");
+        locked = LockedOut::default();
+        assert!(!locked.busy(), "a round that pruned starts the count again");
+    }
 }
