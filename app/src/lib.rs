@@ -9,6 +9,7 @@ pub mod components;
 pub mod data;
 pub mod error;
 pub mod form;
+pub mod form_action;
 mod keys;
 pub mod live;
 pub mod notify;

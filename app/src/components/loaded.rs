@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+
+use crate::form_action::FormAction;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use serde::Serialize;
@@ -78,9 +80,9 @@ pub fn error_line(error: AppError) -> impl IntoView {
 
 /// The error of an action's last submission, if it failed: what the forms
 /// show above themselves.
-pub fn action_error<S>(action: ServerAction<S>) -> impl IntoView + use<S>
+pub fn action_error<S>(action: FormAction<S>) -> impl IntoView + use<S>
 where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S: ServerFn + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
     move || action.value().get().and_then(|r| r.err()).map(error_line)

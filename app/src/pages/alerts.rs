@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::form_action::{FormAction, SubmitForm};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use telltale_model::{Alert, AlertFilter, AlertStatus, AlertType, Change};
@@ -40,7 +42,7 @@ pub fn AlertsPage() -> impl IntoView {
                 .to_vec()
         })
     };
-    let close = ServerAction::<CloseAlert>::new();
+    let close = FormAction::<CloseAlert>::new();
     // A close re-reads the list, so the row moves to the closed ones.
     let alerts = crate::data::data(
         move || (filter(), close.version().get(), live.get()),
@@ -122,7 +124,7 @@ fn AlertFilterForm(current: AlertFilter) -> impl IntoView {
 fn AlertList(
     alerts: Vec<Alert>,
     admin: bool,
-    close: ServerAction<CloseAlert>,
+    close: FormAction<CloseAlert>,
     limit: Option<u64>,
     params: Signal<Vec<(&'static str, String)>>,
 ) -> impl IntoView {
@@ -147,16 +149,16 @@ fn AlertList(
 
 /// Close one alert with a reason (required).
 #[component]
-fn CloseForm(id: i64, action: ServerAction<CloseAlert>) -> impl IntoView {
+fn CloseForm(id: i64, action: FormAction<CloseAlert>) -> impl IntoView {
     let field = format!("close-reason-{id}");
     view! {
-        <ActionForm action attr:class="close-alert">
+        <SubmitForm action attr:class="close-alert">
             <input type="hidden" name="id" value=id />
             <label class="visually-hidden" for=field.clone()>
                 {format!("Reason for closing alert {id}")}
             </label>
             <input id=field type="text" name="reason" required placeholder="reason" />
             <button type="submit">"Close"</button>
-        </ActionForm>
+        </SubmitForm>
     }
 }

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::form_action::{FormAction, SubmitForm};
+
 use crate::components::loaded::{Loaded, action_error};
 use crate::error::AppError;
 use crate::server_fns::auth::may_administer;
@@ -13,7 +15,7 @@ use crate::server_fns::badges::{BadgeLinks, SetBadgePublic, get_badge};
 /// HTML form, so it works without JavaScript.
 #[component]
 pub fn JobBadge(job: String) -> impl IntoView {
-    let toggle = ServerAction::<SetBadgePublic>::new();
+    let toggle = FormAction::<SetBadgePublic>::new();
     let badge = crate::data::data(
         move || toggle.version().get(),
         move |_| get_badge(job.clone()),
@@ -37,11 +39,7 @@ pub fn JobBadge(job: String) -> impl IntoView {
 
 /// The badge, its snippet, and for admins the switch.
 #[component]
-fn BadgeView(
-    links: BadgeLinks,
-    admin: bool,
-    toggle: ServerAction<SetBadgePublic>,
-) -> impl IntoView {
+fn BadgeView(links: BadgeLinks, admin: bool, toggle: FormAction<SetBadgePublic>) -> impl IntoView {
     let public = links.setting.public;
     let job = links.setting.job_name.clone();
     view! {
@@ -59,13 +57,13 @@ fn BadgeView(
         {admin
             .then(|| {
                 view! {
-                    <ActionForm action=toggle attr:class="badge-visibility">
+                    <SubmitForm action=toggle attr:class="badge-visibility">
                         <input type="hidden" name="job" value=job.clone() />
                         <input type="hidden" name="public" value=(!public).to_string() />
                         <button type="submit">
                             {if public { "Make the badge private" } else { "Make the badge public" }}
                         </button>
-                    </ActionForm>
+                    </SubmitForm>
                 }
             })}
     }

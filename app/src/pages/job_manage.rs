@@ -4,6 +4,8 @@
 //! without JavaScript. Nothing here touches the work itself.
 
 use leptos::prelude::*;
+
+use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::{AuditEntry, JobStatus};
 
 use crate::components::loaded::{Loaded, action_error};
@@ -70,7 +72,7 @@ fn Flag(name: &'static str, label: &'static str, on: bool) -> impl IntoView {
 /// The jobs page's form that declares a job before its first run (admins).
 #[component]
 pub fn NewJobForm() -> impl IntoView {
-    let create = ServerAction::<CreateJob>::new();
+    let create = FormAction::<CreateJob>::new();
     let refused = move || create.value().get().is_some_and(|r| r.is_err());
     let admin = admin_data();
     view! {
@@ -82,12 +84,12 @@ pub fn NewJobForm() -> impl IntoView {
                 <details class="manage" data-testid="new-job" open=refused>
                     <summary>"Declare a job before its first run"</summary>
                     {action_error(create)}
-                    <ActionForm action=create attr:class="job-form">
+                    <SubmitForm action=create attr:class="job-form">
                         <label for="job-name">"Name"</label>
                         <input id="job-name" type="text" name="name" required />
                         <PolicyFields v=PolicyForm::blank() />
                         <button type="submit">"Create job"</button>
-                    </ActionForm>
+                    </SubmitForm>
                 </details>
             })}
         </Loaded>
@@ -100,21 +102,11 @@ fn form_of(s: &JobStatus) -> PolicyForm {
 
 /// The actions of the management section, made by the page so that it can
 /// read the job again when one of them completes, and only then.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct ManageActions {
-    edit: ServerAction<EditJob>,
-    act: ServerAction<JobAction>,
-    delete: ServerAction<DeleteJob>,
-}
-
-impl Default for ManageActions {
-    fn default() -> ManageActions {
-        ManageActions {
-            edit: ServerAction::new(),
-            act: ServerAction::new(),
-            delete: ServerAction::new(),
-        }
-    }
+    edit: FormAction<EditJob>,
+    act: FormAction<JobAction>,
+    delete: FormAction<DeleteJob>,
 }
 
 impl ManageActions {
@@ -153,21 +145,21 @@ pub fn JobManage(status: JobStatus, actions: ManageActions) -> impl IntoView {
 }
 
 #[component]
-fn EditForm(job: String, values: PolicyForm, edit: ServerAction<EditJob>) -> impl IntoView {
+fn EditForm(job: String, values: PolicyForm, edit: FormAction<EditJob>) -> impl IntoView {
     view! {
         <details class="manage" data-testid="edit-job">
             <summary>"Edit the policy"</summary>
-            <ActionForm action=edit attr:class="job-form">
+            <SubmitForm action=edit attr:class="job-form">
                 <input type="hidden" name="job" value=job />
                 <PolicyFields v=values />
                 <button type="submit">"Save"</button>
-            </ActionForm>
+            </SubmitForm>
         </details>
     }
 }
 
 #[component]
-fn Actions(job: String, paused: bool, act: ServerAction<JobAction>) -> impl IntoView {
+fn Actions(job: String, paused: bool, act: FormAction<JobAction>) -> impl IntoView {
     let (toggle, label) = if paused {
         ("resume", "Resume checks")
     } else {
@@ -176,31 +168,31 @@ fn Actions(job: String, paused: bool, act: ServerAction<JobAction>) -> impl Into
     let retire_job = job.clone();
     view! {
         <div class="manage-actions">
-            <ActionForm action=act>
+            <SubmitForm action=act>
                 <input type="hidden" name="job" value=job />
                 <input type="hidden" name="action" value=toggle />
                 <button type="submit">{label}</button>
-            </ActionForm>
-            <ActionForm action=act>
+            </SubmitForm>
+            <SubmitForm action=act>
                 <input type="hidden" name="job" value=retire_job />
                 <input type="hidden" name="action" value="retire" />
                 <button type="submit">"Retire (close its alerts, keep its history)"</button>
-            </ActionForm>
+            </SubmitForm>
         </div>
     }
 }
 
 #[component]
-fn DeleteForm(job: String, delete: ServerAction<DeleteJob>) -> impl IntoView {
+fn DeleteForm(job: String, delete: FormAction<DeleteJob>) -> impl IntoView {
     view! {
         <details class="manage danger" data-testid="delete-job">
             <summary>"Delete the job and all its history"</summary>
-            <ActionForm action=delete attr:class="job-form">
+            <SubmitForm action=delete attr:class="job-form">
                 <input type="hidden" name="job" value=job />
                 <label for="delete-confirm">"Type the job's name to confirm"</label>
                 <input id="delete-confirm" type="text" name="confirm" required autocomplete="off" />
                 <button type="submit">"Delete for good"</button>
-            </ActionForm>
+            </SubmitForm>
         </details>
     }
 }

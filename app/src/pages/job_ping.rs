@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::form_action::{FormAction, SubmitForm};
+
 use crate::components::loaded::{Loaded, action_error};
 use crate::error::AppError;
 use crate::server_fns::auth::may_administer;
@@ -11,7 +13,7 @@ use crate::server_fns::pings::{PingLinks, RegeneratePing, get_ping};
 
 #[component]
 pub fn JobPingUrls(job: String) -> impl IntoView {
-    let regenerate = ServerAction::<RegeneratePing>::new();
+    let regenerate = FormAction::<RegeneratePing>::new();
     let ping = crate::data::data(
         move || regenerate.version().get(),
         move |_| get_ping(job.clone()),
@@ -35,7 +37,7 @@ pub fn JobPingUrls(job: String) -> impl IntoView {
 fn PingView(
     links: PingLinks,
     admin: bool,
-    regenerate: ServerAction<RegeneratePing>,
+    regenerate: FormAction<RegeneratePing>,
 ) -> impl IntoView {
     let job = links.ping.job_name.clone();
     view! {
@@ -61,10 +63,10 @@ fn PingView(
         {admin
             .then(|| {
                 view! {
-                    <ActionForm action=regenerate attr:class="ping-regenerate">
+                    <SubmitForm action=regenerate attr:class="ping-regenerate">
                         <input type="hidden" name="job" value=job.clone() />
                         <button type="submit">"Make a new ping URL (the old one stops working)"</button>
-                    </ActionForm>
+                    </SubmitForm>
                 }
             })}
     }

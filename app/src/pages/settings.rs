@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::form_action::{FormAction, SubmitForm};
 use leptos_meta::Title;
 use telltale_model::{ApiKey, Role, User};
 
@@ -15,23 +17,23 @@ use crate::server_fns::settings::{
 /// admin check.
 #[derive(Clone, Copy)]
 struct Forms {
-    create_key: ServerAction<CreateApiKey>,
-    revoke_key: ServerAction<RevokeApiKey>,
-    add_user: ServerAction<AddUser>,
-    remove_user: ServerAction<RemoveUser>,
-    reset_password: ServerAction<ResetPassword>,
-    set_role: ServerAction<SetRole>,
+    create_key: FormAction<CreateApiKey>,
+    revoke_key: FormAction<RevokeApiKey>,
+    add_user: FormAction<AddUser>,
+    remove_user: FormAction<RemoveUser>,
+    reset_password: FormAction<ResetPassword>,
+    set_role: FormAction<SetRole>,
 }
 
 impl Forms {
     fn new() -> Self {
         Forms {
-            create_key: ServerAction::new(),
-            revoke_key: ServerAction::new(),
-            add_user: ServerAction::new(),
-            remove_user: ServerAction::new(),
-            reset_password: ServerAction::new(),
-            set_role: ServerAction::new(),
+            create_key: FormAction::new(),
+            revoke_key: FormAction::new(),
+            add_user: FormAction::new(),
+            remove_user: FormAction::new(),
+            reset_password: FormAction::new(),
+            set_role: FormAction::new(),
         }
     }
 
@@ -107,7 +109,7 @@ fn KeysSection(keys: Vec<ApiKey>, forms: Forms) -> impl IntoView {
         <h2>"API keys"</h2>
         {new_secret}
         <KeyTable keys revoke=forms.revoke_key />
-        <ActionForm action=create_key attr:class="inline-form">
+        <SubmitForm action=create_key attr:class="inline-form">
             <label>"Name " <input type="text" name="name" required /></label>
             <label>
                 "Scope "
@@ -118,7 +120,7 @@ fn KeysSection(keys: Vec<ApiKey>, forms: Forms) -> impl IntoView {
                 </select>
             </label>
             <button type="submit">"Create key"</button>
-        </ActionForm>
+        </SubmitForm>
     }
 }
 
@@ -132,7 +134,7 @@ fn UsersSection(users: Vec<User>, forms: Forms) -> impl IntoView {
             reset=forms.reset_password
             set_role=forms.set_role
         />
-        <ActionForm action=forms.add_user attr:class="inline-form">
+        <SubmitForm action=forms.add_user attr:class="inline-form">
             <label>"Email " <input type="email" name="email" required /></label>
             <label>
                 "Password "
@@ -146,12 +148,12 @@ fn UsersSection(users: Vec<User>, forms: Forms) -> impl IntoView {
                 </select>
             </label>
             <button type="submit">"Add user"</button>
-        </ActionForm>
+        </SubmitForm>
     }
 }
 
 #[component]
-fn KeyTable(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+fn KeyTable(keys: Vec<ApiKey>, revoke: FormAction<RevokeApiKey>) -> impl IntoView {
     view! {
         <table class="keys">
             <thead>
@@ -180,10 +182,10 @@ fn KeyTable(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
                                 <td>{k.revoked_at.map(|at| view! { <Time at /> })}</td>
                                 <td>
                                     {live.then(|| view! {
-                                        <ActionForm action=revoke>
+                                        <SubmitForm action=revoke>
                                             <input type="hidden" name="id" value=k.id />
                                             <button type="submit">"Revoke"</button>
-                                        </ActionForm>
+                                        </SubmitForm>
                                     })}
                                 </td>
                             </tr>
@@ -198,9 +200,9 @@ fn KeyTable(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
 #[component]
 fn UserTable(
     users: Vec<User>,
-    remove: ServerAction<RemoveUser>,
-    reset: ServerAction<ResetPassword>,
-    set_role: ServerAction<SetRole>,
+    remove: FormAction<RemoveUser>,
+    reset: FormAction<ResetPassword>,
+    set_role: FormAction<SetRole>,
 ) -> impl IntoView {
     view! {
         <table class="users">
@@ -221,7 +223,7 @@ fn UserTable(
                             <tr>
                                 <td>{u.email}</td>
                                 <td>
-                                    <ActionForm action=set_role attr:class="inline-form">
+                                    <SubmitForm action=set_role attr:class="inline-form">
                                         <input type="hidden" name="id" value=u.id />
                                         <select name="role">
                                             <option value="viewer" selected=u.role == Role::Viewer>
@@ -232,21 +234,21 @@ fn UserTable(
                                             </option>
                                         </select>
                                         <button type="submit">"Set"</button>
-                                    </ActionForm>
+                                    </SubmitForm>
                                 </td>
                                 <td><Time at=u.created_at /></td>
                                 <td>
-                                    <ActionForm action=reset attr:class="inline-form">
+                                    <SubmitForm action=reset attr:class="inline-form">
                                         <input type="hidden" name="id" value=u.id />
                                         <input type="password" name="password" minlength="12" autocomplete="new-password" required />
                                         <button type="submit">"Reset"</button>
-                                    </ActionForm>
+                                    </SubmitForm>
                                 </td>
                                 <td>
-                                    <ActionForm action=remove>
+                                    <SubmitForm action=remove>
                                         <input type="hidden" name="id" value=u.id />
                                         <button type="submit">"Remove"</button>
-                                    </ActionForm>
+                                    </SubmitForm>
                                 </td>
                             </tr>
                         }

@@ -4,6 +4,8 @@
 //! sent back unchanged is kept.
 
 use leptos::prelude::*;
+
+use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::{AlertType, Webhook, WebhookFormat};
 
 use crate::server_fns::channel_form::ChannelForm;
@@ -11,25 +13,25 @@ use crate::server_fns::delivery::{AddWebhook, EditWebhook};
 
 /// A new channel of any provider, with its routing.
 #[component]
-pub(super) fn AddChannelForm(add: ServerAction<AddWebhook>) -> impl IntoView {
+pub(super) fn AddChannelForm(add: FormAction<AddWebhook>) -> impl IntoView {
     view! {
-        <ActionForm action=add attr:class="stacked-form add-webhook">
+        <SubmitForm action=add attr:class="stacked-form add-webhook">
             <ChannelFields v=ChannelForm::blank() key="hook".to_owned() />
             <button type="submit">"Add channel"</button>
-        </ActionForm>
+        </SubmitForm>
     }
 }
 
 /// One channel's settings, to change; closed until asked for.
 #[component]
-pub(super) fn EditChannelForm(webhook: Webhook, edit: ServerAction<EditWebhook>) -> impl IntoView {
+pub(super) fn EditChannelForm(webhook: Webhook, edit: FormAction<EditWebhook>) -> impl IntoView {
     let v = ChannelForm::of(&webhook);
     let key = format!("hook-{}", webhook.id);
     let enabled_id = format!("{key}-enabled");
     view! {
         <details class="manage edit-channel" data-testid="edit-channel">
             <summary>"Change “" {webhook.name.clone()} "”"</summary>
-            <ActionForm action=edit attr:class="stacked-form edit-webhook">
+            <SubmitForm action=edit attr:class="stacked-form edit-webhook">
                 <input type="hidden" name="id" value=webhook.id />
                 <label>
                     <input type="checkbox" id=enabled_id name="enabled" checked=v.enabled.is_some() />
@@ -37,7 +39,7 @@ pub(super) fn EditChannelForm(webhook: Webhook, edit: ServerAction<EditWebhook>)
                 </label>
                 <ChannelFields v key />
                 <button type="submit">"Save channel"</button>
-            </ActionForm>
+            </SubmitForm>
         </details>
     }
 }

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::{EmailChannel, TestOutcome, Webhook};
 
 use crate::components::loaded::{Loaded, error_line};
@@ -16,12 +18,12 @@ use super::settings_channel::{AddChannelForm, EditChannelForm, TypeBoxes};
 #[component]
 pub fn DeliverySettingsSection() -> impl IntoView {
     let forms = DeliveryForms {
-        save_email: ServerAction::new(),
-        test_email: ServerAction::new(),
-        add: ServerAction::new(),
-        edit: ServerAction::new(),
-        remove: ServerAction::new(),
-        test_hook: ServerAction::new(),
+        save_email: FormAction::new(),
+        test_email: FormAction::new(),
+        add: FormAction::new(),
+        edit: FormAction::new(),
+        remove: FormAction::new(),
+        test_hook: FormAction::new(),
     };
     let data = crate::data::data(
         move || {
@@ -66,12 +68,12 @@ pub fn DeliverySettingsSection() -> impl IntoView {
 /// admin check.
 #[derive(Clone, Copy)]
 struct DeliveryForms {
-    save_email: ServerAction<SaveEmailSettings>,
-    test_email: ServerAction<SendTestEmail>,
-    add: ServerAction<AddWebhook>,
-    edit: ServerAction<EditWebhook>,
-    remove: ServerAction<RemoveWebhook>,
-    test_hook: ServerAction<SendTestWebhook>,
+    save_email: FormAction<SaveEmailSettings>,
+    test_email: FormAction<SendTestEmail>,
+    add: FormAction<AddWebhook>,
+    edit: FormAction<EditWebhook>,
+    remove: FormAction<RemoveWebhook>,
+    test_hook: FormAction<SendTestWebhook>,
 }
 
 /// What a test send came to: the receiver's words, or the typed error.
@@ -111,17 +113,17 @@ fn EmailSection(email: EmailChannel, forms: DeliveryForms, admin: bool) -> impl 
     }
     view! {
         <p>"Transport: " <span class="mono">{transport}</span></p>
-        <ActionForm action=forms.save_email attr:class="stacked-form email-settings">
+        <SubmitForm action=forms.save_email attr:class="stacked-form email-settings">
             <label for="email-recipients">"Recipients (one per line)"</label>
             <textarea id="email-recipients" name="recipients" rows="3">
                 {email.recipients.join("\n")}
             </textarea>
             <TypeBoxes prefix="email".to_owned() checked=email.enabled_alert_types.clone() />
             <button type="submit">"Save email settings"</button>
-        </ActionForm>
-        <ActionForm action=test_email attr:class="inline-form">
+        </SubmitForm>
+        <SubmitForm action=test_email attr:class="inline-form">
             <button type="submit">"Send test email"</button>
-        </ActionForm>
+        </SubmitForm>
         {move || outcome(test_email.value().get())}
     }
     .into_any()
@@ -160,8 +162,8 @@ fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms, admin: bool) ->
 #[component]
 fn WebhookTable(
     webhooks: Vec<Webhook>,
-    remove: ServerAction<RemoveWebhook>,
-    test: ServerAction<SendTestWebhook>,
+    remove: FormAction<RemoveWebhook>,
+    test: FormAction<SendTestWebhook>,
     admin: bool,
 ) -> impl IntoView {
     if webhooks.is_empty() {
@@ -202,14 +204,14 @@ fn WebhookTable(
                                     {admin
                                         .then(|| {
                                             view! {
-                                                <ActionForm action=test attr:class="inline-form">
+                                                <SubmitForm action=test attr:class="inline-form">
                                                     <input type="hidden" name="id" value=w.id />
                                                     <button type="submit">"Send test"</button>
-                                                </ActionForm>
-                                                <ActionForm action=remove attr:class="inline-form">
+                                                </SubmitForm>
+                                                <SubmitForm action=remove attr:class="inline-form">
                                                     <input type="hidden" name="id" value=w.id />
                                                     <button type="submit">"Remove"</button>
-                                                </ActionForm>
+                                                </SubmitForm>
                                             }
                                         })}
                                 </td>

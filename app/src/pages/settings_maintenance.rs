@@ -3,6 +3,8 @@
 //! that ends one. Plain forms, so they work without JavaScript.
 
 use leptos::prelude::*;
+
+use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::MaintenanceWindowState;
 
 use crate::components::loaded::{Loaded, error_line};
@@ -15,8 +17,8 @@ use crate::server_fns::maintenance::{
 /// suppressed (the window named), not sent.
 #[component]
 pub fn MaintenanceSection(admin: bool) -> impl IntoView {
-    let add = ServerAction::<AddMaintenanceWindow>::new();
-    let end = ServerAction::<EndMaintenanceWindow>::new();
+    let add = FormAction::<AddMaintenanceWindow>::new();
+    let end = FormAction::<EndMaintenanceWindow>::new();
     let windows = crate::data::data(
         move || (add.version().get(), end.version().get()),
         |_| list_maintenance_windows(),
@@ -47,7 +49,7 @@ pub fn MaintenanceSection(admin: bool) -> impl IntoView {
 #[component]
 fn WindowTable(
     windows: Vec<MaintenanceWindowState>,
-    end: ServerAction<EndMaintenanceWindow>,
+    end: FormAction<EndMaintenanceWindow>,
     admin: bool,
 ) -> impl IntoView {
     if windows.is_empty() {
@@ -80,7 +82,7 @@ fn WindowTable(
 #[component]
 fn WindowRow(
     s: MaintenanceWindowState,
-    end: ServerAction<EndMaintenanceWindow>,
+    end: FormAction<EndMaintenanceWindow>,
     admin: bool,
 ) -> impl IntoView {
     let w = s.window;
@@ -112,10 +114,10 @@ fn WindowRow(
             <td><Time at=w.created_at /></td>
             <td>
                 {admin.then(|| view! {
-                    <ActionForm action=end>
+                    <SubmitForm action=end>
                         <input type="hidden" name="id" value=w.id />
                         <button type="submit">"End and remove"</button>
-                    </ActionForm>
+                    </SubmitForm>
                 })}
             </td>
         </tr>
@@ -123,9 +125,9 @@ fn WindowRow(
 }
 
 #[component]
-fn AddWindowForm(add: ServerAction<AddMaintenanceWindow>) -> impl IntoView {
+fn AddWindowForm(add: FormAction<AddMaintenanceWindow>) -> impl IntoView {
     view! {
-        <ActionForm action=add attr:class="maintenance-form">
+        <SubmitForm action=add attr:class="maintenance-form">
             <fieldset>
                 <legend>"Add a window"</legend>
                 <label>"Job " <input type="text" name="job" placeholder="blank: every job" /></label>
@@ -146,6 +148,6 @@ fn AddWindowForm(add: ServerAction<AddMaintenanceWindow>) -> impl IntoView {
                 </fieldset>
                 <button type="submit">"Add window"</button>
             </fieldset>
-        </ActionForm>
+        </SubmitForm>
     }
 }

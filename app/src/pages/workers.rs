@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::form_action::{FormAction, SubmitForm};
 use leptos_meta::Title;
 use telltale_model::{Change, WorkerState, WorkerStatus};
 
@@ -33,7 +35,7 @@ pub fn WorkersPage() -> impl IntoView {
 fn ForgetWorkerForm() -> impl IntoView {
     use crate::components::loaded::action_error;
     use crate::server_fns::jobs::ForgetWorker;
-    let forget = ServerAction::<ForgetWorker>::new();
+    let forget = FormAction::<ForgetWorker>::new();
     let admin = crate::data::data(
         || (),
         |_| async {
@@ -50,11 +52,11 @@ fn ForgetWorkerForm() -> impl IntoView {
                 <details class="manage" data-testid="forget-worker">
                     <summary>"Forget a decommissioned worker"</summary>
                     {action_error(forget)}
-                    <ActionForm action=forget attr:class="inline-form">
+                    <SubmitForm action=forget attr:class="inline-form">
                         <label for="forget-worker-id">"Worker id"</label>
                         <input id="forget-worker-id" type="text" name="worker" required />
                         <button type="submit">"Forget it"</button>
-                    </ActionForm>
+                    </SubmitForm>
                 </details>
             })}
         </Loaded>

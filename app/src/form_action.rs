@@ -1,0 +1,187 @@
+//! Forms that call a server function.
+//!
+//! The page renders the same `<form method="post" action="/api/…">` as
+//! Leptos's `ActionForm`, so a form works without JavaScript: the browser
+//! posts it, and the server answers with a redirect back to the page. Once
+//! hydrated, a submit posts the form's own fields, as the browser encodes
+//! them, to the same address and reads the typed answer.
+//!
+//! `ActionForm` instead decodes the fields into the server function's
+//! arguments in the browser and encodes them again for the request, which
+//! put a form decoder, an encoder and an action per form into the bundle.
+//! Here the browser's encoding goes out as it is; what is typed per form is
+//! only the decoding of its answer.
+
+use std::marker::PhantomData;
+
+use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// The state of one form: its last answer (`value`) and how many answers
+/// came (`version`, which pages track to load their data again).
+pub struct FormAction<S: ServerFn> {
+    version: RwSignal<usize>,
+    value: RwSignal<Option<Result<S::Output, AppError>>>,
+    call: PhantomData<fn() -> S>,
+}
+
+impl<S: ServerFn> Clone for FormAction<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ServerFn> Copy for FormAction<S> {}
+
+impl<S> FormAction<S>
+where
+    S: ServerFn<Error = AppError>,
+    S::Output: Send + Sync + 'static,
+{
+    /// A form with no answer yet, or, on the server, the error that a post
+    /// without JavaScript brought back to this page.
+    pub fn new() -> Self {
+        let failed = use_context::<ServerActionError>()
+            .filter(|error| error.path() == S::PATH)
+            .map(|error| Err(ServerFnUrlError::<AppError>::decode_err(error.err())));
+        Self {
+            version: RwSignal::new(0),
+            value: RwSignal::new(failed),
+            call: PhantomData,
+        }
+    }
+}
+
+impl<S> Default for FormAction<S>
+where
+    S: ServerFn<Error = AppError>,
+    S::Output: Send + Sync + 'static,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: ServerFn> FormAction<S> {
+    /// How many answers came: one more after each submission.
+    pub fn version(&self) -> RwSignal<usize> {
+        self.version
+    }
+
+    /// The last answer, `None` before the first.
+    pub fn value(&self) -> RwSignal<Option<Result<S::Output, AppError>>> {
+        self.value
+    }
+}
+
+/// A `<form>` posting to the server function of `action`.
+#[component]
+pub fn SubmitForm<S>(action: FormAction<S>, children: Children) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
+{
+    // On the server the form is only rendered: its submit handler never runs.
+    #[cfg(not(feature = "hydrate"))]
+    let _ = action;
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if ev.default_prevented() {
+            return;
+        }
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            let posted = browser::post(S::PATH, &ev);
+            leptos::task::spawn_local(async move {
+                let answer = match posted {
+                    Ok(request) => browser::answer(request.await),
+                    Err(error) => Err(error),
+                };
+                action.value.set(Some(answer));
+                action.version.update(|n| *n += 1);
+            });
+        }
+    };
+    view! {
+        <form action=S::PATH method="post" on:submit=on_submit>
+            {children()}
+        </form>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::future::Future;
+
+    use leptos::server_fn::Bytes;
+    use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+    use leptos::server_fn::redirect::{REDIRECT_HEADER, call_redirect_hook};
+    use serde::de::DeserializeOwned;
+    use wasm_bindgen::JsValue;
+    use web_sys::{SubmitEvent, UrlSearchParams};
+
+    use crate::error::AppError;
+
+    /// What the server answered, before it is read as the form's type.
+    pub struct Answer {
+        status: u16,
+        body: Vec<u8>,
+    }
+
+    fn failed(what: &str, error: impl std::fmt::Debug) -> AppError {
+        AppError::from_server_fn_error(ServerFnErrorErr::Request(format!("{what}: {error:?}")))
+    }
+
+    /// Starts the post of the submitted form's fields (and the button that
+    /// submitted it, as the browser would send it) to `url`.
+    pub fn post(
+        url: &'static str,
+        ev: &SubmitEvent,
+    ) -> Result<impl Future<Output = Result<Answer, AppError>> + 'static, AppError> {
+        let fields = leptos::form::form_data_from_event(ev)
+            .map_err(|e| failed("could not read the form", e))?;
+        let body = UrlSearchParams::new_with_str_sequence_sequence(&fields)
+            .map_err(|e| failed("could not encode the form", e))?
+            .to_string();
+        let request = gloo_net::http::Request::post(url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            // Not text/html: the server then answers a redirect with a
+            // header for the router rather than a 302 the fetch would follow.
+            .header("Accept", "application/json")
+            .body(JsValue::from(body))
+            .map_err(|e| failed("could not build the request", e))?;
+        Ok(async move {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| failed("the server did not answer", e))?;
+            let status = response.status();
+            if response.headers().has(REDIRECT_HEADER)
+                && let Some(location) = response.headers().get("Location")
+            {
+                call_redirect_hook(&location);
+            }
+            let body = response
+                .binary()
+                .await
+                .map_err(|e| failed("the answer was cut short", e))?;
+            Ok(Answer { status, body })
+        })
+    }
+
+    /// The answer as the server function's output, or its typed error.
+    pub fn answer<O: DeserializeOwned>(answer: Result<Answer, AppError>) -> Result<O, AppError> {
+        let Answer { status, body } = answer?;
+        if (400..=599).contains(&status) {
+            return Err(AppError::de(Bytes::from(body)));
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
+        })
+    }
+}
