@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use telltale_model::Resource;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", from = "Wire")]
 pub enum AppError {
     /// The thing asked about does not exist (`id` as the caller named it).
     #[error("no {resource} {id}")]
@@ -36,6 +36,63 @@ pub enum AppError {
     /// read), before or after the server function ran.
     #[error("the call to the server failed: {message}")]
     Call { message: String },
+}
+
+/// The same JSON read as one flat struct. An internally tagged enum is read
+/// through serde's buffered `Content`, generic code that every page's
+/// bundle carried for this one type; a struct of options is read directly.
+#[derive(Deserialize)]
+struct Wire {
+    kind: Kind,
+    resource: Option<Resource>,
+    id: Option<String>,
+    field: Option<String>,
+    problem: Option<String>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    NotFound,
+    BadInput,
+    Conflict,
+    Forbidden,
+    Unauthenticated,
+    Unavailable,
+    Internal,
+    Call,
+}
+
+impl From<Wire> for AppError {
+    fn from(w: Wire) -> Self {
+        let text = |v: Option<String>| v.unwrap_or_default();
+        match w.kind {
+            Kind::NotFound => match w.resource {
+                Some(resource) => Self::NotFound {
+                    resource,
+                    id: text(w.id),
+                },
+                None => Self::Call {
+                    message: "a not-found error without its resource".into(),
+                },
+            },
+            Kind::BadInput => Self::BadInput {
+                field: text(w.field),
+                problem: text(w.problem),
+            },
+            Kind::Conflict => Self::Conflict {
+                message: text(w.message),
+            },
+            Kind::Forbidden => Self::Forbidden,
+            Kind::Unauthenticated => Self::Unauthenticated,
+            Kind::Unavailable => Self::Unavailable,
+            Kind::Internal => Self::Internal,
+            Kind::Call => Self::Call {
+                message: text(w.message),
+            },
+        }
+    }
 }
 
 impl AppError {
@@ -159,6 +216,17 @@ mod tests {
             AppError::not_found(Resource::Alert, 42).to_string(),
             "no alert 42"
         );
+        // The wire form is the tagged JSON the API tests pin down.
+        assert_eq!(
+            serde_json::to_value(AppError::not_found(Resource::Alert, 42)).expect("json"),
+            serde_json::json!({"kind": "not_found", "resource": "alert", "id": "42"})
+        );
+        // A body that says not_found but not of what is still an error
+        // the page can show, not a failure to read it.
+        let e = AppError::de(r#"{"kind":"not_found","id":"42"}"#.into());
+        assert!(matches!(e, AppError::Call { .. }), "{e:?}");
+        let e = AppError::de(r#"{"kind":"teapot"}"#.into());
+        assert!(matches!(e, AppError::Call { .. }), "{e:?}");
     }
 
     #[test]
