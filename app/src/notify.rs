@@ -68,18 +68,15 @@ mod browser {
     use std::collections::HashSet;
 
     use leptos::prelude::*;
-    use telltale_model::{AlertFilter, AlertStatus, RunFilter, RunStatus};
     use wasm_bindgen::closure::Closure;
     use web_sys::js_sys::Reflect;
     use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
     use super::fresh;
-    use crate::server_fns::{alerts::list_alerts, runs::list_runs};
+    use crate::server_fns::notices::{Notice, latest_news};
 
     /// localStorage key remembering the opt-in across reloads.
     const KEY: &str = "telltale-notify";
-    /// How many of the newest failed runs and open alerts are compared.
-    const NEWEST: u64 = 20;
 
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok()?
@@ -134,8 +131,9 @@ mod browser {
     /// Re-reads on every runs/alerts change while enabled, and notifies
     /// about what is new since the baseline.
     fn watch(enabled: RwSignal<bool>, runs_live: Signal<u64>, alerts_live: Signal<u64>) {
+        // Runs and alerts apart: each has its own newest twenty.
         let seen_runs = StoredValue::new_local(None::<HashSet<String>>);
-        let seen_alerts = StoredValue::new_local(None::<HashSet<i64>>);
+        let seen_alerts = StoredValue::new_local(None::<HashSet<String>>);
         Effect::new(move |_| {
             runs_live.track();
             alerts_live.track();
@@ -146,45 +144,19 @@ mod browser {
                 return;
             }
             leptos::task::spawn_local(async move {
-                if let Ok(page) = list_runs(RunFilter {
-                    status: vec![RunStatus::Failed],
-                    limit: Some(NEWEST),
-                    ..Default::default()
-                })
-                .await
-                {
-                    let ids: Vec<String> = page.runs.iter().map(|r| r.run_id.clone()).collect();
-                    let new = seen_runs
-                        .try_update_value(|s| fresh(s, &ids))
+                let Ok(news) = latest_news().await else {
+                    return;
+                };
+                for (seen, notices) in [
+                    (seen_runs, news.failed_runs),
+                    (seen_alerts, news.open_alerts),
+                ] {
+                    let tags: Vec<String> = notices.iter().map(|n| n.tag.clone()).collect();
+                    let new = seen
+                        .try_update_value(|s| fresh(s, &tags))
                         .unwrap_or_default();
-                    for run in page.runs.iter().filter(|r| new.contains(&r.run_id)) {
-                        let job = run.job_name.as_deref().unwrap_or("no job");
-                        let body = run.failure_reason.as_deref().unwrap_or("no reason given");
-                        show(&format!("Run failed: {job}"), body, &run.run_id);
-                    }
-                }
-                if let Ok(alerts) = list_alerts(AlertFilter {
-                    status: Some(AlertStatus::Open),
-                    limit: Some(NEWEST),
-                    ..Default::default()
-                })
-                .await
-                {
-                    let ids: Vec<i64> = alerts.iter().map(|a| a.id).collect();
-                    let new = seen_alerts
-                        .try_update_value(|s| fresh(s, &ids))
-                        .unwrap_or_default();
-                    for alert in alerts.iter().filter(|a| new.contains(&a.id)) {
-                        let subject = alert
-                            .job_name
-                            .as_deref()
-                            .or(alert.worker_id.as_deref())
-                            .unwrap_or("");
-                        show(
-                            &format!("{} alert: {subject}", alert.alert_type.as_str()),
-                            &alert.reason,
-                            &format!("alert-{}", alert.id),
-                        );
+                    for notice in notices.iter().filter(|n| new.contains(&n.tag)) {
+                        show(notice);
                     }
                 }
             });
@@ -192,12 +164,12 @@ mod browser {
     }
 
     /// One notification; the tag keeps a repeat of the same item to one.
-    fn show(title: &str, body: &str, tag: &str) {
+    fn show(notice: &Notice) {
         let options = NotificationOptions::new();
-        options.set_body(body);
-        options.set_tag(tag);
+        options.set_body(&notice.body);
+        options.set_tag(&notice.tag);
         // Informational only: no actions, no click handler.
-        let _ = Notification::new_with_options(title, &options);
+        let _ = Notification::new_with_options(&notice.title, &options);
     }
 }
 

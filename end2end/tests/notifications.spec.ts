@@ -60,7 +60,7 @@ test("after opting in, a new failed run and its alert arrive as notifications", 
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
   await expect(page.locator(".live-indicator")).toHaveText("live");
   await expect(button).toHaveText("Notifications off");
-  const baseline = page.waitForResponse("**/api/alerts/list*");
+  const baseline = page.waitForResponse("**/api/notices*");
   await button.click();
   await expect(button).toHaveText("Notifications on");
   await expect(button).toHaveAttribute("aria-pressed", "true");

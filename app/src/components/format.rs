@@ -1,7 +1,7 @@
 //! Plain words for numbers the pages show: ages, durations, rates. Pure, so
 //! they are tested without a browser.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike, Utc};
 
 /// "just now", "42 s ago", "4 min ago", "3 h ago", "2 d ago"; a time in the
 /// future reads "in 4 min".
@@ -33,12 +33,24 @@ fn short_span(secs: u64) -> String {
 /// offset goes in the tooltip ([`zone_offset`]), keeping tables narrow.
 pub fn local_time(at: DateTime<Utc>, offset_minutes: i32) -> String {
     match FixedOffset::east_opt(offset_minutes * 60) {
-        Some(zone) => at
-            .with_timezone(&zone)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string(),
+        Some(zone) => clock(at.with_timezone(&zone).naive_local()),
         None => utc_time(at),
     }
+}
+
+/// `2026-11-25 20:04:05`. Written by hand: chrono's `format` parses its
+/// pattern at run time, and that parser was a few KB of every page's
+/// WASM.
+fn clock(t: NaiveDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// The viewer's offset from UTC in words: `UTC+01:00`.
@@ -50,7 +62,7 @@ pub fn zone_offset(offset_minutes: i32) -> String {
 
 /// A time in UTC, to the second: what the server renders.
 pub fn utc_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    format!("{} UTC", clock(at.naive_utc()))
 }
 
 /// A run's duration: "0.4 s", "42 s", "3 min 12 s", "1 h 04 min".

@@ -25,10 +25,10 @@ pub fn AlertsPage() -> impl IntoView {
         query.with(|q| AlertFilter {
             status: q
                 .get("status")
-                .and_then(|s| AlertStatus::parse(&s.to_uppercase())),
+                .and_then(|s| AlertStatus::parse(&s.to_ascii_uppercase())),
             alert_type: q
                 .get("type")
-                .and_then(|t| AlertType::parse(&t.to_uppercase())),
+                .and_then(|t| AlertType::parse(&t.to_ascii_uppercase())),
             job: q.get("job").filter(|j| !j.trim().is_empty()),
             before: Paging::from_query(q).before,
             limit: Some(page_limit(q, 500)),

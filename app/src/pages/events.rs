@@ -170,7 +170,7 @@ pub fn filter_from_query(q: &ParamsMap) -> Result<EventFilter, AppError> {
             .filter(|v| !v.is_empty())
     };
     let level = match text("level") {
-        Some(v) => Some(Level::parse(&v.to_lowercase()).ok_or_else(|| {
+        Some(v) => Some(Level::parse(&v.to_ascii_lowercase()).ok_or_else(|| {
             AppError::bad_input(
                 "level",
                 format!("must be one of debug, info, warn, error (got {v:?})"),
@@ -179,7 +179,7 @@ pub fn filter_from_query(q: &ParamsMap) -> Result<EventFilter, AppError> {
         None => None,
     };
     let source = match text("source") {
-        Some(v) => Some(SourceType::parse(&v.to_lowercase()).ok_or_else(|| {
+        Some(v) => Some(SourceType::parse(&v.to_ascii_lowercase()).ok_or_else(|| {
             AppError::bad_input(
                 "source",
                 format!("must be one of chief, worker, scheduler, system (got {v:?})"),

@@ -25,7 +25,7 @@ pub fn JobsPage() -> impl IntoView {
         query.with(|q| {
             let state = q
                 .get("state")
-                .and_then(|s| CheckState::parse(&s.to_uppercase()));
+                .and_then(|s| CheckState::parse(&s.to_ascii_uppercase()));
             let text = q.get("text").filter(|t| !t.trim().is_empty());
             (state, text)
         })

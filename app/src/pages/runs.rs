@@ -30,7 +30,7 @@ pub fn RunsPage() -> impl IntoView {
     };
     let filter = move || RunFilter {
         status: text("status")
-            .and_then(|s| RunStatus::parse(&s.to_lowercase()))
+            .and_then(|s| RunStatus::parse(&s.to_ascii_lowercase()))
             .into_iter()
             .collect(),
         job: text("job"),

@@ -81,7 +81,7 @@ fn ChannelFields(v: ChannelForm, key: String) -> impl IntoView {
 /// says which.
 #[component]
 fn ProviderFields(v: ChannelForm) -> impl IntoView {
-    let method = v.method.clone().unwrap_or_default().to_uppercase();
+    let method = v.method.clone().unwrap_or_default().to_ascii_uppercase();
     view! {
         <fieldset class="provider-fields">
             <legend>"Provider settings (where the provider needs them)"</legend>
@@ -181,7 +181,7 @@ pub(super) fn TypeBoxes(prefix: String, checked: Vec<AlertType>) -> impl IntoVie
             {AlertType::ALL
                 .into_iter()
                 .map(|t| {
-                    let name = t.as_str().to_lowercase();
+                    let name = t.as_str().to_ascii_lowercase();
                     let id = format!("{prefix}-type-{name}");
                     view! {
                         <label>

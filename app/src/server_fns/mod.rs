@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod events;
 pub mod jobs;
 pub mod maintenance;
+pub mod notices;
 pub mod pings;
 pub mod runs;
 pub mod settings;
