@@ -15,8 +15,10 @@
 use std::marker::PhantomData;
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use leptos::server::ServerActionError;
 use leptos::server_fn::ServerFn;
+#[cfg(feature = "ssr")]
 use leptos::server_fn::error::ServerFnUrlError;
 use serde::de::DeserializeOwned;
 
@@ -46,9 +48,15 @@ where
     /// A form with no answer yet, or, on the server, the error that a post
     /// without JavaScript brought back to this page.
     pub fn new() -> Self {
+        // Only the server has it (from the address the post redirected
+        // to); the browser starts with no answer either way, as Leptos's own
+        // actions do, so it does not carry the decoder.
+        #[cfg(feature = "ssr")]
         let failed = use_context::<ServerActionError>()
             .filter(|error| error.path() == S::PATH)
             .map(|error| Err(ServerFnUrlError::<AppError>::decode_err(error.err())));
+        #[cfg(not(feature = "ssr"))]
+        let failed = None;
         Self {
             version: RwSignal::new(0),
             value: RwSignal::new(failed),
@@ -133,8 +141,15 @@ mod browser {
         body: Vec<u8>,
     }
 
-    fn failed(what: &str, error: impl std::fmt::Debug) -> AppError {
-        AppError::from_server_fn_error(ServerFnErrorErr::Request(format!("{what}: {error:?}")))
+    fn failed(what: &str, error: impl std::fmt::Display) -> AppError {
+        AppError::from_server_fn_error(ServerFnErrorErr::Request(format!("{what}: {error}")))
+    }
+
+    /// What the browser threw, in its words.
+    fn thrown(error: JsValue) -> String {
+        error
+            .as_string()
+            .unwrap_or_else(|| "an exception".to_owned())
     }
 
     /// Starts the post of the submitted form's fields (and the button that
@@ -146,7 +161,7 @@ mod browser {
         let fields = leptos::form::form_data_from_event(ev)
             .map_err(|e| failed("could not read the form", e))?;
         let body = UrlSearchParams::new_with_str_sequence_sequence(&fields)
-            .map_err(|e| failed("could not encode the form", e))?
+            .map_err(|e| failed("could not encode the form", thrown(e)))?
             .to_string();
         let request = gloo_net::http::Request::post(url)
             .header("Content-Type", "application/x-www-form-urlencoded")
