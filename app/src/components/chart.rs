@@ -47,9 +47,9 @@ pub fn Sparkline(values: Vec<f64>) -> impl IntoView {
     view! {
         <svg
             class="sparkline"
-            viewBox=format!("0 0 {w} {h}")
-            width=w
-            height=h
+            viewBox=format!("0 0 {w:.0} {h:.0}")
+            width=format!("{w:.0}")
+            height=format!("{h:.0}")
             role="img"
             aria-label=label
         >
@@ -109,8 +109,8 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
         v.map(|v| {
             let at = format!("{:.1}", y(v));
             view! {
-                <line class=format!("mark {name}") x1="0" x2=w y1=at.clone() y2=at.clone() />
-                <text class="mark-label" x=w - 4.0 y=at text-anchor="end" dy="-3">
+                <line class=format!("mark {name}") x1="0" x2=format!("{w:.0}") y1=at.clone() y2=at.clone() />
+                <text class="mark-label" x=format!("{:.0}", w - 4.0) y=at text-anchor="end" dy="-3">
                     {format!("{name} {}", duration(v))}
                 </text>
             }
@@ -119,7 +119,7 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
     view! {
         <svg
             class="duration-chart"
-            viewBox=format!("0 0 {w} {h}")
+            viewBox=format!("0 0 {w:.0} {h:.0}")
             role="img"
             aria-label="durations of the job's recent runs, oldest left; failed runs marked"
         >
@@ -175,12 +175,12 @@ pub fn ThroughputChart(t: Throughput) -> impl IntoView {
         <figure class="throughput" data-testid="throughput">
             <svg
                 class="throughput-chart"
-                viewBox=format!("0 0 {w} {h}")
+                viewBox=format!("0 0 {w:.0} {h:.0}")
                 preserveAspectRatio="none"
                 role="img"
                 aria-label=format!("events per minute over the last hour, oldest left: {summary}")
             >
-                <line class="axis" x1="0" x2=w y1=h y2=h />
+                <line class="axis" x1="0" x2=format!("{w:.0}") y1=format!("{h:.0}") y2=format!("{h:.0}") />
                 {rects}
             </svg>
             <figcaption class="muted">{summary} " · 60 min ago → now"</figcaption>

@@ -65,9 +65,9 @@ pub fn TrendChart(days: Vec<RunDay>) -> impl IntoView {
     let title = label.clone();
     view! {
         <figure class="trend" data-testid="trend">
-            <svg class="trend-chart" viewBox=format!("0 0 {w} {h}") preserveAspectRatio="none" role="img" aria-label=label>
+            <svg class="trend-chart" viewBox=format!("0 0 {w:.0} {h:.0}") preserveAspectRatio="none" role="img" aria-label=label>
                 <title>{title}</title>
-                <line class="axis" x1="0" x2=w y1=h y2=h />
+                <line class="axis" x1="0" x2=format!("{w:.0}") y1=format!("{h:.0}") y2=format!("{h:.0}") />
                 {bars}
                 {p50}
                 {p95}
