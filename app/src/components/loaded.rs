@@ -5,8 +5,6 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-
-use crate::form_action::FormAction;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use serde::Serialize;
@@ -14,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::data::Data;
 use crate::error::AppError;
+use crate::form_action::FormAction;
 
 /// Shows `children(value)` once `data` has loaded, `loading` before, and the
 /// error's message if it failed. A `Transition`: after the first load the

@@ -1,6 +1,4 @@
 use leptos::prelude::*;
-
-use crate::form_action::{FormAction, SubmitForm};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use telltale_model::{Alert, AlertFilter, AlertStatus, AlertType, Change};
@@ -9,6 +7,7 @@ use crate::components::alert_table::AlertTable;
 use crate::components::loaded::{Loaded, action_error};
 use crate::components::pager::{Pager, Paging, page_limit};
 use crate::error::AppError;
+use crate::form_action::{FormAction, SubmitForm};
 use crate::live::use_live;
 use crate::server_fns::alerts::{CloseAlert, list_alerts};
 use crate::server_fns::auth::may_administer;

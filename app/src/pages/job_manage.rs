@@ -4,13 +4,12 @@
 //! without JavaScript. Nothing here touches the work itself.
 
 use leptos::prelude::*;
-
-use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::{AuditEntry, JobStatus};
 
 use crate::components::loaded::{Loaded, action_error};
 use crate::components::time::Time;
 use crate::error::AppError;
+use crate::form_action::{FormAction, SubmitForm};
 use crate::server_fns::auth::may_administer;
 use crate::server_fns::jobs::{CreateJob, DeleteJob, EditJob, JobAction, PolicyForm, list_audit};
 

@@ -4,10 +4,9 @@
 
 use leptos::prelude::*;
 
-use crate::form_action::{FormAction, SubmitForm};
-
 use crate::components::loaded::{Loaded, action_error};
 use crate::error::AppError;
+use crate::form_action::{FormAction, SubmitForm};
 use crate::server_fns::auth::may_administer;
 use crate::server_fns::pings::{PingLinks, RegeneratePing, get_ping};
 

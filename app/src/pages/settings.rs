@@ -1,12 +1,11 @@
 use leptos::prelude::*;
-
-use crate::form_action::{FormAction, SubmitForm};
 use leptos_meta::Title;
 use telltale_model::{ApiKey, Role, User};
 
 use crate::components::loaded::{Loaded, error_line};
 use crate::components::time::Time;
 use crate::error::AppError;
+use crate::form_action::{FormAction, SubmitForm};
 use crate::pages::settings_delivery::DeliverySettingsSection;
 use crate::pages::settings_maintenance::MaintenanceSection;
 use crate::server_fns::settings::{

@@ -4,10 +4,9 @@
 //! sent back unchanged is kept.
 
 use leptos::prelude::*;
-
-use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::{AlertType, Webhook, WebhookFormat};
 
+use crate::form_action::{FormAction, SubmitForm};
 use crate::server_fns::channel_form::ChannelForm;
 use crate::server_fns::delivery::{AddWebhook, EditWebhook};
 

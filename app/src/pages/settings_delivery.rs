@@ -1,10 +1,9 @@
 use leptos::prelude::*;
-
-use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::{EmailChannel, TestOutcome, Webhook};
 
 use crate::components::loaded::{Loaded, error_line};
 use crate::error::AppError;
+use crate::form_action::{FormAction, SubmitForm};
 
 use crate::server_fns::delivery::{
     AddWebhook, EditWebhook, RemoveWebhook, SaveEmailSettings, SendTestEmail, SendTestWebhook,

@@ -3,12 +3,11 @@
 //! that ends one. Plain forms, so they work without JavaScript.
 
 use leptos::prelude::*;
-
-use crate::form_action::{FormAction, SubmitForm};
 use telltale_model::MaintenanceWindowState;
 
 use crate::components::loaded::{Loaded, error_line};
 use crate::components::time::Time;
+use crate::form_action::{FormAction, SubmitForm};
 use crate::server_fns::maintenance::{
     AddMaintenanceWindow, EndMaintenanceWindow, list_maintenance_windows,
 };

@@ -1,6 +1,4 @@
 use leptos::prelude::*;
-
-use crate::form_action::{FormAction, SubmitForm};
 use leptos_meta::Title;
 use telltale_model::{Change, WorkerState, WorkerStatus};
 
@@ -9,6 +7,7 @@ use crate::components::data_table::DataTable;
 use crate::components::format::encode;
 use crate::components::loaded::Loaded;
 use crate::components::time::Time;
+use crate::form_action::{FormAction, SubmitForm};
 use crate::live::use_live;
 use crate::server_fns::workers::list_worker_states;
 
