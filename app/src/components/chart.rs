@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use telltale_model::Throughput;
 
-use super::format::duration;
+use super::format::{duration, fixed};
 
 /// `x,y` points of a polyline through `values` (oldest first), scaled into
 /// `width` × `height` with the largest value at the top. One value is drawn
@@ -21,13 +21,16 @@ pub fn polyline_points(values: &[f64], width: f64, height: f64) -> String {
     };
     match values {
         [] => String::new(),
-        [only] => format!("0,{0:.1} {width:.1},{0:.1}", y(*only)),
+        [only] => {
+            let at = fixed(y(*only), 1);
+            format!("0,{at} {},{at}", fixed(width, 1))
+        }
         _ => {
             let step = width / (values.len() - 1) as f64;
             values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * step, y(*v)))
+                .map(|(i, v)| format!("{},{}", fixed(i as f64 * step, 1), fixed(y(*v), 1)))
                 .collect::<Vec<_>>()
                 .join(" ")
         }
@@ -47,9 +50,9 @@ pub fn Sparkline(values: Vec<f64>) -> impl IntoView {
     view! {
         <svg
             class="sparkline"
-            viewBox=format!("0 0 {w:.0} {h:.0}")
-            width=format!("{w:.0}")
-            height=format!("{h:.0}")
+            viewBox=format!("0 0 {} {}", fixed(w, 0), fixed(h, 0))
+            width=fixed(w, 0)
+            height=fixed(h, 0)
             role="img"
             aria-label=label
         >
@@ -95,10 +98,10 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
             view! {
                 <rect
                     class=class
-                    x=format!("{:.1}", i as f64 * slot + slot * 0.1)
-                    y=format!("{top:.1}")
-                    width=format!("{:.1}", slot * 0.8)
-                    height=format!("{:.1}", (h - top).max(1.0))
+                    x=fixed(i as f64 * slot + slot * 0.1, 1)
+                    y=fixed(top, 1)
+                    width=fixed(slot * 0.8, 1)
+                    height=fixed((h - top).max(1.0), 1)
                 >
                     <title>{b.label}</title>
                 </rect>
@@ -107,10 +110,10 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
         .collect_view();
     let line = move |v: Option<f64>, name: &'static str| {
         v.map(|v| {
-            let at = format!("{:.1}", y(v));
+            let at = fixed(y(v), 1);
             view! {
-                <line class=format!("mark {name}") x1="0" x2=format!("{w:.0}") y1=at.clone() y2=at.clone() />
-                <text class="mark-label" x=format!("{:.0}", w - 4.0) y=at text-anchor="end" dy="-3">
+                <line class=format!("mark {name}") x1="0" x2=fixed(w, 0) y1=at.clone() y2=at.clone() />
+                <text class="mark-label" x=fixed(w - 4.0, 0) y=at text-anchor="end" dy="-3">
                     {format!("{name} {}", duration(v))}
                 </text>
             }
@@ -119,7 +122,7 @@ pub fn DurationChart(bars: Vec<Bar>, p50: Option<f64>, p95: Option<f64>) -> impl
     view! {
         <svg
             class="duration-chart"
-            viewBox=format!("0 0 {w:.0} {h:.0}")
+            viewBox=format!("0 0 {} {}", fixed(w, 0), fixed(h, 0))
             role="img"
             aria-label="durations of the job's recent runs, oldest left; failed runs marked"
         >
@@ -161,10 +164,10 @@ pub fn ThroughputChart(t: Throughput) -> impl IntoView {
             view! {
                 <rect
                     class="bar"
-                    x=format!("{:.1}", i as f64 * slot + slot * 0.1)
-                    y=format!("{:.1}", h - height)
-                    width=format!("{:.1}", slot * 0.8)
-                    height=format!("{height:.1}")
+                    x=fixed(i as f64 * slot + slot * 0.1, 1)
+                    y=fixed(h - height, 1)
+                    width=fixed(slot * 0.8, 1)
+                    height=fixed(height, 1)
                 >
                     <title>{format!("{when}: {c} events")}</title>
                 </rect>
@@ -175,12 +178,12 @@ pub fn ThroughputChart(t: Throughput) -> impl IntoView {
         <figure class="throughput" data-testid="throughput">
             <svg
                 class="throughput-chart"
-                viewBox=format!("0 0 {w:.0} {h:.0}")
+                viewBox=format!("0 0 {} {}", fixed(w, 0), fixed(h, 0))
                 preserveAspectRatio="none"
                 role="img"
                 aria-label=format!("events per minute over the last hour, oldest left: {summary}")
             >
-                <line class="axis" x1="0" x2=format!("{w:.0}") y1=format!("{h:.0}") y2=format!("{h:.0}") />
+                <line class="axis" x1="0" x2=fixed(w, 0) y1=fixed(h, 0) y2=fixed(h, 0) />
                 {rects}
             </svg>
             <figcaption class="muted">{summary} " · 60 min ago → now"</figcaption>

@@ -71,7 +71,7 @@ pub fn duration(secs: f64) -> String {
         return "—".to_owned();
     }
     if secs < 10.0 {
-        return format!("{secs:.1} s");
+        return format!("{} s", fixed(secs, 1));
     }
     let whole = secs.round() as u64;
     match whole {
@@ -94,7 +94,29 @@ pub fn seconds(secs: u32) -> String {
 
 /// A fraction as a whole percentage: "97 %".
 pub fn percent(rate: f64) -> String {
-    format!("{:.0} %", rate * 100.0)
+    format!("{} %", fixed(rate * 100.0, 0))
+}
+
+/// `x` rounded half away from zero to `decimals` places (at most 6), with
+/// integer arithmetic: `format!("{:.1}")` would ship core's float printer
+/// (Grisu with a Dragon4 fallback) in the browser bundle of every page that
+/// draws a chart or a duration. Not-a-number and infinities read as 0.
+pub fn fixed(x: f64, decimals: u32) -> String {
+    let places = decimals.min(6);
+    let scale = 10_u64.pow(places);
+    // `as` saturates: a value beyond i64 prints as the largest one.
+    let scaled = if x.is_finite() {
+        (x * scale as f64).round() as i64
+    } else {
+        0
+    };
+    let sign = if scaled < 0 { "-" } else { "" };
+    let n = scaled.unsigned_abs();
+    if places == 0 {
+        return format!("{sign}{n}");
+    }
+    let width = places as usize;
+    format!("{sign}{}.{:0width$}", n / scale, n % scale)
 }
 
 /// A path segment with the characters a URL would misread escaped.
@@ -143,5 +165,25 @@ mod tests {
         assert_eq!(seconds(300), "300 s (5 min)");
         assert_eq!(percent(0.966), "97 %");
         assert_eq!(encode("nightly etl/α"), "nightly%20etl%2F%CE%B1");
+    }
+
+    #[test]
+    fn fixed_points_round_half_away_from_zero_without_a_float_printer() {
+        assert_eq!(fixed(0.0, 1), "0.0");
+        assert_eq!(fixed(12.25, 1), "12.3");
+        assert_eq!(fixed(0.05, 0), "0");
+        assert_eq!(fixed(899.96, 1), "900.0");
+        assert_eq!(fixed(-1.23456, 2), "-1.23");
+        assert_eq!(fixed(-0.04, 1), "0.0", "no negative zero");
+        assert_eq!(fixed(7.0, 3), "7.000");
+        assert_eq!(fixed(1.5, 9), "1.500000", "at most six places");
+        assert_eq!(fixed(f64::NAN, 1), "0.0");
+        assert_eq!(fixed(f64::INFINITY, 0), "0");
+        assert_eq!(fixed(1e300, 0), i64::MAX.to_string());
+        // The same text as the float printer wherever no tie is involved.
+        for x in [0.42, 9.99, 140.0, 33.333, 1234.5678, -7.77] {
+            assert_eq!(fixed(x, 1), format!("{x:.1}"), "{x}");
+            assert_eq!(fixed(x, 0), format!("{x:.0}"), "{x}");
+        }
     }
 }

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use telltale_model::RunDay;
 
-use super::format::{duration, percent};
+use super::format::{duration, fixed, percent};
 
 #[component]
 pub fn TrendChart(days: Vec<RunDay>) -> impl IntoView {
@@ -35,10 +35,10 @@ pub fn TrendChart(days: Vec<RunDay>) -> impl IntoView {
             Some(view! {
                 <rect
                     class="bar failed"
-                    x=format!("{:.1}", i as f64 * slot + slot * 0.15)
-                    y=format!("{:.1}", h - height)
-                    width=format!("{:.1}", slot * 0.7)
-                    height=format!("{height:.1}")
+                    x=fixed(i as f64 * slot + slot * 0.15, 1)
+                    y=fixed(h - height, 1)
+                    width=fixed(slot * 0.7, 1)
+                    height=fixed(height, 1)
                 >
                     <title>{label}</title>
                 </rect>
@@ -51,7 +51,11 @@ pub fn TrendChart(days: Vec<RunDay>) -> impl IntoView {
             .enumerate()
             .filter_map(|(i, d)| {
                 let v = pick(d)?;
-                Some(format!("{:.1},{:.1}", (i as f64 + 0.5) * slot, y_time(v)))
+                Some(format!(
+                    "{},{}",
+                    fixed((i as f64 + 0.5) * slot, 1),
+                    fixed(y_time(v), 1)
+                ))
             })
             .collect();
         view! { <polyline class=class points=points.join(" ") fill="none" /> }
@@ -65,9 +69,9 @@ pub fn TrendChart(days: Vec<RunDay>) -> impl IntoView {
     let title = label.clone();
     view! {
         <figure class="trend" data-testid="trend">
-            <svg class="trend-chart" viewBox=format!("0 0 {w:.0} {h:.0}") preserveAspectRatio="none" role="img" aria-label=label>
+            <svg class="trend-chart" viewBox=format!("0 0 {} {}", fixed(w, 0), fixed(h, 0)) preserveAspectRatio="none" role="img" aria-label=label>
                 <title>{title}</title>
-                <line class="axis" x1="0" x2=format!("{w:.0}") y1=format!("{h:.0}") y2=format!("{h:.0}") />
+                <line class="axis" x1="0" x2=fixed(w, 0) y1=fixed(h, 0) y2=fixed(h, 0) />
                 {bars}
                 {p50}
                 {p95}

@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use telltale_model::{Change, RejectedTransition, RunDetail, RunFilter, RunOrder, RunStatus};
 
 use crate::components::event_table::{EventTable, MetadataBlock};
+use crate::components::format::fixed;
 use crate::components::loaded::Loaded;
 use crate::components::pager::{Pager, use_page};
 use crate::components::run_table::{RunTable, status_class};
@@ -154,7 +155,7 @@ fn RunView(d: RunDetail) -> impl IntoView {
         ("Progress", run.progress.map(|p| format!("{p}%"))),
         (
             "Duration",
-            run.duration_seconds().map(|s| format!("{s:.1} s")),
+            run.duration_seconds().map(|s| format!("{} s", fixed(s, 1))),
         ),
     ];
     view! {
