@@ -10,6 +10,8 @@ use crate::event::Event;
 use crate::job::Job;
 use crate::run::{Run, RunStats};
 
+mod job_row;
+
 /// Offline threshold when the scheduler never said its ping interval.
 pub const DEFAULT_SCHEDULER_OFFLINE_SECONDS: i64 = 45;
 
@@ -93,7 +95,7 @@ pub struct StatusSummary {
 /// A job with its check state (`GET /v1/status/jobs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "job_row::JobRow")]
 pub struct JobStatus {
     #[serde(flatten)]
     pub job: Job,
@@ -164,7 +166,7 @@ pub struct RunSpan {
 /// A job with its check state and its latest runs: one row of the jobs page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "job_row::JobRow")]
 pub struct JobOverview {
     #[serde(flatten)]
     pub status: JobStatus,
