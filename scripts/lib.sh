@@ -42,6 +42,18 @@ apt_install() {
 # embeds it (embedded-site/): the binary serves its dashboard from anywhere.
 release_build() {
   cargo leptos build --release --split --precompress
+  check_split_data
+}
+
+# wasm-split falls back to keeping all static data in the shared module
+# when its new layout outgrows the linked one: nothing breaks, every page
+# downloads every page's text. The job page's delete form is one such text.
+check_split_data() {
+  if grep -qa "Delete the job and all its history" "$ROOT/target/site/pkg/telltale.wasm"; then
+    echo "error: the shared WASM module holds the job page's text: wasm-split kept all" >&2
+    echo "static data in it; raise SPLIT_DATA_SLACK in frontend/src/lib.rs" >&2
+    return 1
+  fi
 }
 
 # The same, as a static binary (musl): the one `make dist` packs and the
@@ -50,4 +62,5 @@ STATIC_TARGET="x86_64-unknown-linux-musl"
 STATIC_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$STATIC_TARGET/release/telltale"
 static_release_build() {
   LEPTOS_BIN_TARGET_TRIPLE="$STATIC_TARGET" cargo leptos build --release --split --precompress
+  check_split_data
 }
