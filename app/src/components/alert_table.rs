@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use telltale_model::{Alert, AlertStatus, DeliveryTally};
 
 use super::badge::AlertBadge;
-use super::data_table::DataTable;
+use super::data_table::{DataTable, first_those};
 use super::format::encode;
 use super::time::Time;
 
@@ -14,10 +14,10 @@ use super::time::Time;
 /// lists alerts.
 #[component]
 pub fn AlertTable(
-    mut alerts: Vec<Alert>,
+    alerts: Vec<Alert>,
     #[prop(optional_no_strip)] close: Option<Callback<i64, AnyView>>,
 ) -> impl IntoView {
-    alerts.sort_by_key(|a| a.status != AlertStatus::Open);
+    let alerts = first_those(alerts, |a| a.status == AlertStatus::Open);
     if alerts.is_empty() {
         return view! { <p class="muted">"No alert."</p> }.into_any();
     }

@@ -1,16 +1,15 @@
 use leptos::prelude::*;
 use telltale_model::{Run, RunStatus};
 
-use super::data_table::DataTable;
+use super::data_table::{DataTable, first_those};
 use super::format::encode;
 use super::time::Time;
 
 /// Runs, failed ones first (Forge: failures visually distinct and sorted
 /// first), each group in the order given (newest first). No action buttons.
 #[component]
-pub fn RunTable(mut runs: Vec<Run>) -> impl IntoView {
-    // Stable: failed first, each group keeps newest-first order.
-    runs.sort_by_key(|r| r.status != RunStatus::Failed);
+pub fn RunTable(runs: Vec<Run>) -> impl IntoView {
+    let runs = first_those(runs, |r| r.status == RunStatus::Failed);
     if runs.is_empty() {
         return view! { <p class="muted">"No runs stored."</p> }.into_any();
     }
