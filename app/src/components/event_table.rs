@@ -127,7 +127,7 @@ pub fn MetadataBlock(metadata: serde_json::Value) -> impl IntoView {
     if empty {
         return view! { <p class="muted small">"No metadata."</p> }.into_any();
     }
-    let text = serde_json::to_string_pretty(&metadata).unwrap_or_else(|_| metadata.to_string());
+    let text = super::json_text::pretty(&metadata);
     // Focusable: a long payload scrolls, and the keyboard must reach it.
     view! { <pre class="mono metadata" data-testid="metadata" tabindex="0">{text}</pre> }.into_any()
 }

@@ -4,6 +4,7 @@ pub mod chart;
 pub mod data_table;
 pub mod event_table;
 pub mod format;
+pub mod json_text;
 pub mod loaded;
 pub mod pager;
 pub mod run_table;
