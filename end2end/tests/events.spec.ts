@@ -41,6 +41,12 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
     message: `ETL import began ${tag}`,
     jobName: "etl-orders",
   });
+  await post({
+    eventType: "job.failed",
+    level: "error",
+    message: `ÉCHEC de l'export ${tag}`,
+    jobName: "export-fr",
+  });
 
   await page.goto(`${telltale.url}/events`);
   const table = page.locator("table.events");
@@ -48,7 +54,7 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
   await expect(table).toContainText(`ETL import began ${tag}`);
   const rows = table.locator("tbody tr");
   const before = await rows.count();
-  expect(before).toBeGreaterThanOrEqual(2);
+  expect(before).toBeGreaterThanOrEqual(3);
 
   if (javaScriptEnabled) {
     // Hydrated: typing narrows the list in place, with no navigation.
@@ -60,6 +66,10 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
     await expect(rows.first()).toContainText("etl-orders");
     await expect(page.getByTestId("event-count")).toHaveText(`1 of ${before} events`);
     expect(page.url()).toContain("text=ETL");
+    // Case folds beyond ASCII, as the API's text filter does.
+    await page.locator("#event-filter").fill(`échec de l'export ${tag}`);
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText("export-fr");
     await page.locator("#event-filter").fill("");
     await expect(rows).toHaveCount(before);
     expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true);
@@ -70,6 +80,10 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
     await expect(page).toHaveURL(/\/events\?.*\btext=ETL/);
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText("etl-orders");
+    await page.locator("#event-filter").fill(`échec de l'export ${tag}`);
+    await page.locator("#event-filter").press("Enter");
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText("export-fr");
   }
   expect(errors).toEqual([]);
 });

@@ -112,10 +112,18 @@ impl Event {
     /// person would search by. Used by the page's filter box and the API's
     /// `text` filter alike so both narrow the same way.
     pub fn matches_text(&self, needle_lower: &str) -> bool {
+        self.matches_text_by(needle_lower, str::to_lowercase)
+    }
+
+    /// [`Event::matches_text`] with the caller's lower-casing, which must
+    /// be Unicode's default mapping as `str::to_lowercase`'s is: the
+    /// browser passes its own `toLowerCase`, so its bundle carries no case
+    /// tables.
+    pub fn matches_text_by(&self, needle_lower: &str, lower: impl Fn(&str) -> String) -> bool {
         if needle_lower.is_empty() {
             return true;
         }
-        let hit = |s: &str| s.to_lowercase().contains(needle_lower);
+        let hit = |s: &str| lower(s).contains(needle_lower);
         hit(&self.event_type)
             || hit(&self.message)
             || self.job_name.as_deref().is_some_and(hit)

@@ -150,3 +150,26 @@ fn text_match_looks_at_every_searchable_field() {
     }
     assert!(!e.matches_text("completed"));
 }
+
+#[test]
+fn text_match_folds_case_beyond_ascii() {
+    let e = Event {
+        id: 1,
+        event_id: None,
+        source_type: SourceType::Worker,
+        level: Level::Error,
+        event_type: "job.failed".into(),
+        message: "ÉCHEC du rendu: ΣΟΦΟΣ".into(),
+        event_at: now(),
+        received_at: now(),
+        job_name: None,
+        run_id: None,
+        worker_id: None,
+        script_path: None,
+        metadata: json!({}),
+    };
+    assert!(e.matches_text("échec"));
+    assert!(e.matches_text("σοφος"), "final sigma as Unicode maps it");
+    // The browser's lower-casing is passed in; a wrong one shows.
+    assert!(!e.matches_text_by("échec", |s| s.to_ascii_lowercase()));
+}
