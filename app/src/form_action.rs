@@ -158,8 +158,15 @@ mod browser {
         url: &'static str,
         ev: &SubmitEvent,
     ) -> Result<impl Future<Output = Result<Answer, AppError>> + 'static, AppError> {
-        let fields = leptos::form::form_data_from_event(ev)
-            .map_err(|e| failed("could not read the form", e))?;
+        // Matched, not displayed: the error's Display prints its payload
+        // with Debug, which would bring serde_qs's error and its Debug
+        // into every page with a form.
+        let fields = leptos::form::form_data_from_event(ev).map_err(|e| match e {
+            leptos::form::FromFormDataError::FormData(js) => {
+                failed("could not read the form", thrown(js))
+            }
+            _ => failed("could not read the form", "no form sent this event"),
+        })?;
         let body = UrlSearchParams::new_with_str_sequence_sequence(&fields)
             .map_err(|e| failed("could not encode the form", thrown(e)))?
             .to_string();
