@@ -42,26 +42,39 @@ pub fn AlertsPage() -> impl IntoView {
         })
     };
     let close = FormAction::<CloseAlert>::new();
+    // Whether to offer the close form, asked with the first read and then
+    // kept: a role does not change while the page is open. Unknown (a
+    // failed call) counts as no: the button would only earn a 403. One
+    // resource for both, not two, is a resource's code less in the page.
+    let admin = StoredValue::new(None::<bool>);
     // A close re-reads the list, so the row moves to the closed ones.
     let alerts = crate::data::data(
         move || (filter(), close.version().get(), live.get()),
-        |(f, _, _)| list_alerts(f),
-    );
-    // Asked once: a role does not change while the page is open. Unknown
-    // (a failed call) counts as no: the button would only earn a 403.
-    let admin = crate::data::data(
-        || (),
-        |_| async { Ok::<_, AppError>(may_administer().await.unwrap_or(false)) },
+        move |(f, _, _)| async move {
+            let may_close = match admin.get_value() {
+                Some(known) => known,
+                None => {
+                    let known = may_administer().await.unwrap_or(false);
+                    admin.set_value(Some(known));
+                    known
+                }
+            };
+            Ok::<_, AppError>((list_alerts(f).await?, may_close))
+        },
     );
     view! {
         <Title text="Alerts" />
         <h1>"Alerts"</h1>
         <AlertFilterForm current=untrack(filter) />
         {action_error(close)}
-        <Loaded data=admin loading="Loading alerts…" let:admin>
-            <Loaded data=alerts loading="Loading alerts…" let:alerts>
-                <AlertList alerts admin close limit=untrack(filter).limit params=Signal::derive(params) />
-            </Loaded>
+        <Loaded data=alerts loading="Loading alerts…" let:loaded>
+            <AlertList
+                alerts=loaded.0
+                admin=loaded.1
+                close
+                limit=untrack(filter).limit
+                params=Signal::derive(params)
+            />
         </Loaded>
     }
 }
