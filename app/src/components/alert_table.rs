@@ -115,16 +115,20 @@ fn deliveries_text(tally: Option<DeliveryTally>) -> String {
     if tally.is_empty() {
         return "none".to_owned();
     }
-    [
+    let mut text = String::new();
+    for (icon, n, word) in [
         ("✓", tally.sent, "sent"),
         ("✗", tally.failed, "failed"),
         ("…", tally.pending, "pending"),
-    ]
-    .into_iter()
-    .filter(|(_, n, _)| *n > 0)
-    .map(|(icon, n, word)| format!("{icon} {n} {word}"))
-    .collect::<Vec<_>>()
-    .join(" · ")
+    ] {
+        if n > 0 {
+            if !text.is_empty() {
+                text.push_str(" · ");
+            }
+            text.push_str(&format!("{icon} {n} {word}"));
+        }
+    }
+    text
 }
 
 #[cfg(test)]

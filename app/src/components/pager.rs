@@ -51,28 +51,34 @@ impl Paging {
         Some(Paging { before, newer })
     }
 
-    /// `path?params&before=..&newer=..`, leaving out empty values.
+    /// `path?params&before=..&newer=..`, leaving out empty values. Written
+    /// into one string, not joined from a list: `join` would be one more
+    /// generic in every page with a pager.
     pub fn href(&self, path: &str, params: &[(&'static str, String)]) -> String {
-        let mut pairs: Vec<(&str, String)> = params
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
+        let mut url = path.to_owned();
+        let mut add = |key: &str, value: &str| {
+            url.push(if url.len() == path.len() { '?' } else { '&' });
+            url.push_str(key);
+            url.push('=');
+            url.push_str(&encode(value));
+        };
+        for (key, value) in params.iter().filter(|(_, v)| !v.is_empty()) {
+            add(key, value);
+        }
         if let Some(b) = self.before {
-            pairs.push(("before", b.to_string()));
+            add("before", &b.to_string());
         }
         if !self.newer.is_empty() {
-            let trail: Vec<String> = self.newer.iter().map(i64::to_string).collect();
-            pairs.push(("newer", trail.join(".")));
+            let mut trail = String::new();
+            for n in &self.newer {
+                if !trail.is_empty() {
+                    trail.push('.');
+                }
+                trail.push_str(&n.to_string());
+            }
+            add("newer", &trail);
         }
-        if pairs.is_empty() {
-            return path.to_owned();
-        }
-        let query: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        format!("{path}?{}", query.join("&"))
+        url
     }
 }
 
