@@ -88,15 +88,40 @@ impl<S: ServerFn> FormAction<S> {
 }
 
 /// A `<form>` posting to the server function of `action`.
+///
+/// Only reading the answer as `S`'s output is typed per form; the form and
+/// its submit handler are one function for all forms, so each form in the
+/// bundle costs a decoder rather than a copy of the whole handler.
 #[component]
 pub fn SubmitForm<S>(action: FormAction<S>, children: Children) -> impl IntoView
 where
     S: ServerFn<Error = AppError> + 'static,
     S::Output: DeserializeOwned + Send + Sync + 'static,
 {
+    #[cfg(feature = "hydrate")]
+    let answered: Answered = std::rc::Rc::new(move |answer| {
+        action.value.set(Some(browser::answer(answer)));
+        action.version.update(|n| *n += 1);
+    });
     // On the server the form is only rendered: its submit handler never runs.
     #[cfg(not(feature = "hydrate"))]
-    let _ = action;
+    let answered = {
+        let _ = action;
+        Answered
+    };
+    form_posting(S::PATH, answered, children)
+}
+
+/// What a form does with the server's answer once it has come.
+#[cfg(feature = "hydrate")]
+type Answered = std::rc::Rc<dyn Fn(Result<browser::Answer, AppError>)>;
+/// On the server a form is only rendered: nothing reads an answer there.
+#[cfg(not(feature = "hydrate"))]
+struct Answered;
+
+fn form_posting(path: &'static str, answered: Answered, children: Children) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let Answered = answered;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         if ev.default_prevented() {
             return;
@@ -104,19 +129,19 @@ where
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         {
-            let posted = browser::post(S::PATH, &ev);
+            let posted = browser::post(path, &ev);
+            let answered = answered.clone();
             leptos::task::spawn_local(async move {
                 let answer = match posted {
-                    Ok(request) => browser::answer(request.await),
+                    Ok(request) => request.await,
                     Err(error) => Err(error),
                 };
-                action.value.set(Some(answer));
-                action.version.update(|n| *n += 1);
+                answered(answer);
             });
         }
     };
     view! {
-        <form action=S::PATH method="post" on:submit=on_submit>
+        <form action=path method="post" on:submit=on_submit>
             {children()}
         </form>
     }
