@@ -2,6 +2,8 @@
 //! while the data is on its way, the typed error's message when it failed,
 //! and the page's own view of the data otherwise.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -38,17 +40,30 @@ where
     V: IntoView + 'static,
 {
     let children = Arc::new(children);
+    let body: Arc<dyn Fn() -> LoadedView + Send + Sync> = Arc::new(move || {
+        let children = Arc::clone(&children);
+        Box::pin(async move {
+            match data.await {
+                Ok(value) => children(value).into_any(),
+                Err(error) => view! { <Failed error /> }.into_any(),
+            }
+        })
+    });
+    loaded_view(loading, body)
+}
+
+/// A page's view of its loaded data, still to come.
+type LoadedView = Pin<Box<dyn Future<Output = AnyView> + Send>>;
+
+/// The `Transition` of every [`Loaded`]: one function for all of them, not
+/// one per data type, so each use in the bundle costs only its data's part.
+fn loaded_view(
+    loading: &'static str,
+    body: Arc<dyn Fn() -> LoadedView + Send + Sync>,
+) -> impl IntoView {
     view! {
         <Transition fallback=move || view! { <p class="muted">{loading}</p> }>
-            {move || {
-                let children = Arc::clone(&children);
-                Suspend::new(async move {
-                    match data.await {
-                        Ok(value) => children(value).into_any(),
-                        Err(error) => view! { <Failed error /> }.into_any(),
-                    }
-                })
-            }}
+            {move || Suspend::new(body())}
         </Transition>
     }
 }
