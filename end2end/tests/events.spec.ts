@@ -52,7 +52,8 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
   const table = page.locator("table.events");
   await expect(table).toContainText(`Resolve render failed ${tag}: clip 0042 missing`);
   await expect(table).toContainText(`ETL import began ${tag}`);
-  const rows = table.locator("tbody tr");
+  // Rows the filter leaves out are hidden, not removed: count what shows.
+  const rows = table.locator("tbody tr:visible");
   const before = await rows.count();
   expect(before).toBeGreaterThanOrEqual(3);
 
@@ -61,6 +62,9 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
     await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
     // A marker on window survives only if no new document is loaded.
     await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+    // A row opened before the filter changes stays open, on its own event.
+    const etl = table.locator("tbody tr", { hasText: `ETL import began ${tag}` });
+    await etl.locator("details.event-details summary").click();
     await page.locator("#event-filter").fill(`ETL import began ${tag}`);
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText("etl-orders");
@@ -72,6 +76,8 @@ test("an event posted over HTTP shows on /events and the filter narrows the list
     await expect(rows.first()).toContainText("export-fr");
     await page.locator("#event-filter").fill("");
     await expect(rows).toHaveCount(before);
+    await expect(etl.locator("details.event-details")).toHaveAttribute("open", "");
+    await expect(table.locator("details.event-details[open]")).toHaveCount(1);
     expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true);
   } else {
     // Server-rendered only: the same box submits as a form.

@@ -20,24 +20,62 @@ fn lower(s: &str) -> String {
 
 /// Events as a table, narrowed to those matching `text` (case-insensitive,
 /// the same rule the API's text filter uses). Messages are shown verbatim.
+///
+/// Every row is rendered once and the ones that do not match are hidden,
+/// not removed: a row's opened details stay open (and on the right event)
+/// while the filter changes, and the page carries no keyed list.
 #[component]
 pub fn EventTable(events: Vec<Event>, #[prop(into)] text: Signal<String>) -> impl IntoView {
     let total = events.len();
-    let events = StoredValue::new(events);
+    if total == 0 {
+        return view! {
+            <p class="count" data-testid="event-count">"0 events"</p>
+            <p class="muted">"No events stored."</p>
+        }
+        .into_any();
+    }
+    let searched = StoredValue::new(events.clone());
+    // One flag per row, in the rows' order.
     let shown = Memo::new(move |_| {
         let needle = lower(text.get().trim());
-        events.with_value(|all| {
+        searched.with_value(|all| {
             all.iter()
-                .filter(|e| e.matches_text_by(&needle, lower))
-                .cloned()
-                .collect::<Vec<_>>()
+                .map(|e| e.matches_text_by(&needle, lower))
+                .collect::<Vec<bool>>()
         })
     });
+    let count = move || shown.with(|s| s.iter().filter(|&&m| m).count());
+    let rows = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let hidden = move || !shown.with(|s| s.get(i).copied().unwrap_or(true));
+            let (id, level) = (event.id, event.level);
+            view! {
+                <tr class=level_class(level) data-event-id=id hidden=hidden>
+                    <td class="nowrap">
+                        <Time at=event.event_at />
+                    </td>
+                    <td>
+                        <span class="badge">{event.level.as_str()}</span>
+                    </td>
+                    <td class="mono">{event.event_type.clone()}</td>
+                    <td>{event.job_name.clone().unwrap_or_default()}</td>
+                    <td class="mono">{event.run_id.clone().unwrap_or_default()}</td>
+                    <td>{event.worker_id.clone().unwrap_or_default()}</td>
+                    <td class="message">
+                        {event.message.clone()}
+                        <EventDetails event />
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
 
     view! {
         <p class="count" data-testid="event-count">
             {move || {
-                let n = shown.with(Vec::len);
+                let n = count();
                 if n == total {
                     format!("{total} events")
                 } else {
@@ -45,51 +83,23 @@ pub fn EventTable(events: Vec<Event>, #[prop(into)] text: Signal<String>) -> imp
                 }
             }}
         </p>
-        <Show
-            when=move || shown.with(|s| !s.is_empty())
-            fallback=move || {
-                view! {
-                    <p class="muted">
-                        {if total == 0 { "No events stored." } else { "No event matches the filter." }}
-                    </p>
-                }
-            }
-        >
-            <table class="events">
-                <thead>
-                    <tr>
-                        <th>"Time"</th>
-                        <th>"Level"</th>
-                        <th>"Type"</th>
-                        <th>"Job"</th>
-                        <th>"Run"</th>
-                        <th>"Worker"</th>
-                        <th>"Message"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For each=move || shown.get() key=|e| e.id let:event>
-                        <tr class=level_class(event.level) data-event-id=event.id>
-                            <td class="nowrap">
-                                <Time at=event.event_at />
-                            </td>
-                            <td>
-                                <span class="badge">{event.level.as_str()}</span>
-                            </td>
-                            <td class="mono">{event.event_type.clone()}</td>
-                            <td>{event.job_name.clone().unwrap_or_default()}</td>
-                            <td class="mono">{event.run_id.clone().unwrap_or_default()}</td>
-                            <td>{event.worker_id.clone().unwrap_or_default()}</td>
-                            <td class="message">
-                                {event.message.clone()}
-                                <EventDetails event=event.clone() />
-                            </td>
-                        </tr>
-                    </For>
-                </tbody>
-            </table>
-        </Show>
+        <p class="muted" hidden=move || count() != 0>"No event matches the filter."</p>
+        <table class="events" hidden=move || count() == 0>
+            <thead>
+                <tr>
+                    <th>"Time"</th>
+                    <th>"Level"</th>
+                    <th>"Type"</th>
+                    <th>"Job"</th>
+                    <th>"Run"</th>
+                    <th>"Worker"</th>
+                    <th>"Message"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
+    .into_any()
 }
 
 /// Everything else the producer sent, behind a disclosure that works
