@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
+use serde::{Deserialize, Serialize};
 use telltale_model::{Change, EventFilter, Level, SourceType};
 
 use crate::components::event_table::EventTable;
@@ -29,17 +30,10 @@ pub fn EventsPage() -> impl IntoView {
     let query = use_query_map();
     let text = RwSignal::new(query.with_untracked(|q| q.get("text").unwrap_or_default()));
     let page = use_page(EventFilter::DEFAULT_LIMIT);
-    let filter = move || query.with(filter_from_query);
+    let filter = move || query.with(EventQuery::of);
     let events = crate::data::data(
         move || (filter(), page.get(), live.get()),
-        move |(filter, (paging, limit), _)| async move {
-            list_events(EventFilter {
-                before: paging.before,
-                limit: Some(limit),
-                ..filter?
-            })
-            .await
-        },
+        move |(filter, (paging, limit), _)| list_events(filter, paging.before, limit),
     );
     // Paging keeps every filter and the page size.
     let params = move || {
@@ -160,6 +154,62 @@ fn EventFilterForm(q: ParamsMap, text: RwSignal<String>) -> impl IntoView {
     }
 }
 
+/// The server's filters as the address holds them, by the REST API's names,
+/// blank when absent: read into an [`EventFilter`] by the server.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventQuery {
+    pub q: String,
+    pub job: String,
+    pub run: String,
+    pub worker: String,
+    pub level: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub source: String,
+    pub since: String,
+    pub until: String,
+}
+
+impl EventQuery {
+    /// The filter fields of the page's address.
+    pub fn of(q: &ParamsMap) -> Self {
+        let get = |k: &str| q.get(k).unwrap_or_default();
+        EventQuery {
+            q: get("q"),
+            job: get("job"),
+            run: get("run"),
+            worker: get("worker"),
+            level: get("level"),
+            event_type: get("type"),
+            source: get("source"),
+            since: get("since"),
+            until: get("until"),
+        }
+    }
+
+    /// The filter these fields ask for, or the error naming the first
+    /// field that cannot be read.
+    pub fn filter(&self) -> Result<EventFilter, AppError> {
+        let fields = [
+            ("q", &self.q),
+            ("job", &self.job),
+            ("run", &self.run),
+            ("worker", &self.worker),
+            ("level", &self.level),
+            ("type", &self.event_type),
+            ("source", &self.source),
+            ("since", &self.since),
+            ("until", &self.until),
+        ];
+        filter_from_query(
+            &fields
+                .into_iter()
+                .map(|(k, v)| (k, v.clone()))
+                .collect::<ParamsMap>(),
+        )
+    }
+}
+
 /// The listing's filter from the address, by the REST API's names. A value
 /// that cannot be read is an error naming the parameter, not ignored: an
 /// operator who typed a filter must not see everything and think it applied.
@@ -273,6 +323,24 @@ mod tests {
         assert_eq!(f.source, Some(SourceType::Worker));
         assert_eq!(f.since.unwrap().to_rfc3339(), "2026-12-03T14:05:00+00:00");
         assert_eq!(f.until.unwrap().to_rfc3339(), "2026-12-03T15:00:30+00:00");
+    }
+
+    #[test]
+    fn the_page_sends_the_address_fields_the_server_reads() {
+        let address = q(&[("type", "job.failed"), ("level", "warn"), ("text", "x")]);
+        let sent = EventQuery::of(&address);
+        assert_eq!(sent.event_type, "job.failed");
+        let f = sent.filter().unwrap();
+        assert_eq!(f.event_type.as_deref(), Some("job.failed"));
+        assert_eq!(f.level, Some(Level::Warn));
+        assert_eq!(f.job, None);
+        let e = EventQuery {
+            until: "soon".into(),
+            ..EventQuery::default()
+        }
+        .filter()
+        .unwrap_err();
+        assert!(e.to_string().starts_with("until: must be a time"), "{e}");
     }
 
     #[test]
