@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{Alert, AlertFilter, AlertStatus, AlertType, Change};
+use telltale_model::{Alert, AlertStatus, AlertType, Change};
 
 use crate::components::alert_table::AlertTable;
 use crate::components::loaded::{Loaded, action_error};
@@ -21,16 +21,12 @@ pub fn AlertsPage() -> impl IntoView {
     let live = use_live(&[Change::Alerts]);
     let query = use_query_map();
     let filter = move || {
-        query.with(|q| AlertFilter {
-            status: q
-                .get("status")
-                .and_then(|s| AlertStatus::parse(&s.to_ascii_uppercase())),
-            alert_type: q
-                .get("type")
-                .and_then(|t| AlertType::parse(&t.to_ascii_uppercase())),
-            job: q.get("job").filter(|j| !j.trim().is_empty()),
+        query.with(|q| Filter {
+            status: q.get("status").unwrap_or_default(),
+            alert_type: q.get("type").unwrap_or_default(),
+            job: q.get("job").unwrap_or_default(),
             before: Paging::from_query(q).before,
-            limit: Some(page_limit(q, 500)),
+            limit: page_limit(q, 500),
         })
     };
     // The filters as the URL has them, for the paging links.
@@ -59,7 +55,8 @@ pub fn AlertsPage() -> impl IntoView {
                     known
                 }
             };
-            Ok::<_, AppError>((list_alerts(f).await?, may_close))
+            let alerts = list_alerts(f.status, f.alert_type, f.job, f.before, f.limit).await?;
+            Ok::<_, AppError>((alerts, may_close))
         },
     );
     view! {
@@ -72,28 +69,44 @@ pub fn AlertsPage() -> impl IntoView {
                 alerts=loaded.0
                 admin=loaded.1
                 close
-                limit=untrack(filter).limit
+                limit=Some(untrack(filter).limit)
                 params=Signal::derive(params)
             />
         </Loaded>
     }
 }
 
+/// The page's filters as its address has them (read by the server).
+#[derive(Clone, PartialEq)]
+struct Filter {
+    status: String,
+    alert_type: String,
+    job: String,
+    before: Option<i64>,
+    limit: u64,
+}
+
 /// The filters, as a plain GET form showing those the page was loaded with.
 #[component]
-fn AlertFilterForm(current: AlertFilter) -> impl IntoView {
+fn AlertFilterForm(current: Filter) -> impl IntoView {
+    let status_is = |s: AlertStatus| current.status.eq_ignore_ascii_case(s.as_str());
+    let type_is = |t: AlertType| current.alert_type.eq_ignore_ascii_case(t.as_str());
+    let any_status = ![AlertStatus::Open, AlertStatus::Closed]
+        .into_iter()
+        .any(status_is);
+    let any_type = !AlertType::ALL.into_iter().any(type_is);
     view! {
         <form method="get" action="/alerts" class="filters" role="search">
             <label for="alert-status">"Status"</label>
             <select id="alert-status" name="status">
-                <option value="" selected=current.status.is_none()>
+                <option value="" selected=any_status>
                     "any"
                 </option>
                 {[AlertStatus::Open, AlertStatus::Closed]
                     .into_iter()
                     .map(|s| {
                         view! {
-                            <option value=s.as_str() selected=current.status == Some(s)>
+                            <option value=s.as_str() selected=status_is(s)>
                                 {s.as_str()}
                             </option>
                         }
@@ -102,14 +115,14 @@ fn AlertFilterForm(current: AlertFilter) -> impl IntoView {
             </select>
             <label for="alert-type">"Type"</label>
             <select id="alert-type" name="type">
-                <option value="" selected=current.alert_type.is_none()>
+                <option value="" selected=any_type>
                     "any"
                 </option>
                 {AlertType::ALL
                     .into_iter()
                     .map(|t| {
                         view! {
-                            <option value=t.as_str() selected=current.alert_type == Some(t)>
+                            <option value=t.as_str() selected=type_is(t)>
                                 {t.as_str()}
                             </option>
                         }
@@ -123,7 +136,7 @@ fn AlertFilterForm(current: AlertFilter) -> impl IntoView {
                 name="job"
                 placeholder="exact job name"
                 autocomplete="off"
-                value=current.job.clone().unwrap_or_default()
+                value=current.job.clone()
             />
             <button type="submit">"Filter"</button>
         </form>

@@ -1,12 +1,28 @@
 use leptos::prelude::*;
-use telltale_model::{Alert, AlertFilter, CloseAlertResponse};
+use telltale_model::{Alert, CloseAlertResponse};
 
 use crate::error::AppError;
 
-/// Alerts matching `filter`, newest first: what `GET /v1/alerts` returns.
+/// Alerts matching the alerts page's filter fields, newest first: what
+/// `GET /v1/alerts` returns. `status` and `alert_type` come as typed in the
+/// address and are read here (any case; an unknown one is no filter), so
+/// the browser carries no reader for them.
 #[server(prefix = "/api", endpoint = "alerts/list")]
-pub async fn list_alerts(#[server(default)] filter: AlertFilter) -> Result<Vec<Alert>, AppError> {
+pub async fn list_alerts(
+    status: String,
+    alert_type: String,
+    job: String,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Alert>, AppError> {
     use super::ssr::store;
+    let filter = telltale_model::AlertFilter {
+        status: telltale_model::AlertStatus::parse(&status.to_ascii_uppercase()),
+        alert_type: telltale_model::AlertType::parse(&alert_type.to_ascii_uppercase()),
+        job: Some(job).filter(|j| !j.trim().is_empty()),
+        before,
+        limit: Some(limit),
+    };
     Ok(store()?.list_alerts(&filter).await?)
 }
 
