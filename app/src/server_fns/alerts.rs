@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use telltale_model::{Alert, CloseAlertResponse};
+use telltale_model::Alert;
 
 use crate::error::AppError;
 
@@ -33,9 +33,17 @@ pub async fn list_alerts(
 ///
 /// Admins only (viewers read, change nothing); the server's access layer has
 /// already checked the session and the request's Origin (CSRF).
+///
+/// Answers whether this close closed it (false: it was closed already); an
+/// unknown alert is an error naming it. The page reads only that, so the
+/// browser carries no reader for the API's full answer.
 #[server(prefix = "/api", endpoint = "alerts/close")]
-pub async fn close_alert(id: i64, reason: String) -> Result<CloseAlertResponse, AppError> {
+pub async fn close_alert(id: i64, reason: String) -> Result<bool, AppError> {
     use super::ssr::{core, require_admin};
     require_admin()?;
-    Ok(core()?.close_alert(id, Some(&reason)).await?)
+    let answer = core()?.close_alert(id, Some(&reason)).await?;
+    if !answer.found {
+        return Err(AppError::not_found(telltale_model::Resource::Alert, id));
+    }
+    Ok(answer.updated)
 }

@@ -59,6 +59,27 @@ async fn close_from_dashboard(app: &TestApp, id: i64, reason: &str) -> reqwest::
         .expect("request")
 }
 
+/// Closing an alert that does not exist from the dashboard is refused in
+/// words that name the alert, and nothing is closed.
+#[tokio::test]
+async fn a_close_of_an_unknown_alert_from_the_dashboard_names_it() {
+    let app = TestApp::spawn().await;
+    let id = failed_alert(&app, "nightly").await;
+    let resp = app
+        .client
+        .post(app.url("/api/alerts/close"))
+        .header("origin", app.origin())
+        .form(&[("id", "999999"), ("reason", "typo")])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error() || resp.status().is_server_error());
+    let said = resp.text().await.unwrap();
+    assert!(said.contains("999999"), "{said}");
+    assert_eq!(alert(&app, id).await["status"], "OPEN");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_close_from_the_dashboard_reaches_another_open_dashboard() {
     let app = TestApp::spawn().await;
