@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                         view={Lazy::<routes::JobDetail>::new()}
                         ssr=SsrMode::Async
                     />
+                    <Route path=StaticSegment("new-job") view={Lazy::<routes::NewJob>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view={Lazy::<routes::Login>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view={Lazy::<routes::Settings>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("runs") view={Lazy::<routes::Runs>::new()} ssr=SsrMode::Async />

@@ -22,7 +22,7 @@ test("gzipped WASM of a first visit to each page", async ({ browser }) => {
       .toBeGreaterThan(0);
     const pages = [
       "/", "/jobs", `/jobs/${up}`, "/runs", `/runs/${run}`, "/events", "/alerts",
-      `/alerts/${alert}`, "/workers", "/statistics", "/settings",
+      `/alerts/${alert}`, "/workers", "/statistics", "/settings", "/new-job",
     ];
     const lines: string[] = [];
     for (const path of pages) {

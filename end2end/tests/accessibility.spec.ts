@@ -18,7 +18,7 @@ test.beforeAll(async () => {
       metadata: { engine: "resolve" } },
   ]);
   pages = ["/", "/jobs", `/jobs/${up}`, "/runs", `/runs/${up}-2`, "/workers", "/alerts", "/alerts/1", "/events",
-    "/settings", "/statistics", "/no-such-page"];
+    "/settings", "/statistics", "/new-job", "/no-such-page"];
 });
 
 test.afterAll(async () => {

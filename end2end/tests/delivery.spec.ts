@@ -187,10 +187,9 @@ test("a channel changed on the settings page follows its new rule, and a job tha
 
   // A job whose operator names the channel reaches it without the tag.
   const named = `nas-sync-${suffix}`;
-  await page.goto(`${telltale.url}/jobs`);
+  await page.goto(`${telltale.url}/new-job`);
   if (javaScriptEnabled) await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
   const create = page.getByTestId("new-job");
-  await create.locator("summary").click();
   await create.getByLabel("Name").fill(named);
   await create.getByLabel("Always notify channels").fill(name);
   await create.getByRole("button", { name: "Create job" }).click();

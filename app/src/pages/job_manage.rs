@@ -4,6 +4,7 @@
 //! without JavaScript. Nothing here touches the work itself.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use telltale_model::{AuditEntry, JobStatus};
 
 use crate::components::loaded::{Loaded, action_error};
@@ -68,29 +69,38 @@ fn Flag(name: &'static str, label: &'static str, on: bool) -> impl IntoView {
     }
 }
 
-/// The jobs page's form that declares a job before its first run (admins).
+/// The page that declares a job before its first run (`/new-job`, linked
+/// from the jobs list): the form for admins, a sentence for viewers. A page
+/// of its own so that the jobs list carries none of this code.
 #[component]
-pub fn NewJobForm() -> impl IntoView {
+pub fn NewJobPage() -> impl IntoView {
     let create = FormAction::<CreateJob>::new();
-    let refused = move || create.value().get().is_some_and(|r| r.is_err());
     let admin = admin_data();
     view! {
+        <Title text="Declare a job" />
+        <h1>"Declare a job"</h1>
+        <p class="muted">
+            "A job is made by its first event; declaring it first gives it a schedule, a ping URL "
+            "and alerts before it ever runs. "
+            <a href="/jobs">"Back to the jobs"</a>
+        </p>
         <Loaded data=admin loading="" let:admin>
-            {admin.then(|| view! {
-                // Open when the last try was refused: without JavaScript the
-                // refusal comes back as a new page, and a closed section
-                // would hide what was wrong.
-                <details class="manage" data-testid="new-job" open=refused>
-                    <summary>"Declare a job before its first run"</summary>
-                    {action_error(create)}
-                    <SubmitForm action=create attr:class="job-form">
-                        <label for="job-name">"Name"</label>
-                        <input id="job-name" type="text" name="name" required />
-                        <PolicyFields v=PolicyForm::blank() />
-                        <button type="submit">"Create job"</button>
-                    </SubmitForm>
-                </details>
-            })}
+            {if admin {
+                view! {
+                    <section class="manage" data-testid="new-job">
+                        {action_error(create)}
+                        <SubmitForm action=create attr:class="job-form">
+                            <label for="job-name">"Name"</label>
+                            <input id="job-name" type="text" name="name" required />
+                            <PolicyFields v=PolicyForm::blank() />
+                            <button type="submit">"Create job"</button>
+                        </SubmitForm>
+                    </section>
+                }
+                    .into_any()
+            } else {
+                view! { <p class="muted">"An admin declares jobs; you can read them."</p> }.into_any()
+            }}
         </Loaded>
     }
 }

@@ -41,7 +41,9 @@ pub fn JobsPage() -> impl IntoView {
     view! {
         <Title text="Jobs" />
         <h1>"Jobs"</h1>
-        <crate::pages::job_manage::NewJobForm />
+        <p>
+            <a href="/new-job" data-testid="declare-job">"Declare a job before its first run"</a>
+        </p>
         <JobFilterForm state text />
         <Loaded data=jobs loading="Loading jobs…" let:page>
             <JobTable page />

@@ -506,6 +506,16 @@ async fn a_viewer_reads_but_cannot_close_alerts_or_manage_anything() {
         .await
         .unwrap();
     assert_eq!(add.status(), 403);
+    // The page that declares jobs offers its form to admins only.
+    let page = |session| {
+        let request = app.as_browser(Method::GET, "/new-job", session);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let seen = page(&viewer).await;
+    assert!(seen.contains("An admin declares jobs"), "{seen}");
+    assert!(!seen.contains("action=\"/api/jobs/create\""), "{seen}");
+    let seen = page(&admin).await;
+    assert!(seen.contains("action=\"/api/jobs/create\""), "{seen}");
     app.stop().await;
 }
 
