@@ -25,12 +25,18 @@ fn lower(s: &str) -> String {
 /// not removed: a row's opened details stay open (and on the right event)
 /// while the filter changes, and the page carries no keyed list.
 #[component]
-pub fn EventTable(events: Vec<Event>, #[prop(into)] text: Signal<String>) -> impl IntoView {
+pub fn EventTable(
+    events: Vec<Event>,
+    #[prop(into)] text: Signal<String>,
+    /// What an empty list says: the page knows whether it asked for all.
+    #[prop(default = "No events stored.")]
+    empty: &'static str,
+) -> impl IntoView {
     let total = events.len();
     if total == 0 {
         return view! {
             <p class="count" data-testid="event-count">"0 events"</p>
-            <p class="muted">"No events stored."</p>
+            <p class="muted">{empty}</p>
         }
         .into_any();
     }

@@ -48,6 +48,14 @@ pub fn EventsPage() -> impl IntoView {
         })
     };
     let shown = query.with_untracked(|q| q.clone());
+    let empty = if SERVER_FILTERS
+        .iter()
+        .any(|k| shown.get_str(k).is_some_and(|v| !v.trim().is_empty()))
+    {
+        "No stored event matches these filters."
+    } else {
+        "No events stored."
+    };
 
     view! {
         <Title text="Events" />
@@ -55,7 +63,7 @@ pub fn EventsPage() -> impl IntoView {
         <EventFilterForm q=shown text />
         <Loaded data=events loading="Loading events…" let:events>
             <Unsearched n=events.unsearched />
-            <EventTable events=events.events text />
+            <EventTable events=events.events text empty />
             <Pager
                 path="/events"
                 params=Signal::derive(params)

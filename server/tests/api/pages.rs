@@ -107,6 +107,11 @@ async fn events_page_filters_on_the_server_by_the_api_names() {
     .await;
     assert!(!html.contains("the old failure") && !html.contains("other 209"));
 
+    let html = page(&app, "/events?job=no-such-job").await;
+    assert!(
+        html.contains("No stored event matches these filters."),
+        "not \"no events stored\": {html}"
+    );
     let html = page(&app, "/events?level=loud").await;
     assert!(html.contains("level: must be one of"), "{html}");
     // The job page's link asks for the job, not a text search.
