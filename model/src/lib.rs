@@ -58,7 +58,7 @@ pub use maintenance::{
     MaintenanceWindow, MaintenanceWindowList, MaintenanceWindowState, NewMaintenanceWindow,
 };
 pub use manage::{AuditEntry, AuditPage, JobSpec, NewAuditEntry};
-pub use overview::Overview;
+pub use overview::{BrokenJob, Overview};
 pub use ping::{JobPing, Snippet};
 pub use resource::Resource;
 pub use run::{

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use telltale_model::{
-    AlertFilter, AlertStatus, CheckState, EventFilter, JobStatus, Overview, RunFilter, RunStatus,
+    AlertFilter, AlertStatus, BrokenJob, CheckState, EventFilter, Overview, RunFilter, RunStatus,
 };
 use tokio::try_join;
 
@@ -54,7 +54,7 @@ impl Store {
     /// state column) and ordered by the three columns that decide it; only
     /// the fifty shown are read whole. A farm where thousands fail at once
     /// (a shared mount gone) is when the overview must still open quickly.
-    async fn broken_jobs(&self) -> Result<Vec<JobStatus>, StoreError> {
+    async fn broken_jobs(&self) -> Result<Vec<BrokenJob>, StoreError> {
         let (failing, places) = try_join!(self.failing_jobs(), self.failing_places())?;
         let mut names: Vec<String> = places
             .into_iter()
@@ -76,6 +76,11 @@ impl Store {
                 .collect();
             names.extend(more);
         }
-        self.job_rows_in_order(&names, &failing).await
+        Ok(self
+            .job_rows_in_order(&names, &failing)
+            .await?
+            .into_iter()
+            .map(BrokenJob::from)
+            .collect())
     }
 }

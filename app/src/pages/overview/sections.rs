@@ -2,7 +2,7 @@
 //! overview's sections below the counts.
 
 use leptos::prelude::*;
-use telltale_model::{Alert, Event, JobStatus, Run, Throughput};
+use telltale_model::{Alert, BrokenJob, Event, Run, Throughput};
 
 use crate::components::alert_table::AlertTable;
 use crate::components::badge::{HealthBadge, health_row_class};
@@ -51,7 +51,7 @@ pub fn OpenAlerts(alerts: Vec<Alert>) -> impl IntoView {
 /// The jobs that are FAILING, then DOWN, then LATE, each since when; the
 /// first of them, with the count of the rest and the way to them.
 #[component]
-pub fn BrokenJobs(jobs: Vec<JobStatus>, total: u64) -> impl IntoView {
+pub fn BrokenJobs(jobs: Vec<BrokenJob>, total: u64) -> impl IntoView {
     let rest = total.saturating_sub(jobs.len() as u64);
     let more = (rest > 0).then(|| {
         view! {
@@ -73,7 +73,7 @@ pub fn BrokenJobs(jobs: Vec<JobStatus>, total: u64) -> impl IntoView {
                             <li class=health_row_class(j.health)>
                                 <HealthBadge health=j.health state=j.check_state />
                                 " "
-                                <a href=format!("/jobs/{}", encode(&j.job.name))>{j.job.name.clone()}</a>
+                                <a href=format!("/jobs/{}", encode(&j.name))>{j.name.clone()}</a>
                                 {j.check_state_since.map(|at| view! { " since " <Time at /> })}
                             </li>
                         }
