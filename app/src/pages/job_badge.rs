@@ -3,36 +3,23 @@
 
 use leptos::prelude::*;
 
-use crate::components::loaded::{Loaded, action_error};
-use crate::error::AppError;
+use crate::components::loaded::action_error;
 use crate::form_action::{FormAction, SubmitForm};
-use crate::server_fns::auth::may_administer;
-use crate::server_fns::badges::{BadgeLinks, SetBadgePublic, get_badge};
+use crate::server_fns::badges::{BadgeLinks, SetBadgePublic};
 
-/// The badge of `job`. Everyone sees it and its snippet; admins (everyone
-/// when auth is off) also get a form that flips its visibility. A plain
-/// HTML form, so it works without JavaScript.
+/// The badge of a job, from the page's upkeep read. Everyone sees it and
+/// its snippet; admins (everyone when auth is off) also get a form that
+/// flips its visibility. A plain HTML form, so it works without JavaScript.
 #[component]
-pub fn JobBadge(job: String) -> impl IntoView {
-    let toggle = FormAction::<SetBadgePublic>::new();
-    let badge = crate::data::data(
-        move || toggle.version().get(),
-        move |_| get_badge(job.clone()),
-    );
-    // Asked once: a role does not change while the page is open. Unknown
-    // (a failed call) counts as no: the button would only earn a 403.
-    let admin = crate::data::data(
-        || (),
-        |_| async { Ok::<_, AppError>(may_administer().await.unwrap_or(false)) },
-    );
+pub fn JobBadge(
+    links: BadgeLinks,
+    admin: bool,
+    toggle: FormAction<SetBadgePublic>,
+) -> impl IntoView {
     view! {
         <h2>"Badge"</h2>
         {action_error(toggle)}
-        <Loaded data=admin loading="Loading badge…" let:admin>
-            <Loaded data=badge loading="Loading badge…" let:links>
-                {links.map(|links| view! { <BadgeView links admin toggle /> })}
-            </Loaded>
-        </Loaded>
+        <BadgeView links admin toggle />
     }
 }
 

@@ -15,6 +15,7 @@ use crate::pages::job_badge::JobBadge;
 use crate::pages::job_manage::{AuditLog, JobManage, ManageActions};
 use crate::pages::job_ping::JobPingUrls;
 use crate::server_fns::status::get_job_detail;
+use crate::server_fns::upkeep::{JobUpkeep, get_job_upkeep};
 
 /// One job: its policy in words, its check state and why, the state
 /// changes, open alerts, durations and runs. Observation only.
@@ -34,7 +35,7 @@ pub fn JobDetailPage() -> impl IntoView {
     let actions = ManageActions::default();
     let upkeep = crate::data::data(
         move || (name(), actions.version()),
-        |(name, _)| get_job_detail(name),
+        |(name, _)| get_job_upkeep(name),
     );
     view! {
         <Loaded data=detail loading="Loading job…" let:d>
@@ -43,7 +44,7 @@ pub fn JobDetailPage() -> impl IntoView {
         // Its failure is said once, above.
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                upkeep.await.ok().map(|d| view! { <JobUpkeep status=d.job actions /> })
+                upkeep.await.ok().flatten().map(|u| view! { <Upkeep u actions /> })
             })}
         </Transition>
     }
@@ -51,12 +52,18 @@ pub fn JobDetailPage() -> impl IntoView {
 
 /// What an operator does with the job, below what it shows.
 #[component]
-fn JobUpkeep(status: JobStatus, actions: ManageActions) -> impl IntoView {
+fn Upkeep(u: JobUpkeep, actions: ManageActions) -> impl IntoView {
+    let JobUpkeep {
+        status,
+        admin,
+        ping,
+        badge,
+    } = u;
     let name = status.job.name.clone();
     view! {
-        <JobPingUrls job=name.clone() />
-        <JobBadge job=name.clone() />
-        <JobManage status actions />
+        <JobPingUrls links=ping admin regenerate=actions.regenerate />
+        <JobBadge links=badge admin toggle=actions.toggle />
+        <JobManage status admin actions />
         <AuditLog job=Some(name.clone()) />
         <p>
             <a href=format!("/events?job={}", encode(&name))>"Events of this job"</a>

@@ -12,7 +12,9 @@ use crate::components::time::Time;
 use crate::error::AppError;
 use crate::form_action::{FormAction, SubmitForm};
 use crate::server_fns::auth::may_administer;
+use crate::server_fns::badges::SetBadgePublic;
 use crate::server_fns::jobs::{CreateJob, DeleteJob, EditJob, JobAction, PolicyForm, list_audit};
+use crate::server_fns::pings::RegeneratePing;
 
 /// Whether the caller may change things (asked once per page).
 fn admin_data() -> crate::data::Data<Result<bool, AppError>> {
@@ -109,35 +111,44 @@ fn form_of(s: &JobStatus) -> PolicyForm {
     PolicyForm::of(&s.job.policy, &s.job.managed)
 }
 
-/// The actions of the management section, made by the page so that it can
-/// read the job again when one of them completes, and only then.
+/// The actions of a job's page (management, ping URL, badge), made by the
+/// page so that it can read the job again when one of them completes, and
+/// only then.
 #[derive(Clone, Copy, Default)]
 pub struct ManageActions {
     edit: FormAction<EditJob>,
     act: FormAction<JobAction>,
     delete: FormAction<DeleteJob>,
+    pub regenerate: FormAction<RegeneratePing>,
+    pub toggle: FormAction<SetBadgePublic>,
 }
 
 impl ManageActions {
-    /// Changes each time an edit, pause, resume or retirement completes.
-    pub fn version(&self) -> (usize, usize) {
-        (self.edit.version().get(), self.act.version().get())
+    /// Changes each time an edit, pause, resume, retirement, new ping URL
+    /// or badge switch completes.
+    pub fn version(&self) -> [usize; 4] {
+        [
+            self.edit.version().get(),
+            self.act.version().get(),
+            self.regenerate.version().get(),
+            self.toggle.version().get(),
+        ]
     }
 }
 
 /// The job page's management section (admins): edit, pause or resume,
 /// retire, delete.
 #[component]
-pub fn JobManage(status: JobStatus, actions: ManageActions) -> impl IntoView {
-    let ManageActions { edit, act, delete } = actions;
-    let admin = admin_data();
+pub fn JobManage(status: JobStatus, admin: bool, actions: ManageActions) -> impl IntoView {
+    let ManageActions {
+        edit, act, delete, ..
+    } = actions;
     let job = status.job.name.clone();
     let paused = !status.job.policy.check_enabled;
     let retired = status.job.managed.retired_at.is_some();
     let values = form_of(&status);
-    view! {
-        <Loaded data=admin loading="" let:admin>
-            {admin.then(|| view! {
+    admin.then(|| {
+        view! {
                 <h2 id="manage">"Manage"</h2>
                 <p class="muted">
                     "Each field you change here becomes the operator's: a producer's value for it is ignored from then on."
@@ -148,9 +159,8 @@ pub fn JobManage(status: JobStatus, actions: ManageActions) -> impl IntoView {
                 <EditForm job=job.clone() values=values.clone() edit />
                 {(!retired).then(|| view! { <Actions job=job.clone() paused act /> })}
                 <DeleteForm job=job.clone() delete />
-            })}
-        </Loaded>
-    }
+        }
+    })
 }
 
 #[component]

@@ -4,31 +4,21 @@
 
 use leptos::prelude::*;
 
-use crate::components::loaded::{Loaded, action_error};
-use crate::error::AppError;
+use crate::components::loaded::action_error;
 use crate::form_action::{FormAction, SubmitForm};
-use crate::server_fns::auth::may_administer;
-use crate::server_fns::pings::{PingLinks, RegeneratePing, get_ping};
+use crate::server_fns::pings::{PingLinks, RegeneratePing};
 
+/// The ping section of a job's page, from the page's upkeep read.
 #[component]
-pub fn JobPingUrls(job: String) -> impl IntoView {
-    let regenerate = FormAction::<RegeneratePing>::new();
-    let ping = crate::data::data(
-        move || regenerate.version().get(),
-        move |_| get_ping(job.clone()),
-    );
-    let admin = crate::data::data(
-        || (),
-        |_| async { Ok::<_, AppError>(may_administer().await.unwrap_or(false)) },
-    );
+pub fn JobPingUrls(
+    links: PingLinks,
+    admin: bool,
+    regenerate: FormAction<RegeneratePing>,
+) -> impl IntoView {
     view! {
         <h2 id="ping">"Ping URL"</h2>
         {action_error(regenerate)}
-        <Loaded data=admin loading="Loading ping URL…" let:admin>
-            <Loaded data=ping loading="Loading ping URL…" let:links>
-                {links.map(|links| view! { <PingView links admin regenerate /> })}
-            </Loaded>
-        </Loaded>
+        <PingView links admin regenerate />
     }
 }
 

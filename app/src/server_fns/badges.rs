@@ -11,21 +11,6 @@ pub struct BadgeLinks {
     pub markdown: String,
 }
 
-/// `public` as stored for `job` (`None` for an unknown job: the job page
-/// already says it is missing, so the badge section shows nothing).
-#[server(prefix = "/api", endpoint = "badges/get")]
-pub async fn get_badge(job: String) -> Result<Option<BadgeLinks>, AppError> {
-    use super::ssr::{request_origin, store};
-    let origin = request_origin();
-    let Some(status) = store()?.job_with_state(&job).await? else {
-        return Ok(None);
-    };
-    Ok(Some(links(
-        BadgeSetting::new(&job, status.public_badge),
-        &origin,
-    )))
-}
-
 /// Makes a job's badge public or private, like `PUT /v1/jobs/{name}/badge`.
 /// Posted by a plain HTML form, so it works without JavaScript. Admins
 /// only; the access layer has already checked the session and Origin.
@@ -39,7 +24,7 @@ pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, A
 }
 
 #[cfg(feature = "ssr")]
-fn links(setting: BadgeSetting, origin: &str) -> BadgeLinks {
+pub(super) fn links(setting: BadgeSetting, origin: &str) -> BadgeLinks {
     BadgeLinks {
         markdown: setting.markdown(origin),
         setting,

@@ -16,6 +16,7 @@ pub mod pings;
 pub mod runs;
 pub mod settings;
 pub mod status;
+pub mod upkeep;
 pub mod workers;
 
 /// Server-side helpers shared by the server functions.

@@ -12,24 +12,6 @@ pub struct PingLinks {
     pub snippets: Vec<Snippet>,
 }
 
-/// The ping URL of `job`, made the first time it is asked for (`None` for
-/// an unknown job: the job page already says it is missing).
-#[server(prefix = "/api", endpoint = "pings/get")]
-pub async fn get_ping(job: String) -> Result<Option<PingLinks>, AppError> {
-    use super::ssr::{core, request_origin};
-    let origin = request_origin();
-    let core = core()?;
-    let Some(status) = core.store().job_with_state(&job).await? else {
-        return Ok(None);
-    };
-    let ping = core.job_ping(&job).await?;
-    Ok(Some(links(
-        ping,
-        &origin,
-        status.job.policy.schedule.as_deref(),
-    )))
-}
-
 /// A new ping UUID for `job`, like `POST /v1/jobs/{name}/ping/regenerate`:
 /// the old URL answers 404 from now on. Admins only; a plain HTML form.
 #[server(prefix = "/api", endpoint = "pings/regenerate")]
@@ -48,7 +30,7 @@ pub async fn regenerate_ping(job: String) -> Result<PingLinks, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn links(ping: JobPing, origin: &str, cron: Option<&str>) -> PingLinks {
+pub(super) fn links(ping: JobPing, origin: &str, cron: Option<&str>) -> PingLinks {
     PingLinks {
         url: ping.url(origin),
         snippets: ping.snippets(origin, cron),

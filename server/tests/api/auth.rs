@@ -30,6 +30,14 @@ async fn add_user(app: &TestApp, admin: &str, email: &str, role: &str) -> Value 
     body(resp).await
 }
 
+/// The admin's session and a new viewer's, both logged in.
+async fn admin_and_viewer(app: &TestApp) -> (String, String) {
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    add_user(app, &admin, "viewer@example.com", "viewer").await;
+    let viewer = app.login("viewer@example.com", "viewer password 1").await;
+    (admin, viewer)
+}
+
 /// Creates an API key through the settings API; returns (id, secret).
 async fn add_key(app: &TestApp, admin: &str, scope: &str) -> (i64, String) {
     let resp = app
@@ -483,9 +491,7 @@ async fn cross_origin_posts_are_refused() {
 #[tokio::test]
 async fn a_viewer_reads_but_cannot_close_alerts_or_manage_anything() {
     let app = TestApp::spawn_with(&AUTH_ON).await;
-    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    add_user(&app, &admin, "viewer@example.com", "viewer").await;
-    let viewer = app.login("viewer@example.com", "viewer password 1").await;
+    let (admin, viewer) = admin_and_viewer(&app).await;
     let read = app
         .as_browser(Method::GET, "/v1/alerts", &viewer)
         .send()
@@ -516,6 +522,39 @@ async fn a_viewer_reads_but_cannot_close_alerts_or_manage_anything() {
     assert!(!seen.contains("action=\"/api/jobs/create\""), "{seen}");
     let seen = page(&admin).await;
     assert!(seen.contains("action=\"/api/jobs/create\""), "{seen}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_page_shows_its_ping_url_and_badge_to_all_and_its_forms_to_admins() {
+    let app = TestApp::spawn_with(&AUTH_ON).await;
+    let (admin, viewer) = admin_and_viewer(&app).await;
+    let declared = app
+        .as_browser(Method::POST, "/v1/jobs", &admin)
+        .json(&json!({ "name": "nightly", "policy": { "schedule": "0 2 * * *" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declared.status(), 201, "{}", body(declared).await);
+    let page = |session| {
+        let request = app.as_browser(Method::GET, "/jobs/nightly", session);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    for (who, session, admin) in [("viewer", &viewer, false), ("admin", &admin, true)] {
+        let seen = page(session).await;
+        // The ping URL, its crontab line with the job's schedule, and the
+        // badge's snippet: everyone who may read.
+        assert!(seen.contains("data-testid=\"ping-url\""), "{who}: {seen}");
+        assert!(seen.contains("0 2 * * *"), "{who}: {seen}");
+        assert!(seen.contains("/badge/nightly.svg"), "{who}: {seen}");
+        for form in ["/api/pings/regenerate", "/api/badges/set", "/api/jobs/edit"] {
+            assert_eq!(
+                seen.contains(&format!("action=\"{form}\"")),
+                admin,
+                "{who} and {form}: {seen}"
+            );
+        }
+    }
     app.stop().await;
 }
 
