@@ -161,3 +161,46 @@ test("an operator forgets a decommissioned worker", async ({ page, javaScriptEna
   await expect(page.locator(`tr[data-worker="${worker}"]`)).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test("a new ping URL and a badge switch answer in place, and an open form keeps what was typed", async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  const name = `upkeep-${test.info().project.name}-${Date.now()}`;
+  const declared = await fetch(`${telltale.url}/v1/jobs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, policy: { schedule: "17 3 * * *" } }),
+  });
+  expect(declared.status).toBe(201);
+
+  await page.goto(`${telltale.url}/jobs/${name}`);
+  if (javaScriptEnabled) await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  const url = page.getByTestId("ping-url");
+  await expect(url).toContainText(`${telltale.url}/ping/`);
+  const old = (await url.textContent())!.trim();
+  expect((await fetch(old)).status).toBe(200);
+  const edit = page.getByTestId("edit-job");
+  if (javaScriptEnabled) {
+    await edit.locator("summary").click();
+    await edit.getByLabel("Grace (s)", { exact: true }).fill("1234");
+  }
+
+  await page.getByRole("button", { name: /^Make a new ping URL/ }).click();
+  await expect(url).not.toHaveText(old);
+  await expect(url).toContainText(`${telltale.url}/ping/`);
+  await expect(page.locator('[data-snippet="crontab"]')).toContainText((await url.textContent())!.trim());
+  expect((await fetch(old)).status).toBe(404);
+
+  await expect(page.getByTestId("badge-visibility")).toContainText("Private");
+  await page.getByRole("button", { name: "Make the badge public" }).click();
+  await expect(page.getByTestId("badge-visibility")).toContainText("Public");
+  await expect(page.getByRole("button", { name: "Make the badge private" })).toBeVisible();
+  expect((await status(name)).job.publicBadge).toBe(true);
+
+  if (javaScriptEnabled) {
+    // Neither answer redrew the management form: still open, still typed.
+    await expect(edit).toHaveAttribute("open", "");
+    await expect(edit.getByLabel("Grace (s)", { exact: true })).toHaveValue("1234");
+  }
+});

@@ -27,6 +27,7 @@ test("screenshots of every page", async ({ browser }) => {
   const pages: [string, string][] = [
     ["overview", "/"],
     ["jobs", "/jobs"],
+    ["new-job", "/new-job"],
     ["job-detail", `/jobs/${up}`],
     ["runs", "/runs"],
     ["run-detail", `/runs/${up}-2`],

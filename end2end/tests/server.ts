@@ -39,6 +39,11 @@ export interface Launch {
   root?: string;
 }
 
+function siteRoot(): Record<string, string> {
+  const root = process.env.MONITOR_SITE_ROOT;
+  return root ? { MONITOR_SITE_ROOT: root } : {};
+}
+
 /** `env` adds to (or overrides) the defaults: auth off, a fresh database. */
 export async function startTelltale(
   env: Record<string, string> = {},
@@ -61,7 +66,10 @@ export async function startTelltale(
         stdio: ["ignore", "pipe", "pipe"],
       })
     : spawn(binary, ["serve"], {
-        env: { PATH: process.env.PATH ?? "", RUST_LOG: "info", ...monitor },
+        // MONITOR_SITE_ROOT=…/target/site: the site of a quick front-end
+        // build (`cargo leptos build --release --split --frontend-only`)
+        // instead of the one the binary embeds.
+        env: { PATH: process.env.PATH ?? "", RUST_LOG: "info", ...siteRoot(), ...monitor },
         stdio: ["ignore", "pipe", "pipe"],
       });
   child.stdout?.on("data", (d) => (output += d));

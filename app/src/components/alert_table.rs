@@ -35,7 +35,7 @@ pub fn AlertTable(
         headers.push("Close");
     }
     view! {
-        <DataTable class="alerts" headers=headers>
+        <DataTable class="alerts" label="Alerts" headers=headers>
             {alerts.into_iter().map(|alert| view! { <AlertRow alert close /> }).collect_view()}
         </DataTable>
     }

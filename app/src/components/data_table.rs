@@ -1,16 +1,20 @@
 use leptos::prelude::*;
 
 /// The dashboard's one table shape: a scrollable wrapper, a header row of
-/// column names, and the rows given as children.
+/// column names, and the rows given as children. The wrapper is a named,
+/// focusable region: a table wider than a phone scrolls in it, and a
+/// keyboard must be able to scroll it too.
 #[component]
 pub fn DataTable(
     /// Extra class on the table (e.g. `jobs`), for page-specific widths.
     class: &'static str,
+    /// What the table lists: the name of its scrolling region.
+    label: &'static str,
     headers: Vec<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label=label tabindex="0">
             <table class=format!("events {class}")>
                 <thead>
                     <tr>{headers.into_iter().map(|h| view! { <th>{h}</th> }).collect_view()}</tr>

@@ -90,20 +90,22 @@ pub fn EventTable(
             }}
         </p>
         <p class="muted" hidden=move || count() != 0>"No event matches the filter."</p>
-        <table class="events" hidden=move || count() == 0>
-            <thead>
-                <tr>
-                    <th>"Time"</th>
-                    <th>"Level"</th>
-                    <th>"Type"</th>
-                    <th>"Job"</th>
-                    <th>"Run"</th>
-                    <th>"Worker"</th>
-                    <th>"Message"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label="Events" tabindex="0" hidden=move || count() == 0>
+            <table class="events">
+                <thead>
+                    <tr>
+                        <th>"Time"</th>
+                        <th>"Level"</th>
+                        <th>"Type"</th>
+                        <th>"Job"</th>
+                        <th>"Run"</th>
+                        <th>"Worker"</th>
+                        <th>"Message"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -14,7 +14,7 @@ pub fn RunTable(runs: Vec<Run>) -> impl IntoView {
         return view! { <p class="muted">"No runs stored."</p> }.into_any();
     }
     view! {
-        <DataTable class="runs" headers=vec!["Status", "Run", "Job", "Worker", "Engine", "Started", "Failure reason"]>
+        <DataTable class="runs" label="Runs" headers=vec!["Status", "Run", "Job", "Worker", "Engine", "Started", "Failure reason"]>
                 {runs
                     .into_iter()
                     .map(|run| {

@@ -63,7 +63,7 @@ fn DeliveryTable(deliveries: Vec<AlertDelivery>) -> impl IntoView {
         "Next",
     ];
     view! {
-        <DataTable class="deliveries" headers=headers>
+        <DataTable class="deliveries" label="Deliveries" headers=headers>
             {deliveries
                 .into_iter()
                 .map(|d| {

@@ -16,10 +16,18 @@ pub fn JobBadge(
     admin: bool,
     toggle: FormAction<SetBadgePublic>,
 ) -> impl IntoView {
+    // After a switch, its answer: the badge as it is now.
+    let links = move || {
+        toggle
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| links.clone())
+    };
     view! {
         <h2>"Badge"</h2>
         {action_error(toggle)}
-        <BadgeView links admin toggle />
+        {move || view! { <BadgeView links=links() admin toggle /> }}
     }
 }
 
@@ -39,7 +47,7 @@ fn BadgeView(links: BadgeLinks, admin: bool, toggle: FormAction<SetBadgePublic>)
         <p>
             <img src=links.setting.svg_path.clone() alt=format!("{job} status") />
         </p>
-        <pre class="mono" data-testid="badge-markdown">{links.markdown}</pre>
+        <pre class="mono snippet" data-testid="badge-markdown" tabindex="0">{links.markdown}</pre>
         {admin
             .then(|| {
                 view! {

@@ -7,7 +7,7 @@ use crate::components::alert_table::AlertTable;
 use crate::components::badge::{CheckBadge, HealthBadge};
 use crate::components::chart::{Bar, DurationChart};
 use crate::components::format::{duration, encode, percent, seconds};
-use crate::components::loaded::Loaded;
+use crate::components::loaded::{Loaded, error_line};
 use crate::components::run_table::RunTable;
 use crate::components::time::Time;
 use crate::live::use_live;
@@ -41,10 +41,14 @@ pub fn JobDetailPage() -> impl IntoView {
         <Loaded data=detail loading="Loading job…" let:d>
             <JobView d />
         </Loaded>
-        // Its failure is said once, above.
+        // Nothing for an unknown job (said above); a failure in its words.
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                upkeep.await.ok().flatten().map(|u| view! { <Upkeep u actions /> })
+                match upkeep.await {
+                    Ok(Some(u)) => Some(view! { <Upkeep u actions /> }.into_any()),
+                    Ok(None) => None,
+                    Err(error) => Some(error_line(error).into_any()),
+                }
             })}
         </Transition>
     }
@@ -214,37 +218,39 @@ fn Transitions(transitions: Vec<CheckTransition>) -> impl IntoView {
         return view! { <p class="muted">"No change of state recorded."</p> }.into_any();
     }
     view! {
-        <table class="events transitions">
-            <thead>
-                <tr>
-                    <th>"At"</th>
-                    <th>"From"</th>
-                    <th>"To"</th>
-                    <th>"Reason"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {transitions
-                    .into_iter()
-                    .map(|t| {
-                        view! {
-                            <tr>
-                                <td class="nowrap">
-                                    <Time at=t.at />
-                                </td>
-                                <td>
-                                    <CheckBadge state=t.from />
-                                </td>
-                                <td>
-                                    <CheckBadge state=t.to />
-                                </td>
-                                <td class="message">{t.reason}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label="State changes" tabindex="0">
+            <table class="events transitions">
+                <thead>
+                    <tr>
+                        <th>"At"</th>
+                        <th>"From"</th>
+                        <th>"To"</th>
+                        <th>"Reason"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {transitions
+                        .into_iter()
+                        .map(|t| {
+                            view! {
+                                <tr>
+                                    <td class="nowrap">
+                                        <Time at=t.at />
+                                    </td>
+                                    <td>
+                                        <CheckBadge state=t.from />
+                                    </td>
+                                    <td>
+                                        <CheckBadge state=t.to />
+                                    </td>
+                                    <td class="message">{t.reason}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -112,8 +112,10 @@ fn form_of(s: &JobStatus) -> PolicyForm {
 }
 
 /// The actions of a job's page (management, ping URL, badge), made by the
-/// page so that it can read the job again when one of them completes, and
-/// only then.
+/// page so that it can read the job again when an edit or a pause, resume
+/// or retirement completes, and only then. A new ping URL or a badge
+/// switch answers with the section's new state, shown in place: the other
+/// sections, an open form with what was typed in it, stay as they are.
 #[derive(Clone, Copy, Default)]
 pub struct ManageActions {
     edit: FormAction<EditJob>,
@@ -124,15 +126,9 @@ pub struct ManageActions {
 }
 
 impl ManageActions {
-    /// Changes each time an edit, pause, resume, retirement, new ping URL
-    /// or badge switch completes.
-    pub fn version(&self) -> [usize; 4] {
-        [
-            self.edit.version().get(),
-            self.act.version().get(),
-            self.regenerate.version().get(),
-            self.toggle.version().get(),
-        ]
+    /// Changes each time an edit, pause, resume or retirement completes.
+    pub fn version(&self) -> (usize, usize) {
+        (self.edit.version().get(), self.act.version().get())
     }
 }
 
@@ -149,16 +145,16 @@ pub fn JobManage(status: JobStatus, admin: bool, actions: ManageActions) -> impl
     let values = form_of(&status);
     admin.then(|| {
         view! {
-                <h2 id="manage">"Manage"</h2>
-                <p class="muted">
-                    "Each field you change here becomes the operator's: a producer's value for it is ignored from then on."
-                </p>
-                {action_error(edit)}
-                {action_error(act)}
-                {action_error(delete)}
-                <EditForm job=job.clone() values=values.clone() edit />
-                {(!retired).then(|| view! { <Actions job=job.clone() paused act /> })}
-                <DeleteForm job=job.clone() delete />
+            <h2 id="manage">"Manage"</h2>
+            <p class="muted">
+                "Each field you change here becomes the operator's: a producer's value for it is ignored from then on."
+            </p>
+            {action_error(edit)}
+            {action_error(act)}
+            {action_error(delete)}
+            <EditForm job=job.clone() values=values.clone() edit />
+            {(!retired).then(|| view! { <Actions job=job.clone() paused act /> })}
+            <DeleteForm job=job.clone() delete />
         }
     })
 }
@@ -239,39 +235,41 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
         return view! { <p class="muted">"No change by an operator yet."</p> }.into_any();
     }
     view! {
-        <table class="events audit" data-testid="audit">
-            <thead>
-                <tr>
-                    <th scope="col">"When"</th>
-                    <th scope="col">"Who"</th>
-                    <th scope="col">"What"</th>
-                    <th scope="col">"Job or worker"</th>
-                    <th scope="col">"Before → after"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {entries
-                    .into_iter()
-                    .map(|e| {
-                        let subject = e.job_name.clone().or(e.worker_id.clone()).unwrap_or_default();
-                        view! {
-                            <tr>
-                                <td><Time at=e.at /></td>
-                                <td>{e.actor}</td>
-                                <td>{e.action}</td>
-                                <td class="mono">{subject}</td>
-                                <td>
-                                    <details>
-                                        <summary>"show"</summary>
-                                        <pre class="mono">{format!("{:#}\n→\n{:#}", e.before, e.after)}</pre>
-                                    </details>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label="Changes by operators" tabindex="0">
+            <table class="events audit" data-testid="audit">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Job or worker"</th>
+                        <th scope="col">"Before → after"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {entries
+                        .into_iter()
+                        .map(|e| {
+                            let subject = e.job_name.clone().or(e.worker_id.clone()).unwrap_or_default();
+                            view! {
+                                <tr>
+                                    <td><Time at=e.at /></td>
+                                    <td>{e.actor}</td>
+                                    <td>{e.action}</td>
+                                    <td class="mono">{subject}</td>
+                                    <td>
+                                        <details>
+                                            <summary>"show"</summary>
+                                            <pre class="mono">{format!("{:#}\n→\n{:#}", e.before, e.after)}</pre>
+                                        </details>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -8,17 +8,25 @@ use crate::components::loaded::action_error;
 use crate::form_action::{FormAction, SubmitForm};
 use crate::server_fns::pings::{PingLinks, RegeneratePing};
 
-/// The ping section of a job's page, from the page's upkeep read.
+/// The ping section of a job's page, from the page's upkeep read; after a
+/// new URL is made, from that answer.
 #[component]
 pub fn JobPingUrls(
     links: PingLinks,
     admin: bool,
     regenerate: FormAction<RegeneratePing>,
 ) -> impl IntoView {
+    let links = move || {
+        regenerate
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| links.clone())
+    };
     view! {
         <h2 id="ping">"Ping URL"</h2>
         {action_error(regenerate)}
-        <PingView links admin regenerate />
+        {move || view! { <PingView links=links() admin regenerate /> }}
     }
 }
 

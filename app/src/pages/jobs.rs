@@ -122,7 +122,7 @@ fn JobTable(page: JobOverviewPage) -> impl IntoView {
     });
     view! {
         <p class="count" data-testid="job-count">{summary}</p>
-        <DataTable class="jobs" headers=vec!["Health", "Job", "Since", "Last run", "Expected next start", "Failures in a row", "Last runs", "Success (recent)", "Durations"]>
+        <DataTable class="jobs" label="Jobs" headers=vec!["Health", "Job", "Since", "Last run", "Expected next start", "Failures in a row", "Last runs", "Success (recent)", "Durations"]>
             {jobs.into_iter().map(|o| view! { <JobRow o /> }).collect_view()}
         </DataTable>
         {next}

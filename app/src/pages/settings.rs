@@ -154,45 +154,47 @@ fn UsersSection(users: Vec<User>, forms: Forms) -> impl IntoView {
 #[component]
 fn KeyTable(keys: Vec<ApiKey>, revoke: FormAction<RevokeApiKey>) -> impl IntoView {
     view! {
-        <table class="keys">
-            <thead>
-                <tr>
-                    <th>"Name"</th>
-                    <th>"Scope"</th>
-                    <th>"Key"</th>
-                    <th>"Created"</th>
-                    <th>"Last used"</th>
-                    <th>"Revoked"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {keys
-                    .into_iter()
-                    .map(|k| {
-                        let live = k.revoked_at.is_none();
-                        view! {
-                            <tr>
-                                <td>{k.name}</td>
-                                <td>{k.scope.as_str()}</td>
-                                <td class="mono">{k.prefix} "…"</td>
-                                <td><Time at=k.created_at /></td>
-                                <td>{k.last_used_at.map(|at| view! { <Time at /> })}</td>
-                                <td>{k.revoked_at.map(|at| view! { <Time at /> })}</td>
-                                <td>
-                                    {live.then(|| view! {
-                                        <SubmitForm action=revoke>
-                                            <input type="hidden" name="id" value=k.id />
-                                            <button type="submit">"Revoke"</button>
-                                        </SubmitForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label="API keys" tabindex="0">
+            <table class="keys">
+                <thead>
+                    <tr>
+                        <th>"Name"</th>
+                        <th>"Scope"</th>
+                        <th>"Key"</th>
+                        <th>"Created"</th>
+                        <th>"Last used"</th>
+                        <th>"Revoked"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {keys
+                        .into_iter()
+                        .map(|k| {
+                            let live = k.revoked_at.is_none();
+                            view! {
+                                <tr>
+                                    <td>{k.name}</td>
+                                    <td>{k.scope.as_str()}</td>
+                                    <td class="mono">{k.prefix} "…"</td>
+                                    <td><Time at=k.created_at /></td>
+                                    <td>{k.last_used_at.map(|at| view! { <Time at /> })}</td>
+                                    <td>{k.revoked_at.map(|at| view! { <Time at /> })}</td>
+                                    <td>
+                                        {live.then(|| view! {
+                                            <SubmitForm action=revoke>
+                                                <input type="hidden" name="id" value=k.id />
+                                                <button type="submit">"Revoke"</button>
+                                            </SubmitForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 
@@ -204,56 +206,58 @@ fn UserTable(
     set_role: FormAction<SetRole>,
 ) -> impl IntoView {
     view! {
-        <table class="users">
-            <thead>
-                <tr>
-                    <th>"Email"</th>
-                    <th>"Role"</th>
-                    <th>"Created"</th>
-                    <th>"New password"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {users
-                    .into_iter()
-                    .map(|u| {
-                        view! {
-                            <tr>
-                                <td>{u.email}</td>
-                                <td>
-                                    <SubmitForm action=set_role attr:class="inline-form">
-                                        <input type="hidden" name="id" value=u.id />
-                                        <select name="role">
-                                            <option value="viewer" selected=u.role == Role::Viewer>
-                                                "viewer"
-                                            </option>
-                                            <option value="admin" selected=u.role == Role::Admin>
-                                                "admin"
-                                            </option>
-                                        </select>
-                                        <button type="submit">"Set"</button>
-                                    </SubmitForm>
-                                </td>
-                                <td><Time at=u.created_at /></td>
-                                <td>
-                                    <SubmitForm action=reset attr:class="inline-form">
-                                        <input type="hidden" name="id" value=u.id />
-                                        <input type="password" name="password" minlength="12" autocomplete="new-password" required />
-                                        <button type="submit">"Reset"</button>
-                                    </SubmitForm>
-                                </td>
-                                <td>
-                                    <SubmitForm action=remove>
-                                        <input type="hidden" name="id" value=u.id />
-                                        <button type="submit">"Remove"</button>
-                                    </SubmitForm>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label="Users" tabindex="0">
+            <table class="users">
+                <thead>
+                    <tr>
+                        <th>"Email"</th>
+                        <th>"Role"</th>
+                        <th>"Created"</th>
+                        <th>"New password"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {users
+                        .into_iter()
+                        .map(|u| {
+                            view! {
+                                <tr>
+                                    <td>{u.email}</td>
+                                    <td>
+                                        <SubmitForm action=set_role attr:class="inline-form">
+                                            <input type="hidden" name="id" value=u.id />
+                                            <select name="role">
+                                                <option value="viewer" selected=u.role == Role::Viewer>
+                                                    "viewer"
+                                                </option>
+                                                <option value="admin" selected=u.role == Role::Admin>
+                                                    "admin"
+                                                </option>
+                                            </select>
+                                            <button type="submit">"Set"</button>
+                                        </SubmitForm>
+                                    </td>
+                                    <td><Time at=u.created_at /></td>
+                                    <td>
+                                        <SubmitForm action=reset attr:class="inline-form">
+                                            <input type="hidden" name="id" value=u.id />
+                                            <input type="password" name="password" minlength="12" autocomplete="new-password" required />
+                                            <button type="submit">"Reset"</button>
+                                        </SubmitForm>
+                                    </td>
+                                    <td>
+                                        <SubmitForm action=remove>
+                                            <input type="hidden" name="id" value=u.id />
+                                            <button type="submit">"Remove"</button>
+                                        </SubmitForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

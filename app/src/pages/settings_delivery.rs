@@ -169,57 +169,59 @@ fn WebhookTable(
         return view! { <p class="muted">"No channel."</p> }.into_any();
     }
     view! {
-        <table class="webhooks">
-            <thead>
-                <tr>
-                    <th>"Name"</th>
-                    <th>"URL"</th>
-                    <th>"Provider"</th>
-                    <th>"Alert types"</th>
-                    <th>"Routing"</th>
-                    <th>"Enabled"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {webhooks
-                    .into_iter()
-                    .map(|w| {
-                        let types = w
-                            .enabled_alert_types
-                            .iter()
-                            .map(|t| t.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        view! {
-                            <tr>
-                                <td>{w.name}</td>
-                                <td class="mono">{w.url}</td>
-                                <td>{w.format.label()}</td>
-                                <td class="mono">{types}</td>
-                                <td class="routing">{w.routing.summary()}</td>
-                                <td>{if w.enabled { "yes" } else { "no" }}</td>
-                                <td class="nowrap">
-                                    {admin
-                                        .then(|| {
-                                            view! {
-                                                <SubmitForm action=test attr:class="inline-form">
-                                                    <input type="hidden" name="id" value=w.id />
-                                                    <button type="submit">"Send test"</button>
-                                                </SubmitForm>
-                                                <SubmitForm action=remove attr:class="inline-form">
-                                                    <input type="hidden" name="id" value=w.id />
-                                                    <button type="submit">"Remove"</button>
-                                                </SubmitForm>
-                                            }
-                                        })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label="Channels" tabindex="0">
+            <table class="webhooks">
+                <thead>
+                    <tr>
+                        <th>"Name"</th>
+                        <th>"URL"</th>
+                        <th>"Provider"</th>
+                        <th>"Alert types"</th>
+                        <th>"Routing"</th>
+                        <th>"Enabled"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {webhooks
+                        .into_iter()
+                        .map(|w| {
+                            let types = w
+                                .enabled_alert_types
+                                .iter()
+                                .map(|t| t.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            view! {
+                                <tr>
+                                    <td>{w.name}</td>
+                                    <td class="mono">{w.url}</td>
+                                    <td>{w.format.label()}</td>
+                                    <td class="mono">{types}</td>
+                                    <td class="routing">{w.routing.summary()}</td>
+                                    <td>{if w.enabled { "yes" } else { "no" }}</td>
+                                    <td class="nowrap">
+                                        {admin
+                                            .then(|| {
+                                                view! {
+                                                    <SubmitForm action=test attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=w.id />
+                                                        <button type="submit">"Send test"</button>
+                                                    </SubmitForm>
+                                                    <SubmitForm action=remove attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=w.id />
+                                                        <button type="submit">"Remove"</button>
+                                                    </SubmitForm>
+                                                }
+                                            })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

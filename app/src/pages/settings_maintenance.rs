@@ -56,24 +56,26 @@ fn WindowTable(
             .into_any();
     }
     view! {
-        <table class="maintenance" data-testid="maintenance-windows">
-            <thead>
-                <tr>
-                    <th>"Now"</th>
-                    <th>"Covers"</th>
-                    <th>"When"</th>
-                    <th>"Reason"</th>
-                    <th>"Added"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {windows
-                    .into_iter()
-                    .map(|s| view! { <WindowRow s end admin /> })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label="Maintenance windows" tabindex="0">
+            <table class="maintenance" data-testid="maintenance-windows">
+                <thead>
+                    <tr>
+                        <th>"Now"</th>
+                        <th>"Covers"</th>
+                        <th>"When"</th>
+                        <th>"Reason"</th>
+                        <th>"Added"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {windows
+                        .into_iter()
+                        .map(|s| view! { <WindowRow s end admin /> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -77,11 +77,11 @@ fn StatisticsView(s: RunStatistics) -> impl IntoView {
         <div class="stats-columns">
             <section>
                 <h2>"By engine"</h2>
-                <CountTable what="Engine" counts=st.by_engine testid="by-engine" />
+                <CountTable what="Engine" label="Runs by engine" counts=st.by_engine testid="by-engine" />
             </section>
             <section>
                 <h2>"By worker"</h2>
-                <CountTable what="Worker" counts=st.by_worker testid="by-worker" />
+                <CountTable what="Worker" label="Runs by worker" counts=st.by_worker testid="by-worker" />
             </section>
         </div>
     }
@@ -118,7 +118,7 @@ fn DayTable(days: Vec<RunDay>) -> impl IntoView {
     view! {
         <details class="day-table">
             <summary>"The figures by day"</summary>
-            <DataTable class="days" headers=vec!["Day (UTC)", "Completed", "Failed", "Failure rate", "p50", "p95"]>
+            <DataTable class="days" label="Runs by day" headers=vec!["Day (UTC)", "Completed", "Failed", "Failure rate", "p50", "p95"]>
                 {rows}
             </DataTable>
         </details>
@@ -129,6 +129,8 @@ fn DayTable(days: Vec<RunDay>) -> impl IntoView {
 #[component]
 fn CountTable(
     what: &'static str,
+    /// The name of the table's scrolling region.
+    label: &'static str,
     counts: BTreeMap<String, u64>,
     testid: &'static str,
 ) -> impl IntoView {
@@ -136,29 +138,31 @@ fn CountTable(
     let mut rows: Vec<(String, u64)> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     view! {
-        <table class="events counts-table" data-testid=testid>
-            <thead>
-                <tr>
-                    <th>{what}</th>
-                    <th class="num">"Runs"</th>
-                    <th class="num">"Share"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {rows
-                    .into_iter()
-                    .map(|(name, n)| {
-                        let share = percent(n as f64 / total.max(1) as f64);
-                        view! {
-                            <tr>
-                                <td class="mono">{name}</td>
-                                <td class="num">{n}</td>
-                                <td class="num">{share}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap" role="region" aria-label=label tabindex="0">
+            <table class="events counts-table" data-testid=testid>
+                <thead>
+                    <tr>
+                        <th>{what}</th>
+                        <th class="num">"Runs"</th>
+                        <th class="num">"Share"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|(name, n)| {
+                            let share = percent(n as f64 / total.max(1) as f64);
+                            view! {
+                                <tr>
+                                    <td class="mono">{name}</td>
+                                    <td class="num">{n}</td>
+                                    <td class="num">{share}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

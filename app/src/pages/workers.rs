@@ -92,7 +92,7 @@ pub fn WorkerTable(mut workers: Vec<WorkerState>) -> impl IntoView {
     );
     view! {
         <p class="count" data-testid="worker-count">{summary}</p>
-        <DataTable class="workers" headers=vec!["Status", "Worker", "Host", "Current run", "Last heartbeat", "Interval"]>
+        <DataTable class="workers" label="Workers" headers=vec!["Status", "Worker", "Host", "Current run", "Last heartbeat", "Interval"]>
                     {workers
                         .into_iter()
                         .map(|ws| {

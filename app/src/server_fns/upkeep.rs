@@ -1,6 +1,7 @@
 //! The job page's upkeep sections (ping URL, badge, management) in one
 //! read: the job as stored, the caller's role, the ping URL and the badge.
-//! One call, not four, each time one of the page's own actions completes.
+//! One call instead of six (the job's detail a second time, the ping URL,
+//! the badge, the caller's role three times).
 
 use leptos::prelude::*;
 use telltale_model::JobStatus;

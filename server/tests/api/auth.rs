@@ -531,7 +531,7 @@ async fn a_job_page_shows_its_ping_url_and_badge_to_all_and_its_forms_to_admins(
     let (admin, viewer) = admin_and_viewer(&app).await;
     let declared = app
         .as_browser(Method::POST, "/v1/jobs", &admin)
-        .json(&json!({ "name": "nightly", "policy": { "schedule": "0 2 * * *" } }))
+        .json(&json!({ "name": "nightly", "policy": { "schedule": "17 3 * * *" } }))
         .send()
         .await
         .unwrap();
@@ -545,7 +545,10 @@ async fn a_job_page_shows_its_ping_url_and_badge_to_all_and_its_forms_to_admins(
         // The ping URL, its crontab line with the job's schedule, and the
         // badge's snippet: everyone who may read.
         assert!(seen.contains("data-testid=\"ping-url\""), "{who}: {seen}");
-        assert!(seen.contains("0 2 * * *"), "{who}: {seen}");
+        assert!(
+            seen.contains("17 3 * * * /path/to/command.sh"),
+            "{who}: {seen}"
+        );
         assert!(seen.contains("/badge/nightly.svg"), "{who}: {seen}");
         for form in ["/api/pings/regenerate", "/api/badges/set", "/api/jobs/edit"] {
             assert_eq!(
