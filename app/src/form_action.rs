@@ -85,6 +85,21 @@ impl<S: ServerFn> FormAction<S> {
     pub fn value(&self) -> RwSignal<Option<Result<S::Output, AppError>>> {
         self.value
     }
+
+    /// The last successful answer, or `read` (what the page loaded) before
+    /// there is one: for a section whose form answers with its new state.
+    pub fn answer_or(self, read: S::Output) -> impl Fn() -> S::Output + Copy
+    where
+        S::Output: Clone + Send + Sync + 'static,
+    {
+        let read = StoredValue::new(read);
+        move || {
+            self.value
+                .get()
+                .and_then(Result::ok)
+                .unwrap_or_else(|| read.get_value())
+        }
+    }
 }
 
 /// A `<form>` posting to the server function of `action`.

@@ -17,13 +17,7 @@ pub fn JobBadge(
     toggle: FormAction<SetBadgePublic>,
 ) -> impl IntoView {
     // After a switch, its answer: the badge as it is now.
-    let links = move || {
-        toggle
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_else(|| links.clone())
-    };
+    let links = toggle.answer_or(links);
     view! {
         <h2>"Badge"</h2>
         {action_error(toggle)}

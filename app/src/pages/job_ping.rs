@@ -16,13 +16,7 @@ pub fn JobPingUrls(
     admin: bool,
     regenerate: FormAction<RegeneratePing>,
 ) -> impl IntoView {
-    let links = move || {
-        regenerate
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_else(|| links.clone())
-    };
+    let links = regenerate.answer_or(links);
     view! {
         <h2 id="ping">"Ping URL"</h2>
         {action_error(regenerate)}
