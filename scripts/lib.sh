@@ -47,16 +47,16 @@ release_build() {
 
 # wasm-split falls back to keeping all static data in the shared module
 # when its new layout outgrows the linked one: nothing breaks, every page
-# downloads every page's text. The job page's delete form is one such text.
+# downloads every page's text. The new-job page's introduction is one such text.
 check_split_data() {
-  local probe="Delete the job and all its history" pkg="$ROOT/target/site/pkg"
+  local probe="declaring it first gives it a schedule" pkg="$ROOT/target/site/pkg"
   # The probe must be somewhere, or a reworded page would silence the check.
   if ! grep -qaF "$probe" "$pkg"/*.wasm; then
     echo "error: no WASM file holds \"$probe\": update the probe in check_split_data" >&2
     return 1
   fi
   if grep -qaF "$probe" "$pkg/telltale.wasm"; then
-    echo "error: the shared WASM module holds the job page's text: wasm-split kept all" >&2
+    echo "error: the shared WASM module holds the new-job page's text: wasm-split kept all" >&2
     echo "static data in it; raise SPLIT_DATA_SLACK in frontend/src/lib.rs" >&2
     return 1
   fi

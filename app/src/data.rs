@@ -21,7 +21,9 @@ impl<T: Serialize> Encoder<T> for Json {
     type Encoded = String;
 
     fn encode(val: &T) -> Result<String, Self::Error> {
-        serde_json::to_string(val)
+        // Markup is in the page already: the value sent beside it for
+        // hydration leaves it out (see `Markup`).
+        crate::components::server_html::without_markup(|| serde_json::to_string(val))
     }
 }
 

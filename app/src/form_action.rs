@@ -102,6 +102,43 @@ impl<S: ServerFn> FormAction<S> {
     }
 }
 
+impl<S> FormAction<S>
+where
+    S: ServerFn<Error = AppError> + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
+{
+    /// Posts a form of server-rendered markup whose action is this server
+    /// function, as [`SubmitForm`] posts its own: for a
+    /// [`crate::components::server_html::ServerHtml`]'s `on_submit`. A
+    /// submission of any other form is left to the browser.
+    pub fn post_inside(self, ev: leptos::ev::SubmitEvent) {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let ours = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|form| form.get_attribute("action"))
+                .is_some_and(|action| action == S::PATH);
+            if !ours || ev.default_prevented() {
+                return;
+            }
+            ev.prevent_default();
+            let posted = browser::post(S::PATH, &ev);
+            leptos::task::spawn_local(async move {
+                let answer = match posted {
+                    Ok(request) => request.await,
+                    Err(error) => Err(error),
+                };
+                self.value.set(Some(browser::answer(answer)));
+                self.version.update(|n| *n += 1);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    }
+}
+
 /// A `<form>` posting to the server function of `action`.
 ///
 /// Only reading the answer as `S`'s output is typed per form; the form and

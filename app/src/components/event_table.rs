@@ -126,7 +126,7 @@ fn EventDetails(event: Event) -> impl IntoView {
         String::new()
     };
     view! {
-        <details class="event-details">
+        <details class="event-details" data-key=format!("event-{}", event.id)>
             <summary>"details"</summary>
             <dl class="event-fields small">
                 <dt>"Source"</dt>

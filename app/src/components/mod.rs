@@ -8,6 +8,7 @@ pub mod json_text;
 pub mod loaded;
 pub mod pager;
 pub mod run_table;
+pub mod server_html;
 pub mod theme;
 pub mod time;
 pub mod trend_chart;

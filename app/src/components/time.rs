@@ -72,7 +72,7 @@ fn browser_now() -> Option<DateTime<Utc>> {
 /// Minutes east of UTC of the viewer's zone at `at` (daylight saving
 /// included); JavaScript counts them west, hence the sign.
 #[cfg(feature = "hydrate")]
-fn browser_offset_minutes(at: DateTime<Utc>) -> i32 {
+pub(crate) fn browser_offset_minutes(at: DateTime<Utc>) -> i32 {
     let date = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
         at.timestamp_millis() as f64
     ));

@@ -1,16 +1,20 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use telltale_model::{Alert, AlertStatus, AlertType, Change};
+#[cfg(feature = "ssr")]
+use telltale_model::Alert;
+use telltale_model::{AlertStatus, AlertType, Change};
 
+#[cfg(feature = "ssr")]
 use crate::components::alert_table::AlertTable;
 use crate::components::loaded::{Loaded, action_error};
 use crate::components::pager::{Pager, Paging, page_limit};
-use crate::error::AppError;
-use crate::form_action::{FormAction, SubmitForm};
+use crate::components::server_html::ServerHtml;
+use crate::form_action::FormAction;
+#[cfg(feature = "ssr")]
+use crate::form_action::SubmitForm;
 use crate::live::use_live;
-use crate::server_fns::alerts::{CloseAlert, list_alerts};
-use crate::server_fns::auth::may_administer;
+use crate::server_fns::alerts::{CloseAlert, alerts_html};
 
 /// Alerts, open first. Filters (`?status=`, `?type=`, `?job=`) are a plain
 /// GET form, so they live in the address. Closing an alert is the only
@@ -38,26 +42,10 @@ pub fn AlertsPage() -> impl IntoView {
         })
     };
     let close = FormAction::<CloseAlert>::new();
-    // Whether to offer the close form, asked with the first read and then
-    // kept: a role does not change while the page is open. Unknown (a
-    // failed call) counts as no: the button would only earn a 403. One
-    // resource for both, not two, is a resource's code less in the page.
-    let admin = StoredValue::new(None::<bool>);
     // A close re-reads the list, so the row moves to the closed ones.
     let alerts = crate::data::data(
         move || (filter(), close.version().get(), live.get()),
-        move |(f, _, _)| async move {
-            let may_close = match admin.get_value() {
-                Some(known) => known,
-                None => {
-                    let known = may_administer().await.unwrap_or(false);
-                    admin.set_value(Some(known));
-                    known
-                }
-            };
-            let alerts = list_alerts(f.status, f.alert_type, f.job, f.before, f.limit).await?;
-            Ok::<_, AppError>((alerts, may_close))
-        },
+        move |(f, _, _)| alerts_html(f.status, f.alert_type, f.job, f.before, f.limit),
     );
     view! {
         <Title text="Alerts" />
@@ -65,12 +53,13 @@ pub fn AlertsPage() -> impl IntoView {
         <AlertFilterForm current=untrack(filter) />
         {action_error(close)}
         <Loaded data=alerts loading="Loading alerts…" let:loaded>
-            <AlertList
-                alerts=loaded.0
-                admin=loaded.1
-                close
-                limit=Some(untrack(filter).limit)
+            // The close forms are in the server's markup: posted from here.
+            <ServerHtml html=loaded.0 on_submit=Callback::new(move |ev| close.post_inside(ev)) />
+            <Pager
+                path="/alerts"
                 params=Signal::derive(params)
+                paging=untrack(|| query.with(Paging::from_query))
+                next_cursor=loaded.1
             />
         </Loaded>
     }
@@ -143,36 +132,28 @@ fn AlertFilterForm(current: Filter) -> impl IntoView {
     }
 }
 
-/// The count, the table (with a close form per open alert for admins) and
-/// the pager.
+/// The count and the table, with a close form per open alert for admins;
+/// rendered by [`alerts_html`].
+#[cfg(feature = "ssr")]
 #[component]
-fn AlertList(
-    alerts: Vec<Alert>,
-    admin: bool,
-    close: FormAction<CloseAlert>,
-    limit: Option<u64>,
-    params: Signal<Vec<(&'static str, String)>>,
-) -> impl IntoView {
+pub fn AlertList(alerts: Vec<Alert>, admin: bool) -> impl IntoView {
+    let close = FormAction::<CloseAlert>::new();
     let close =
         admin.then(|| Callback::new(move |id| view! { <CloseForm id action=close /> }.into_any()));
     let open = alerts
         .iter()
         .filter(|a| a.status == AlertStatus::Open)
         .count();
-    // Newest first by id: a full page has older ones after it.
-    let full = Some(alerts.len() as u64) == limit;
-    let next_cursor = alerts.last().filter(|_| full).map(|a| a.id);
-    let paging = untrack(|| use_query_map().with(Paging::from_query));
     view! {
         <p class="count" data-testid="alert-count">
             {format!("{} alerts, {open} open", alerts.len())}
         </p>
         <AlertTable alerts close=close />
-        <Pager path="/alerts" params paging next_cursor />
     }
 }
 
 /// Close one alert with a reason (required).
+#[cfg(feature = "ssr")]
 #[component]
 fn CloseForm(id: i64, action: FormAction<CloseAlert>) -> impl IntoView {
     let field = format!("close-reason-{id}");

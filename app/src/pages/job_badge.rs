@@ -4,30 +4,35 @@
 use leptos::prelude::*;
 
 use crate::components::loaded::action_error;
-use crate::form_action::{FormAction, SubmitForm};
-use crate::server_fns::badges::{BadgeLinks, SetBadgePublic};
+use crate::components::server_html::{Markup, ServerHtml};
+use crate::form_action::FormAction;
+#[cfg(feature = "ssr")]
+use crate::form_action::SubmitForm;
+#[cfg(feature = "ssr")]
+use crate::server_fns::badges::BadgeLinks;
+use crate::server_fns::badges::SetBadgePublic;
 
-/// The badge of a job, from the page's upkeep read. Everyone sees it and
-/// its snippet; admins (everyone when auth is off) also get a form that
-/// flips its visibility. A plain HTML form, so it works without JavaScript.
+/// The badge of a job as server markup ([`BadgeView`]), from the page's
+/// upkeep read. Everyone sees it and its snippet; admins (everyone when
+/// auth is off) also get a form that flips its visibility. A plain HTML
+/// form, so it works without JavaScript.
 #[component]
-pub fn JobBadge(
-    links: BadgeLinks,
-    admin: bool,
-    toggle: FormAction<SetBadgePublic>,
-) -> impl IntoView {
+pub fn JobBadge(html: Markup, toggle: FormAction<SetBadgePublic>) -> impl IntoView {
     // After a switch, its answer: the badge as it is now.
-    let links = toggle.answer_or(links);
+    let html = toggle.answer_or(html);
+    let post = Callback::new(move |ev| toggle.post_inside(ev));
     view! {
         <h2>"Badge"</h2>
         {action_error(toggle)}
-        {move || view! { <BadgeView links=links() admin toggle /> }}
+        {move || view! { <ServerHtml html=html() on_submit=post /> }}
     }
 }
 
 /// The badge, its snippet, and for admins the switch.
+#[cfg(feature = "ssr")]
 #[component]
-fn BadgeView(links: BadgeLinks, admin: bool, toggle: FormAction<SetBadgePublic>) -> impl IntoView {
+pub fn BadgeView(links: BadgeLinks, admin: bool) -> impl IntoView {
+    let toggle = FormAction::<SetBadgePublic>::new();
     let public = links.setting.public;
     let job = links.setting.job_name.clone();
     view! {

@@ -1,33 +1,41 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use telltale_model::{Change, CheckPolicy, CheckTransition, JobDetail, JobStatus, RunStatus};
+use telltale_model::Change;
+#[cfg(feature = "ssr")]
+use telltale_model::{CheckPolicy, CheckTransition, JobDetail, JobStatus, RunStatus};
 
+#[cfg(feature = "ssr")]
 use crate::components::alert_table::AlertTable;
+#[cfg(feature = "ssr")]
 use crate::components::badge::{CheckBadge, HealthBadge};
+#[cfg(feature = "ssr")]
 use crate::components::chart::{Bar, DurationChart};
-use crate::components::format::{duration, encode, percent, seconds};
+use crate::components::format::encode;
+#[cfg(feature = "ssr")]
+use crate::components::format::{duration, percent, seconds};
 use crate::components::loaded::{Loaded, error_line};
+#[cfg(feature = "ssr")]
 use crate::components::run_table::RunTable;
+use crate::components::server_html::ServerHtml;
+#[cfg(feature = "ssr")]
 use crate::components::time::Time;
 use crate::live::use_live;
 use crate::pages::job_badge::JobBadge;
 use crate::pages::job_manage::{AuditLog, JobManage, ManageActions};
 use crate::pages::job_ping::JobPingUrls;
-use crate::server_fns::status::get_job_detail;
+use crate::server_fns::status::job_html;
 use crate::server_fns::upkeep::{JobUpkeep, get_job_upkeep};
 
 /// One job: its policy in words, its check state and why, the state
-/// changes, open alerts, durations and runs. Observation only.
+/// changes, open alerts, durations and runs. Observation only, rendered on
+/// the server ([`job_html`]); below it what an operator does with the job.
 #[component]
 pub fn JobDetailPage() -> impl IntoView {
     let live = use_live(&[Change::Jobs, Change::Runs, Change::Alerts]);
     let params = use_params_map();
     let name = move || params.read().get("name").unwrap_or_default();
-    let detail = crate::data::data(
-        move || (name(), live.get()),
-        |(name, _)| get_job_detail(name),
-    );
+    let detail = crate::data::data(move || (name(), live.get()), |(name, _)| job_html(name));
     // The forms (ping URL, badge, management) are not redrawn by live
     // changes: any job's change anywhere closed an open form and dropped
     // what the operator had typed. They read the job again only when one
@@ -38,8 +46,9 @@ pub fn JobDetailPage() -> impl IntoView {
         |(name, _)| get_job_upkeep(name),
     );
     view! {
-        <Loaded data=detail loading="Loading job…" let:d>
-            <JobView d />
+        <Title text=move || format!("Job {}", name()) />
+        <Loaded data=detail loading="Loading job…" let:html>
+            <ServerHtml html />
         </Loaded>
         // Nothing for an unknown job (said above); a failure in its words.
         <Transition fallback=|| ()>
@@ -58,16 +67,15 @@ pub fn JobDetailPage() -> impl IntoView {
 #[component]
 fn Upkeep(u: JobUpkeep, actions: ManageActions) -> impl IntoView {
     let JobUpkeep {
-        status,
-        admin,
+        name,
         ping,
         badge,
+        manage,
     } = u;
-    let name = status.job.name.clone();
     view! {
-        <JobPingUrls links=ping admin regenerate=actions.regenerate />
-        <JobBadge links=badge admin toggle=actions.toggle />
-        <JobManage status admin actions />
+        <JobPingUrls html=ping regenerate=actions.regenerate />
+        <JobBadge html=badge toggle=actions.toggle />
+        {manage.map(|forms| view! { <JobManage forms actions /> })}
         <AuditLog job=Some(name.clone()) />
         <p>
             <a href=format!("/events?job={}", encode(&name))>"Events of this job"</a>
@@ -77,8 +85,10 @@ fn Upkeep(u: JobUpkeep, actions: ManageActions) -> impl IntoView {
     }
 }
 
+/// What the job page shows of the job, rendered by [`job_html`].
+#[cfg(feature = "ssr")]
 #[component]
-fn JobView(d: JobDetail) -> impl IntoView {
+pub fn JobView(d: JobDetail) -> impl IntoView {
     let s = d.job;
     let job = s.job.clone();
     let reason = d.transitions.first().map(|t| t.reason.clone());
@@ -101,7 +111,6 @@ fn JobView(d: JobDetail) -> impl IntoView {
     bars.reverse();
     let stats = d.stats;
     view! {
-        <Title text=format!("Job {}", job.name) />
         <h1>
             "Job " <span class="mono">{job.name.clone()}</span> " " <HealthBadge health=s.health state=s.check_state />
         </h1>
@@ -149,6 +158,7 @@ fn JobView(d: JobDetail) -> impl IntoView {
 }
 
 /// The job's state and why, and its last runs' times.
+#[cfg(feature = "ssr")]
 #[component]
 fn JobFields(status: JobStatus, reason: Option<String>) -> impl IntoView {
     let s = status;
@@ -188,6 +198,7 @@ fn JobFields(status: JobStatus, reason: Option<String>) -> impl IntoView {
 }
 
 /// The job's check policy in words, with a link to the job it depends on.
+#[cfg(feature = "ssr")]
 #[component]
 fn Policy(policy: CheckPolicy) -> impl IntoView {
     view! {
@@ -212,6 +223,7 @@ fn Policy(policy: CheckPolicy) -> impl IntoView {
 }
 
 /// The job's changes of check state, newest first.
+#[cfg(feature = "ssr")]
 #[component]
 fn Transitions(transitions: Vec<CheckTransition>) -> impl IntoView {
     if transitions.is_empty() {
@@ -256,6 +268,7 @@ fn Transitions(transitions: Vec<CheckTransition>) -> impl IntoView {
 }
 
 /// The check policy as sentences, in the order an operator asks about it.
+#[cfg(feature = "ssr")]
 pub fn policy_in_words(p: &CheckPolicy) -> Vec<String> {
     let mut out = Vec::new();
     if !p.check_enabled {
@@ -315,7 +328,7 @@ pub fn policy_in_words(p: &CheckPolicy) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 

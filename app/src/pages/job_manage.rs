@@ -5,15 +5,18 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+#[cfg(feature = "ssr")]
 use telltale_model::{AuditEntry, JobStatus};
 
 use crate::components::loaded::{Loaded, action_error};
+use crate::components::server_html::{Markup, ServerHtml};
+#[cfg(feature = "ssr")]
 use crate::components::time::Time;
 use crate::error::AppError;
 use crate::form_action::{FormAction, SubmitForm};
 use crate::server_fns::auth::may_administer;
 use crate::server_fns::badges::SetBadgePublic;
-use crate::server_fns::jobs::{CreateJob, DeleteJob, EditJob, JobAction, PolicyForm, list_audit};
+use crate::server_fns::jobs::{CreateJob, DeleteJob, EditJob, JobAction, PolicyForm, audit_html};
 use crate::server_fns::pings::RegeneratePing;
 
 /// Whether the caller may change things (asked once per page).
@@ -107,6 +110,7 @@ pub fn NewJobPage() -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 fn form_of(s: &JobStatus) -> PolicyForm {
     PolicyForm::of(&s.job.policy, &s.job.managed)
 }
@@ -133,32 +137,47 @@ impl ManageActions {
 }
 
 /// The job page's management section (admins): edit, pause or resume,
-/// retire, delete.
+/// retire, delete. The forms come as server markup (`forms`, rendered by
+/// [`ManageForms`]) and post from here, where their errors show.
 #[component]
-pub fn JobManage(status: JobStatus, admin: bool, actions: ManageActions) -> impl IntoView {
+pub fn JobManage(forms: Markup, actions: ManageActions) -> impl IntoView {
     let ManageActions {
         edit, act, delete, ..
     } = actions;
+    let post = Callback::new(move |ev: leptos::ev::SubmitEvent| {
+        edit.post_inside(ev.clone());
+        act.post_inside(ev.clone());
+        delete.post_inside(ev);
+    });
+    view! {
+        <h2 id="manage">"Manage"</h2>
+        <p class="muted">
+            "Each field you change here becomes the operator's: a producer's value for it is ignored from then on."
+        </p>
+        {action_error(edit)}
+        {action_error(act)}
+        {action_error(delete)}
+        <ServerHtml html=forms on_submit=post />
+    }
+}
+
+/// The management forms of `status`'s job, for [`JobManage`].
+#[cfg(feature = "ssr")]
+#[component]
+pub fn ManageForms(status: JobStatus) -> impl IntoView {
     let job = status.job.name.clone();
     let paused = !status.job.policy.check_enabled;
     let retired = status.job.managed.retired_at.is_some();
     let values = form_of(&status);
-    admin.then(|| {
-        view! {
-            <h2 id="manage">"Manage"</h2>
-            <p class="muted">
-                "Each field you change here becomes the operator's: a producer's value for it is ignored from then on."
-            </p>
-            {action_error(edit)}
-            {action_error(act)}
-            {action_error(delete)}
-            <EditForm job=job.clone() values=values.clone() edit />
-            {(!retired).then(|| view! { <Actions job=job.clone() paused act /> })}
-            <DeleteForm job=job.clone() delete />
-        }
-    })
+    let (edit, act, delete) = (FormAction::new(), FormAction::new(), FormAction::new());
+    view! {
+        <EditForm job=job.clone() values edit />
+        {(!retired).then(|| view! { <Actions job=job.clone() paused act /> })}
+        <DeleteForm job delete />
+    }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn EditForm(job: String, values: PolicyForm, edit: FormAction<EditJob>) -> impl IntoView {
     view! {
@@ -173,6 +192,7 @@ fn EditForm(job: String, values: PolicyForm, edit: FormAction<EditJob>) -> impl 
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn Actions(job: String, paused: bool, act: FormAction<JobAction>) -> impl IntoView {
     let (toggle, label) = if paused {
@@ -197,6 +217,7 @@ fn Actions(job: String, paused: bool, act: FormAction<JobAction>) -> impl IntoVi
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn DeleteForm(job: String, delete: FormAction<DeleteJob>) -> impl IntoView {
     view! {
@@ -220,17 +241,19 @@ pub fn AuditLog(job: Option<String>) -> impl IntoView {
         telltale_model::Change::Jobs,
         telltale_model::Change::Workers,
     ]);
-    let entries = crate::data::data(move || live.get(), move |_| list_audit(job.clone()));
+    let entries = crate::data::data(move || live.get(), move |_| audit_html(job.clone()));
     view! {
         <h2 id="audit">"Changes by operators"</h2>
-        <Loaded data=entries loading="Loading the audit log…" let:entries>
-            <AuditTable entries />
+        <Loaded data=entries loading="Loading the audit log…" let:html>
+            <ServerHtml html />
         </Loaded>
     }
 }
 
+/// The audit log's rows, rendered by [`audit_html`].
+#[cfg(feature = "ssr")]
 #[component]
-fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
+pub fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
     if entries.is_empty() {
         return view! { <p class="muted">"No change by an operator yet."</p> }.into_any();
     }
@@ -258,7 +281,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                                     <td>{e.action}</td>
                                     <td class="mono">{subject}</td>
                                     <td>
-                                        <details>
+                                        <details data-key=format!("audit-{}", e.id)>
                                             <summary>"show"</summary>
                                             <pre class="mono">{format!("{:#}\n→\n{:#}", e.before, e.after)}</pre>
                                         </details>

@@ -5,31 +5,33 @@
 use leptos::prelude::*;
 
 use crate::components::loaded::action_error;
-use crate::form_action::{FormAction, SubmitForm};
-use crate::server_fns::pings::{PingLinks, RegeneratePing};
+use crate::components::server_html::{Markup, ServerHtml};
+use crate::form_action::FormAction;
+#[cfg(feature = "ssr")]
+use crate::form_action::SubmitForm;
+#[cfg(feature = "ssr")]
+use crate::server_fns::pings::PingLinks;
+use crate::server_fns::pings::RegeneratePing;
 
-/// The ping section of a job's page, from the page's upkeep read; after a
-/// new URL is made, from that answer.
+/// The ping section of a job's page as server markup ([`PingView`]), from
+/// the page's upkeep read; after a new URL is made, from that answer.
 #[component]
-pub fn JobPingUrls(
-    links: PingLinks,
-    admin: bool,
-    regenerate: FormAction<RegeneratePing>,
-) -> impl IntoView {
-    let links = regenerate.answer_or(links);
+pub fn JobPingUrls(html: Markup, regenerate: FormAction<RegeneratePing>) -> impl IntoView {
+    let html = regenerate.answer_or(html);
+    let post = Callback::new(move |ev| regenerate.post_inside(ev));
     view! {
         <h2 id="ping">"Ping URL"</h2>
         {action_error(regenerate)}
-        {move || view! { <PingView links=links() admin regenerate /> }}
+        {move || view! { <ServerHtml html=html() on_submit=post /> }}
     }
 }
 
+/// The ping URL, its snippets, and for admins the form that makes a new
+/// one.
+#[cfg(feature = "ssr")]
 #[component]
-fn PingView(
-    links: PingLinks,
-    admin: bool,
-    regenerate: FormAction<RegeneratePing>,
-) -> impl IntoView {
+pub fn PingView(links: PingLinks, admin: bool) -> impl IntoView {
+    let regenerate = FormAction::<RegeneratePing>::new();
     let job = links.ping.job_name.clone();
     view! {
         <p>

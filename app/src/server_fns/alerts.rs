@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use telltale_model::Alert;
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 
 /// Alerts matching the alerts page's filter fields, newest first: what
@@ -24,6 +25,32 @@ pub async fn list_alerts(
         limit: Some(limit),
     };
     Ok(store()?.list_alerts(&filter).await?)
+}
+
+/// The alerts page's list as HTML ([`crate::components::server_html`]):
+/// the count and the table of [`list_alerts`], with a close form per open
+/// alert for admins; and the cursor of the next older page, `None` when
+/// this page is not full.
+#[server(prefix = "/api", endpoint = "alerts/list-html")]
+pub async fn alerts_html(
+    status: String,
+    alert_type: String,
+    job: String,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<(Markup, Option<i64>), AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::alerts::AlertList;
+    // Unknown (a failed call) counts as no: the button would only earn a 403.
+    let admin = super::auth::may_administer().await.unwrap_or(false);
+    let alerts = list_alerts(status, alert_type, job, before, limit).await?;
+    // Newest first by id: a full page has older ones after it.
+    let next_cursor = alerts
+        .last()
+        .filter(|_| alerts.len() as u64 == limit)
+        .map(|a| a.id);
+    let html = render(move || view! { <AlertList alerts admin /> });
+    Ok((html, next_cursor))
 }
 
 /// Closes an alert by hand, by the same rule as `POST /v1/alerts/{id}/close`

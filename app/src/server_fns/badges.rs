@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use telltale_model::BadgeSetting;
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 
 /// A job's badge: where it is served, whether it is public, and the
@@ -14,13 +15,18 @@ pub struct BadgeLinks {
 /// Makes a job's badge public or private, like `PUT /v1/jobs/{name}/badge`.
 /// Posted by a plain HTML form, so it works without JavaScript. Admins
 /// only; the access layer has already checked the session and Origin.
+/// Answers the job page's badge section as it is now, as server markup
+/// ([`crate::pages::job_badge::BadgeView`]).
 #[server(prefix = "/api", endpoint = "badges/set")]
-pub async fn set_badge_public(job: String, public: bool) -> Result<BadgeLinks, AppError> {
+pub async fn set_badge_public(job: String, public: bool) -> Result<Markup, AppError> {
     use super::ssr::{core, request_origin, require_admin};
     require_admin()?;
     let origin = request_origin();
     core()?.set_public_badge(&job, public).await?;
-    Ok(links(BadgeSetting::new(&job, public), &origin))
+    let links = links(BadgeSetting::new(&job, public), &origin);
+    Ok(crate::components::server_html::render(move || {
+        view! { <crate::pages::job_badge::BadgeView links admin=true /> }
+    }))
 }
 
 #[cfg(feature = "ssr")]

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use telltale_model::{AuditEntry, JobStatus};
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 
 /// The policy fields of the job form, as typed.
@@ -245,6 +246,16 @@ pub async fn delete_job(job: String, confirm: String) -> Result<(), AppError> {
     core()?.delete_job(&job, &confirm, &actor).await?;
     leptos_axum::redirect("/jobs");
     Ok(())
+}
+
+/// [`list_audit`] as HTML, for the pages that show it
+/// ([`crate::components::server_html`]).
+#[server(prefix = "/api", endpoint = "jobs/audit-html")]
+pub async fn audit_html(job: Option<String>) -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::job_manage::AuditTable;
+    let entries = list_audit(job).await?;
+    Ok(render(move || view! { <AuditTable entries /> }))
 }
 
 /// The newest operator changes, of `job` alone when given.

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use telltale_model::{JobPing, Snippet};
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 
 /// A job's ping URL and the lines that use it, written for the address the
@@ -14,8 +15,10 @@ pub struct PingLinks {
 
 /// A new ping UUID for `job`, like `POST /v1/jobs/{name}/ping/regenerate`:
 /// the old URL answers 404 from now on. Admins only; a plain HTML form.
+/// Answers the job page's ping section as it is now, as server markup
+/// ([`crate::pages::job_ping::PingView`]).
 #[server(prefix = "/api", endpoint = "pings/regenerate")]
-pub async fn regenerate_ping(job: String) -> Result<PingLinks, AppError> {
+pub async fn regenerate_ping(job: String) -> Result<Markup, AppError> {
     use super::ssr::{core, request_origin, require_admin};
     require_admin()?;
     let origin = request_origin();
@@ -26,7 +29,10 @@ pub async fn regenerate_ping(job: String) -> Result<PingLinks, AppError> {
         .job_with_state(&job)
         .await?
         .and_then(|s| s.job.policy.schedule);
-    Ok(links(ping, &origin, schedule.as_deref()))
+    let links = links(ping, &origin, schedule.as_deref());
+    Ok(crate::components::server_html::render(move || {
+        view! { <crate::pages::job_ping::PingView links admin=true /> }
+    }))
 }
 
 #[cfg(feature = "ssr")]

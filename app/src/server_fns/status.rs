@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use telltale_model::{CheckState, JobDetail, JobOverviewPage, Overview};
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 
 /// The overview page in one call: counts, failed runs, open alerts, DOWN
@@ -13,11 +14,17 @@ pub async fn get_overview() -> Result<Overview, AppError> {
     Ok(core.store().overview(core.now()).await?)
 }
 
-/// The address the dashboard was asked at (`https://telltale.example`),
-/// for the snippets a new install offers.
-#[server(prefix = "/api", endpoint = "status/origin")]
-pub async fn page_origin() -> Result<String, AppError> {
-    Ok(super::ssr::request_origin())
+/// The overview's sections as HTML ([`crate::components::server_html`]):
+/// what [`get_overview`] reads, rendered on the server.
+#[server(prefix = "/api", endpoint = "status/overview-html")]
+pub async fn overview_html() -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::overview::OverviewSections;
+    let overview = get_overview().await?;
+    let origin = super::ssr::request_origin();
+    Ok(render(
+        move || view! { <OverviewSections o=overview origin /> },
+    ))
 }
 
 /// A page of the jobs in `state` whose name contains `text` (after the
@@ -33,6 +40,16 @@ pub async fn list_job_overviews(
     Ok(store()?
         .job_overviews(state, text.as_deref(), before.as_deref())
         .await?)
+}
+
+/// The job page's read-only part as HTML: what [`get_job_detail`] reads,
+/// rendered on the server.
+#[server(prefix = "/api", endpoint = "status/job-html")]
+pub async fn job_html(name: String) -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::job_detail::JobView;
+    let d = get_job_detail(name).await?;
+    Ok(render(move || view! { <JobView d /> }))
 }
 
 /// One job in full: what `GET /v1/status/jobs/{name}` returns, and its

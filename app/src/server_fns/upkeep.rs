@@ -4,21 +4,25 @@
 //! the badge, the caller's role three times).
 
 use leptos::prelude::*;
-use telltale_model::JobStatus;
 
-use super::badges::BadgeLinks;
-use super::pings::PingLinks;
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 
 /// What the upkeep sections of a job's page show.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JobUpkeep {
-    pub status: JobStatus,
-    /// Whether the caller may change things (everyone when auth is off):
-    /// the forms show only then; each server function still checks.
-    pub admin: bool,
-    pub ping: PingLinks,
-    pub badge: BadgeLinks,
+    /// The job's name as stored.
+    pub name: String,
+    /// The ping section as server markup
+    /// ([`crate::pages::job_ping::PingView`]).
+    pub ping: Markup,
+    /// The badge section as server markup
+    /// ([`crate::pages::job_badge::BadgeView`]).
+    pub badge: Markup,
+    /// The management forms as server markup, only for those who may change
+    /// things (everyone when auth is off; each server function still
+    /// checks) ([`crate::pages::job_manage::ManageForms`]).
+    pub manage: Option<Markup>,
 }
 
 /// The upkeep of `job`, its ping URL made the first time it is asked for
@@ -34,10 +38,18 @@ pub async fn get_job_upkeep(job: String) -> Result<Option<JobUpkeep>, AppError> 
         return Ok(None);
     };
     let ping = core.job_ping(&job).await?;
+    use crate::components::server_html::render;
+    use crate::pages::{job_badge::BadgeView, job_manage::ManageForms, job_ping::PingView};
+    let links = super::pings::links(ping, &origin, status.job.policy.schedule.as_deref());
+    let ping = render(move || view! { <PingView links admin /> });
+    let links = super::badges::links(BadgeSetting::new(&job, status.public_badge), &origin);
+    let badge = render(move || view! { <BadgeView links admin /> });
+    let name = status.job.name.clone();
+    let manage = admin.then(|| render(move || view! { <ManageForms status /> }));
     Ok(Some(JobUpkeep {
-        admin,
-        ping: super::pings::links(ping, &origin, status.job.policy.schedule.as_deref()),
-        badge: super::badges::links(BadgeSetting::new(&job, status.public_badge), &origin),
-        status,
+        name,
+        ping,
+        badge,
+        manage,
     }))
 }

@@ -255,3 +255,41 @@ async fn every_answer_carries_a_request_id() {
     assert!(resp.headers().contains_key("x-request-id"));
     app.stop().await;
 }
+
+/// The sections a server function renders to HTML are in the page once: the
+/// value sent beside the page for hydration leaves their markup out, and
+/// the server function answers it whole for the browser's later reads.
+#[tokio::test]
+async fn server_rendered_sections_are_sent_once_and_answered_whole() {
+    let app = TestApp::spawn().await;
+    seed_jobs(&app).await;
+    let html = app.page("/").await;
+    assert_eq!(
+        html.matches("latest-events").count(),
+        1,
+        "the overview's markup, once: {html}"
+    );
+    assert!(html.contains("thumbnails"), "{html}");
+
+    let (status, markup) = call(&app, "status/overview-html", "").await;
+    assert_eq!(status, 200, "{markup}");
+    let markup = markup.as_str().expect("the markup, as a string");
+    assert!(
+        markup.contains(r#"data-testid="latest-events""#),
+        "{markup}"
+    );
+    assert!(markup.contains("thumbnails"), "{markup}");
+
+    // The job page: its view of the job and its forms, the same way.
+    let html = app.page("/jobs/thumbnails").await;
+    assert_eq!(html.matches("Failures in a row").count(), 1, "{html}");
+    assert_eq!(html.matches("Edit the policy").count(), 1, "{html}");
+    let (_, markup) = call(&app, "status/job-html", "name=thumbnails").await;
+    assert!(
+        markup
+            .as_str()
+            .is_some_and(|m| m.contains(r#"data-testid="policy""#)),
+        "{markup}"
+    );
+    app.stop().await;
+}

@@ -3,19 +3,13 @@
 
 use leptos::prelude::*;
 
-use crate::components::loaded::Loaded;
-use crate::server_fns::status::page_origin;
-
 /// Shown while no event is stored.
 #[component]
-pub fn Welcome() -> impl IntoView {
-    let origin = crate::data::data(|| (), |_| page_origin());
+pub fn Welcome(origin: String) -> impl IntoView {
     view! {
         <section class="welcome" data-testid="welcome" aria-labelledby="welcome-title">
             <h2 id="welcome-title">"No events yet: send the first one"</h2>
-            <Loaded data=origin let:origin>
-                <Snippets origin />
-            </Loaded>
+            <Snippets origin />
         </section>
     }
 }
