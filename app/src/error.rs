@@ -109,6 +109,21 @@ impl AppError {
             problem: problem.into(),
         }
     }
+
+    /// The HTTP status a server function answers this error with: what is
+    /// wrong with the request is a 4xx, as over the REST API, not a 500 a
+    /// proxy or a log would count as the server's failure.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound { .. } => 404,
+            Self::BadInput { .. } => 400,
+            Self::Conflict { .. } => 409,
+            Self::Forbidden => 403,
+            Self::Unauthenticated => 401,
+            Self::Unavailable => 503,
+            Self::Internal | Self::Call { .. } => 500,
+        }
+    }
 }
 
 impl From<telltale_model::FieldError> for AppError {
@@ -135,6 +150,15 @@ impl FromServerFnError for AppError {
             },
         }
     }
+
+    /// The error's JSON; on the server, where this is the answer's body
+    /// being written, the answer's status too ([`AppError::status`]).
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        ssr::answer_with_status(self);
+        <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
+            .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(br#"{"kind":"internal"}"#))
+    }
 }
 
 /// The one conversion from the service layer's and the store's errors:
@@ -147,6 +171,30 @@ pub(crate) mod ssr {
     use telltale_store::StoreError;
 
     use super::AppError;
+
+    /// Sets the status of the server function's answer to the error's. Not
+    /// for a plain form post (a browser without JavaScript): that answer is
+    /// the redirect back to the page, which shows the error from its
+    /// address, and a status set here would replace the redirect's.
+    pub(super) fn answer_with_status(error: &AppError) {
+        use leptos::prelude::use_context;
+        let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+            return;
+        };
+        let form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+        });
+        if form_post {
+            return;
+        }
+        if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            response.set_status(status);
+        }
+    }
 
     impl From<ChangeError> for AppError {
         fn from(e: ChangeError) -> Self {

@@ -41,9 +41,10 @@ test("an operator declares, edits, pauses, resumes, retires and deletes a job", 
   await create.getByRole("button", { name: "Create job" }).click();
   await expect(page.getByRole("alert")).toContainText("policy.schedule");
   expect((await status(name)).code).toBe(404);
-  // A server function's refusal arrives as an HTTP 500 (Leptos answers
-  // every server function error so): expected here, and only here.
-  expect(errors.every((e) => e.includes("/api/jobs/create") || e.includes("status of 500"))).toBe(true);
+  // The refusal is the caller's error, a 400 as over the REST API (not a
+  // 500): expected here, and only here.
+  expect(errors.every((e) => e.includes("HTTP 400 ") && e.includes("/api/jobs/create") || e.includes("status of 400"))).toBe(true);
+  if (javaScriptEnabled) expect(errors.some((e) => e.startsWith("HTTP 400 "))).toBe(true);
   errors.length = 0;
   if (!javaScriptEnabled) {
     // Without JavaScript the refusal is a new page, the same form empty.

@@ -89,9 +89,6 @@ pub(crate) mod ssr {
         if is_admin() {
             return Ok(());
         }
-        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-            resp.set_status(http::StatusCode::FORBIDDEN);
-        }
         Err(AppError::Forbidden)
     }
 }

@@ -545,7 +545,7 @@ async fn an_admin_sets_up_delivery_from_the_settings_page_and_a_viewer_cannot() 
         "recipients=ops%40example.com%0Anot-an-address&failure=on",
     )
     .await;
-    assert_eq!(status, 500, "{body}");
+    assert_eq!(status, 400, "a refused field is the caller's error: {body}");
     assert!(body.contains("recipients[1]"), "{body}");
     let (status, body) = call(
         &app,
