@@ -107,6 +107,16 @@ where
     S: ServerFn<Error = AppError> + 'static,
     S::Output: DeserializeOwned + Send + Sync + 'static,
 {
+    /// What reads the server's answer as this form's: its value, and one
+    /// more version.
+    #[cfg(feature = "hydrate")]
+    fn answered(self) -> Answered {
+        std::rc::Rc::new(move |answer| {
+            self.value.set(Some(browser::answer(answer)));
+            self.version.update(|n| *n += 1);
+        })
+    }
+
     /// Posts a form of server-rendered markup whose action is this server
     /// function, as [`SubmitForm`] posts its own: for a
     /// [`crate::components::server_html::ServerHtml`]'s `on_submit`. A
@@ -124,15 +134,7 @@ where
                 return;
             }
             ev.prevent_default();
-            let posted = browser::post(S::PATH, &ev);
-            leptos::task::spawn_local(async move {
-                let answer = match posted {
-                    Ok(request) => request.await,
-                    Err(error) => Err(error),
-                };
-                self.value.set(Some(browser::answer(answer)));
-                self.version.update(|n| *n += 1);
-            });
+            post_and_answer(S::PATH, &ev, self.answered());
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
@@ -151,10 +153,7 @@ where
     S::Output: DeserializeOwned + Send + Sync + 'static,
 {
     #[cfg(feature = "hydrate")]
-    let answered: Answered = std::rc::Rc::new(move |answer| {
-        action.value.set(Some(browser::answer(answer)));
-        action.version.update(|n| *n += 1);
-    });
+    let answered = action.answered();
     // On the server the form is only rendered: its submit handler never runs.
     #[cfg(not(feature = "hydrate"))]
     let answered = {
@@ -171,6 +170,20 @@ type Answered = std::rc::Rc<dyn Fn(Result<browser::Answer, AppError>)>;
 #[cfg(not(feature = "hydrate"))]
 struct Answered;
 
+/// Posts the submitted form's fields to `path` and hands the answer to
+/// `answered`: one copy for every form, whichever server function.
+#[cfg(feature = "hydrate")]
+fn post_and_answer(path: &'static str, ev: &leptos::ev::SubmitEvent, answered: Answered) {
+    let posted = browser::post(path, ev);
+    leptos::task::spawn_local(async move {
+        let answer = match posted {
+            Ok(request) => request.await,
+            Err(error) => Err(error),
+        };
+        answered(answer);
+    });
+}
+
 fn form_posting(path: &'static str, answered: Answered, children: Children) -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let Answered = answered;
@@ -180,17 +193,7 @@ fn form_posting(path: &'static str, answered: Answered, children: Children) -> i
         }
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        {
-            let posted = browser::post(path, &ev);
-            let answered = answered.clone();
-            leptos::task::spawn_local(async move {
-                let answer = match posted {
-                    Ok(request) => request.await,
-                    Err(error) => Err(error),
-                };
-                answered(answer);
-            });
-        }
+        post_and_answer(path, &ev, answered.clone());
     };
     view! {
         <form action=path method="post" on:submit=on_submit>

@@ -96,6 +96,25 @@ pub fn ServerHtml(
     }
 }
 
+/// A section of server markup, read by `read` whenever `source` changes
+/// (an answer to one of its forms), its forms posted by `on_submit`.
+pub fn markup_section<S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    read: impl Fn(S) -> Fut + Send + Sync + 'static,
+    on_submit: Callback<leptos::ev::SubmitEvent>,
+) -> impl IntoView
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Markup, crate::error::AppError>> + Send + 'static,
+{
+    let data = crate::data::data(source, read);
+    view! {
+        <crate::components::loaded::Loaded data let:html>
+            <ServerHtml html on_submit />
+        </crate::components::loaded::Loaded>
+    }
+}
+
 /// Renders `view` to HTML, as the page would have rendered it, for a
 /// [`ServerHtml`]. No hydration markers: nothing in it hydrates.
 #[cfg(feature = "ssr")]

@@ -11,6 +11,7 @@ pub mod not_found;
 pub mod overview;
 pub mod runs;
 pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod settings_channel;
 pub mod settings_delivery;
 pub mod settings_maintenance;

@@ -1,114 +1,125 @@
+//! The settings page: where alerts go, for everyone to read and admins to
+//! change; maintenance windows; users and API keys for admins; the audit
+//! log. Each section is server markup ([`crate::components::server_html`])
+//! whose forms post from here, where their errors and answers show (a new
+//! key's secret once, a test send's outcome), and which is read again
+//! after each answer of its own forms, so a form typed into in another
+//! section keeps what was typed.
+
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
+#[cfg(feature = "ssr")]
 use telltale_model::{ApiKey, Role, User};
 
-use crate::components::loaded::{Loaded, error_line};
+use crate::components::loaded::action_error;
+use crate::components::server_html::markup_section;
+#[cfg(feature = "ssr")]
 use crate::components::time::Time;
-use crate::error::AppError;
-use crate::form_action::{FormAction, SubmitForm};
-use crate::pages::settings_delivery::DeliverySettingsSection;
+use crate::form_action::FormAction;
+#[cfg(feature = "ssr")]
+use crate::form_action::SubmitForm;
+use crate::pages::job_manage::AuditLog;
+use crate::pages::settings_delivery::{ChannelsSection, EmailSection};
 use crate::pages::settings_maintenance::MaintenanceSection;
 use crate::server_fns::settings::{
-    AddUser, CreateApiKey, RemoveUser, ResetPassword, RevokeApiKey, SetRole, settings_view,
+    AddUser, CreateApiKey, RemoveUser, ResetPassword, RevokeApiKey, SetRole, keys_html, users_html,
 };
 
-/// The forms of the settings page: each a server function behind the
-/// admin check.
-#[derive(Clone, Copy)]
-struct Forms {
-    create_key: FormAction<CreateApiKey>,
-    revoke_key: FormAction<RevokeApiKey>,
-    add_user: FormAction<AddUser>,
-    remove_user: FormAction<RemoveUser>,
-    reset_password: FormAction<ResetPassword>,
-    set_role: FormAction<SetRole>,
-}
-
-impl Forms {
-    fn new() -> Self {
-        Forms {
-            create_key: FormAction::new(),
-            revoke_key: FormAction::new(),
-            add_user: FormAction::new(),
-            remove_user: FormAction::new(),
-            reset_password: FormAction::new(),
-            set_role: FormAction::new(),
-        }
-    }
-
-    /// Changes with every submission, so the lists re-read after one.
-    fn versions(self) -> [usize; 6] {
-        [
-            self.create_key.version().get(),
-            self.revoke_key.version().get(),
-            self.add_user.version().get(),
-            self.remove_user.version().get(),
-            self.reset_password.version().get(),
-            self.set_role.version().get(),
-        ]
-    }
-
-    /// The last failure of any form, shown above the lists.
-    fn failure(self) -> Option<AppError> {
-        [
-            self.create_key.value().get().and_then(|r| r.err()),
-            self.revoke_key.value().get().and_then(|r| r.err()),
-            self.add_user.value().get().and_then(|r| r.err()),
-            self.remove_user.value().get().and_then(|r| r.err()),
-            self.reset_password.value().get().and_then(|r| r.err()),
-            self.set_role.value().get().and_then(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-    }
-}
-
-/// Where alerts go, for everyone to read and admins to change; users,
-/// API keys and maintenance windows for admins. Every change is a server
-/// function behind the admin check; a new key's secret is shown once,
-/// right here.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let forms = Forms::new();
-    let view_data = crate::data::data(move || forms.versions(), |_| settings_view());
-    let failure = move || forms.failure().map(error_line);
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
-        <DeliverySettingsSection />
-        {failure}
-        <Loaded data=view_data let:data>
-            <MaintenanceSection admin=true />
-            <KeysSection keys=data.api_keys forms />
-            <UsersSection users=data.users forms />
-            <crate::pages::job_manage::AuditLog job=None />
-        </Loaded>
+        <EmailSection />
+        <ChannelsSection />
+        <MaintenanceSection />
+        <KeysSection />
+        <UsersSection />
+        <AuditLog job=None />
+    }
+}
+
+/// The API keys; a new key's secret is shown once, here.
+#[component]
+fn KeysSection() -> impl IntoView {
+    let create = FormAction::<CreateApiKey>::new();
+    let revoke = FormAction::<RevokeApiKey>::new();
+    let post = Callback::new(move |ev: SubmitEvent| {
+        create.post_inside(ev.clone());
+        revoke.post_inside(ev);
+    });
+    let new_secret = move || {
+        create.value().get().and_then(|r| r.ok()).map(|created| {
+            view! {
+                <p class="secret" role="status">
+                    "New key “" {created.key.name} "”: copy it now, it is not shown again: "
+                    <code class="mono">{created.secret}</code>
+                </p>
+            }
+        })
+    };
+    view! {
+        <h2>"API keys"</h2>
+        {action_error(create)}
+        {action_error(revoke)}
+        {new_secret}
+        {markup_section(
+            move || (create.version().get(), revoke.version().get()),
+            |_| keys_html(),
+            post,
+        )}
     }
 }
 
 #[component]
-fn KeysSection(keys: Vec<ApiKey>, forms: Forms) -> impl IntoView {
-    let create_key = forms.create_key;
-    let new_secret = move || {
-        create_key
-            .value()
-            .get()
-            .and_then(|r| r.ok())
-            .map(|created| {
-                view! {
-                    <p class="secret" role="status">
-                        "New key “" {created.key.name} "”: copy it now, it is not shown again: "
-                        <code class="mono">{created.secret}</code>
-                    </p>
-                }
-            })
-    };
+fn UsersSection() -> impl IntoView {
+    let add = FormAction::<AddUser>::new();
+    let remove = FormAction::<RemoveUser>::new();
+    let reset = FormAction::<ResetPassword>::new();
+    let set_role = FormAction::<SetRole>::new();
+    let post = Callback::new(move |ev: SubmitEvent| {
+        add.post_inside(ev.clone());
+        remove.post_inside(ev.clone());
+        reset.post_inside(ev.clone());
+        set_role.post_inside(ev);
+    });
     view! {
-        <h2>"API keys"</h2>
-        {new_secret}
-        <KeyTable keys revoke=forms.revoke_key />
-        <SubmitForm action=create_key attr:class="inline-form">
+        <h2>"Users"</h2>
+        {action_error(add)}
+        {action_error(remove)}
+        {action_error(reset)}
+        {action_error(set_role)}
+        {markup_section(
+            move || {
+                (
+                    add.version().get(),
+                    remove.version().get(),
+                    reset.version().get(),
+                    set_role.version().get(),
+                )
+            },
+            |_| users_html(),
+            post,
+        )}
+    }
+}
+
+/// What a viewer reads in place of a section only admins see.
+#[cfg(feature = "ssr")]
+#[component]
+pub fn AdminsOnly(what: &'static str) -> impl IntoView {
+    view! { <p class="muted">{format!("An admin manages the {what}.")}</p> }
+}
+
+/// The keys and the form that creates one, rendered by
+/// [`crate::server_fns::settings::keys_html`].
+#[cfg(feature = "ssr")]
+#[component]
+pub fn Keys(keys: Vec<ApiKey>) -> impl IntoView {
+    view! {
+        <KeyTable keys revoke=FormAction::new() />
+        <SubmitForm action={FormAction::<CreateApiKey>::new()} attr:class="inline-form">
             <label>"Name " <input type="text" name="name" required /></label>
             <label>
                 "Scope "
@@ -123,17 +134,19 @@ fn KeysSection(keys: Vec<ApiKey>, forms: Forms) -> impl IntoView {
     }
 }
 
+/// The users with the forms that change each, and the form that adds one,
+/// rendered by [`crate::server_fns::settings::users_html`].
+#[cfg(feature = "ssr")]
 #[component]
-fn UsersSection(users: Vec<User>, forms: Forms) -> impl IntoView {
+pub fn Users(users: Vec<User>) -> impl IntoView {
     view! {
-        <h2>"Users"</h2>
         <UserTable
             users
-            remove=forms.remove_user
-            reset=forms.reset_password
-            set_role=forms.set_role
+            remove=FormAction::new()
+            reset=FormAction::new()
+            set_role=FormAction::new()
         />
-        <SubmitForm action=forms.add_user attr:class="inline-form">
+        <SubmitForm action={FormAction::<AddUser>::new()} attr:class="inline-form">
             <label>"Email " <input type="email" name="email" required /></label>
             <label>
                 "Password "
@@ -151,6 +164,7 @@ fn UsersSection(users: Vec<User>, forms: Forms) -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn KeyTable(keys: Vec<ApiKey>, revoke: FormAction<RevokeApiKey>) -> impl IntoView {
     view! {
@@ -198,6 +212,7 @@ fn KeyTable(keys: Vec<ApiKey>, revoke: FormAction<RevokeApiKey>) -> impl IntoVie
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn UserTable(
     users: Vec<User>,

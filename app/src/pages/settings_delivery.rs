@@ -1,78 +1,81 @@
+//! The settings page's delivery sections: the alert email (recipients
+//! and types) and the channels (a new one's secret is shown once), with
+//! test sends that say what the receiver said.
+
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use telltale_model::{EmailChannel, TestOutcome, Webhook};
+use telltale_model::TestOutcome;
+#[cfg(feature = "ssr")]
+use telltale_model::{EmailChannel, Webhook};
 
-use crate::components::loaded::{Loaded, error_line};
+use crate::components::loaded::{action_error, error_line};
+use crate::components::server_html::markup_section;
 use crate::error::AppError;
-use crate::form_action::{FormAction, SubmitForm};
-
+use crate::form_action::FormAction;
+#[cfg(feature = "ssr")]
+use crate::form_action::SubmitForm;
 use crate::server_fns::delivery::{
     AddWebhook, EditWebhook, RemoveWebhook, SaveEmailSettings, SendTestEmail, SendTestWebhook,
-    get_delivery_settings,
+    channels_html, email_html,
 };
 
+#[cfg(feature = "ssr")]
 use super::settings_channel::{AddChannelForm, EditChannelForm, TypeBoxes};
 
-/// Where alerts go: email recipients and types, webhooks (a new one's
-/// secret is shown once), and test sends that say what the receiver said.
+/// The alert email: who gets it, for which alerts, and a test send.
 #[component]
-pub fn DeliverySettingsSection() -> impl IntoView {
-    let forms = DeliveryForms {
-        save_email: FormAction::new(),
-        test_email: FormAction::new(),
-        add: FormAction::new(),
-        edit: FormAction::new(),
-        remove: FormAction::new(),
-        test_hook: FormAction::new(),
-    };
-    let data = crate::data::data(
-        move || {
-            (
-                forms.save_email.version().get(),
-                forms.add.version().get(),
-                forms.edit.version().get(),
-                forms.remove.version().get(),
-            )
-        },
-        |_| get_delivery_settings(),
-    );
-    let failure = move || {
-        [
-            forms.save_email.value().get().and_then(|r| r.err()),
-            forms.add.value().get().and_then(|r| r.err()),
-            forms.edit.value().get().and_then(|r| r.err()),
-            forms.remove.value().get().and_then(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(error_line)
-    };
+pub fn EmailSection() -> impl IntoView {
+    let save = FormAction::<SaveEmailSettings>::new();
+    let test = FormAction::<SendTestEmail>::new();
+    let post = Callback::new(move |ev: SubmitEvent| {
+        save.post_inside(ev.clone());
+        test.post_inside(ev);
+    });
     view! {
         <h2>"Alert email"</h2>
-        {failure}
-        <Loaded data let:d>
-            {(!d.may_change)
-                .then(|| {
-                    view! {
-                        <p class="muted">"An admin changes where alerts go; you can read it."</p>
-                    }
-                })}
-            <EmailSection email=d.email forms admin=d.may_change />
-            <WebhooksSection webhooks=d.webhooks forms admin=d.may_change />
-        </Loaded>
+        {action_error(save)}
+        {markup_section(move || save.version().get(), |_| email_html(), post)}
+        {move || outcome(test.value().get())}
     }
 }
 
-/// The forms of the delivery settings, each a server function behind the
-/// admin check.
-#[derive(Clone, Copy)]
-struct DeliveryForms {
-    save_email: FormAction<SaveEmailSettings>,
-    test_email: FormAction<SendTestEmail>,
-    add: FormAction<AddWebhook>,
-    edit: FormAction<EditWebhook>,
-    remove: FormAction<RemoveWebhook>,
-    test_hook: FormAction<SendTestWebhook>,
+/// The channels alerts go to; a new signing channel's secret is shown
+/// once, here, and a test send's outcome under the list.
+#[component]
+pub fn ChannelsSection() -> impl IntoView {
+    let add = FormAction::<AddWebhook>::new();
+    let edit = FormAction::<EditWebhook>::new();
+    let remove = FormAction::<RemoveWebhook>::new();
+    let test = FormAction::<SendTestWebhook>::new();
+    let post = Callback::new(move |ev: SubmitEvent| {
+        add.post_inside(ev.clone());
+        edit.post_inside(ev.clone());
+        remove.post_inside(ev.clone());
+        test.post_inside(ev);
+    });
+    let new_secret = move || {
+        add.value().get().and_then(|r| r.ok()).filter(|c| c.webhook.format.signed()).map(|created| {
+            view! {
+                <p class="secret" role="status">
+                    "Webhook “" {created.webhook.name} "” signs with this secret; copy it now, it is not shown again: "
+                    <code class="mono">{created.secret}</code>
+                </p>
+            }
+        })
+    };
+    view! {
+        <h2>"Channels"</h2>
+        {action_error(add)}
+        {action_error(edit)}
+        {action_error(remove)}
+        {new_secret}
+        {move || outcome(test.value().get())}
+        {markup_section(
+            move || (add.version().get(), edit.version().get(), remove.version().get()),
+            |_| channels_html(),
+            post,
+        )}
+    }
 }
 
 /// What a test send came to: the receiver's words, or the typed error.
@@ -90,13 +93,16 @@ fn outcome(o: Option<Result<TestOutcome, AppError>>) -> Option<AnyView> {
     })
 }
 
+/// The email settings, rendered by
+/// [`crate::server_fns::delivery::email_html`]: the form for an admin,
+/// what they are for everyone else.
+#[cfg(feature = "ssr")]
 #[component]
-fn EmailSection(email: EmailChannel, forms: DeliveryForms, admin: bool) -> impl IntoView {
+pub fn EmailSettingsView(email: EmailChannel, admin: bool) -> impl IntoView {
     let transport = email.transport.clone().unwrap_or_else(|| {
         "none — set MONITOR_SMTP_URL and MONITOR_EMAIL_FROM, or MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL"
             .to_owned()
     });
-    let test_email = forms.test_email;
     if !admin {
         let types: Vec<&str> = email
             .enabled_alert_types
@@ -104,6 +110,7 @@ fn EmailSection(email: EmailChannel, forms: DeliveryForms, admin: bool) -> impl 
             .map(|t| t.as_str())
             .collect();
         return view! {
+            <p class="muted">"An admin changes where alerts go; you can read it."</p>
             <p>"Transport: " <span class="mono">{transport}</span></p>
             <p>"Recipients: " <span class="mono">{email.recipients.join(", ")}</span></p>
             <p>"Alert types: " <span class="mono">{types.join(", ")}</span></p>
@@ -112,7 +119,7 @@ fn EmailSection(email: EmailChannel, forms: DeliveryForms, admin: bool) -> impl 
     }
     view! {
         <p>"Transport: " <span class="mono">{transport}</span></p>
-        <SubmitForm action=forms.save_email attr:class="stacked-form email-settings">
+        <SubmitForm action={FormAction::<SaveEmailSettings>::new()} attr:class="stacked-form email-settings">
             <label for="email-recipients">"Recipients (one per line)"</label>
             <textarea id="email-recipients" name="recipients" rows="3">
                 {email.recipients.join("\n")}
@@ -120,44 +127,33 @@ fn EmailSection(email: EmailChannel, forms: DeliveryForms, admin: bool) -> impl 
             <TypeBoxes prefix="email".to_owned() checked=email.enabled_alert_types.clone() />
             <button type="submit">"Save email settings"</button>
         </SubmitForm>
-        <SubmitForm action=test_email attr:class="inline-form">
+        <SubmitForm action={FormAction::<SendTestEmail>::new()} attr:class="inline-form">
             <button type="submit">"Send test email"</button>
         </SubmitForm>
-        {move || outcome(test_email.value().get())}
     }
     .into_any()
 }
 
+/// The channels, rendered by [`crate::server_fns::delivery::channels_html`]:
+/// the list, and for an admin the forms that test, change, remove and add.
+#[cfg(feature = "ssr")]
 #[component]
-fn WebhooksSection(webhooks: Vec<Webhook>, forms: DeliveryForms, admin: bool) -> impl IntoView {
-    let (add, test_hook) = (forms.add, forms.test_hook);
-    let new_secret = move || {
-        add.value().get().and_then(|r| r.ok()).filter(|c| c.webhook.format.signed()).map(|created| {
-            view! {
-                <p class="secret" role="status">
-                    "Webhook “" {created.webhook.name} "” signs with this secret; copy it now, it is not shown again: "
-                    <code class="mono">{created.secret}</code>
-                </p>
-            }
-        })
-    };
+pub fn ChannelsView(webhooks: Vec<Webhook>, admin: bool) -> impl IntoView {
     let edits = admin.then(|| {
         webhooks
             .iter()
             .cloned()
-            .map(|webhook| view! { <EditChannelForm webhook edit=forms.edit /> })
+            .map(|webhook| view! { <EditChannelForm webhook edit=FormAction::new() /> })
             .collect_view()
     });
     view! {
-        <h2>"Channels"</h2>
-        {new_secret}
-        <WebhookTable webhooks remove=forms.remove test=test_hook admin />
-        {move || outcome(test_hook.value().get())}
+        <WebhookTable webhooks remove=FormAction::new() test=FormAction::new() admin />
         {edits}
-        {admin.then(|| view! { <AddChannelForm add /> })}
+        {admin.then(|| view! { <AddChannelForm add=FormAction::new() /> })}
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn WebhookTable(
     webhooks: Vec<Webhook>,

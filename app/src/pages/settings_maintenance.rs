@@ -2,49 +2,59 @@
 //! back now, a form to add one (once, or recurring by cron), and a button
 //! that ends one. Plain forms, so they work without JavaScript.
 
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use telltale_model::MaintenanceWindowState;
 
-use crate::components::loaded::{Loaded, error_line};
+use crate::components::loaded::action_error;
+use crate::components::server_html::markup_section;
+#[cfg(feature = "ssr")]
 use crate::components::time::Time;
-use crate::form_action::{FormAction, SubmitForm};
+use crate::form_action::FormAction;
+#[cfg(feature = "ssr")]
+use crate::form_action::SubmitForm;
 use crate::server_fns::maintenance::{
-    AddMaintenanceWindow, EndMaintenanceWindow, list_maintenance_windows,
+    AddMaintenanceWindow, EndMaintenanceWindow, maintenance_html,
 };
 
 /// Maintenance windows: while one covers a job, its alerts are recorded as
 /// suppressed (the window named), not sent.
 #[component]
-pub fn MaintenanceSection(admin: bool) -> impl IntoView {
+pub fn MaintenanceSection() -> impl IntoView {
     let add = FormAction::<AddMaintenanceWindow>::new();
     let end = FormAction::<EndMaintenanceWindow>::new();
-    let windows = crate::data::data(
-        move || (add.version().get(), end.version().get()),
-        |_| list_maintenance_windows(),
-    );
-    let failure = move || {
-        [
-            add.value().get().and_then(|r| r.err()),
-            end.value().get().and_then(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(error_line)
-    };
+    let post = Callback::new(move |ev: SubmitEvent| {
+        add.post_inside(ev.clone());
+        end.post_inside(ev);
+    });
     view! {
         <h2 id="maintenance">"Maintenance windows"</h2>
         <p class="muted small">
             "While a window covers a job, its alerts are recorded as suppressed, with the window named, and not sent."
         </p>
-        {failure}
-        <Loaded data=windows let:windows>
-            <WindowTable windows end admin />
-        </Loaded>
-        {admin.then(|| view! { <AddWindowForm add /> })}
+        {action_error(add)}
+        {action_error(end)}
+        {markup_section(
+            move || (add.version().get(), end.version().get()),
+            |_| maintenance_html(),
+            post,
+        )}
     }
 }
 
+/// The windows, and the form that adds one for an admin, rendered by
+/// [`crate::server_fns::maintenance::maintenance_html`].
+#[cfg(feature = "ssr")]
+#[component]
+pub fn Windows(windows: Vec<MaintenanceWindowState>, admin: bool) -> impl IntoView {
+    view! {
+        <WindowTable windows end=FormAction::new() admin />
+        {admin.then(|| view! { <AddWindowForm add=FormAction::new() /> })}
+    }
+}
+
+#[cfg(feature = "ssr")]
 #[component]
 fn WindowTable(
     windows: Vec<MaintenanceWindowState>,
@@ -80,6 +90,7 @@ fn WindowTable(
     .into_any()
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn WindowRow(
     s: MaintenanceWindowState,
@@ -125,6 +136,7 @@ fn WindowRow(
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn AddWindowForm(add: FormAction<AddMaintenanceWindow>) -> impl IntoView {
     view! {

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use telltale_model::{AlertDetail, CreatedWebhook, EmailChannel, TestOutcome, Webhook};
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 use crate::server_fns::channel_form::ChannelForm;
 
@@ -64,6 +65,30 @@ pub async fn get_delivery_settings() -> Result<DeliverySettings, AppError> {
         webhooks: store.list_webhooks().await?,
         may_change: ssr::is_admin(),
     })
+}
+
+/// The email settings as HTML ([`crate::components::server_html`]): the
+/// form for an admin, what they are for everyone else.
+#[server(prefix = "/api", endpoint = "delivery/email-html")]
+pub async fn email_html() -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::settings_delivery::EmailSettingsView;
+    let d = get_delivery_settings().await?;
+    Ok(render(move || {
+        view! { <EmailSettingsView email=d.email admin=d.may_change /> }
+    }))
+}
+
+/// The channels as HTML: the list, and for an admin the forms that test,
+/// change, remove and add them.
+#[server(prefix = "/api", endpoint = "delivery/channels-html")]
+pub async fn channels_html() -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::settings_delivery::ChannelsView;
+    let d = get_delivery_settings().await?;
+    Ok(render(move || {
+        view! { <ChannelsView webhooks=d.webhooks admin=d.may_change /> }
+    }))
 }
 
 /// Recipients one per line or comma-separated; types as checkboxes.

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use telltale_model::MaintenanceWindowState;
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
 
 /// Every window, newest first, with whether it is active now.
@@ -27,6 +28,17 @@ pub async fn list_maintenance_windows() -> Result<Vec<MaintenanceWindowState>, A
         .collect();
     windows.reverse();
     Ok(windows)
+}
+
+/// The windows as HTML ([`crate::components::server_html`]), with the
+/// forms that add and end them for an admin.
+#[server(prefix = "/api", endpoint = "maintenance/html")]
+pub async fn maintenance_html() -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::settings_maintenance::Windows;
+    let admin = super::ssr::is_admin();
+    let windows = list_maintenance_windows().await?;
+    Ok(render(move || view! { <Windows windows admin /> }))
 }
 
 /// Adds a window from the form: once (from `starts_at` to `ends_at`, UTC)

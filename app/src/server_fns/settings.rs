@@ -1,24 +1,18 @@
 //! The settings page's server functions: users and API keys. Admins only
-//! (each calls `require_admin` first); the server's access layer has already
-//! required a session and checked the request's Origin.
+//! (each change calls `require_admin` first; a viewer reads that an admin
+//! manages them); the server's access layer has already required a session
+//! and checked the request's Origin.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use telltale_model::{ApiKey, CreatedApiKey, User};
+use telltale_model::{CreatedApiKey, User};
 
+use crate::components::server_html::Markup;
 use crate::error::AppError;
-
-/// What the settings page lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SettingsLists {
-    pub users: Vec<User>,
-    pub api_keys: Vec<ApiKey>,
-}
 
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::error::AppError;
-    pub use crate::server_fns::ssr::{core, require_admin, store};
+    pub use crate::server_fns::ssr::{core, is_admin, require_admin, store};
 
     /// A form's enumerated field, refused by name when it is not one of
     /// the values `parse` knows.
@@ -31,15 +25,32 @@ mod ssr {
     }
 }
 
-#[server(prefix = "/api", endpoint = "settings/view")]
-pub async fn settings_view() -> Result<SettingsLists, AppError> {
+/// The API keys as HTML ([`crate::components::server_html`]), with the
+/// form that creates one; for a viewer, a line saying an admin manages them.
+#[server(prefix = "/api", endpoint = "settings/keys-html")]
+pub async fn keys_html() -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::settings::{AdminsOnly, Keys};
     use ssr::*;
-    require_admin()?;
-    let store = store()?;
-    Ok(SettingsLists {
-        users: store.list_users().await?,
-        api_keys: store.list_api_keys().await?,
-    })
+    if !is_admin() {
+        return Ok(render(|| view! { <AdminsOnly what="API keys" /> }));
+    }
+    let keys = store()?.list_api_keys().await?;
+    Ok(render(move || view! { <Keys keys /> }))
+}
+
+/// The users as HTML, with the forms that change them; for a viewer, a
+/// line saying an admin manages them.
+#[server(prefix = "/api", endpoint = "settings/users-html")]
+pub async fn users_html() -> Result<Markup, AppError> {
+    use crate::components::server_html::render;
+    use crate::pages::settings::{AdminsOnly, Users};
+    use ssr::*;
+    if !is_admin() {
+        return Ok(render(|| view! { <AdminsOnly what="users" /> }));
+    }
+    let users = store()?.list_users().await?;
+    Ok(render(move || view! { <Users users /> }))
 }
 
 #[server(prefix = "/api", endpoint = "settings/create-key")]

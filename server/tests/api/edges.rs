@@ -27,7 +27,7 @@ async fn call(app: &TestApp, endpoint: &str, form: &str) -> (u16, Value) {
 async fn a_missing_thing_is_a_typed_not_found_that_names_it() {
     let app = TestApp::spawn().await;
     let (status, body) = call(&app, "alerts/detail", "id=4242").await;
-    assert!(status >= 400, "{status} {body}");
+    assert_eq!(status, 404, "{body}");
     assert_eq!(
         body,
         json!({"kind": "not_found", "resource": "alert", "id": "4242"})
@@ -37,7 +37,8 @@ async fn a_missing_thing_is_a_typed_not_found_that_names_it() {
         body["resource"], "webhook",
         "not a missing endpoint: {body}"
     );
-    let (_, body) = call(&app, "status/job", "name=nope").await;
+    let (status, body) = call(&app, "status/job", "name=nope").await;
+    assert_eq!(status, 404, "{body}");
     assert_eq!(body["kind"], "not_found");
     assert_eq!(body["resource"], "job");
 
@@ -59,11 +60,13 @@ async fn bad_input_names_the_field() {
         "name=x&url=http%3A%2F%2Fexample.com&format=morse",
     )
     .await;
-    assert!(status >= 400, "{status} {body}");
+    // The caller's mistake, not the server's: a 400, as over the REST API.
+    assert_eq!(status, 400, "{body}");
     assert_eq!(body["kind"], "bad_input");
     assert_eq!(body["field"], "format");
     // An argument Leptos cannot decode is typed the same way.
-    let (_, body) = call(&app, "alerts/detail", "id=seven").await;
+    let (status, body) = call(&app, "alerts/detail", "id=seven").await;
+    assert_eq!(status, 400, "{body}");
     assert_eq!(body["kind"], "bad_input", "{body}");
     app.stop().await;
 }
@@ -291,5 +294,25 @@ async fn server_rendered_sections_are_sent_once_and_answered_whole() {
             .is_some_and(|m| m.contains(r#"data-testid="policy""#)),
         "{markup}"
     );
+
+    // The settings page: each section and its forms, the same way.
+    let html = app.page("/settings").await;
+    for form in ["Add channel", "Add window", "Create key", "Add user"] {
+        assert_eq!(html.matches(form).count(), 1, "{form}: {html}");
+    }
+    for (endpoint, form) in [
+        ("delivery/channels-html", "add-webhook"),
+        ("delivery/email-html", "email-settings"),
+        ("maintenance/html", "maintenance-form"),
+        ("settings/keys-html", "/api/settings/create-key"),
+        ("settings/users-html", "/api/settings/add-user"),
+    ] {
+        let (status, markup) = call(&app, endpoint, "").await;
+        assert_eq!(status, 200, "{endpoint}: {markup}");
+        assert!(
+            markup.as_str().is_some_and(|m| m.contains(form)),
+            "{endpoint}: {markup}"
+        );
+    }
     app.stop().await;
 }

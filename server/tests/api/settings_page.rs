@@ -54,7 +54,7 @@ async fn an_admin_manages_keys_and_users_from_the_settings_page() {
 
     // The last admin stays, with the reason said.
     let (status, body) = call(&app, &admin, "remove-user", "id=1").await;
-    assert!(status >= 400, "{status} {body}");
+    assert_eq!(status, 409, "{body}");
     assert!(body.contains("last admin"), "{body}");
     // Promoting through the page's function works.
     let viewer_id = serde_json::from_str::<Value>(&added).unwrap()["id"]
@@ -87,8 +87,8 @@ async fn a_viewer_gets_403_from_the_settings_functions() {
     .await;
     let viewer = app.login("viewer@example.com", "viewer password 1").await;
     for (endpoint, form) in [
-        ("view", ""),
         ("create-key", "name=mine&scope=ingest"),
+        ("set-role", "id=2&role=admin"),
         ("remove-user", "id=1"),
         ("reset-password", "id=1&password=taken+over+now"),
     ] {
@@ -100,6 +100,21 @@ async fn a_viewer_gets_403_from_the_settings_functions() {
         let html = app.page_as("/", cookie).await;
         assert!(html.contains(r#"href="/settings""#));
     }
+    // The viewer's settings page names who manages keys and users, and
+    // lists neither: not the admin's email, not a form to add one.
+    let page = app.page_as("/settings", &viewer).await;
+    assert!(page.contains("An admin manages the API keys."), "{page}");
+    assert!(page.contains("An admin manages the users."), "{page}");
+    assert!(page.contains("An admin changes where alerts go"), "{page}");
+    assert!(!page.contains(ADMIN_EMAIL), "{page}");
+    assert!(!page.contains("/api/settings/add-user"), "{page}");
+    assert!(!page.contains("/api/maintenance/add"), "{page}");
+    let admin_page = app.page_as("/settings", &admin).await;
+    assert!(admin_page.contains(ADMIN_EMAIL), "{admin_page}");
+    assert!(
+        admin_page.contains("/api/settings/add-user"),
+        "{admin_page}"
+    );
     // Admin still signs in with the old password: nothing changed.
     app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     app.stop().await;
@@ -123,24 +138,55 @@ async fn a_settings_function_called_from_another_site_is_refused() {
     app.stop().await;
 }
 
+/// The add-user form as a browser without JavaScript posts it.
+async fn add_user_without_javascript(app: &TestApp, cookie: &str, form: &str) -> reqwest::Response {
+    app.as_browser(Method::POST, "/api/settings/add-user", cookie)
+        .header("accept", "text/html")
+        .header("referer", app.url("/settings"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Without JavaScript an ActionForm is a plain form POST: the server function
 /// runs and the browser is sent back to the page.
 #[tokio::test]
 async fn the_settings_forms_work_without_javascript() {
     let app = TestApp::spawn_with(&AUTH_ON).await;
     let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let resp = app
-        .as_browser(Method::POST, "/api/settings/add-user", &admin)
-        .header("accept", "text/html")
-        .header("referer", app.url("/settings"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("email=plain%40example.com&password=plain+form+password&role=viewer")
-        .send()
-        .await
-        .unwrap();
+    let resp = add_user_without_javascript(
+        &app,
+        &admin,
+        "email=plain%40example.com&password=plain+form+password&role=viewer",
+    )
+    .await;
     assert!(resp.status().is_redirection(), "{}", resp.status());
     let back = resp.headers()["location"].to_str().unwrap();
     assert!(back.starts_with(&app.url("/settings")), "{back}");
     app.login("plain@example.com", "plain form password").await;
+
+    // Refused, it still goes back to the page, which names the field.
+    let resp = add_user_without_javascript(
+        &app,
+        &admin,
+        "email=short%40example.com&password=short&role=viewer",
+    )
+    .await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let back = resp.headers()["location"].to_str().unwrap().to_owned();
+    let page = app
+        .page_as(back.trim_start_matches(&app.url("")), &admin)
+        .await;
+    assert!(
+        page.contains("password: must be at least 12 characters"),
+        "{page}"
+    );
+    let users = app.page_as("/settings", &admin).await;
+    assert!(
+        !users.contains("short@example.com"),
+        "nobody added: {users}"
+    );
     app.stop().await;
 }
