@@ -40,7 +40,7 @@ pub fn EmailSection() -> impl IntoView {
 }
 
 /// The channels alerts go to; a new signing channel's secret is shown
-/// once, here, and a test send's outcome under the list.
+/// once, here, and a test send's outcome, above the list.
 #[component]
 pub fn ChannelsSection() -> impl IntoView {
     let add = FormAction::<AddWebhook>::new();
