@@ -259,6 +259,10 @@ async fn measure_pages(
         // some: any job row will do.
         ("/jobs", "data-job=\""),
         ("/runs", "seed-run-"),
+        // The other list pages, each paged on the server.
+        ("/events", "seed-run-"),
+        ("/alerts", "FAILURE"),
+        ("/workers", "farm-"),
     ] {
         let name = format!("GET {path} (HTML, {stored_jobs} jobs)");
         pages.push(read_latency(base, &name, |_| path.to_owned(), expect, requests).await?);
