@@ -45,6 +45,11 @@ test("an API key is created, shown once and revoked from the settings page", asy
     expect(read.status).toBe(200);
     await expect(page.locator("table.keys")).not.toContainText(secret);
     await expect(channel).toHaveValue("half-typed");
+    // Once: a new visit lists the key but not its secret.
+    await page.reload();
+    await expect(page.locator("table.keys tr", { hasText: name })).toHaveCount(1);
+    await expect(page.locator("p.secret")).toHaveCount(0);
+    expect(await page.content()).not.toContain(secret);
   }
 
   await row.getByRole("button", { name: "Revoke" }).click();

@@ -8,22 +8,11 @@
 #![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use telltale_model::{AlertDetail, CreatedWebhook, EmailChannel, TestOutcome, Webhook};
+use telltale_model::{AlertDetail, CreatedWebhook, TestOutcome, Webhook};
 
 use crate::components::server_html::Markup;
 use crate::error::AppError;
 use crate::server_fns::channel_form::ChannelForm;
-
-/// What the settings page shows of delivery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliverySettings {
-    pub email: EmailChannel,
-    pub webhooks: Vec<Webhook>,
-    /// Whether the caller may change them (an admin, or anyone when login
-    /// is off): the page shows forms only then.
-    pub may_change: bool,
-}
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -52,43 +41,31 @@ mod ssr {
     }
 }
 
-/// Every reader may read them (secrets are masked); only admins change them.
-#[server(prefix = "/api", endpoint = "delivery/settings")]
-pub async fn get_delivery_settings() -> Result<DeliverySettings, AppError> {
-    use ssr::*;
-    let core = core()?;
-    let store = core.store();
-    let transport = core.deliverer().email_transport();
-    let email = store.email_settings().await?;
-    Ok(DeliverySettings {
-        email: EmailChannel::new(email, transport),
-        webhooks: store.list_webhooks().await?,
-        may_change: ssr::is_admin(),
-    })
-}
-
 /// The email settings as HTML ([`crate::components::server_html`]): the
-/// form for an admin, what they are for everyone else.
+/// form for an admin, what they are for everyone else (every reader may
+/// read them; only admins change them).
 #[server(prefix = "/api", endpoint = "delivery/email-html")]
 pub async fn email_html() -> Result<Markup, AppError> {
     use crate::components::server_html::render;
     use crate::pages::settings_delivery::EmailSettingsView;
-    let d = get_delivery_settings().await?;
-    Ok(render(move || {
-        view! { <EmailSettingsView email=d.email admin=d.may_change /> }
-    }))
+    use ssr::*;
+    let core = core()?;
+    let transport = core.deliverer().email_transport();
+    let email = telltale_model::EmailChannel::new(core.store().email_settings().await?, transport);
+    let admin = is_admin();
+    Ok(render(move || view! { <EmailSettingsView email admin /> }))
 }
 
-/// The channels as HTML: the list, and for an admin the forms that test,
-/// change, remove and add them.
+/// The channels as HTML, secrets masked: the list, and for an admin the
+/// forms that test, change, remove and add them.
 #[server(prefix = "/api", endpoint = "delivery/channels-html")]
 pub async fn channels_html() -> Result<Markup, AppError> {
     use crate::components::server_html::render;
     use crate::pages::settings_delivery::ChannelsView;
-    let d = get_delivery_settings().await?;
-    Ok(render(move || {
-        view! { <ChannelsView webhooks=d.webhooks admin=d.may_change /> }
-    }))
+    use ssr::*;
+    let webhooks = store()?.list_webhooks().await?;
+    let admin = is_admin();
+    Ok(render(move || view! { <ChannelsView webhooks admin /> }))
 }
 
 /// Recipients one per line or comma-separated; types as checkboxes.
