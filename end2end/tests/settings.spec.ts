@@ -85,10 +85,17 @@ test("a user is added, refused with the field named, promoted, kept as the last 
 
   await row.getByRole("combobox").selectOption("admin");
   await row.getByRole("button", { name: "Set", exact: true }).click();
+  // The select shows "admin" as soon as it is picked, so wait for the store itself,
+  // then check that a fresh page shows the role too.
+  await expect
+    .poll(async () => {
+      const listed = await (await fetch(`${telltale.url}/v1/settings/users`)).json();
+      return listed.users.find((u: { email: string }) => u.email === email)?.role;
+    })
+    .toBe("admin");
+  await page.reload();
+  if (javaScriptEnabled) await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
   await expect(page.locator("table.users tr", { hasText: email }).getByRole("combobox")).toHaveValue("admin");
-  const listed = await (await fetch(`${telltale.url}/v1/settings/users`)).json();
-  const user = listed.users.find((u: { email: string }) => u.email === email);
-  expect(user.role).toBe("admin");
 
   // The only admin stays, and the page says why.
   await page.locator("table.users tr", { hasText: email }).getByRole("button", { name: "Remove" }).click();
