@@ -181,14 +181,7 @@ pub(crate) mod ssr {
         let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
             return;
         };
-        let form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
-            parts
-                .headers
-                .get(http::header::ACCEPT)
-                .and_then(|accept| accept.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
-        });
-        if form_post {
+        if crate::server_fns::ssr::is_form_post() {
             return;
         }
         if let Ok(status) = http::StatusCode::from_u16(error.status()) {

@@ -50,14 +50,11 @@ fn KeysSection() -> impl IntoView {
         revoke.post_inside(ev);
     });
     let new_secret = move || {
-        create.value().get().and_then(|r| r.ok()).map(|created| {
-            view! {
-                <p class="secret" role="status">
-                    "New key “" {created.key.name} "”: copy it now, it is not shown again: "
-                    <code class="mono">{created.secret}</code>
-                </p>
-            }
-        })
+        create
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .map(|created| secret_once(new_key(&created.key.name), created.secret))
     };
     view! {
         <h2>"API keys"</h2>
@@ -105,6 +102,23 @@ fn UsersSection() -> impl IntoView {
     }
 }
 
+/// What introduces a new key's secret.
+fn new_key(name: &str) -> String {
+    format!("New key “{name}”")
+}
+
+/// A new secret, shown once after `lead` ("New key “x”"): from the form's
+/// answer once hydrated, in the section's markup after a post without
+/// JavaScript (`server_fns::shown_once`). Keys and signing channels.
+pub(super) fn secret_once(lead: String, secret: String) -> impl IntoView {
+    view! {
+        <p class="secret" role="status">
+            {format!("{lead}: copy it now, it is not shown again: ")}
+            <code class="mono">{secret}</code>
+        </p>
+    }
+}
+
 /// What a viewer reads in place of a section only admins see.
 #[cfg(feature = "ssr")]
 #[component]
@@ -116,8 +130,13 @@ pub fn AdminsOnly(what: &'static str) -> impl IntoView {
 /// [`crate::server_fns::settings::keys_html`].
 #[cfg(feature = "ssr")]
 #[component]
-pub fn Keys(keys: Vec<ApiKey>) -> impl IntoView {
+pub fn Keys(
+    keys: Vec<ApiKey>,
+    /// A new key's name and secret that a post without JavaScript left.
+    shown: Option<(String, String)>,
+) -> impl IntoView {
     view! {
+        {shown.map(|(name, secret)| secret_once(new_key(&name), secret))}
         <KeyTable keys revoke=FormAction::new() />
         <SubmitForm action={FormAction::<CreateApiKey>::new()} attr:class="inline-form">
             <label>"Name " <input type="text" name="name" required /></label>

@@ -19,6 +19,7 @@ use crate::server_fns::delivery::{
     channels_html, email_html,
 };
 
+use super::settings::secret_once;
 #[cfg(feature = "ssr")]
 use super::settings_channel::{AddChannelForm, EditChannelForm, TypeBoxes};
 
@@ -54,14 +55,11 @@ pub fn ChannelsSection() -> impl IntoView {
         test.post_inside(ev);
     });
     let new_secret = move || {
-        add.value().get().and_then(|r| r.ok()).filter(|c| c.webhook.format.signed()).map(|created| {
-            view! {
-                <p class="secret" role="status">
-                    "Webhook “" {created.webhook.name} "” signs with this secret; copy it now, it is not shown again: "
-                    <code class="mono">{created.secret}</code>
-                </p>
-            }
-        })
+        add.value()
+            .get()
+            .and_then(|r| r.ok())
+            .filter(|c| c.webhook.format.signed())
+            .map(|created| secret_once(signs_with(&created.webhook.name), created.secret))
     };
     view! {
         <h2>"Channels"</h2>
@@ -76,6 +74,11 @@ pub fn ChannelsSection() -> impl IntoView {
             post,
         )}
     }
+}
+
+/// What introduces a new signing channel's secret.
+fn signs_with(name: &str) -> String {
+    format!("Webhook “{name}” signs with this secret")
 }
 
 /// What a test send came to: the receiver's words, or the typed error.
@@ -138,7 +141,13 @@ pub fn EmailSettingsView(email: EmailChannel, admin: bool) -> impl IntoView {
 /// the list, and for an admin the forms that test, change, remove and add.
 #[cfg(feature = "ssr")]
 #[component]
-pub fn ChannelsView(webhooks: Vec<Webhook>, admin: bool) -> impl IntoView {
+pub fn ChannelsView(
+    webhooks: Vec<Webhook>,
+    admin: bool,
+    /// A new signing channel's name and secret that a post without
+    /// JavaScript left.
+    shown: Option<(String, String)>,
+) -> impl IntoView {
     let edits = admin.then(|| {
         webhooks
             .iter()
@@ -147,6 +156,7 @@ pub fn ChannelsView(webhooks: Vec<Webhook>, admin: bool) -> impl IntoView {
             .collect_view()
     });
     view! {
+        {shown.map(|(name, secret)| secret_once(signs_with(&name), secret))}
         <WebhookTable webhooks remove=FormAction::new() test=FormAction::new() admin />
         {edits}
         {admin.then(|| view! { <AddChannelForm add=FormAction::new() /> })}

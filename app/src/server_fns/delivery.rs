@@ -49,10 +49,10 @@ pub async fn email_html() -> Result<Markup, AppError> {
     use crate::components::server_html::render;
     use crate::pages::settings_delivery::EmailSettingsView;
     use ssr::*;
+    let admin = is_admin();
     let core = core()?;
     let transport = core.deliverer().email_transport();
     let email = telltale_model::EmailChannel::new(core.store().email_settings().await?, transport);
-    let admin = is_admin();
     Ok(render(move || view! { <EmailSettingsView email admin /> }))
 }
 
@@ -62,10 +62,24 @@ pub async fn email_html() -> Result<Markup, AppError> {
 pub async fn channels_html() -> Result<Markup, AppError> {
     use crate::components::server_html::render;
     use crate::pages::settings_delivery::ChannelsView;
+    use crate::server_fns::shown_once::{Kind, take};
     use ssr::*;
-    let webhooks = store()?.list_webhooks().await?;
     let admin = is_admin();
-    Ok(render(move || view! { <ChannelsView webhooks admin /> }))
+    let brought = admin.then(|| take(Kind::Webhook)).flatten();
+    let store = store()?;
+    let webhooks = store.list_webhooks().await?;
+    // Shown only when it is that signing channel's secret (see shown_once).
+    let shown = match brought {
+        Some(b) => store
+            .webhook_target(b.id)
+            .await?
+            .filter(|t| t.webhook.format.signed() && t.secret == b.secret)
+            .map(|t| (t.webhook.name, b.secret)),
+        None => None,
+    };
+    Ok(render(
+        move || view! { <ChannelsView webhooks admin shown /> },
+    ))
 }
 
 /// Recipients one per line or comma-separated; types as checkboxes.
@@ -106,10 +120,16 @@ pub async fn send_test_email() -> Result<TestOutcome, AppError> {
 pub async fn add_webhook(
     #[server(flatten)] channel: ChannelForm,
 ) -> Result<CreatedWebhook, AppError> {
+    use crate::server_fns::shown_once::{Kind, Offer};
     use ssr::*;
     require_admin()?;
     let core = core()?;
-    Ok(core.create_webhook(&channel.settings(false)?).await?)
+    let offer = Offer::prepare();
+    let created = core.create_webhook(&channel.settings(false)?).await?;
+    if created.webhook.format.signed() {
+        offer.give(Kind::Webhook, created.webhook.id, &created.secret);
+    }
+    Ok(created)
 }
 
 /// Changes a channel: a URL, token or header value left empty or sent

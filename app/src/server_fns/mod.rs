@@ -15,6 +15,8 @@ pub mod notices;
 pub mod pings;
 pub mod runs;
 pub mod settings;
+#[cfg(feature = "ssr")]
+pub(crate) mod shown_once;
 pub mod status;
 pub mod upkeep;
 pub mod workers;
@@ -74,6 +76,18 @@ pub(crate) mod ssr {
                 Some(format!("{scheme}://{host}"))
             })
             .unwrap_or_default()
+    }
+
+    /// Whether this is a plain form post (a browser without JavaScript),
+    /// which Leptos answers with a redirect back to the page.
+    pub fn is_form_post() -> bool {
+        use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+        })
     }
 
     /// Whether the caller may change things: an admin, or anyone when auth

@@ -12,7 +12,8 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::error::AppError;
-    pub use crate::server_fns::ssr::{core, is_admin, require_admin, store};
+    pub(crate) use crate::server_fns::shown_once;
+    pub use crate::server_fns::ssr::{core, is_admin, require_admin};
 
     /// A form's enumerated field, refused by name when it is not one of
     /// the values `parse` knows.
@@ -31,12 +32,27 @@ mod ssr {
 pub async fn keys_html() -> Result<Markup, AppError> {
     use crate::components::server_html::render;
     use crate::pages::settings::{AdminsOnly, Keys};
+    use crate::server_fns::shown_once::{Kind, take};
     use ssr::*;
     if !is_admin() {
         return Ok(render(|| view! { <AdminsOnly what="API keys" /> }));
     }
-    let keys = store()?.list_api_keys().await?;
-    Ok(render(move || view! { <Keys keys /> }))
+    let brought = take(Kind::Key);
+    let core = core()?;
+    let keys = core.store().list_api_keys().await?;
+    // Shown only when it is that live key's secret (see shown_once).
+    let shown = match brought {
+        Some(b) => core
+            .accounts()
+            .is_secret_of_key(b.id, &b.secret)
+            .await
+            .map_err(telltale_core::ChangeError::Account)?
+            .then(|| keys.iter().find(|k| k.id == b.id))
+            .flatten()
+            .map(|k| (k.name.clone(), b.secret)),
+        None => None,
+    };
+    Ok(render(move || view! { <Keys keys shown /> }))
 }
 
 /// The users as HTML, with the forms that change them; for a viewer, a
@@ -49,7 +65,7 @@ pub async fn users_html() -> Result<Markup, AppError> {
     if !is_admin() {
         return Ok(render(|| view! { <AdminsOnly what="users" /> }));
     }
-    let users = store()?.list_users().await?;
+    let users = core()?.store().list_users().await?;
     Ok(render(move || view! { <Users users /> }))
 }
 
@@ -59,7 +75,11 @@ pub async fn create_api_key(name: String, scope: String) -> Result<CreatedApiKey
     require_admin()?;
     let scope = parse_enum(&scope, telltale_model::KeyScope::parse, "scope")?;
     let request = telltale_model::NewApiKey { name, scope };
-    Ok(core()?.create_api_key(&request).await?)
+    let core = core()?;
+    let offer = shown_once::Offer::prepare();
+    let created = core.create_api_key(&request).await?;
+    offer.give(shown_once::Kind::Key, created.key.id, &created.secret);
+    Ok(created)
 }
 
 #[server(prefix = "/api", endpoint = "settings/revoke-key")]

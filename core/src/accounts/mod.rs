@@ -72,6 +72,15 @@ impl Accounts {
         Ok(CreatedApiKey { key, secret })
     }
 
+    /// Whether `secret` is live key `id`'s: a secret shown back to its
+    /// creator is checked against the stored digest first.
+    pub async fn is_secret_of_key(&self, id: i64, secret: &str) -> Result<bool, AccountError> {
+        Ok(self
+            .store
+            .api_key_has_digest(id, &token::digest(secret))
+            .await?)
+    }
+
     pub async fn revoke_api_key(
         &self,
         id: i64,

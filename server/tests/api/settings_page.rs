@@ -140,7 +140,17 @@ async fn a_settings_function_called_from_another_site_is_refused() {
 
 /// The add-user form as a browser without JavaScript posts it.
 async fn add_user_without_javascript(app: &TestApp, cookie: &str, form: &str) -> reqwest::Response {
-    app.as_browser(Method::POST, "/api/settings/add-user", cookie)
+    post_without_javascript(app, cookie, "settings/add-user", form).await
+}
+
+/// A settings form as a browser without JavaScript posts it.
+async fn post_without_javascript(
+    app: &TestApp,
+    cookie: &str,
+    endpoint: &str,
+    form: &str,
+) -> reqwest::Response {
+    app.as_browser(Method::POST, &format!("/api/{endpoint}"), cookie)
         .header("accept", "text/html")
         .header("referer", app.url("/settings"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -188,5 +198,152 @@ async fn the_settings_forms_work_without_javascript() {
         !users.contains("short@example.com"),
         "nobody added: {users}"
     );
+    app.stop().await;
+}
+
+/// The cookies a response sets, `name=value` with their attributes.
+fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The settings page as the browser asks for it after the redirect, with
+/// the cookies it holds: its HTML and the cookies the answer sets.
+async fn settings_with(app: &TestApp, cookies: &str) -> (String, Vec<String>) {
+    let resp = app
+        .as_browser(Method::GET, "/settings", cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let set = set_cookies(&resp);
+    (resp.text().await.unwrap(), set)
+}
+
+/// Hydrated, a new secret comes in the form's answer; a browser without
+/// JavaScript is sent back to the page instead, which shows the secret
+/// once, then never again, and never one it did not make.
+#[tokio::test]
+async fn a_new_secret_is_shown_once_without_javascript() {
+    let app = TestApp::spawn_with(&AUTH_ON).await;
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+    let resp = post_without_javascript(
+        &app,
+        &admin,
+        "settings/create-key",
+        "name=grafana&scope=read",
+    )
+    .await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let left = set_cookies(&resp);
+    let carried = left
+        .iter()
+        .find(|c| c.starts_with("telltale_new_key="))
+        .unwrap_or_else(|| panic!("{left:?}"));
+    // Only the settings page gets it, no script reads it, no other site sends it.
+    assert!(carried.contains("; Path=/settings;"), "{carried}");
+    assert!(
+        carried.contains("HttpOnly") && carried.contains("SameSite=Strict"),
+        "{carried}"
+    );
+    let cookie = carried.split(';').next().unwrap().to_owned();
+    let secret = cookie.split_once('.').unwrap().1.to_owned();
+    assert!(secret.starts_with("tt_"), "{secret}");
+
+    let (page, set) = settings_with(&app, &format!("{admin}; {cookie}")).await;
+    assert!(
+        page.contains("New key “grafana”: copy it now, it is not shown again"),
+        "{page}"
+    );
+    assert!(page.contains(&secret), "the secret is shown");
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("telltale_new_key=;") && c.contains("Max-Age=0")),
+        "{set:?}"
+    );
+    let read = app
+        .client
+        .get(app.url("/v1/events"))
+        .header("x-api-key", &secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200, "the shown secret reads");
+    // Once: the browser dropped the cookie, the next visit shows no secret.
+    let (page, _) = settings_with(&app, &admin).await;
+    assert!(
+        page.contains("grafana") && !page.contains(&secret),
+        "{page}"
+    );
+
+    // A planted cookie (another host of the domain can set one) shows
+    // nothing: not a made-up secret for a real key, not an unknown key,
+    // and not the right secret of a key since revoked.
+    let id = cookie.split_once('=').unwrap().1.split_once('.').unwrap().0;
+    let made_up = format!("tt_{}", "0".repeat(43));
+    for planted in [
+        format!("telltale_new_key={id}.{made_up}"),
+        format!("telltale_new_key=999.{secret}"),
+        format!("telltale_new_key={id}.<b>hi</b>"),
+    ] {
+        let (page, set) = settings_with(&app, &format!("{admin}; {planted}")).await;
+        assert!(!page.contains("copy it now"), "{planted}: {page}");
+        assert!(!page.contains(&made_up), "{planted}");
+        assert!(
+            set.iter().any(|c| c.contains("Max-Age=0")),
+            "{planted}: cleared"
+        );
+    }
+    let (status, body) = call(&app, &admin, "revoke-key", &format!("id={id}")).await;
+    assert_eq!(status, 200, "{body}");
+    let (page, _) = settings_with(&app, &format!("{admin}; {cookie}")).await;
+    assert!(
+        !page.contains(&secret),
+        "a revoked key's secret is not shown"
+    );
+
+    // A signing channel's secret, the same way; a forged one is not shown.
+    let form = "name=pager&url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&format=generic&failure=on";
+    let resp = post_without_javascript(&app, &admin, "delivery/add-webhook", form).await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let left = set_cookies(&resp);
+    let cookie = left
+        .iter()
+        .find(|c| c.starts_with("telltale_new_webhook="))
+        .unwrap_or_else(|| panic!("{left:?}"))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (id, secret) = cookie.split_once('=').unwrap().1.split_once('.').unwrap();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let forged = format!("telltale_new_webhook={id}.whsec_{}", "f".repeat(64));
+    let (page, _) = settings_with(&app, &format!("{admin}; {forged}")).await;
+    assert!(!page.contains("signs with this secret"), "{page}");
+    let (page, set) = settings_with(&app, &format!("{admin}; {cookie}")).await;
+    assert!(
+        page.contains("Webhook “pager” signs with this secret"),
+        "{page}"
+    );
+    assert!(page.contains(secret), "{page}");
+    assert!(
+        set.iter().any(|c| c.starts_with("telltale_new_webhook=;")),
+        "{set:?}"
+    );
+
+    // Hydrated calls get the secret in their answer and leave no cookie.
+    let resp = app
+        .as_browser(Method::POST, "/api/settings/create-key", &admin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=hydrated&scope=read")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(set_cookies(&resp).is_empty(), "{:?}", set_cookies(&resp));
     app.stop().await;
 }

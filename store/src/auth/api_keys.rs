@@ -85,6 +85,17 @@ impl Store {
             .transpose()
     }
 
+    /// Whether live key `id` has this digest, without stamping a use: for
+    /// checking a secret shown back, not for admitting a caller.
+    pub async fn api_key_has_digest(&self, id: i64, key_hash: &str) -> Result<bool, StoreError> {
+        Ok(api_key::Entity::find_by_id(id)
+            .filter(api_key::Column::KeyHash.eq(key_hash))
+            .filter(api_key::Column::RevokedAtUs.is_null())
+            .one(&self.db)
+            .await?
+            .is_some())
+    }
+
     /// The live (not revoked) key with this digest, stamping its last use.
     pub async fn use_api_key(
         &self,
