@@ -111,8 +111,21 @@ where
     /// more version.
     #[cfg(feature = "hydrate")]
     fn answered(self) -> Answered {
+        self.answered_resetting(None)
+    }
+
+    /// As [`Self::answered`], and a form that was taken (`form`) is reset
+    /// once its post succeeded: what was typed into it has been sent, and
+    /// the section's next markup keeps only what the reader typed and did
+    /// not send (see `server_html`).
+    #[cfg(feature = "hydrate")]
+    fn answered_resetting(self, form: Option<web_sys::HtmlFormElement>) -> Answered {
         std::rc::Rc::new(move |answer| {
-            self.value.set(Some(browser::answer(answer)));
+            let value = browser::answer(answer);
+            if let (Ok(_), Some(form)) = (&value, &form) {
+                form.reset();
+            }
+            self.value.set(Some(value));
             self.version.update(|n| *n += 1);
         })
     }
@@ -125,16 +138,18 @@ where
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
-            let ours = ev
+            let form = ev
                 .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+            let ours = form
+                .as_ref()
                 .and_then(|form| form.get_attribute("action"))
                 .is_some_and(|action| action == S::PATH);
             if !ours || ev.default_prevented() {
                 return;
             }
             ev.prevent_default();
-            post_and_answer(S::PATH, &ev, self.answered());
+            post_and_answer(S::PATH, &ev, self.answered_resetting(form));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;

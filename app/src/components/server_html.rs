@@ -8,6 +8,8 @@
 //! route in the browser (the router listens on the whole document), and
 //! the one thing the browser adds, times in the viewer's zone with their
 //! age, is `localise`, run over the markup after each swap and each tick.
+//! A swap keeps what the reader had opened (`<details>`) and what they had
+//! typed into a form and not sent ([`typed`]).
 
 use std::cell::Cell;
 
@@ -132,8 +134,10 @@ fn swap(el: leptos::tachys::renderer::types::Element, (html, now): (String, Opti
         // Unchanged markup is left alone: focus and selection stay.
         if !html.is_empty() && el.inner_html() != html {
             let open = open_details(&el);
+            let typed = typed::Typed::read(&el);
             el.set_inner_html(&html);
             reopen_details(&el, &open);
+            typed.put_back(&el);
         }
         if let Some(now) = now.and_then(|n| n.0.get_untracked()) {
             localise(&el, now);
@@ -142,6 +146,9 @@ fn swap(el: leptos::tachys::renderer::types::Element, (html, now): (String, Opti
     #[cfg(not(feature = "hydrate"))]
     let _ = (el, html, now);
 }
+
+#[cfg(feature = "hydrate")]
+mod typed;
 
 /// The keys of the open `<details>` in `root`: a `data-key` where the
 /// markup gives one (a row's id), else its position.
